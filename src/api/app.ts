@@ -1,0 +1,209 @@
+/**
+ * The Omise-compatible HTTP API. Parsing accepts every encoding the SDKs send; every
+ * failure is an Omise error object; routes call one use case each.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import qs from 'qs';
+import { OmiseError } from '../domain/errors.js';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
+import { QrPngCache } from '../qr/png.js';
+import type { Store } from '../store/store.js';
+import type { UseCaseContext } from '../usecases/context.js';
+import { Authenticator, type Caller, type KeyAccess } from './auth.js';
+import { isPlainObject, nestingDepth, type Params } from './params.js';
+import { chargeRoutes } from './routes/charges.js';
+import { eventRoutes } from './routes/events.js';
+import { sourceRoutes } from './routes/sources.js';
+import { unservedResources } from './routes/unserved.js';
+
+export interface AppOptions {
+  store: Store;
+  publicUrl: string;
+  clock?: Clock;
+  logger?: boolean | object;
+}
+
+/** What routes need, decorated onto the app. */
+export interface Satang {
+  store: Store;
+  publicUrl: string;
+  clock: Clock;
+  qrPngs: QrPngCache;
+  /** Authenticates the request and returns the use-case context for the caller's account and mode. */
+  authenticate(request: FastifyRequest, access: KeyAccess): Promise<{ caller: Caller; ctx: UseCaseContext }>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    satang: Satang;
+  }
+  interface FastifyRequest {
+    /** Query string and body merged, the body winning (omise-api.md §2.1). */
+    params_: Params;
+    /** The Omise-Version the caller asked for, or the latest. */
+    omiseVersion: string;
+  }
+}
+
+const qsOptions = { depth: 5, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false } as const;
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new OmiseError('bad_request', 'request body is not valid JSON');
+  }
+  if (parsed === null) return {};
+  if (!isPlainObject(parsed)) throw new OmiseError('bad_request', 'request body must be a JSON object');
+  if (nestingDepth(parsed, requestNestingDepthMax) > requestNestingDepthMax) {
+    throw new OmiseError('bad_request', `request body is nested more than ${requestNestingDepthMax} levels deep`);
+  }
+  return parsed;
+}
+
+function parseFormBody(text: string): unknown {
+  return qs.parse(text, qsOptions);
+}
+
+/** A body whose type was not declared (or an unusual one): JSON if it looks like JSON, else form. */
+function parseUndeclaredBody(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') return {};
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseJsonBody(trimmed);
+  return parseFormBody(trimmed);
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: requestBodyBytesMax,
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      querystringParser: (text: string) => qs.parse(text, qsOptions),
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  const clock = options.clock ?? systemClock;
+  const authenticator = new Authenticator(options.store);
+  app.decorate('satang', {
+    store: options.store,
+    publicUrl: options.publicUrl.replace(/\/+$/, ''),
+    clock,
+    qrPngs: new QrPngCache(),
+    async authenticate(request: FastifyRequest, access: KeyAccess) {
+      const caller = await authenticator.authenticate(request, access);
+      const ctx: UseCaseContext = {
+        scope: { accountId: caller.accountId, livemode: caller.livemode },
+        nowMs: clock.nowMs(caller.accountId, caller.livemode === 1),
+        publicUrl: app.satang.publicUrl,
+      };
+      return { caller, ctx };
+    },
+  } satisfies Satang);
+  app.decorateRequest('params_', null as unknown as Params);
+  app.decorateRequest('omiseVersion', '');
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, parseFormBody(body as string));
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const type = request.headers['content-type'];
+    if (type !== undefined && !/^(text\/plain|application\/octet-stream)\b/i.test(type)) {
+      done(new OmiseError('bad_request', `content type ${type.split(';')[0]} is not supported; send JSON or form data`), undefined);
+      return;
+    }
+    try {
+      done(null, parseUndeclaredBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const version = request.headers['omise-version'];
+    if (version === undefined || version === '') {
+      request.omiseVersion = apiVersions.at(-1)!;
+    } else if (typeof version === 'string' && (apiVersions as readonly string[]).includes(version.trim())) {
+      request.omiseVersion = version.trim();
+    } else {
+      throw new OmiseError('bad_request', `Omise-Version ${String(version).slice(0, 40)} is not supported; use one of ${apiVersions.join(', ')}`);
+    }
+  });
+
+  // GET and DELETE bodies (omise-python and omise-go send JSON there) are read by hand.
+  app.addHook('preValidation', async (request) => {
+    let body = request.body;
+    if (body === undefined && (request.method === 'GET' || request.method === 'DELETE')) body = await readUnparsedBody(request);
+    if (body !== undefined && body !== null && !isPlainObject(body)) throw new OmiseError('bad_request', 'request body must be an object');
+    const query = isPlainObject(request.query) ? request.query : {};
+    request.params_ = { ...query, ...((body as Params | undefined) ?? {}) };
+  });
+
+  app.setErrorHandler((error: any, request, reply) => {
+    if (error instanceof OmiseError) return reply.code(error.statusCode).send(error.toJSON());
+    const code = typeof error?.code === 'string' ? error.code : '';
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(400).send(new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`).toJSON());
+    }
+    if (code.startsWith('FST_ERR_CTP') || code === 'FST_ERR_BAD_URL' || (error?.statusCode >= 400 && error?.statusCode < 500)) {
+      return reply.code(400).send(new OmiseError('bad_request', `bad request: ${String(error?.message ?? 'malformed request')}`).toJSON());
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send(new OmiseError('internal_error', 'internal error').toJSON());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const resource = request.url.split('?')[0].split('/').filter(Boolean)[0] ?? '';
+    const unserved = unservedResources.get(resource);
+    if (unserved) return reply.code(400).send(new OmiseError('feature_not_supported', unserved).toJSON());
+    return reply.code(404).send(new OmiseError('not_found', 'the requested resource was not found').toJSON());
+  });
+
+  await app.register(sourceRoutes);
+  await app.register(chargeRoutes);
+  await app.register(eventRoutes);
+
+  // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
+  // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every
+  // tunnel is answered by this server itself, in plain HTTP.
+  app.server.on('connect', (_request, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    app.server.emit('connection', socket);
+  });
+
+  return app;
+}
+
+async function readUnparsedBody(request: FastifyRequest): Promise<unknown> {
+  const raw = request.raw;
+  if (raw.readableEnded) return undefined;
+  const length = Number(request.headers['content-length'] ?? 0);
+  if (!(length > 0) && request.headers['transfer-encoding'] === undefined) return undefined;
+  if (length > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of raw) {
+    size += (chunk as Buffer).length;
+    if (size > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = request.headers['content-type'] ?? '';
+  if (/json/i.test(type)) return parseJsonBody(text);
+  if (/x-www-form-urlencoded/i.test(type)) return parseFormBody(text);
+  return parseUndeclaredBody(text);
+}

@@ -1,0 +1,59 @@
+/**
+ * HTTP Basic authentication with Omise keys (omise-api.md §1.3, DECISIONS §7): the key is
+ * the user name; the password, and even the colon (omise.js sends none), may be absent.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { authenticationFailure } from '../domain/errors.js';
+import { findActiveKey } from '../store/accounts.js';
+import type { Store } from '../store/store.js';
+import { describeKey, secretDigest } from '../usecases/accounts.js';
+
+export type KeyAccess = 'public' | 'secret';
+
+export interface Caller {
+  accountId: string;
+  livemode: number;
+  kind: 'public' | 'secret';
+}
+
+/** The key from an Authorization header, or null. */
+export function keyFromAuthorization(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const key = colon === -1 ? decoded : decoded.slice(0, colon);
+  return key.length > 0 ? key : null;
+}
+
+const cacheTtlMs = 2000;
+const cacheEntriesMax = 10_000;
+
+/**
+ * Resolves keys to callers. Hits are cached for two seconds, so a rolled key stops working
+ * within two seconds everywhere; unknown keys always go to the database.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, { caller: Caller; expiresAtMs: number }>();
+  constructor(private readonly store: Store) {}
+
+  async authenticate(request: FastifyRequest, access: KeyAccess): Promise<Caller> {
+    const key = keyFromAuthorization(request.headers.authorization);
+    const described = key ? describeKey(key) : null;
+    if (!key || !described) throw authenticationFailure();
+    if (access === 'secret' && described.kind !== 'secret') throw authenticationFailure();
+    const lookup = described.kind === 'public' ? key : secretDigest(key);
+    const nowMs = Date.now();
+    const cached = this.cache.get(lookup);
+    if (cached && cached.expiresAtMs > nowMs) return cached.caller;
+    // Found by the digest's index, then compared in constant time.
+    const row = await findActiveKey(this.store.read, lookup);
+    if (!row || !timingSafeEqual(Buffer.from(row.lookup), Buffer.from(lookup)) || row.kind !== described.kind || row.livemode !== (described.mode === 'live' ? 1 : 0)) throw authenticationFailure();
+    const caller: Caller = { accountId: row.account_id, livemode: row.livemode, kind: row.kind };
+    if (this.cache.size >= cacheEntriesMax) this.cache.clear();
+    this.cache.set(lookup, { caller, expiresAtMs: nowMs + cacheTtlMs });
+    return caller;
+  }
+}

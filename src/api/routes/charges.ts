@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import { OmiseError, notFound } from '../../domain/errors.js';
+import { apiVersionSourcesMin } from '../../domain/limits.js';
+import { billPaymentPayload } from '../../qr/payload.js';
+import { renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
+import { findAccount } from '../../store/accounts.js';
+import { type ChargeWithSource, findCharge, findChargeForDownload, findSource, findSourcesByIds, listCharges } from '../../store/payments.js';
+import type { ChargeRow } from '../../store/schema.js';
+import type { Tx } from '../../store/store.js';
+import { parseChargeParams, parseChargeUpdateParams } from '../../usecases/payment-params.js';
+import { createCharge, updateCharge } from '../../usecases/payments.js';
+import type { UseCaseContext } from '../../usecases/context.js';
+import { isPlainObject, parseListWindow } from '../params.js';
+
+type IdParams = { Params: { id: string } };
+
+export async function loadChargeWithSource(db: Tx, ctx: UseCaseContext, id: string): Promise<ChargeWithSource> {
+  const charge = await findCharge(db, ctx.scope, id);
+  if (!charge) throw notFound('charge', id);
+  const source = await findSource(db, ctx.scope, charge.source_id);
+  if (!source) throw new Error(`charge ${id} has no source ${charge.source_id}`);
+  return { charge, source };
+}
+
+const render = ({ charge, source }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx);
+
+export async function chargeRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  app.post('/charges', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    if (isPlainObject(request.params_.source) && request.omiseVersion < apiVersionSourcesMin) {
+      throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
+    }
+    const input = parseChargeParams(request.params_);
+    return render(await satang.store.transaction((tx) => createCharge(tx, ctx, input)), ctx);
+  });
+
+  app.get('/charges', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const window = parseListWindow(request.params_, ctx.nowMs);
+    const db = satang.store.read;
+    const page = await listCharges(db, ctx.scope, window);
+    const sources = await findSourcesByIds(db, page.rows.map((charge) => charge.source_id));
+    const data = page.rows.map((charge) => renderCharge(charge, sources.get(charge.source_id)!, ctx));
+    return renderList(data, { location: '/charges', window, total: page.total });
+  });
+
+  app.get<IdParams>('/charges/:id', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    return render(await loadChargeWithSource(satang.store.read, ctx, request.params.id), ctx);
+  });
+
+  app.patch<IdParams>('/charges/:id', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const update = parseChargeUpdateParams(request.params_);
+    return render(await satang.store.transaction((tx) => updateCharge(tx, ctx, request.params.id, update)), ctx);
+  });
+
+  // Card-only operations: the charge must exist, then they are refused for TrueMoney QR.
+  for (const [action, code] of [
+    ['capture', 'failed_capture'],
+    ['reverse', 'failed_reverse'],
+  ] as const) {
+    app.post<IdParams>(`/charges/:id/${action}`, async (request) => {
+      const { ctx } = await satang.authenticate(request, 'secret');
+      await loadChargeWithSource(satang.store.read, ctx, request.params.id);
+      throw new OmiseError(code, `${action} failed: TrueMoney QR charges are captured when paid and cannot be ${action}d`);
+    });
+  }
+
+  app.get<{ Params: { id: string; docu: string } }>('/charges/:id/documents/:docu', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const { charge } = await loadChargeWithSource(satang.store.read, ctx, request.params.id);
+    if (charge.document_id !== request.params.docu) throw notFound('document', request.params.docu);
+    return renderDocument(charge, ctx);
+  });
+
+  // The QR image: no authentication, the 16-hex token in the path is the capability.
+  app.get<{ Params: { id: string; docu: string; token: string } }>('/charges/:id/documents/:docu/downloads/:token', async (request, reply) => {
+    const { id, docu, token } = request.params;
+    const charge = await findChargeForDownload(satang.store.read, id, docu, token);
+    if (!charge) throw notFound('document', docu);
+    const account = await findAccount(satang.store.read, charge.account_id);
+    if (!account) throw notFound('document', docu);
+    const merchant = { billerId: account.biller_id, merchantName: account.merchant_name };
+    const png = await satang.qrPngs.get(charge.id, () => qrPayloadFor(charge, merchant));
+    return reply
+      .header('Content-Type', 'image/png')
+      .header('Content-Disposition', 'inline; filename="qrcode.png"')
+      .header('Cache-Control', 'private, max-age=86400')
+      .send(png);
+  });
+}
+
+/** The Thai QR payload of a charge (DECISIONS §3). */
+export function qrPayloadFor(charge: ChargeRow, merchant: { billerId: string; merchantName: string }): string {
+  return billPaymentPayload({ billerId: merchant.billerId, ref1: charge.qr_ref1, amountSatang: charge.amount, merchantName: merchant.merchantName });
+}

@@ -1,0 +1,84 @@
+/**
+ * Routes a browser may call with the public key (omise.js): sources and /capability.
+ * They answer CORS preflights and carry Access-Control-Allow-Origin on every reply.
+ */
+import type { FastifyInstance } from 'fastify';
+import { OmiseError, notFound } from '../../domain/errors.js';
+import { apiVersionSourcesMin, chargeAmountSatangMax, chargeAmountSatangMin, currencyThb } from '../../domain/limits.js';
+import { renderSource } from '../../render/omise-json.js';
+import { findAccount } from '../../store/accounts.js';
+import { findChargeBySource, findSource } from '../../store/payments.js';
+import { parseSourceParams, truemoneyQr } from '../../usecases/payment-params.js';
+import { createSource } from '../../usecases/payments.js';
+
+const corsPaths = ['/sources', '/sources/:id', '/capability'];
+
+export async function sourceRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('Access-Control-Allow-Origin', request.headers.origin ?? '*');
+    reply.header('Vary', 'Origin');
+  });
+  for (const path of corsPaths) {
+    app.options(path, async (_request, reply) => {
+      reply
+        .code(204)
+        .header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
+        .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, Omise-Version, Idempotency-Key')
+        .header('Access-Control-Max-Age', '600')
+        .send();
+    });
+  }
+
+  app.post('/sources', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'public');
+    if (request.omiseVersion < apiVersionSourcesMin) {
+      throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
+    }
+    const input = parseSourceParams(request.params_, request.ip ?? null);
+    const source = await satang.store.transaction((tx) => createSource(tx, ctx, input));
+    return renderSource(source, undefined, ctx);
+  });
+
+  app.get<{ Params: { id: string } }>('/sources/:id', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'public');
+    const db = satang.store.read;
+    const source = await findSource(db, ctx.scope, request.params.id);
+    if (!source) throw notFound('source', request.params.id);
+    return renderSource(source, await findChargeBySource(db, source.id), ctx);
+  });
+
+  app.get('/capability', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'public');
+    const account = await findAccount(satang.store.read, ctx.scope.accountId);
+    const enabled = account ? (ctx.scope.livemode === 1 ? account.truemoney_qr_live : account.truemoney_qr_test) === 1 : false;
+    return {
+      object: 'capability',
+      location: '/capability',
+      banks: [],
+      limits: {
+        charge_amount: { max: chargeAmountSatangMax, min: chargeAmountSatangMin },
+        transfer_amount: { max: 0, min: 0 },
+        installment_amount: { min: 0 },
+      },
+      payment_methods: enabled
+        ? [
+            {
+              object: 'payment_method',
+              name: truemoneyQr,
+              currencies: [currencyThb],
+              card_brands: null,
+              installment_terms: null,
+              loan_installment_terms: null,
+              banks: [],
+              provider: null,
+            },
+          ]
+        : [],
+      country: 'TH',
+      tokenization_methods: [],
+      zero_interest_installments: false,
+    };
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * The `satang` command: serve, migrate, accounts, keys.
+ * Secrets are printed only when they are made (account creation, key roll).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { formatTimestamp } from './domain/time.js';
+import { OmiseError } from './domain/errors.js';
+import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from './store/accounts.js';
+import type { Account } from './store/schema.js';
+import type { Store } from './store/store.js';
+import { openConfiguredStore, startGateway } from './server.js';
+import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
+
+const usage = `usage: satang <command>
+
+  serve                                  start the gateway (PORT, HOST, SATANG_DATA_DIR, DATABASE_URL, ...)
+  migrate                                bring the database schema up to date
+  accounts list                          list merchant accounts
+  accounts create --name NAME [--merchant-name NAME]
+                                         create an account and print its keys (once)
+  accounts show [ID]                     show an account's settings (default account if no ID)
+  accounts set [ID] [--name N] [--merchant-name N] [--biller-id 15DIGITS]
+               [--fee-rate-bps N] [--fee-flat-satang N]
+               [--truemoney-qr-test on|off] [--truemoney-qr-live on|off]
+  keys show [--account ID]               show public keys and secret key hints
+  keys roll --mode test|live [--kind secret|public] [--account ID]
+                                         replace a key and print the new one (once)
+`;
+
+class UsageError extends Error {}
+
+function onOff(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  throw new UsageError(`${name} must be on or off`);
+}
+
+function integerOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number`);
+  return Number(value);
+}
+
+async function resolveAccount(store: Store, id: string | undefined): Promise<Account> {
+  const account = id ? await findAccount(store.read, id) : await findDefaultAccount(store.read);
+  if (!account) throw new UsageError(id ? `no account ${id}` : 'no default account yet: run `satang serve` once, or `satang accounts create`');
+  return account;
+}
+
+function describeAccount(account: Account): string {
+  return [
+    `account            ${account.id}${account.is_default ? ' (default)' : ''}`,
+    `name               ${account.name}`,
+    `merchant name      ${account.merchant_name}`,
+    `biller id          ${account.biller_id}`,
+    `fee rate           ${account.fee_rate_bps} bps`,
+    `flat fee           ${account.fee_flat_satang} satang`,
+    `truemoney_qr test  ${account.truemoney_qr_test ? 'on' : 'off'}`,
+    `truemoney_qr live  ${account.truemoney_qr_live ? 'on' : 'off'}`,
+    `created            ${formatTimestamp(account.created_at)}`,
+  ].join('\n');
+}
+
+async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openConfiguredStore(loadConfig());
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      'merchant-name': { type: 'string' },
+      'biller-id': { type: 'string' },
+      'fee-rate-bps': { type: 'string' },
+      'fee-flat-satang': { type: 'string' },
+      'truemoney-qr-test': { type: 'string' },
+      'truemoney-qr-live': { type: 'string' },
+      account: { type: 'string' },
+      mode: { type: 'string' },
+      kind: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(usage);
+    return;
+  }
+  const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+  if (command === 'serve') {
+    const config = loadConfig();
+    const gateway = await startGateway(config, {
+      logger: { level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] },
+    });
+    out(`Satang is listening on ${gateway.url} (${gateway.store.dialect})`);
+    const stop = async () => {
+      await gateway.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return;
+  }
+  if (command === 'migrate') {
+    await withStore(async (store) => out(`schema is up to date (${store.dialect})`));
+    return;
+  }
+  if (command === 'accounts') {
+    await withStore(async (store) => {
+      if (sub === 'list' || sub === undefined) {
+        for (const account of await listAccounts(store.read)) {
+          out(`${account.id}  ${account.is_default ? '*' : ' '} ${account.name}  (${account.merchant_name})`);
+        }
+      } else if (sub === 'create') {
+        if (!values.name) throw new UsageError('accounts create needs --name');
+        const created = await store.transaction((tx) =>
+          createAccount(tx, { name: values.name!, merchantName: values['merchant-name'], isDefault: false }, Date.now()),
+        );
+        out(describeAccount(created.account));
+        for (const pair of created.keys) out(`${pair.mode} public key   ${pair.publicKey}\n${pair.mode} secret key   ${pair.secretKey}`);
+        out('The secret keys are shown this once.');
+      } else if (sub === 'show') {
+        out(describeAccount(await resolveAccount(store, arg)));
+      } else if (sub === 'set') {
+        const account = await resolveAccount(store, arg);
+        const input: SettingsInput = {
+          name: values.name,
+          merchantName: values['merchant-name'],
+          billerId: values['biller-id'],
+          feeRateBps: integerOption(values['fee-rate-bps'], '--fee-rate-bps'),
+          feeFlatSatang: integerOption(values['fee-flat-satang'], '--fee-flat-satang'),
+          truemoneyQrTest: onOff(values['truemoney-qr-test'], '--truemoney-qr-test'),
+          truemoneyQrLive: onOff(values['truemoney-qr-live'], '--truemoney-qr-live'),
+        };
+        out(describeAccount(await store.transaction((tx) => changeSettings(tx, account.id, input))));
+      } else {
+        throw new UsageError(`unknown accounts command ${sub}`);
+      }
+    });
+    return;
+  }
+  if (command === 'keys') {
+    await withStore(async (store) => {
+      const account = await resolveAccount(store, values.account);
+      if (sub === 'show' || sub === undefined) {
+        for (const key of await listActiveKeys(store.read, account.id)) {
+          const mode = key.livemode ? 'live' : 'test';
+          out(key.kind === 'public' ? `${mode} public key   ${key.lookup}` : `${mode} secret key   skey_${key.livemode ? '' : 'test_'}…${key.hint}`);
+        }
+      } else if (sub === 'roll') {
+        const mode = values.mode as Mode | undefined;
+        if (mode !== 'test' && mode !== 'live') throw new UsageError('keys roll needs --mode test or --mode live');
+        const kind = (values.kind ?? 'secret') as KeyKind;
+        if (kind !== 'secret' && kind !== 'public') throw new UsageError('--kind must be secret or public');
+        const key = await store.transaction((tx) => rollKey(tx, account.id, mode, kind, Date.now()));
+        out(`new ${mode} ${kind} key   ${key}`);
+        out('The old key stops working within two seconds.' + (kind === 'secret' ? ' The new secret key is shown this once.' : ''));
+      } else {
+        throw new UsageError(`unknown keys command ${sub}`);
+      }
+    });
+    return;
+  }
+  throw new UsageError(`unknown command ${command}`);
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  if (error instanceof UsageError || error instanceof OmiseError) {
+    process.stderr.write(`satang: ${error.message}\n`);
+    if (error instanceof UsageError) process.stderr.write(usage);
+    process.exit(2);
+  }
+  process.stderr.write(`satang: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+/** Configuration, from the environment only (names fixed by the foundation issue). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  testPublicKey: string | undefined;
+  testSecretKey: string | undefined;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  const host = env.HOST || '127.0.0.1';
+  const synchronous = (env.SATANG_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error('SATANG_SQLITE_SYNCHRONOUS must be FULL or NORMAL');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite store');
+  }
+  return {
+    port,
+    host,
+    dataDir: env.SATANG_DATA_DIR || './data',
+    publicUrl: (env.SATANG_PUBLIC_URL || '').replace(/\/+$/, ''),
+    databaseUrl,
+    databaseSchema: env.SATANG_DATABASE_SCHEMA || undefined,
+    testPublicKey: env.SATANG_TEST_PUBLIC_KEY || undefined,
+    testSecretKey: env.SATANG_TEST_SECRET_KEY || undefined,
+    sqliteSynchronous: synchronous,
+    logLevel: env.SATANG_LOG_LEVEL || 'info',
+  };
+}
+
+/** SATANG_PUBLIC_URL, or http://HOST:PORT with the port actually bound. */
+export function publicUrlFor(config: Config, boundPort: number): string {
+  if (config.publicUrl !== '') return config.publicUrl;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
+}

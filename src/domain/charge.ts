@@ -1,0 +1,34 @@
+import type { ChargeRow } from '../store/schema.js';
+
+/**
+ * What the charge's read-time flags say, from its state (omise-api.md §4.3, DECISIONS §3).
+ * Refund and void rules join here with the refunds issue; until then a charge cannot be
+ * refunded or voided, so the flags say so.
+ */
+export interface ChargeFlags {
+  authorized: boolean;
+  paid: boolean;
+  expired: boolean;
+  refundable: boolean;
+  partiallyRefundable: boolean;
+  canPerformVoid: boolean;
+  voided: boolean;
+}
+
+export function chargeFlags(charge: Pick<ChargeRow, 'status'>): ChargeFlags {
+  const successful = charge.status === 'successful';
+  return {
+    authorized: successful,
+    paid: successful,
+    expired: charge.status === 'expired',
+    refundable: false,
+    partiallyRefundable: false,
+    canPerformVoid: false,
+    voided: false,
+  };
+}
+
+/** The source's charge_status: its charge's status, or "unknown" before one exists. */
+export function sourceChargeStatus(charge: Pick<ChargeRow, 'status'> | undefined): string {
+  return charge ? charge.status : 'unknown';
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Omise ids: `<prefix>_test_<19 base36>` or `<prefix>_<19 base36>`. The suffix is
+ * base36((unix_ms << 55) | random_55_bits), so ids sort by creation time (omise-api.md §12).
+ */
+export type IdPrefix = 'acct' | 'src' | 'chrg' | 'evnt' | 'docu' | 'pay2' | 'trxn' | 'rfnd' | 'whdl' | 'endp' | 'key';
+
+const randomBitsCount = 55n;
+const randomMask = (1n << randomBitsCount) - 1n;
+const suffixChars = 19;
+
+export function newId(prefix: IdPrefix, livemode: boolean, atMs: number): string {
+  if (!Number.isSafeInteger(atMs) || atMs < 0) throw new Error(`id time must be a non-negative integer: ${atMs}`);
+  const random = randomBytes(8).readBigUInt64BE() & randomMask;
+  const value = (BigInt(atMs) << randomBitsCount) | random;
+  const suffix = value.toString(36).padStart(suffixChars, '0').slice(-suffixChars);
+  return livemode ? `${prefix}_${suffix}` : `${prefix}_test_${suffix}`;
+}
+
+/** The 19-character random-and-time part of an id. */
+export function idSuffix(id: string): string {
+  return id.slice(id.lastIndexOf('_') + 1);
+}
+
+export function isTestId(id: string): boolean {
+  return id.includes('_test_');
+}
+
+/** 16 upper-case hex characters: the capability in a QR download_uri. */
+export function newDownloadToken(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}

@@ -1,0 +1,15 @@
+/** Omise timestamps: ISO 8601 UTC with seconds and a Z, e.g. 2025-03-20T09:24:15Z. */
+export function formatTimestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function formatNullableTimestamp(ms: number | null): string | null {
+  return ms === null ? null : formatTimestamp(ms);
+}
+
+/** Parses an ISO 8601 date or date-time; returns null when it is not one. */
+export function parseTimestamp(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return null;
+  const ms = Date.parse(text.replace(' ', 'T'));
+  return Number.isFinite(ms) ? ms : null;
+}

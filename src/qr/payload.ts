@@ -1,0 +1,46 @@
+import { encode, tag, withCrcTag } from 'promptparse';
+import { merchantNameQrCharsMax, qrRef1CharsMax } from '../domain/limits.js';
+import { satangToBahtString } from '../domain/money.js';
+
+/** Thai QR Payment bill-payment AID (tag 30, sub-tag 00). */
+export const billPaymentAid = 'A000000677010112';
+
+export interface BillPaymentQr {
+  billerId: string;
+  ref1: string;
+  amountSatang: number;
+  merchantName: string;
+}
+
+/**
+ * A dynamic Thai QR bill-payment code (EMVCo merchant-presented), DECISIONS §3:
+ * 00 format, 01 "12" (dynamic), 30 {00 AID, 01 biller, 02 ref1}, 53 764, 54 amount, 58 TH,
+ * 59 merchant name (ASCII), 63 CRC-16/CCITT-FALSE. TLV and CRC come from promptparse.
+ */
+export function billPaymentPayload(qr: BillPaymentQr): string {
+  if (!/^[A-Z0-9]{1,20}$/.test(qr.ref1) || qr.ref1.length > qrRef1CharsMax) throw new Error(`ref1 must be 1-20 of A-Z0-9: ${qr.ref1}`);
+  if (!/^\d{15}$/.test(qr.billerId)) throw new Error(`biller id must be 15 digits: ${qr.billerId}`);
+  const tag30 = encode([tag('00', billPaymentAid), tag('01', qr.billerId), tag('02', qr.ref1)]);
+  const fields = [
+    tag('00', '01'),
+    tag('01', '12'),
+    tag('30', tag30),
+    tag('53', '764'),
+    tag('54', satangToBahtString(qr.amountSatang)),
+    tag('58', 'TH'),
+    tag('59', qrMerchantName(qr.merchantName)),
+  ];
+  return withCrcTag(encode(fields), '63', true);
+}
+
+/** The merchant name as the QR carries it: printable ASCII only, at most 25 characters. */
+export function qrMerchantName(name: string): string {
+  const ascii = name
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, merchantNameQrCharsMax)
+    .trim();
+  return ascii.length > 0 ? ascii : 'SATANG MERCHANT';
+}

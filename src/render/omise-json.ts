@@ -1,0 +1,181 @@
+/**
+ * Omise JSON for every object Satang serves, API version 2019-05-29, with exactly the key
+ * sets of DECISIONS §2, in the order the real API sends them. One function per object type.
+ */
+import { chargeFlags, sourceChargeStatus } from '../domain/charge.js';
+import { vatRateBps } from '../domain/limits.js';
+import { hundredthsToDecimalString } from '../domain/money.js';
+import { formatNullableTimestamp, formatTimestamp } from '../domain/time.js';
+import type { ListWindow } from '../store/payments.js';
+import type { ChargeRow, EventRow, SourceRow } from '../store/schema.js';
+
+export type Json = Record<string, unknown>;
+
+export interface RenderContext {
+  /** Absolute base of every URL Satang prints (SATANG_PUBLIC_URL). */
+  publicUrl: string;
+  /** The account's clock now, in ms: the default `to` of lists. */
+  nowMs: number;
+}
+
+export function renderDocument(charge: ChargeRow, ctx: Pick<RenderContext, 'publicUrl'>): Json {
+  const location = `/charges/${charge.id}/documents/${charge.document_id}`;
+  return {
+    object: 'document',
+    livemode: charge.livemode === 1,
+    id: charge.document_id,
+    deleted: false,
+    filename: 'qrcode.png',
+    location,
+    kind: 'qr',
+    download_uri: `${ctx.publicUrl}${location}/downloads/${charge.download_token}`,
+    created_at: formatTimestamp(charge.created_at),
+  };
+}
+
+export function renderSource(source: SourceRow, charge: ChargeRow | undefined, ctx: Pick<RenderContext, 'publicUrl'>): Json {
+  return {
+    object: 'source',
+    id: source.id,
+    livemode: source.livemode === 1,
+    location: `/sources/${source.id}`,
+    amount: source.amount,
+    barcode: null,
+    bank: null,
+    created_at: formatTimestamp(source.created_at),
+    currency: source.currency,
+    email: source.email,
+    flow: source.flow,
+    installment_term: null,
+    ip: source.ip,
+    absorption_type: null,
+    name: source.name,
+    mobile_number: source.mobile_number,
+    phone_number: source.phone_number,
+    platform_type: source.platform_type,
+    scannable_code: charge ? { object: 'barcode', type: 'qr', image: renderDocument(charge, ctx) } : null,
+    qr_settings: null,
+    billing: null,
+    shipping: null,
+    items: [],
+    references: null,
+    provider_references: charge ? { reference_number_1: charge.payment_ref, reference_number_2: null } : null,
+    store_id: null,
+    store_name: null,
+    terminal_id: null,
+    type: source.type,
+    zero_interest_installments: null,
+    charge_status: sourceChargeStatus(charge),
+    receipt_amount: null,
+    discounts: [],
+    promotion_code: null,
+  };
+}
+
+export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderContext): Json {
+  const flags = chargeFlags(charge);
+  const successful = charge.status === 'successful';
+  const location = `/charges/${charge.id}`;
+  return {
+    object: 'charge',
+    id: charge.id,
+    location,
+    amount: charge.amount,
+    authorization_type: null,
+    authorized_amount: successful ? charge.amount : 0,
+    captured_amount: successful ? charge.amount : 0,
+    acquirer_reference_number: null,
+    net: successful ? charge.net : 0,
+    fee: successful ? charge.fee : 0,
+    fee_vat: successful ? charge.fee_vat : 0,
+    interest: 0,
+    interest_vat: 0,
+    funding_amount: charge.amount,
+    refunded_amount: 0,
+    transaction_fees: successful
+      ? {
+          fee_flat: hundredthsToDecimalString(charge.fee_flat_satang),
+          fee_rate: hundredthsToDecimalString(charge.fee_rate_bps),
+          vat_rate: hundredthsToDecimalString(vatRateBps),
+        }
+      : { fee_flat: null, fee_rate: null, vat_rate: hundredthsToDecimalString(vatRateBps) },
+    platform_fee: { fixed: null, amount: null, percentage: null },
+    currency: charge.currency,
+    funding_currency: charge.currency,
+    ip: charge.ip,
+    refunds: renderList([], {
+      location: `${location}/refunds`,
+      window: { fromMs: 0, toMs: ctx.nowMs, offset: 0, limit: 20, order: 'chronological' },
+      total: 0,
+    }),
+    link: null,
+    description: charge.description,
+    metadata: JSON.parse(charge.metadata),
+    card: null,
+    source: renderSource(source, charge, ctx),
+    schedule: null,
+    linked_account: null,
+    customer: null,
+    dispute: null,
+    transaction: charge.transaction_id,
+    failure_code: charge.failure_code,
+    failure_message: charge.failure_message,
+    merchant_advice: null,
+    merchant_advice_code: null,
+    status: charge.status,
+    authorize_uri: `${ctx.publicUrl}/payments/${charge.payment_ref}/authorize?acs=false`,
+    return_uri: charge.return_uri,
+    created_at: formatTimestamp(charge.created_at),
+    paid_at: formatNullableTimestamp(charge.paid_at),
+    authorized_at: formatNullableTimestamp(charge.authorized_at),
+    expires_at: formatTimestamp(charge.expires_at),
+    expired_at: formatNullableTimestamp(charge.expired_at),
+    reversed_at: null,
+    multi_capture: false,
+    zero_interest_installments: false,
+    branch: null,
+    terminal: null,
+    device: null,
+    authorized: flags.authorized,
+    capturable: false,
+    capture: true,
+    disputable: false,
+    livemode: charge.livemode === 1,
+    refundable: flags.refundable,
+    partially_refundable: flags.partiallyRefundable,
+    reversed: false,
+    reversible: false,
+    voided: flags.voided,
+    paid: flags.paid,
+    expired: flags.expired,
+    can_perform_void: flags.canPerformVoid,
+    approval_code: null,
+  };
+}
+
+export function renderEvent(event: EventRow): Json {
+  return {
+    object: 'event',
+    id: event.id,
+    livemode: event.livemode === 1,
+    location: `/events/${event.id}`,
+    webhook_deliveries: [],
+    data: JSON.parse(event.data),
+    key: event.key,
+    created_at: formatTimestamp(event.created_at),
+  };
+}
+
+export function renderList(data: Json[], list: { location: string; window: ListWindow; total: number }): Json {
+  return {
+    object: 'list',
+    data,
+    limit: list.window.limit,
+    offset: list.window.offset,
+    total: list.total,
+    location: list.location,
+    order: list.window.order,
+    from: formatTimestamp(list.window.fromMs),
+    to: formatTimestamp(list.window.toMs),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Starting a gateway: open the store, migrate, make sure the default account exists,
+ * listen. Used by `satang serve` and by tests that want a real server.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import { type Config, publicUrlFor } from './config.js';
+import { openStore, type Store } from './store/store.js';
+import { ensureDefaultAccount, type NewAccount, pinKey } from './usecases/accounts.js';
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function openConfiguredStore(config: Config): Promise<Store> {
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    schema: config.databaseSchema,
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
+  await store.migrate();
+  return store;
+}
+
+/** Creates the default account on first start and applies SATANG_TEST_*_KEY; returns a new account's keys. */
+export async function prepareAccounts(store: Store, config: Config): Promise<NewAccount | null> {
+  return store.transaction(async (tx) => {
+    const nowMs = Date.now();
+    const { account, created } = await ensureDefaultAccount(tx, nowMs);
+    if (config.testPublicKey) await pinKey(tx, account.id, config.testPublicKey, nowMs);
+    if (config.testSecretKey) await pinKey(tx, account.id, config.testSecretKey, nowMs);
+    return created;
+  });
+}
+
+export function firstStartBanner(created: NewAccount, config: Config): string {
+  const test = created.keys.find((pair) => pair.mode === 'test')!;
+  const lines = [
+    '',
+    '  Satang: a default merchant account was created. Its test keys are shown this once:',
+    `    account      ${created.account.id}`,
+    `    public key   ${config.testPublicKey ?? test.publicKey}`,
+    `    secret key   ${config.testSecretKey ? '(from SATANG_TEST_SECRET_KEY)' : test.secretKey}`,
+    '  Keep the secret key; only its digest is stored. `satang keys roll` makes new ones.',
+    '',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export async function startGateway(config: Config, options: { logger?: boolean | object; onFirstStart?: (banner: string) => void } = {}): Promise<RunningGateway> {
+  const store = await openConfiguredStore(config);
+  const created = await prepareAccounts(store, config);
+  if (created) (options.onFirstStart ?? ((banner) => process.stdout.write(banner)))(firstStartBanner(created, config));
+  // The public URL needs the bound port when PORT=0, so build after a placeholder and set it at listen.
+  const app = await buildApp({ store, publicUrl: config.publicUrl || 'http://127.0.0.1', logger: options.logger });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = publicUrlFor(config, port);
+  app.satang.publicUrl = url;
+  return {
+    app,
+    store,
+    url,
+    port,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

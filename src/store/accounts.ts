@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import type { Account, ApiKey, DB } from './schema.js';
+
+export type AccountSettings = Partial<
+  Pick<Account, 'name' | 'merchant_name' | 'biller_id' | 'fee_rate_bps' | 'fee_flat_satang' | 'truemoney_qr_test' | 'truemoney_qr_live'>
+>;
+
+export async function insertAccount(db: Kysely<DB>, account: Account): Promise<void> {
+  await db.insertInto('accounts').values(account).execute();
+}
+
+export async function findAccount(db: Kysely<DB>, id: string): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findDefaultAccount(db: Kysely<DB>): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('is_default', '=', 1).executeTakeFirst();
+}
+
+export async function listAccounts(db: Kysely<DB>): Promise<Account[]> {
+  return db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export async function updateAccount(db: Kysely<DB>, id: string, settings: AccountSettings): Promise<boolean> {
+  const result = await db.updateTable('accounts').set(settings).where('id', '=', id).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function insertApiKey(db: Kysely<DB>, key: ApiKey): Promise<void> {
+  await db.insertInto('api_keys').values(key).execute();
+}
+
+/** The active key with this lookup value (a public key, or a secret key's digest). */
+export async function findActiveKey(db: Kysely<DB>, lookup: string): Promise<ApiKey | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('lookup', '=', lookup).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+export async function listActiveKeys(db: Kysely<DB>, accountId: string): Promise<ApiKey[]> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .orderBy('livemode')
+    .orderBy('kind')
+    .execute();
+}
+
+/** Revokes the account's active keys of one mode and kind; returns how many. */
+export async function revokeKeys(db: Kysely<DB>, accountId: string, livemode: number, kind: 'public' | 'secret', atMs: number): Promise<number> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: atMs })
+    .where('account_id', '=', accountId)
+    .where('livemode', '=', livemode)
+    .where('kind', '=', kind)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteKeyByLookup(db: Kysely<DB>, lookup: string): Promise<void> {
+  await db.deleteFrom('api_keys').where('lookup', '=', lookup).execute();
+}

@@ -1,0 +1,123 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+/**
+ * Migrations, written once for both dialects with Kysely's schema builder. Times are
+ * bigint milliseconds; booleans are integers; JSON is text.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_foundation': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('merchant_name', 'text', (c) => c.notNull())
+        .addColumn('biller_id', 'text', (c) => c.notNull())
+        .addColumn('fee_rate_bps', 'integer', (c) => c.notNull())
+        .addColumn('fee_flat_satang', 'integer', (c) => c.notNull())
+        .addColumn('truemoney_qr_test', 'integer', (c) => c.notNull())
+        .addColumn('truemoney_qr_live', 'integer', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('lookup', 'text', (c) => c.notNull().unique())
+        .addColumn('hint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_keys_account').on('api_keys').columns(['account_id', 'livemode', 'kind']).execute();
+
+      await db.schema
+        .createTable('sources')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('flow', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('email', 'text')
+        .addColumn('name', 'text')
+        .addColumn('mobile_number', 'text')
+        .addColumn('phone_number', 'text')
+        .addColumn('platform_type', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('charges')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('source_id', 'text', (c) => c.notNull().unique())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('return_uri', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('payment_ref', 'text', (c) => c.notNull().unique())
+        .addColumn('qr_ref1', 'text', (c) => c.notNull().unique())
+        .addColumn('document_id', 'text', (c) => c.notNull())
+        .addColumn('download_token', 'text', (c) => c.notNull())
+        .addColumn('fee_rate_bps', 'integer', (c) => c.notNull())
+        .addColumn('fee_flat_satang', 'integer', (c) => c.notNull())
+        .addColumn('fee', 'bigint', (c) => c.notNull())
+        .addColumn('fee_vat', 'bigint', (c) => c.notNull())
+        .addColumn('net', 'bigint', (c) => c.notNull())
+        .addColumn('funding_source', 'text')
+        .addColumn('failure_code', 'text')
+        .addColumn('failure_message', 'text')
+        .addColumn('transaction_id', 'text')
+        .addColumn('webhook_endpoints', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('paid_at', 'bigint')
+        .addColumn('authorized_at', 'bigint')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('expired_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('charges_list').on('charges').columns(['account_id', 'livemode', 'created_at', 'id']).execute();
+      // The expiry sweep reads only pending charges, in deadline order.
+      await db.schema
+        .createIndex('charges_pending_due')
+        .on('charges')
+        .columns(['expires_at'])
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('charge_id', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_list').on('events').columns(['account_id', 'livemode', 'created_at', 'id']).execute();
+      await db.schema.createIndex('events_charge').on('events').columns(['charge_id', 'created_at', 'id']).execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['events', 'charges', 'sources', 'api_keys', 'accounts']) await db.schema.dropTable(table).execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
+
+export const latestMigrationName = Object.keys(migrations).at(-1)!;

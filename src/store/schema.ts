@@ -1,0 +1,113 @@
+/**
+ * The database as Kysely sees it. One interface for both dialects: times are integer
+ * milliseconds since the epoch, booleans are 0/1 integers, JSON is text. The store
+ * normalises PostgreSQL's int8 strings to numbers, so rows read the same on both.
+ */
+import type { Insertable, Selectable } from 'kysely';
+
+export interface AccountTable {
+  id: string;
+  name: string;
+  merchant_name: string;
+  biller_id: string;
+  fee_rate_bps: number;
+  fee_flat_satang: number;
+  truemoney_qr_test: number;
+  truemoney_qr_live: number;
+  is_default: number;
+  created_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  kind: 'public' | 'secret';
+  /** The public key itself, or the SHA-256 hex digest of a secret key. */
+  lookup: string;
+  /** The key's last four characters, for people to tell keys apart. */
+  hint: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface SourceTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  type: string;
+  amount: number;
+  currency: string;
+  flow: string;
+  ip: string | null;
+  email: string | null;
+  name: string | null;
+  mobile_number: string | null;
+  phone_number: string | null;
+  platform_type: string | null;
+  created_at: number;
+}
+
+export type ChargeStatus = 'pending' | 'successful' | 'failed' | 'expired';
+
+export interface ChargeTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  source_id: string;
+  amount: number;
+  currency: string;
+  status: ChargeStatus;
+  description: string | null;
+  metadata: string;
+  return_uri: string | null;
+  ip: string | null;
+  /** The pay2 id: reference_number_1 and the hosted page's path. */
+  payment_ref: string;
+  /** The QR's ref1: unique, A-Z0-9, at most 20 characters. */
+  qr_ref1: string;
+  document_id: string;
+  download_token: string;
+  fee_rate_bps: number;
+  fee_flat_satang: number;
+  fee: number;
+  fee_vat: number;
+  net: number;
+  funding_source: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  transaction_id: string | null;
+  webhook_endpoints: string | null;
+  created_at: number;
+  paid_at: number | null;
+  authorized_at: number | null;
+  expires_at: number;
+  expired_at: number | null;
+  updated_at: number;
+}
+
+export interface EventTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  key: string;
+  charge_id: string | null;
+  /** The object as it was when the event happened, rendered as Omise JSON. */
+  data: string;
+  created_at: number;
+}
+
+export interface DB {
+  accounts: AccountTable;
+  api_keys: ApiKeyTable;
+  sources: SourceTable;
+  charges: ChargeTable;
+  events: EventTable;
+}
+
+export type Account = Selectable<AccountTable>;
+export type ApiKey = Selectable<ApiKeyTable>;
+export type SourceRow = Selectable<SourceTable>;
+export type ChargeRow = Selectable<ChargeTable>;
+export type EventRow = Selectable<EventTable>;
+export type NewEvent = Insertable<EventTable>;

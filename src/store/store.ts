@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { groupCommitUnitsMax } from '../domain/limits.js';
+import { migrationProvider } from './migrations.js';
+import type { DB } from './schema.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** What a use case receives: a handle on the open transaction. Only store/ runs SQL on it. */
+export type Tx = Kysely<DB>;
+
+export interface StoreOptions {
+  /** postgres://... selects PostgreSQL; unset selects SQLite in dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** PostgreSQL schema (created when missing); tests give each file its own. */
+  schema?: string;
+  /** SQLite synchronous pragma; FULL unless told otherwise. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  poolSize?: number;
+}
+
+export interface Store {
+  readonly dialect: StoreDialect;
+  /** For reads outside a transaction (a second connection on SQLite, the pool on PostgreSQL). */
+  readonly read: Kysely<DB>;
+  /**
+   * Runs a unit of work in a transaction and resolves after it is durably committed.
+   * Units that arrive together share one transaction (one savepoint each) and one fsync:
+   * group commit. A unit that throws is rolled back alone and its caller gets the error.
+   */
+  transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface QueuedUnit {
+  unit: (tx: Tx) => Promise<unknown>;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const isPostgres = options.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(options.databaseUrl);
+  return isPostgres ? openPostgres(options) : openSqlite(options);
+}
+
+function openSqlite(options: StoreOptions): Store {
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, 'satang.sqlite');
+  const writer = new Database(file);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  writer.pragma('busy_timeout = 5000');
+  const reader = new Database(file);
+  reader.pragma('busy_timeout = 5000');
+  const write = new Kysely<DB>({ dialect: new SqliteDialect({ database: writer }) });
+  const read = new Kysely<DB>({ dialect: new SqliteDialect({ database: reader }) });
+  return new GroupCommitStore('sqlite', write, read, async () => {
+    await write.destroy();
+    await read.destroy();
+  });
+}
+
+async function openPostgres(options: StoreOptions): Promise<Store> {
+  const int8 = 20;
+  const numeric = 1700;
+  const types = {
+    getTypeParser(oid: number, format?: any) {
+      // Amounts and millisecond times are far below 2^53: read int8 as a number.
+      if (oid === int8 || oid === numeric) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`bad schema name: ${options.schema}`);
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    types,
+    options: options.schema ? `-c search_path=${options.schema}` : undefined,
+  });
+  if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return new GroupCommitStore('postgres', db, db, () => db.destroy());
+}
+
+class GroupCommitStore implements Store {
+  private readonly queue: QueuedUnit[] = [];
+  private flushing = false;
+
+  constructor(
+    readonly dialect: StoreDialect,
+    private readonly write: Kysely<DB>,
+    readonly read: Kysely<DB>,
+    private readonly closeConnections: () => Promise<void>,
+  ) {}
+
+  transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ unit, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the units of requests already parsed in this turn of the event loop join the batch.
+        setImmediate(() => void this.flushLoop());
+      }
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, groupCommitUnitsMax);
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) {
+        this.flushing = true;
+        setImmediate(() => void this.flushLoop());
+      }
+    }
+  }
+
+  private async runBatch(batch: QueuedUnit[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let trx;
+    try {
+      trx = await this.write.startTransaction().execute();
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
+      return;
+    }
+    try {
+      if (batch.length === 1) {
+        // One unit: the transaction itself is its savepoint.
+        try {
+          outcomes.push({ ok: true, value: await batch[0].unit(trx) });
+        } catch (error) {
+          await trx.rollback().execute();
+          batch[0].reject(error);
+          return;
+        }
+      } else {
+        for (let index = 0; index < batch.length; index++) {
+          await sql`savepoint ${sql.raw(`u${index}`)}`.execute(trx);
+          try {
+            const value = await batch[index].unit(trx);
+            await sql`release savepoint ${sql.raw(`u${index}`)}`.execute(trx);
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            await sql`rollback to savepoint ${sql.raw(`u${index}`)}`.execute(trx);
+            await sql`release savepoint ${sql.raw(`u${index}`)}`.execute(trx);
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }
+      await trx.commit().execute();
+    } catch (error) {
+      // The batch itself failed (connection lost, commit refused): nobody's work is durable.
+      try {
+        await trx.rollback().execute();
+      } catch {
+        // The transaction is already gone.
+      }
+      for (const queued of batch) queued.reject(error);
+      return;
+    }
+    // Only now, after the commit, does any caller hear back.
+    batch.forEach((queued, index) => {
+      const outcome = outcomes[index];
+      if (outcome.ok) queued.resolve(outcome.value);
+      else queued.reject(outcome.error);
+    });
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.write, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.closeConnections();
+  }
+}
+
+/** A unique-constraint violation, on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,161 @@
+/**
+ * Use cases for sources and charges. Each runs inside the store's transaction helper
+ * (load, decide, save, and the event in the same transaction) and returns rows to render.
+ */
+import { OmiseError, notFound } from '../domain/errors.js';
+import { idSuffix, newDownloadToken, newId } from '../domain/ids.js';
+import { chargeExpiryMs } from '../domain/limits.js';
+import { computeFees } from '../domain/money.js';
+import { renderCharge } from '../render/omise-json.js';
+import { findAccount } from '../store/accounts.js';
+import {
+  type ChargeWithSource,
+  findCharge,
+  findChargeBySource,
+  findSource,
+  insertCharge,
+  insertEvent,
+  insertSource,
+  updateChargeFields,
+} from '../store/payments.js';
+import type { Account, ChargeRow, SourceRow } from '../store/schema.js';
+import { isUniqueViolation, type Tx } from '../store/store.js';
+import type { UseCaseContext } from './context.js';
+import type { ChargeInput, SourceInput } from './payment-params.js';
+
+function isTruemoneyQrEnabled(account: Account, livemode: number): boolean {
+  return (livemode === 1 ? account.truemoney_qr_live : account.truemoney_qr_test) === 1;
+}
+
+async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
+  const account = await findAccount(tx, ctx.scope.accountId);
+  if (!account) throw new Error(`account ${ctx.scope.accountId} vanished`);
+  return account;
+}
+
+function sourceRow(ctx: UseCaseContext, input: Pick<SourceInput, 'type' | 'amount' | 'currency'> & Partial<SourceInput>): SourceRow {
+  return {
+    id: newId('src', ctx.scope.livemode === 1, ctx.nowMs),
+    account_id: ctx.scope.accountId,
+    livemode: ctx.scope.livemode,
+    type: input.type,
+    amount: input.amount,
+    currency: input.currency,
+    flow: 'offline',
+    ip: input.ip ?? null,
+    email: input.email ?? null,
+    name: input.name ?? null,
+    mobile_number: input.mobileNumber ?? null,
+    phone_number: input.phoneNumber ?? null,
+    platform_type: input.platformType ?? null,
+    created_at: ctx.nowMs,
+  };
+}
+
+export async function createSource(tx: Tx, ctx: UseCaseContext, input: SourceInput): Promise<SourceRow> {
+  const account = await loadAccount(tx, ctx);
+  if (!isTruemoneyQrEnabled(account, ctx.scope.livemode)) throw new OmiseError('bad_request', 'type is currently not supported');
+  const source = sourceRow(ctx, input);
+  await insertSource(tx, source);
+  return source;
+}
+
+export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInput): Promise<ChargeWithSource> {
+  const account = await loadAccount(tx, ctx);
+  let source: SourceRow;
+  if ('id' in input.source) {
+    const found = await findSource(tx, ctx.scope, input.source.id);
+    if (!found) throw notFound('source', input.source.id);
+    if (await findChargeBySource(tx, found.id)) throw new OmiseError('invalid_charge', 'source has already been used');
+    const mismatches: string[] = [];
+    if (found.amount !== input.amount) mismatches.push('amount must match source amount');
+    if (found.currency !== input.currency) mismatches.push('currency must match source currency');
+    if (mismatches.length > 0) throw new OmiseError('invalid_charge', mismatches.join(' and '));
+    source = found;
+  } else {
+    if (!isTruemoneyQrEnabled(account, ctx.scope.livemode)) throw new OmiseError('invalid_charge', 'type is currently not supported');
+    source = sourceRow(ctx, { type: input.source.type, amount: input.amount, currency: input.currency });
+    await insertSource(tx, source);
+  }
+
+  const livemode = ctx.scope.livemode === 1;
+  const id = newId('chrg', livemode, ctx.nowMs);
+  const fees = computeFees(input.amount, account.fee_rate_bps, account.fee_flat_satang);
+  const charge: ChargeRow = {
+    id,
+    account_id: ctx.scope.accountId,
+    livemode: ctx.scope.livemode,
+    source_id: source.id,
+    amount: input.amount,
+    currency: input.currency,
+    status: 'pending',
+    description: input.description,
+    metadata: JSON.stringify(input.metadata),
+    return_uri: input.returnUri,
+    ip: input.ip,
+    payment_ref: newId('pay2', livemode, ctx.nowMs),
+    // The id's random-and-time suffix is unique, upper-cased it fits the QR's ref1 (A-Z0-9, ≤ 20).
+    qr_ref1: idSuffix(id).toUpperCase(),
+    document_id: newId('docu', livemode, ctx.nowMs),
+    download_token: newDownloadToken(),
+    fee_rate_bps: account.fee_rate_bps,
+    fee_flat_satang: account.fee_flat_satang,
+    fee: fees.feeSatang,
+    fee_vat: fees.feeVatSatang,
+    net: fees.netSatang,
+    funding_source: null,
+    failure_code: null,
+    failure_message: null,
+    transaction_id: null,
+    webhook_endpoints: input.webhookEndpoints ? JSON.stringify(input.webhookEndpoints) : null,
+    created_at: ctx.nowMs,
+    paid_at: null,
+    authorized_at: null,
+    expires_at: ctx.nowMs + chargeExpiryMs,
+    expired_at: null,
+    updated_at: ctx.nowMs,
+  };
+  try {
+    await insertCharge(tx, charge);
+  } catch (error) {
+    // Another process charged the same source between our read and our write.
+    if (isUniqueViolation(error)) throw new OmiseError('invalid_charge', 'source has already been used');
+    throw error;
+  }
+  await recordChargeEvent(tx, ctx, 'charge.create', { charge, source });
+  return { charge, source };
+}
+
+export async function updateCharge(
+  tx: Tx,
+  ctx: UseCaseContext,
+  id: string,
+  update: { description?: string | null; metadata?: Record<string, unknown> },
+): Promise<ChargeWithSource> {
+  const found = await findCharge(tx, ctx.scope, id);
+  if (!found) throw notFound('charge', id);
+  const fields = {
+    ...(update.description !== undefined ? { description: update.description } : {}),
+    ...(update.metadata !== undefined ? { metadata: JSON.stringify(update.metadata) } : {}),
+    updated_at: ctx.nowMs,
+  };
+  await updateChargeFields(tx, ctx.scope, id, fields);
+  const charge = { ...found, ...fields };
+  const source = await findSource(tx, ctx.scope, charge.source_id);
+  if (!source) throw new Error(`charge ${id} has no source ${charge.source_id}`);
+  await recordChargeEvent(tx, ctx, 'charge.update', { charge, source });
+  return { charge, source };
+}
+
+/** Writes a charge event with the charge as it is now, in the caller's transaction. */
+export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge, source }: ChargeWithSource): Promise<void> {
+  await insertEvent(tx, {
+    id: newId('evnt', ctx.scope.livemode === 1, ctx.nowMs),
+    account_id: ctx.scope.accountId,
+    livemode: ctx.scope.livemode,
+    key,
+    charge_id: charge.id,
+    data: JSON.stringify(renderCharge(charge, source, ctx)),
+    created_at: ctx.nowMs,
+  });
+}
