@@ -10,9 +10,24 @@ const randomBitsCount = 55n;
 const randomMask = (1n << randomBitsCount) - 1n;
 const suffixChars = 19;
 
+let lastMs = -1;
+let lastRandom = 0n;
+
+/** Ids made in the same millisecond by this process count up, so they sort in creation order. */
+function nextRandom(atMs: number): bigint {
+  if (atMs === lastMs && lastRandom < randomMask) {
+    lastRandom += 1n;
+  } else {
+    lastMs = atMs;
+    // Start in the lower half so there is room to count up within the millisecond.
+    lastRandom = randomBytes(8).readBigUInt64BE() & (randomMask >> 1n);
+  }
+  return lastRandom;
+}
+
 export function newId(prefix: IdPrefix, livemode: boolean, atMs: number): string {
   if (!Number.isSafeInteger(atMs) || atMs < 0) throw new Error(`id time must be a non-negative integer: ${atMs}`);
-  const random = randomBytes(8).readBigUInt64BE() & randomMask;
+  const random = nextRandom(atMs);
   const value = (BigInt(atMs) << randomBitsCount) | random;
   const suffix = value.toString(36).padStart(suffixChars, '0').slice(-suffixChars);
   return livemode ? `${prefix}_${suffix}` : `${prefix}_test_${suffix}`;

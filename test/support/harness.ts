@@ -1,0 +1,200 @@
+/**
+ * Test harness: a gateway on each store (SQLite in a temp dir, PostgreSQL in a schema of
+ * its own), with known keys, driven through HTTP. PostgreSQL tests skip with a visible
+ * message when no server answers, except under CI=true, where they fail.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/api/app.js';
+import type { Clock } from '../../src/domain/clock.js';
+import { openStore, type Store, type StoreDialect } from '../../src/store/store.js';
+import { createAccount, ensureDefaultAccount, pinKey } from '../../src/usecases/accounts.js';
+
+export const postgresUrl = process.env.SATANG_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const inCi = process.env.CI === 'true';
+
+let postgresAvailable: Promise<boolean> | undefined;
+export function isPostgresAvailable(): Promise<boolean> {
+  postgresAvailable ??= (async () => {
+    const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return postgresAvailable;
+}
+
+export interface TestStore {
+  store: Store;
+  /** SQLite data dir, or PostgreSQL schema. */
+  location: { dataDir: string; databaseUrl?: string; schema?: string };
+  drop(): Promise<void>;
+}
+
+function uniqueName(label: string): string {
+  return `${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function openTestStore(dialect: StoreDialect, label: string): Promise<TestStore> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'satang-test-'));
+  if (dialect === 'sqlite') {
+    const store = await openStore({ dataDir, sqliteSynchronous: 'NORMAL' });
+    await store.migrate();
+    return {
+      store,
+      location: { dataDir },
+      async drop() {
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${uniqueName(label)}`;
+  const store = await openStore({ dataDir, databaseUrl: postgresUrl, schema, poolSize: 5 });
+  await store.migrate();
+  return {
+    store,
+    location: { dataDir, databaseUrl: postgresUrl, schema },
+    async drop() {
+      await store.close();
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Keys {
+  accountId: string;
+  publicKey: string;
+  secretKey: string;
+  livePublicKey: string;
+  liveSecretKey: string;
+}
+
+export interface Harness {
+  dialect: StoreDialect;
+  store: Store;
+  app: FastifyInstance;
+  publicUrl: string;
+  /** The default account's keys. */
+  keys: Keys;
+  /** A second, separate account. */
+  other: Keys;
+  request(options: RequestOptions): Promise<TestResponse>;
+}
+
+export interface RequestOptions {
+  method?: string;
+  url: string;
+  /** The key for Basic auth ("key:"); omitted means no Authorization header. */
+  key?: string;
+  /** A JSON body (object) or a raw string body. */
+  json?: unknown;
+  form?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json: any;
+  raw: Buffer;
+}
+
+export function basic(key: string, withColon = true): string {
+  return `Basic ${Buffer.from(withColon ? `${key}:` : key).toString('base64')}`;
+}
+
+export async function injectRequest(app: FastifyInstance, options: RequestOptions): Promise<TestResponse> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.key) headers.authorization ??= basic(options.key);
+  let payload: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    payload = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    payload = options.form;
+  } else if (options.body !== undefined) {
+    payload = options.body;
+  }
+  const response = await app.inject({ method: (options.method ?? 'GET') as any, url: options.url, headers, payload });
+  let json: any;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.statusCode, headers: response.headers, body: response.body, json, raw: response.rawPayload };
+}
+
+export async function makeKeys(store: Store, accountName?: string): Promise<Keys> {
+  return store.transaction(async (tx) => {
+    const created = accountName
+      ? await createAccount(tx, { name: accountName, isDefault: false }, Date.now())
+      : ((await ensureDefaultAccount(tx, Date.now())).created ?? null);
+    if (!created) throw new Error('default account already existed');
+    const test = created.keys.find((k) => k.mode === 'test')!;
+    const live = created.keys.find((k) => k.mode === 'live')!;
+    return { accountId: created.account.id, publicKey: test.publicKey, secretKey: test.secretKey, livePublicKey: live.publicKey, liveSecretKey: live.secretKey };
+  });
+}
+
+export { pinKey };
+
+/**
+ * Runs `body` once per store. Each run gets a fresh store and app; `h` is filled in
+ * before the tests of the block run.
+ */
+export function describeEachStore(title: string, body: (h: Harness) => void, options: { clock?: Clock } = {}): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const name = `${title} [${dialect}]`;
+    if (dialect === 'postgres' && !postgresReady) {
+      if (inCi) {
+        test(name, () => assert.fail(`PostgreSQL is not reachable at ${postgresUrl}, and CI=true requires it`));
+      } else {
+        process.stderr.write(`# SKIPPING "${name}": no PostgreSQL server at ${postgresUrl}\n`);
+        describe(name, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
+      }
+      continue;
+    }
+    describe(name, () => {
+      const h = { dialect } as Harness;
+      let testStore: TestStore | undefined;
+      before(async () => {
+        testStore = await openTestStore(dialect, title);
+        h.store = testStore.store;
+        h.publicUrl = 'http://satang.test';
+        h.app = await buildApp({ store: h.store, publicUrl: h.publicUrl, clock: options.clock });
+        await h.app.ready();
+        h.keys = await makeKeys(h.store);
+        h.other = await makeKeys(h.store, 'Other merchant');
+        h.request = (requestOptions) => injectRequest(h.app, requestOptions);
+      });
+      after(async () => {
+        await h.app?.close();
+        await testStore?.drop();
+      });
+      body(h);
+    });
+  }
+}
+
+/** Whether PostgreSQL answered when this module loaded. */
+export const postgresReady = await isPostgresAvailable();
