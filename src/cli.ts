@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
-import { formatTimestamp } from './domain/time.js';
+import { formatTimestamp, parseTimestamp } from './domain/time.js';
+import { deleteTestData } from './store/payments.js';
+import { advanceClock, type ClockAdvance, readClockOffset } from './usecases/clock.js';
 import { OmiseError } from './domain/errors.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from './store/accounts.js';
 import type { Account } from './store/schema.js';
@@ -23,6 +25,10 @@ const usage = `usage: satang <command>
   accounts set [ID] [--name N] [--merchant-name N] [--biller-id 15DIGITS]
                [--fee-rate-bps N] [--fee-flat-satang N]
                [--truemoney-qr-test on|off] [--truemoney-qr-live on|off]
+  clock show [--account ID]              show an account's test clock
+  clock advance (--seconds N | --to ISO8601) [--account ID]
+                                         move the test clock forward (it never moves back)
+  reset [--account ID]                   delete the account's test-mode charges, sources, events and ledger
   keys show [--account ID]               show public keys and secret key hints
   keys roll --mode test|live [--kind secret|public] [--account ID]
                                          replace a key and print the new one (once)
@@ -87,6 +93,8 @@ async function main(argv: string[]): Promise<void> {
       account: { type: 'string' },
       mode: { type: 'string' },
       kind: { type: 'string' },
+      seconds: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -168,6 +176,34 @@ async function main(argv: string[]): Promise<void> {
       } else {
         throw new UsageError(`unknown keys command ${sub}`);
       }
+    });
+    return;
+  }
+  if (command === 'clock') {
+    await withStore(async (store) => {
+      const account = await resolveAccount(store, values.account);
+      if (sub === 'advance') {
+        let advance: ClockAdvance;
+        if (values.seconds !== undefined) advance = { byMs: integerOption(values.seconds, '--seconds')! * 1000 };
+        else if (values.to !== undefined) {
+          const toMs = parseTimestamp(values.to);
+          if (toMs === null) throw new UsageError('--to must be an ISO 8601 date and time');
+          advance = { toMs };
+        } else throw new UsageError('clock advance needs --seconds N or --to ISO8601');
+        await store.transaction((tx) => advanceClock(tx, account.id, Date.now(), advance));
+      } else if (sub !== 'show' && sub !== undefined) {
+        throw new UsageError(`unknown clock command ${sub}`);
+      }
+      const offsetMs = await readClockOffset(store, account.id);
+      out(`test clock   ${formatTimestamp(Date.now() + offsetMs)}  (${Math.floor(offsetMs / 1000)} s ahead of the wall clock)`);
+    });
+    return;
+  }
+  if (command === 'reset') {
+    await withStore(async (store) => {
+      const account = await resolveAccount(store, values.account);
+      const charges = await store.transaction((tx) => deleteTestData(tx, account.id));
+      out(`deleted the test-mode data of ${account.id} (${charges} charges)`);
     });
     return;
   }

@@ -2,10 +2,15 @@
  * The Omise-compatible HTTP API. Parsing accepts every encoding the SDKs send; every
  * failure is an Omise error object; routes call one use case each.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import qs from 'qs';
 import { OmiseError } from '../domain/errors.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { systemClock, type WallClock } from '../domain/clock.js';
+import { ExpirySweep } from '../jobs/expiry-sweep.js';
+import type { Json } from '../render/omise-json.js';
+import type { Tx } from '../store/store.js';
+import { AccountClocks } from '../usecases/clock.js';
+import { runMutation } from './idempotency.js';
 import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
 import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
@@ -14,24 +19,32 @@ import { Authenticator, type Caller, type KeyAccess } from './auth.js';
 import { isPlainObject, nestingDepth, type Params } from './params.js';
 import { chargeRoutes } from './routes/charges.js';
 import { eventRoutes } from './routes/events.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
+import { testModeRoutes } from './routes/test-mode.js';
 import { sourceRoutes } from './routes/sources.js';
 import { unservedResources } from './routes/unserved.js';
 
 export interface AppOptions {
   store: Store;
   publicUrl: string;
-  clock?: Clock;
+  wallClock?: WallClock;
   logger?: boolean | object;
+  /** Run the expiry sweep in this process (default true). */
+  sweep?: boolean;
 }
 
 /** What routes need, decorated onto the app. */
 export interface Satang {
   store: Store;
   publicUrl: string;
-  clock: Clock;
+  clocks: AccountClocks;
+  sweep: ExpirySweep;
   qrPngs: QrPngCache;
   /** Authenticates the request and returns the use-case context for the caller's account and mode. */
   authenticate(request: FastifyRequest, access: KeyAccess): Promise<{ caller: Caller; ctx: UseCaseContext }>;
+  /** Runs a state change in one transaction (with Idempotency-Key support) and returns its JSON. */
+  mutate(request: FastifyRequest, reply: FastifyReply, ctx: UseCaseContext, unit: (tx: Tx) => Promise<Json>): Promise<Json>;
 }
 
 declare module 'fastify' {
@@ -87,23 +100,38 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const clock = options.clock ?? systemClock;
+  const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
+  const clocks = new AccountClocks(options.store, wall);
+  const sweep = new ExpirySweep({
+    store: options.store,
+    wall,
+    publicUrl: () => app.satang.publicUrl,
+    onError: (error) => app.log.error({ err: error }, 'expiry sweep failed'),
+  });
   app.decorate('satang', {
     store: options.store,
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
-    clock,
+    clocks,
+    sweep,
     qrPngs: new QrPngCache(),
     async authenticate(request: FastifyRequest, access: KeyAccess) {
       const caller = await authenticator.authenticate(request, access);
       const ctx: UseCaseContext = {
         scope: { accountId: caller.accountId, livemode: caller.livemode },
-        nowMs: clock.nowMs(caller.accountId, caller.livemode === 1),
+        nowMs: await clocks.nowMs(caller.accountId, caller.livemode === 1),
         publicUrl: app.satang.publicUrl,
       };
       return { caller, ctx };
     },
+    mutate(request, reply, ctx, unit) {
+      return runMutation(options.store, request, reply, ctx.scope, wall.nowMs(), unit);
+    },
   } satisfies Satang);
+  if (options.sweep !== false) {
+    app.addHook('onReady', async () => sweep.start());
+    app.addHook('onClose', async () => sweep.stop());
+  }
   app.decorateRequest('params_', null as unknown as Params);
   app.decorateRequest('omiseVersion', '');
 
@@ -174,6 +202,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sourceRoutes);
   await app.register(chargeRoutes);
   await app.register(eventRoutes);
+  await app.register(lifecycleRoutes);
+  await app.register(ledgerRoutes);
+  await app.register(testModeRoutes);
 
   // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
   // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every

@@ -7,7 +7,7 @@ import { vatRateBps } from '../domain/limits.js';
 import { hundredthsToDecimalString } from '../domain/money.js';
 import { formatNullableTimestamp, formatTimestamp } from '../domain/time.js';
 import type { ListWindow } from '../store/payments.js';
-import type { ChargeRow, EventRow, SourceRow } from '../store/schema.js';
+import type { ChargeRow, EventRow, SourceRow, TransactionRow } from '../store/schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -177,5 +177,21 @@ export function renderList(data: Json[], list: { location: string; window: ListW
     order: list.window.order,
     from: formatTimestamp(list.window.fromMs),
     to: formatTimestamp(list.window.toMs),
+  };
+}
+
+export function renderTransaction(transaction: TransactionRow): Json {
+  return {
+    object: 'transaction',
+    id: transaction.id,
+    livemode: transaction.livemode === 1,
+    currency: transaction.currency,
+    amount: transaction.amount,
+    location: `/transactions/${transaction.id}`,
+    direction: transaction.direction,
+    key: transaction.key,
+    origin: transaction.origin,
+    transferable_at: formatTimestamp(transaction.transferable_at),
+    created_at: formatTimestamp(transaction.created_at),
   };
 }

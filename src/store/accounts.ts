@@ -62,3 +62,15 @@ export async function revokeKeys(db: Kysely<DB>, accountId: string, livemode: nu
 export async function deleteKeyByLookup(db: Kysely<DB>, lookup: string): Promise<void> {
   await db.deleteFrom('api_keys').where('lookup', '=', lookup).execute();
 }
+
+/** Moves an account's test clock forward; the offset never decreases. Returns the offset in force. */
+export async function advanceTestClock(db: Kysely<DB>, accountId: string, offsetMs: number): Promise<number | undefined> {
+  await db.updateTable('accounts').set({ test_clock_offset_ms: offsetMs }).where('id', '=', accountId).where('test_clock_offset_ms', '<', offsetMs).execute();
+  const row = await db.selectFrom('accounts').select('test_clock_offset_ms').where('id', '=', accountId).executeTakeFirst();
+  return row?.test_clock_offset_ms;
+}
+
+/** Accounts whose test clock runs ahead of the wall clock, with their offsets. */
+export async function listAdvancedClocks(db: Kysely<DB>): Promise<Array<{ id: string; test_clock_offset_ms: number }>> {
+  return db.selectFrom('accounts').select(['id', 'test_clock_offset_ms']).where('test_clock_offset_ms', '>', 0).execute();
+}

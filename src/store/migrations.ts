@@ -112,6 +112,60 @@ const migrations: Record<string, Migration> = {
       for (const table of ['events', 'charges', 'sources', 'api_keys', 'accounts']) await db.schema.dropTable(table).execute();
     },
   },
+  '0002_lifecycle': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('accounts').addColumn('test_clock_offset_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      // Due charges of one account and mode, for accounts whose test clock runs ahead.
+      await db.schema
+        .createIndex('charges_pending_account_due')
+        .on('charges')
+        .columns(['account_id', 'livemode', 'expires_at'])
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+
+      await db.schema
+        .createTable('transactions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('transferable_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('transactions_list').on('transactions').columns(['account_id', 'livemode', 'created_at', 'id']).execute();
+
+      await db.schema
+        .createTable('balances')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('total', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('balances_pk', ['account_id', 'livemode'])
+        .execute();
+
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('response_status', 'integer', (c) => c.notNull())
+        .addColumn('response_body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['account_id', 'livemode', 'key'])
+        .execute();
+      await db.schema.createIndex('idempotency_keys_age').on('idempotency_keys').column('created_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['idempotency_keys', 'balances', 'transactions']) await db.schema.dropTable(table).execute();
+      await db.schema.dropIndex('charges_pending_account_due').execute();
+      await db.schema.alterTable('accounts').dropColumn('test_clock_offset_ms').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -135,3 +135,71 @@ export async function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindo
   ]);
   return { rows, total: Number(count.total) };
 }
+
+/** Fields a terminal transition writes. */
+export type ChargeTransition = Partial<
+  Pick<ChargeTable, 'status' | 'funding_source' | 'failure_code' | 'failure_message' | 'transaction_id' | 'paid_at' | 'authorized_at' | 'expires_at' | 'expired_at' | 'updated_at'>
+>;
+
+/**
+ * Compare-and-set: moves a pending charge to a terminal state. Returns false when the
+ * charge was not pending (or, with `unexpiredAtMs`, already past its deadline), so of
+ * racing callers exactly one wins.
+ */
+export async function transitionPendingCharge(db: Kysely<DB>, scope: Scope, id: string, fields: ChargeTransition, unexpiredAtMs?: number): Promise<boolean> {
+  let query = db
+    .updateTable('charges')
+    .set(fields)
+    .where('id', '=', id)
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .where('status', '=', 'pending');
+  if (unexpiredAtMs !== undefined) query = query.where('expires_at', '>', unexpiredAtMs);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Which deadlines are due: all charges by the wall clock, or one account and mode by its own clock. */
+export type DueFilter = { nowMs: number; scope?: Scope };
+
+/**
+ * Ids of pending charges whose deadline has passed, oldest deadline first, at most `limit`.
+ * Reads the partial index of pending charges only: charges not yet due are never touched.
+ * On PostgreSQL the rows are locked, skipping rows another process holds.
+ */
+export async function claimDueChargeIds(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, limit: number): Promise<string[]> {
+  let query = db.selectFrom('charges').select('id').where('status', '=', 'pending').where('expires_at', '<=', due.nowMs);
+  if (due.scope) query = query.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
+  query = query.orderBy('expires_at').limit(limit);
+  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
+  const rows = await query.execute();
+  return rows.map((row) => row.id);
+}
+
+/** Expires the given charges that are still pending, at their own deadline; returns the rows changed. */
+export async function expireChargesAtDeadline(db: Kysely<DB>, ids: string[], nowMs: number): Promise<ChargeRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .updateTable('charges')
+    .set((eb) => ({ status: 'expired', expired_at: eb.ref('expires_at'), updated_at: nowMs }))
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+}
+
+export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<void> {
+  // Stay well under SQLite's bound-parameter limit: 7 columns a row.
+  for (let start = 0; start < events.length; start += 500) {
+    await db.insertInto('events').values(events.slice(start, start + 500)).execute();
+  }
+}
+
+/** Deletes an account's test-mode objects (DECISIONS §8); returns how many charges went. */
+export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise<number> {
+  const charges = await db.deleteFrom('charges').where('account_id', '=', accountId).where('livemode', '=', 0).executeTakeFirst();
+  for (const table of ['sources', 'events', 'transactions', 'balances', 'idempotency_keys'] as const) {
+    await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
+  }
+  return Number(charges.numDeletedRows);
+}

@@ -15,6 +15,8 @@ export interface AccountTable {
   truemoney_qr_test: number;
   truemoney_qr_live: number;
   is_default: number;
+  /** How far the test-mode clock is ahead of the wall clock (DECISIONS §8); never decreases. */
+  test_clock_offset_ms: number;
   created_at: number;
 }
 
@@ -97,12 +99,48 @@ export interface EventTable {
   created_at: number;
 }
 
+export interface TransactionTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  direction: 'credit' | 'debit';
+  key: string;
+  amount: number;
+  currency: string;
+  /** The charge or refund id the money moved for. */
+  origin: string;
+  created_at: number;
+  transferable_at: number;
+}
+
+export interface BalanceTable {
+  account_id: string;
+  livemode: number;
+  /** Sum of credits minus sum of debits, kept in the same transaction as each ledger row. */
+  total: number;
+  created_at: number;
+}
+
+export interface IdempotencyKeyTable {
+  account_id: string;
+  livemode: number;
+  key: string;
+  /** SHA-256 of method, route and canonical parameters. */
+  request_hash: string;
+  response_status: number;
+  response_body: string;
+  created_at: number;
+}
+
 export interface DB {
   accounts: AccountTable;
   api_keys: ApiKeyTable;
   sources: SourceTable;
   charges: ChargeTable;
   events: EventTable;
+  transactions: TransactionTable;
+  balances: BalanceTable;
+  idempotency_keys: IdempotencyKeyTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -111,3 +149,6 @@ export type SourceRow = Selectable<SourceTable>;
 export type ChargeRow = Selectable<ChargeTable>;
 export type EventRow = Selectable<EventTable>;
 export type NewEvent = Insertable<EventTable>;
+export type TransactionRow = Selectable<TransactionTable>;
+export type BalanceRow = Selectable<BalanceTable>;
+export type IdempotencyRecord = Selectable<IdempotencyKeyTable>;

@@ -91,6 +91,7 @@ export async function createAccount(tx: Tx, input: { name: string; merchantName?
     truemoney_qr_test: 1,
     truemoney_qr_live: 0,
     is_default: input.isDefault ? 1 : 0,
+    test_clock_offset_ms: 0,
     created_at: nowMs,
   };
   await insertAccount(tx, account);

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../src/api/app.js';
-import type { Clock } from '../../src/domain/clock.js';
+import type { WallClock } from '../../src/domain/clock.js';
 import { openStore, type Store, type StoreDialect } from '../../src/store/store.js';
 import { createAccount, ensureDefaultAccount, pinKey } from '../../src/usecases/accounts.js';
 
@@ -162,7 +162,7 @@ export { pinKey };
  * Runs `body` once per store. Each run gets a fresh store and app; `h` is filled in
  * before the tests of the block run.
  */
-export function describeEachStore(title: string, body: (h: Harness) => void, options: { clock?: Clock } = {}): void {
+export function describeEachStore(title: string, body: (h: Harness) => void, options: { wallClock?: WallClock; sweep?: boolean } = {}): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     const name = `${title} [${dialect}]`;
     if (dialect === 'postgres' && !postgresReady) {
@@ -181,7 +181,7 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
         testStore = await openTestStore(dialect, title);
         h.store = testStore.store;
         h.publicUrl = 'http://satang.test';
-        h.app = await buildApp({ store: h.store, publicUrl: h.publicUrl, clock: options.clock });
+        h.app = await buildApp({ store: h.store, publicUrl: h.publicUrl, wallClock: options.wallClock, sweep: options.sweep ?? false });
         await h.app.ready();
         h.keys = await makeKeys(h.store);
         h.other = await makeKeys(h.store, 'Other merchant');

@@ -22,18 +22,18 @@ export async function loadChargeWithSource(db: Tx, ctx: UseCaseContext, id: stri
   return { charge, source };
 }
 
-const render = ({ charge, source }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx);
+export const render = ({ charge, source }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx);
 
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
 
-  app.post('/charges', async (request) => {
+  app.post('/charges', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
     if (isPlainObject(request.params_.source) && request.omiseVersion < apiVersionSourcesMin) {
       throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
     }
     const input = parseChargeParams(request.params_);
-    return render(await satang.store.transaction((tx) => createCharge(tx, ctx, input)), ctx);
+    return satang.mutate(request, reply, ctx, async (tx) => render(await createCharge(tx, ctx, input), ctx));
   });
 
   app.get('/charges', async (request) => {
@@ -51,10 +51,10 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     return render(await loadChargeWithSource(satang.store.read, ctx, request.params.id), ctx);
   });
 
-  app.patch<IdParams>('/charges/:id', async (request) => {
+  app.patch<IdParams>('/charges/:id', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
     const update = parseChargeUpdateParams(request.params_);
-    return render(await satang.store.transaction((tx) => updateCharge(tx, ctx, request.params.id, update)), ctx);
+    return satang.mutate(request, reply, ctx, async (tx) => render(await updateCharge(tx, ctx, request.params.id, update), ctx));
   });
 
   // Card-only operations: the charge must exist, then they are refused for TrueMoney QR.

@@ -31,14 +31,13 @@ export async function sourceRoutes(app: FastifyInstance): Promise<void> {
     });
   }
 
-  app.post('/sources', async (request) => {
+  app.post('/sources', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'public');
     if (request.omiseVersion < apiVersionSourcesMin) {
       throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
     }
     const input = parseSourceParams(request.params_, request.ip ?? null);
-    const source = await satang.store.transaction((tx) => createSource(tx, ctx, input));
-    return renderSource(source, undefined, ctx);
+    return satang.mutate(request, reply, ctx, async (tx) => renderSource(await createSource(tx, ctx, input), undefined, ctx));
   });
 
   app.get<{ Params: { id: string } }>('/sources/:id', async (request) => {

@@ -1,0 +1,69 @@
+/**
+ * Test-mode tools, clearly Satang's own (DECISIONS §8): the test clock and test-data reset.
+ * Secret key, test mode only.
+ */
+import type { FastifyInstance } from 'fastify';
+import { OmiseError } from '../../domain/errors.js';
+import { formatTimestamp, parseTimestamp } from '../../domain/time.js';
+import { deleteTestData } from '../../store/payments.js';
+import { advanceClock, type ClockAdvance } from '../../usecases/clock.js';
+import { integerParam, isGiven, stringParam } from '../params.js';
+import { testModeOnly } from './lifecycle.js';
+
+export function renderClock(nowMs: number, wallNowMs: number) {
+  return {
+    object: 'test_clock',
+    livemode: false,
+    location: '/test/clock',
+    now: formatTimestamp(nowMs),
+    offset_seconds: Math.floor((nowMs - wallNowMs) / 1000),
+  };
+}
+
+function parseAdvance(params: Record<string, unknown>): ClockAdvance {
+  const seconds = integerParam(params.seconds);
+  const to = stringParam(params.to);
+  if (seconds.kind !== 'missing' && isGiven(params.to)) throw new OmiseError('bad_request', 'give either seconds or to, not both');
+  if (seconds.kind === 'ok') {
+    if (seconds.value <= 0) throw new OmiseError('bad_request', 'seconds must be a positive integer');
+    return { byMs: seconds.value * 1000 };
+  }
+  if (seconds.kind === 'invalid') throw new OmiseError('bad_request', 'seconds must be a positive integer');
+  if (to === undefined) throw new OmiseError('bad_request', 'seconds or to is required');
+  const toMs = to === null ? null : parseTimestamp(to);
+  if (toMs === null) throw new OmiseError('bad_request', 'to must be an ISO 8601 date and time');
+  return { toMs };
+}
+
+export async function testModeRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  app.get('/test/clock', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    testModeOnly(ctx.scope.livemode);
+    return renderClock(ctx.nowMs, satang.clocks.wall.nowMs());
+  });
+
+  app.post('/test/clock/advance', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    testModeOnly(ctx.scope.livemode);
+    const advance = parseAdvance(request.params_);
+    const wallNowMs = satang.clocks.wall.nowMs();
+    const body = await satang.mutate(request, reply, ctx, async (tx) => {
+      const offsetMs = await advanceClock(tx, ctx.scope.accountId, wallNowMs, advance);
+      return renderClock(wallNowMs + offsetMs, wallNowMs);
+    });
+    satang.clocks.forget(ctx.scope.accountId);
+    satang.sweep.nudge();
+    return body;
+  });
+
+  app.post('/test/reset', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    testModeOnly(ctx.scope.livemode);
+    return satang.mutate(request, reply, ctx, async (tx) => {
+      const charges = await deleteTestData(tx, ctx.scope.accountId);
+      return { object: 'test_reset', livemode: false, location: '/test/reset', deleted_charges: charges };
+    });
+  });
+}

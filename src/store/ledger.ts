@@ -1,0 +1,55 @@
+import { type Kysely, sql } from 'kysely';
+import type { ListWindow, Page, Scope } from './payments.js';
+import type { BalanceRow, DB, TransactionRow } from './schema.js';
+
+/** Writes a ledger row and moves the balance by it, in the caller's transaction. */
+export async function postTransaction(db: Kysely<DB>, row: TransactionRow): Promise<void> {
+  if (!Number.isSafeInteger(row.amount) || row.amount < 0) throw new Error(`ledger amount must be a non-negative integer: ${row.amount}`);
+  await db.insertInto('transactions').values(row).execute();
+  const delta = row.direction === 'credit' ? row.amount : -row.amount;
+  await db
+    .insertInto('balances')
+    .values({ account_id: row.account_id, livemode: row.livemode, total: delta, created_at: row.created_at })
+    .onConflict((oc) => oc.columns(['account_id', 'livemode']).doUpdateSet({ total: sql`balances.total + ${delta}` }))
+    .execute();
+}
+
+export async function findBalance(db: Kysely<DB>, scope: Scope): Promise<BalanceRow | undefined> {
+  return db.selectFrom('balances').selectAll().where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).executeTakeFirst();
+}
+
+export async function findTransaction(db: Kysely<DB>, scope: Scope, id: string): Promise<TransactionRow | undefined> {
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .executeTakeFirst();
+}
+
+export async function listTransactions(db: Kysely<DB>, scope: Scope, window: ListWindow): Promise<Page<TransactionRow>> {
+  const base = db
+    .selectFrom('transactions')
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .where('created_at', '>=', window.fromMs)
+    .where('created_at', '<=', window.toMs);
+  const direction = window.order === 'chronological' ? 'asc' : 'desc';
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('created_at', direction).orderBy('id', direction).limit(window.limit).offset(window.offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+/** Sum of credits minus debits, straight from the ledger rows: the invariant check for the balance. */
+export async function sumTransactions(db: Kysely<DB>, scope: Scope): Promise<number> {
+  const row = await db
+    .selectFrom('transactions')
+    .select(sql<number>`coalesce(sum(case when direction = 'credit' then amount else -amount end), 0)`.as('sum'))
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .executeTakeFirstOrThrow();
+  return Number(row.sum);
+}

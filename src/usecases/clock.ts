@@ -1,0 +1,69 @@
+/**
+ * The test clock (DECISIONS §8): test mode can move an account's time forward so expiry,
+ * void cut-off, refund windows and webhook retries happen in seconds. It never moves back.
+ */
+import { accountNowMs, type WallClock } from '../domain/clock.js';
+import { OmiseError } from '../domain/errors.js';
+import { advanceTestClock, findAccount } from '../store/accounts.js';
+import type { Store, Tx } from '../store/store.js';
+
+const offsetCacheTtlMs = 1000;
+
+/**
+ * Account clocks for request handling. Offsets are cached for a second; a clock advanced
+ * by this process is seen at once, one advanced by another process within a second.
+ */
+export class AccountClocks {
+  private readonly offsets = new Map<string, { offsetMs: number; fetchedAtMs: number }>();
+  constructor(
+    private readonly store: Store,
+    readonly wall: WallClock,
+  ) {}
+
+  async nowMs(accountId: string, livemode: boolean): Promise<number> {
+    const wallNowMs = this.wall.nowMs();
+    if (livemode) return wallNowMs;
+    const cached = this.offsets.get(accountId);
+    if (cached && wallNowMs - cached.fetchedAtMs < offsetCacheTtlMs) return accountNowMs(wallNowMs, false, cached.offsetMs);
+    const account = await findAccount(this.store.read, accountId);
+    const offsetMs = account?.test_clock_offset_ms ?? 0;
+    this.remember(accountId, offsetMs);
+    return accountNowMs(wallNowMs, false, offsetMs);
+  }
+
+  /** Drops the cached offset, so the next request reads the stored one. */
+  forget(accountId: string): void {
+    this.offsets.delete(accountId);
+  }
+
+  private remember(accountId: string, offsetMs: number): void {
+    if (this.offsets.size > 10_000) this.offsets.clear();
+    this.offsets.set(accountId, { offsetMs, fetchedAtMs: this.wall.nowMs() });
+  }
+}
+
+export type ClockAdvance = { byMs: number } | { toMs: number };
+
+/** Moves the account's test clock forward; returns the new offset from the wall clock. */
+export async function advanceClock(tx: Tx, accountId: string, wallNowMs: number, advance: ClockAdvance): Promise<number> {
+  const account = await findAccount(tx, accountId);
+  if (!account) throw new OmiseError('not_found', `account ${accountId} was not found`);
+  const currentOffsetMs = account.test_clock_offset_ms;
+  let offsetMs: number;
+  if ('byMs' in advance) {
+    if (!Number.isSafeInteger(advance.byMs) || advance.byMs <= 0) throw new OmiseError('bad_request', 'seconds must be a positive integer');
+    offsetMs = currentOffsetMs + advance.byMs;
+  } else {
+    offsetMs = advance.toMs - wallNowMs;
+    if (offsetMs <= currentOffsetMs) throw new OmiseError('bad_request', 'the test clock never moves backward: `to` must be later than its current time');
+  }
+  if (!Number.isSafeInteger(offsetMs) || offsetMs > 100 * 365 * 24 * 3600 * 1000) {
+    throw new OmiseError('bad_request', 'the test clock can move at most 100 years ahead');
+  }
+  const stored = await advanceTestClock(tx, accountId, offsetMs);
+  return stored ?? offsetMs;
+}
+
+export async function readClockOffset(store: Store, accountId: string): Promise<number> {
+  return (await findAccount(store.read, accountId))?.test_clock_offset_ms ?? 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * How a pending charge ends: completed (successful or failed) or expired. Every caller
+ * (the test-mode routes, the expiry sweep, the wallet simulator, the dashboard) goes
+ * through these functions, so there is one code path that can make a charge successful.
+ */
+import { OmiseError, notFound } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { type Completion, failedProcessing } from '../domain/lifecycle.js';
+import { formatTimestamp } from '../domain/time.js';
+import { renderCharge } from '../render/omise-json.js';
+import { postTransaction } from '../store/ledger.js';
+import {
+  type ChargeTransition,
+  type ChargeWithSource,
+  claimDueChargeIds,
+  type DueFilter,
+  expireChargesAtDeadline,
+  findCharge,
+  findSource,
+  findSourcesByIds,
+  insertEvents,
+  transitionPendingCharge,
+} from '../store/payments.js';
+import type { ChargeRow, EventRow } from '../store/schema.js';
+import type { Store, Tx } from '../store/store.js';
+import type { UseCaseContext } from './context.js';
+import { recordChargeEvent } from './payments.js';
+
+async function withSource(tx: Tx, ctx: UseCaseContext, charge: ChargeRow): Promise<ChargeWithSource> {
+  const source = await findSource(tx, ctx.scope, charge.source_id);
+  if (!source) throw new Error(`charge ${charge.id} has no source ${charge.source_id}`);
+  return { charge, source };
+}
+
+function notPending(charge: ChargeRow): OmiseError {
+  return new OmiseError('bad_request', `charge is not pending (status: ${charge.status})`);
+}
+
+/** Completes a pending charge as successful (crediting its net) or failed; emits charge.complete. */
+export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, completion: Completion): Promise<ChargeWithSource> {
+  const found = await findCharge(tx, ctx.scope, id);
+  if (!found) throw notFound('charge', id);
+  if (found.status !== 'pending') throw notPending(found);
+  if (found.expires_at <= ctx.nowMs) {
+    throw new OmiseError('bad_request', `charge is not pending: it expired at ${formatTimestamp(found.expires_at)}`);
+  }
+  const fields: ChargeTransition =
+    completion.outcome === 'successful'
+      ? {
+          status: 'successful',
+          funding_source: completion.fundingSource,
+          paid_at: ctx.nowMs,
+          authorized_at: ctx.nowMs,
+          transaction_id: newId('trxn', ctx.scope.livemode === 1, ctx.nowMs),
+          updated_at: ctx.nowMs,
+        }
+      : { status: 'failed', failure_code: failedProcessing.code, failure_message: failedProcessing.message, updated_at: ctx.nowMs };
+  if (!(await transitionPendingCharge(tx, ctx.scope, id, fields, ctx.nowMs))) {
+    // Another caller ended it between our read and our write.
+    const now = await findCharge(tx, ctx.scope, id);
+    throw now ? notPending(now) : notFound('charge', id);
+  }
+  const charge: ChargeRow = { ...found, ...fields };
+  if (charge.status === 'successful') {
+    await postTransaction(tx, {
+      id: charge.transaction_id!,
+      account_id: charge.account_id,
+      livemode: charge.livemode,
+      direction: 'credit',
+      key: 'charge.captured.net',
+      amount: charge.net,
+      currency: charge.currency,
+      origin: charge.id,
+      created_at: ctx.nowMs,
+      transferable_at: ctx.nowMs,
+    });
+  }
+  const result = await withSource(tx, ctx, charge);
+  await recordChargeEvent(tx, ctx, 'charge.complete', result);
+  return result;
+}
+
+/** POST /charges/:id/expire: a pending charge expires now, and expires_at becomes now. */
+export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Promise<ChargeWithSource> {
+  const found = await findCharge(tx, ctx.scope, id);
+  if (!found) throw notFound('charge', id);
+  const fields: ChargeTransition = { status: 'expired', expired_at: ctx.nowMs, expires_at: ctx.nowMs, updated_at: ctx.nowMs };
+  if (found.status !== 'pending' || !(await transitionPendingCharge(tx, ctx.scope, id, fields))) {
+    const now = found.status !== 'pending' ? found : await findCharge(tx, ctx.scope, id);
+    throw new OmiseError('failed_expire', `expire failed: charge is ${now?.status ?? 'gone'}`);
+  }
+  const result = await withSource(tx, ctx, { ...found, ...fields });
+  await recordChargeEvent(tx, ctx, 'charge.expire', result);
+  return result;
+}
+
+/**
+ * The expiry sweep's unit of work: expires up to `limit` due charges at their deadline
+ * (expired_at = expires_at, however late the sweep runs) and writes one charge.expire
+ * event each. Returns how many it expired.
+ */
+export async function expireDueCharges(tx: Tx, store: Pick<Store, 'dialect'>, due: DueFilter, limit: number, publicUrl: string): Promise<number> {
+  const ids = await claimDueChargeIds(tx, store.dialect, due, limit);
+  const expired = await expireChargesAtDeadline(tx, ids, due.nowMs);
+  if (expired.length === 0) return 0;
+  const sources = await findSourcesByIds(tx, expired.map((charge) => charge.source_id));
+  const events: EventRow[] = expired.map((charge) => {
+    const source = sources.get(charge.source_id);
+    if (!source) throw new Error(`charge ${charge.id} has no source ${charge.source_id}`);
+    const ctx = { publicUrl, nowMs: Math.max(due.nowMs, charge.expires_at) };
+    return {
+      id: newId('evnt', charge.livemode === 1, charge.expires_at),
+      account_id: charge.account_id,
+      livemode: charge.livemode,
+      key: 'charge.expire',
+      charge_id: charge.id,
+      data: JSON.stringify(renderCharge(charge, source, ctx)),
+      created_at: charge.expires_at,
+    };
+  });
+  await insertEvents(tx, events);
+  return expired.length;
+}
