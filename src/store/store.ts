@@ -84,7 +84,7 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
   });
   if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return new GroupCommitStore('postgres', db, db, () => db.destroy());
+  return new GroupCommitStore('postgres', db, db, () => db.destroy(), options.schema);
 }
 
 class GroupCommitStore implements Store {
@@ -96,6 +96,8 @@ class GroupCommitStore implements Store {
     private readonly write: Kysely<DB>,
     readonly read: Kysely<DB>,
     private readonly closeConnections: () => Promise<void>,
+    /** The PostgreSQL schema in use, so the migrator keeps its own tables there. */
+    private readonly schema?: string,
   ) {}
 
   transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T> {
@@ -177,7 +179,7 @@ class GroupCommitStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.write, provider: migrationProvider });
+    const migrator = new Migrator({ db: this.write, provider: migrationProvider, migrationTableSchema: this.schema });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
