@@ -180,7 +180,12 @@ class GroupCommitStore implements Store {
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.write, provider: migrationProvider, migrationTableSchema: this.schema });
-    const { error, results } = await migrator.migrateToLatest();
+    let { error, results } = await migrator.migrateToLatest();
+    // Kysely's table check scans every schema; one dropped meanwhile by another process
+    // (3F000, "schema does not exist") is not ours, so look again.
+    for (let attempt = 0; error && (error as { code?: string }).code === '3F000' && attempt < 5; attempt++) {
+      ({ error, results } = await migrator.migrateToLatest());
+    }
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
       throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`);
