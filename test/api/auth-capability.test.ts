@@ -12,7 +12,8 @@ describeEachStore('authentication, modes and /capability', (h) => {
   });
 
   test('missing, unknown and malformed keys are 401 authentication_failure', async () => {
-    for (const headers of [{}, { authorization: basic('skey_test_0000000000000000000') }, { authorization: 'Bearer abc' }, { authorization: basic('hello') }]) {
+    const cases: Array<Record<string, string>> = [{}, { authorization: basic('skey_test_0000000000000000000') }, { authorization: 'Bearer abc' }, { authorization: basic('hello') }];
+    for (const headers of cases) {
       const res = await h.request({ url: '/charges', headers });
       assert.equal(res.status, 401);
       assert.deepEqual(res.json, {
