@@ -59,7 +59,20 @@ declare module 'fastify' {
   }
 }
 
-const qsOptions = { depth: 5, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false } as const;
+const qsOptions = { depth: 5, strictDepth: true, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false } as const;
+
+/** Form and query strings through qs; nesting deeper than its limit is a 400, never silently flattened. */
+function parseQueryString(text: string): Record<string, unknown> {
+  try {
+    return qs.parse(text, qsOptions);
+  } catch (error) {
+    if (error instanceof RangeError) throw new OmiseError('bad_request', 'parameters are nested too deeply');
+    throw error;
+  }
+}
+
+/** Path parameters are ids and tokens: letters, digits and underscores. Anything else names nothing. */
+const pathParamPattern = /^[0-9A-Za-z_]{1,100}$/;
 
 function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return {};
@@ -78,7 +91,7 @@ function parseJsonBody(text: string): unknown {
 }
 
 function parseFormBody(text: string): unknown {
-  return qs.parse(text, qsOptions);
+  return parseQueryString(text);
 }
 
 /** A body whose type was not declared (or an unusual one): JSON if it looks like JSON, else form. */
@@ -89,6 +102,8 @@ function parseUndeclaredBody(text: string): unknown {
   return parseFormBody(trimmed);
 }
 
+const badQueryMarker = Symbol('bad query string');
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -96,7 +111,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: {
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
-      querystringParser: (text: string) => qs.parse(text, qsOptions),
+      querystringParser: (text: string) => {
+        try {
+          return parseQueryString(text);
+        } catch {
+          // Reported in preValidation, where an Omise error can be sent.
+          return { [badQueryMarker]: true };
+        }
+      },
+      maxParamLength: 1000,
+    },
+    frameworkErrors: (_error, _request, reply) => {
+      (reply as FastifyReply).code(400).send(new OmiseError('bad_request', 'the request URL is malformed').toJSON());
     },
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -144,7 +170,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, parseFormBody(body as string));
+    try {
+      done(null, parseFormBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const type = request.headers['content-type'];
@@ -176,6 +206,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (body === undefined && (request.method === 'GET' || request.method === 'DELETE')) body = await readUnparsedBody(request);
     if (body !== undefined && body !== null && !isPlainObject(body)) throw new OmiseError('bad_request', 'request body must be an object');
     const query = isPlainObject(request.query) ? request.query : {};
+    if (badQueryMarker in query) throw new OmiseError('bad_request', 'parameters are nested too deeply');
+    // ('*' is the unmatched path of the not-found handler.)
+    const pathParams = isPlainObject(request.params) ? Object.entries(request.params).filter(([name]) => name !== '*').map(([, value]) => value) : [];
+    if (pathParams.some((value) => typeof value !== 'string' || !pathParamPattern.test(value))) {
+      throw new OmiseError('not_found', 'the requested resource was not found');
+    }
     request.params_ = { ...query, ...((body as Params | undefined) ?? {}) };
   });
 

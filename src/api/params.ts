@@ -26,10 +26,11 @@ export function integerParam(value: unknown): IntegerParam {
   return { kind: 'invalid' };
 }
 
-/** A string parameter (numbers count as their text): undefined when not given, null when not a string. */
+/** A string parameter (numbers count as their text): undefined when not given, null when not text. */
 export function stringParam(value: unknown): string | undefined | null {
   if (!isGiven(value)) return undefined;
-  if (typeof value === 'string') return value;
+  // NUL has no place in any parameter (and PostgreSQL cannot store it).
+  if (typeof value === 'string') return value.includes('\u0000') ? null : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return null;
 }

@@ -63,7 +63,7 @@ function optionalString(params: Params, name: string, charsMax: number, problems
   const value = stringParam(params[name]);
   if (value === undefined) return null;
   if (value === null) {
-    problems.add(`${name} must be a string`);
+    problems.add(`${name} must be a string of text`);
     return null;
   }
   if (value.length > charsMax) problems.add(`${name} must be at most ${charsMax} characters`);
