@@ -90,7 +90,7 @@ export class ExpirySweep {
     let expired = 0;
     for (const due of filters) {
       for (;;) {
-        const count = await store.transaction((tx) => expireDueCharges(tx, store, due, batchSize, this.options.publicUrl()));
+        const count = await store.transaction((tx) => expireDueCharges(tx, store, due, batchSize));
         expired += count;
         if (count < batchSize || this.stopped) break;
       }

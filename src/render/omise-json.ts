@@ -153,14 +153,15 @@ export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderCo
   };
 }
 
-export function renderEvent(event: EventRow): Json {
+/** An event, with its object as it was when the event happened. */
+export function renderEvent(event: EventRow, data: Json): Json {
   return {
     object: 'event',
     id: event.id,
     livemode: event.livemode === 1,
     location: `/events/${event.id}`,
     webhook_deliveries: [],
-    data: JSON.parse(event.data),
+    data,
     key: event.key,
     created_at: formatTimestamp(event.created_at),
   };

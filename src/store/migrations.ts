@@ -102,7 +102,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('livemode', 'integer', (c) => c.notNull())
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('charge_id', 'text')
-        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('object_type', 'text', (c) => c.notNull())
+        .addColumn('object_id', 'text', (c) => c.notNull())
+        .addColumn('snapshot', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('events_list').on('events').columns(['account_id', 'livemode', 'created_at', 'id']).execute();

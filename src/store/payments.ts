@@ -162,34 +162,45 @@ export async function transitionPendingCharge(db: Kysely<DB>, scope: Scope, id: 
 /** Which deadlines are due: all charges by the wall clock, or one account and mode by its own clock. */
 export type DueFilter = { nowMs: number; scope?: Scope };
 
-/**
- * Ids of pending charges whose deadline has passed, oldest deadline first, at most `limit`.
- * Reads the partial index of pending charges only: charges not yet due are never touched.
- * On PostgreSQL the rows are locked, skipping rows another process holds.
- */
-export async function claimDueChargeIds(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, limit: number): Promise<string[]> {
-  let query = db.selectFrom('charges').select('id').where('status', '=', 'pending').where('expires_at', '<=', due.nowMs);
-  if (due.scope) query = query.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
-  query = query.orderBy('expires_at').limit(limit);
-  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
-  const rows = await query.execute();
-  return rows.map((row) => row.id);
-}
+/** What the sweep needs of each charge it expired: enough to write its event. */
+export type ExpiredCharge = Pick<ChargeRow, 'id' | 'account_id' | 'livemode' | 'expires_at'> & ChargeSnapshotFields;
+type ChargeSnapshotFields = Pick<
+  ChargeRow,
+  'status' | 'description' | 'metadata' | 'funding_source' | 'failure_code' | 'failure_message' | 'transaction_id' | 'paid_at' | 'authorized_at' | 'expired_at'
+>;
 
-/** Expires the given charges that are still pending, at their own deadline; returns the rows changed. */
-export async function expireChargesAtDeadline(db: Kysely<DB>, ids: string[], nowMs: number): Promise<ChargeRow[]> {
-  if (ids.length === 0) return [];
+/**
+ * Claims up to `limit` pending charges whose deadline has passed (oldest first) and
+ * expires them at that deadline (expired_at = expires_at, however late the sweep runs),
+ * in one statement. It reads the partial index of pending charges only, so charges not
+ * yet due are never touched; on PostgreSQL it skips rows another process holds.
+ */
+export async function expireDueChargeRows(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, limit: number): Promise<ExpiredCharge[]> {
+  let claim = db.selectFrom('charges').select('id').where('status', '=', 'pending').where('expires_at', '<=', due.nowMs);
+  if (due.scope) claim = claim.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
+  claim = claim.orderBy('expires_at').limit(limit);
+  if (dialect === 'postgres') claim = claim.forUpdate().skipLocked();
   return db
     .updateTable('charges')
-    .set((eb) => ({ status: 'expired', expired_at: eb.ref('expires_at'), updated_at: nowMs }))
-    .where('id', 'in', ids)
+    .set((eb) => ({ status: 'expired', expired_at: eb.ref('expires_at'), updated_at: due.nowMs }))
+    .where('id', 'in', claim)
     .where('status', '=', 'pending')
-    .returningAll()
+    // Only what the event needs: returning every column costs more than the update itself.
+    .returning([
+      'id', 'account_id', 'livemode', 'expires_at', 'status', 'description', 'metadata', 'funding_source',
+      'failure_code', 'failure_message', 'transaction_id', 'paid_at', 'authorized_at', 'expired_at',
+    ])
     .execute();
 }
 
+export async function findChargesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, ChargeRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('charges').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<void> {
-  // Stay well under SQLite's bound-parameter limit: 7 columns a row.
+  // Stay well under SQLite's bound-parameter limit: 9 columns a row.
   for (let start = 0; start < events.length; start += 500) {
     await db.insertInto('events').values(events.slice(start, start + 500)).execute();
   }

@@ -93,9 +93,16 @@ export interface EventTable {
   account_id: string;
   livemode: number;
   key: string;
+  /** The charge the event is about (for a refund event, the refunded charge). */
   charge_id: string | null;
-  /** The object as it was when the event happened, rendered as Omise JSON. */
-  data: string;
+  object_type: 'charge';
+  object_id: string;
+  /**
+   * The object's mutable fields as they were when the event happened (JSON). With the
+   * object's immutable fields this renders the event's `data` exactly as it was, so an
+   * event costs a small row, not a copy of the whole object.
+   */
+  snapshot: string;
   created_at: number;
 }
 

@@ -7,17 +7,15 @@ import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { type Completion, failedProcessing } from '../domain/lifecycle.js';
 import { formatTimestamp } from '../domain/time.js';
-import { renderCharge } from '../render/omise-json.js';
+import { chargeSnapshot } from '../domain/charge.js';
 import { postTransaction } from '../store/ledger.js';
 import {
   type ChargeTransition,
   type ChargeWithSource,
-  claimDueChargeIds,
   type DueFilter,
-  expireChargesAtDeadline,
+  expireDueChargeRows,
   findCharge,
   findSource,
-  findSourcesByIds,
   insertEvents,
   transitionPendingCharge,
 } from '../store/payments.js';
@@ -96,28 +94,22 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
 
 /**
  * The expiry sweep's unit of work: expires up to `limit` due charges at their deadline
- * (expired_at = expires_at, however late the sweep runs) and writes one charge.expire
- * event each. Returns how many it expired.
+ * and writes one charge.expire event each. Returns how many it expired.
  */
-export async function expireDueCharges(tx: Tx, store: Pick<Store, 'dialect'>, due: DueFilter, limit: number, publicUrl: string): Promise<number> {
-  const ids = await claimDueChargeIds(tx, store.dialect, due, limit);
-  const expired = await expireChargesAtDeadline(tx, ids, due.nowMs);
-  if (expired.length === 0) return 0;
-  const sources = await findSourcesByIds(tx, expired.map((charge) => charge.source_id));
-  const events: EventRow[] = expired.map((charge) => {
-    const source = sources.get(charge.source_id);
-    if (!source) throw new Error(`charge ${charge.id} has no source ${charge.source_id}`);
-    const ctx = { publicUrl, nowMs: Math.max(due.nowMs, charge.expires_at) };
-    return {
-      id: newId('evnt', charge.livemode === 1, charge.expires_at),
-      account_id: charge.account_id,
-      livemode: charge.livemode,
-      key: 'charge.expire',
-      charge_id: charge.id,
-      data: JSON.stringify(renderCharge(charge, source, ctx)),
-      created_at: charge.expires_at,
-    };
-  });
+export async function expireDueCharges(tx: Tx, store: Pick<Store, 'dialect'>, due: DueFilter, limit: number): Promise<number> {
+  const expired = await expireDueChargeRows(tx, store.dialect, due, limit);
+  const events: EventRow[] = expired.map((charge) => ({
+    id: newId('evnt', charge.livemode === 1, charge.expires_at),
+    account_id: charge.account_id,
+    livemode: charge.livemode,
+    key: 'charge.expire',
+    charge_id: charge.id,
+    object_type: 'charge',
+    object_id: charge.id,
+    snapshot: chargeSnapshot(charge),
+    // The charge expired at its deadline, and so did its event.
+    created_at: charge.expires_at,
+  }));
   await insertEvents(tx, events);
   return expired.length;
 }

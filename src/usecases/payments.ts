@@ -6,7 +6,7 @@ import { OmiseError, notFound } from '../domain/errors.js';
 import { idSuffix, newDownloadToken, newId } from '../domain/ids.js';
 import { chargeExpiryMs } from '../domain/limits.js';
 import { computeFees } from '../domain/money.js';
-import { renderCharge } from '../render/omise-json.js';
+import { chargeSnapshot } from '../domain/charge.js';
 import { findAccount } from '../store/accounts.js';
 import {
   type ChargeWithSource,
@@ -148,14 +148,16 @@ export async function updateCharge(
 }
 
 /** Writes a charge event with the charge as it is now, in the caller's transaction. */
-export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge, source }: ChargeWithSource): Promise<void> {
+export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge }: ChargeWithSource): Promise<void> {
   await insertEvent(tx, {
     id: newId('evnt', ctx.scope.livemode === 1, ctx.nowMs),
     account_id: ctx.scope.accountId,
     livemode: ctx.scope.livemode,
     key,
     charge_id: charge.id,
-    data: JSON.stringify(renderCharge(charge, source, ctx)),
+    object_type: 'charge',
+    object_id: charge.id,
+    snapshot: chargeSnapshot(charge),
     created_at: ctx.nowMs,
   });
 }
