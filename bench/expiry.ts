@@ -92,7 +92,10 @@ async function timeIdleSweep(): Promise<number> {
 
 async function startServer(): Promise<{ url: string; pid: number }> {
   const port = 40000 + Math.floor(Math.random() * 20000);
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  // The server runs as `npm start` runs it: compiled JavaScript, no TypeScript loader.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  server = spawn(process.execPath, ['dist/cli.js', 'serve'], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, PORT: String(port), SATANG_DATA_DIR: dataDir, SATANG_TEST_PUBLIC_KEY: publicKey, SATANG_TEST_SECRET_KEY: secretKey, SATANG_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
