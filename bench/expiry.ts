@@ -115,12 +115,17 @@ function auth(key: string) {
   return `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 }
 
-function wrk(url: string, script: string | undefined, seconds: number): string {
+/** Runs wrk without blocking this process, so the RSS sampler keeps sampling. */
+function wrk(url: string, script: string | undefined, seconds: number): Promise<string> {
   const args = ['-t1', '-c50', `-d${seconds}s`, '--latency'];
   if (script) args.push('-s', script);
-  const result = spawnSync('wrk', [...args, url], { encoding: 'utf8' });
-  if (result.error) throw new Error(`wrk failed: ${result.error.message} (apt-get install wrk)`);
-  return result.stdout;
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('error', (error) => reject(new Error(`wrk failed: ${error.message} (apt-get install wrk)`)));
+    child.once('exit', () => resolve(out));
+  });
 }
 
 async function main() {
@@ -140,9 +145,8 @@ async function main() {
     postScript,
     `wrk.method = "POST"\nwrk.headers["Authorization"] = "${auth(secretKey)}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.body = "amount=10000&currency=THB&source%5Btype%5D=truemoney_qr"\n`,
   );
-  const getOut = wrk(`${url}/charges/${firstId}`, getScript, 10);
-  const postOut = wrk(`${url}/charges`, postScript, 10);
-  clearInterval(samples as unknown as NodeJS.Timeout);
+  const getOut = await wrk(`${url}/charges/${firstId}`, getScript, 10);
+  const postOut = await wrk(`${url}/charges`, postScript, 10);
   clearInterval(sampler);
   const rate = (out: string) => /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? '?';
   console.log(`under load: GET /charges/:id ${rate(getOut)} req/s, POST /charges ${rate(postOut)} req/s`);

@@ -74,6 +74,21 @@ describeEachStore(
       assert.equal((await h.request({ url: `/charges/${charge.id}`, key: h.keys.secretKey })).json.status, 'expired');
     });
 
+    test('the sweep racing 20 expire calls on a due charge: one expiry, one event', async () => {
+      const charge = await newCharge(h);
+      await h.request({ method: 'POST', url: '/test/clock/advance', key: h.keys.secretKey, json: { seconds: 24 * 3600 + 1 } });
+      const [swept, ...calls] = await Promise.all([
+        h.app.satang.sweep.runOnce(),
+        ...Array.from({ length: 20 }, () => h.request({ method: 'POST', url: `/charges/${charge.id}/expire`, key: h.keys.secretKey })),
+      ]);
+      const callWins = calls.filter((r) => r.status === 200).length;
+      assert.ok(callWins <= 1);
+      for (const loser of calls.filter((r) => r.status !== 200)) assert.equal(loser.json.code, 'failed_expire');
+      const events = await h.request({ url: `/charges/${charge.id}/events`, key: h.keys.secretKey });
+      assert.equal(events.json.data.filter((e: any) => e.key === 'charge.expire').length, 1);
+      assert.ok(swept >= 1 - callWins);
+    });
+
     test('the sweep expires due charges of several accounts in bounded batches', async () => {
       const charges = await Promise.all(Array.from({ length: 30 }, () => newCharge(h, h.other.secretKey)));
       wall.ms += 25 * hourMs; // the wall clock passes every deadline
