@@ -40,20 +40,28 @@ export class Authenticator {
   constructor(private readonly store: Store) {}
 
   async authenticate(request: FastifyRequest, access: KeyAccess): Promise<Caller> {
-    const key = keyFromAuthorization(request.headers.authorization);
+    const header = request.headers.authorization;
+    const nowMs = Date.now();
+    // Keyed by the header itself, so a cached key costs no decoding and no hashing.
+    const cached = header === undefined ? undefined : this.cache.get(header);
+    const caller = cached && cached.expiresAtMs > nowMs ? cached.caller : await this.lookUp(header, nowMs);
+    if (access === 'secret' && caller.kind !== 'secret') throw authenticationFailure();
+    return caller;
+  }
+
+  private async lookUp(header: string | undefined, nowMs: number): Promise<Caller> {
+    const key = keyFromAuthorization(header);
     const described = key ? describeKey(key) : null;
     if (!key || !described) throw authenticationFailure();
-    if (access === 'secret' && described.kind !== 'secret') throw authenticationFailure();
     const lookup = described.kind === 'public' ? key : secretDigest(key);
-    const nowMs = Date.now();
-    const cached = this.cache.get(lookup);
-    if (cached && cached.expiresAtMs > nowMs) return cached.caller;
     // Found by the digest's index, then compared in constant time.
     const row = await findActiveKey(this.store.read, lookup);
-    if (!row || !timingSafeEqual(Buffer.from(row.lookup), Buffer.from(lookup)) || row.kind !== described.kind || row.livemode !== (described.mode === 'live' ? 1 : 0)) throw authenticationFailure();
+    if (!row || !timingSafeEqual(Buffer.from(row.lookup), Buffer.from(lookup)) || row.kind !== described.kind || row.livemode !== (described.mode === 'live' ? 1 : 0)) {
+      throw authenticationFailure();
+    }
     const caller: Caller = { accountId: row.account_id, livemode: row.livemode, kind: row.kind };
     if (this.cache.size >= cacheEntriesMax) this.cache.clear();
-    this.cache.set(lookup, { caller, expiresAtMs: nowMs + cacheTtlMs });
+    this.cache.set(header!, { caller, expiresAtMs: nowMs + cacheTtlMs });
     return caller;
   }
 }

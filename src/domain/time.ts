@@ -1,6 +1,16 @@
+const recentTimestamps = new Map<number, string>();
+
 /** Omise timestamps: ISO 8601 UTC with seconds and a Z, e.g. 2025-03-20T09:24:15Z. */
 export function formatTimestamp(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const seconds = Math.floor(ms / 1000);
+  // One object renders the same few seconds many times over; remember the latest ones.
+  let text = recentTimestamps.get(seconds);
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toISOString().slice(0, 19) + 'Z';
+    if (recentTimestamps.size >= 256) recentTimestamps.clear();
+    recentTimestamps.set(seconds, text);
+  }
+  return text;
 }
 
 export function formatNullableTimestamp(ms: number | null): string | null {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { hotQuery } from './hot.js';
 import type { Account, ApiKey, DB } from './schema.js';
 
 export type AccountSettings = Partial<
@@ -9,8 +10,10 @@ export async function insertAccount(db: Kysely<DB>, account: Account): Promise<v
   await db.insertInto('accounts').values(account).execute();
 }
 
+const selectAccount = hotQuery<{ id: string }, Account>('findAccount', (db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p.id));
+
 export async function findAccount(db: Kysely<DB>, id: string): Promise<Account | undefined> {
-  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await selectAccount(db, { id }))[0];
 }
 
 export async function findDefaultAccount(db: Kysely<DB>): Promise<Account | undefined> {
@@ -31,8 +34,12 @@ export async function insertApiKey(db: Kysely<DB>, key: ApiKey): Promise<void> {
 }
 
 /** The active key with this lookup value (a public key, or a secret key's digest). */
+const selectActiveKey = hotQuery<{ lookup: string }, ApiKey>('findActiveKey', (db, p) =>
+  db.selectFrom('api_keys').selectAll().where('lookup', '=', p.lookup).where('revoked_at', 'is', null),
+);
+
 export async function findActiveKey(db: Kysely<DB>, lookup: string): Promise<ApiKey | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('lookup', '=', lookup).where('revoked_at', 'is', null).executeTakeFirst();
+  return (await selectActiveKey(db, { lookup }))[0];
 }
 
 export async function listActiveKeys(db: Kysely<DB>, accountId: string): Promise<ApiKey[]> {

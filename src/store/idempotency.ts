@@ -1,19 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Scope } from './payments.js';
+import { hotInsert, hotQuery } from './hot.js';
 import type { DB, IdempotencyRecord } from './schema.js';
 
+const selectRecord = hotQuery<{ accountId: string; livemode: number; key: string }, IdempotencyRecord>('findIdempotencyRecord', (db, p) =>
+  db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('key', '=', p.key),
+);
+
 export async function findIdempotencyRecord(db: Kysely<DB>, scope: Scope, key: string): Promise<IdempotencyRecord | undefined> {
-  return db
-    .selectFrom('idempotency_keys')
-    .selectAll()
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .where('key', '=', key)
-    .executeTakeFirst();
+  return (await selectRecord(db, { ...scope, key }))[0];
 }
 
 export async function insertIdempotencyRecord(db: Kysely<DB>, record: IdempotencyRecord): Promise<void> {
-  await db.insertInto('idempotency_keys').values(record).execute();
+  await hotInsert(db, 'idempotency_keys', record);
 }
 
 /** Deletes up to `limit` records made before `beforeMs`; returns how many. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { hotInsert, hotQuery } from './hot.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, SourceRow } from './schema.js';
 
 /** Which account and mode an object belongs to: every read is scoped by it. */
@@ -21,35 +22,37 @@ export interface Page<T> {
 }
 
 export async function insertSource(db: Kysely<DB>, source: SourceRow): Promise<void> {
-  await db.insertInto('sources').values(source).execute();
+  await hotInsert(db, 'sources', source);
 }
 
+type ScopedId = { id: string; accountId: string; livemode: number };
+
+const selectSource = hotQuery<ScopedId, SourceRow>('findSource', (db, p) =>
+  db.selectFrom('sources').selectAll().where('id', '=', p.id).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode),
+);
+
 export async function findSource(db: Kysely<DB>, scope: Scope, id: string): Promise<SourceRow | undefined> {
-  return db
-    .selectFrom('sources')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return (await selectSource(db, { id, ...scope }))[0];
 }
 
 export async function insertCharge(db: Kysely<DB>, charge: ChargeRow): Promise<void> {
-  await db.insertInto('charges').values(charge).execute();
+  await hotInsert(db, 'charges', charge);
 }
+
+const selectCharge = hotQuery<ScopedId, ChargeRow>('findCharge', (db, p) =>
+  db.selectFrom('charges').selectAll().where('id', '=', p.id).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode),
+);
 
 export async function findCharge(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeRow | undefined> {
-  return db
-    .selectFrom('charges')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return (await selectCharge(db, { id, ...scope }))[0];
 }
 
+const selectChargeBySource = hotQuery<{ sourceId: string }, ChargeRow>('findChargeBySource', (db, p) =>
+  db.selectFrom('charges').selectAll().where('source_id', '=', p.sourceId),
+);
+
 export async function findChargeBySource(db: Kysely<DB>, sourceId: string): Promise<ChargeRow | undefined> {
-  return db.selectFrom('charges').selectAll().where('source_id', '=', sourceId).executeTakeFirst();
+  return (await selectChargeBySource(db, { sourceId }))[0];
 }
 
 /** The charge whose QR download this is, by id, document and capability token. */
@@ -107,7 +110,7 @@ export async function listCharges(db: Kysely<DB>, scope: Scope, window: ListWind
 }
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
-  await db.insertInto('events').values(event).execute();
+  await hotInsert(db, 'events', event);
 }
 
 export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {

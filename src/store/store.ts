@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitUnitsMax } from '../domain/limits.js';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
+import { QueuedSqliteDialect } from './sqlite-dialect.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -57,8 +58,8 @@ function openSqlite(options: StoreOptions): Store {
   writer.pragma('busy_timeout = 5000');
   const reader = new Database(file);
   reader.pragma('busy_timeout = 5000');
-  const write = new Kysely<DB>({ dialect: new SqliteDialect({ database: writer }) });
-  const read = new Kysely<DB>({ dialect: new SqliteDialect({ database: reader }) });
+  const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer) });
+  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader) });
   return new GroupCommitStore('sqlite', write, read, async () => {
     await write.destroy();
     await read.destroy();
@@ -126,7 +127,47 @@ class GroupCommitStore implements Store {
     }
   }
 
+  /**
+   * One transaction for the batch. First optimistically, without savepoints (they cost a
+   * statement or a round trip each); if any unit fails, the whole attempt is rolled back
+   * and the batch runs again with a savepoint per unit, so only the failing units fail.
+   */
   private async runBatch(batch: QueuedUnit[]): Promise<void> {
+    if (batch.length > 1 && (await this.runBatchOptimistically(batch))) return;
+    await this.runBatchWithSavepoints(batch);
+  }
+
+  /** Returns false, having changed nothing, when a unit failed. */
+  private async runBatchOptimistically(batch: QueuedUnit[]): Promise<boolean> {
+    let trx;
+    try {
+      trx = await this.write.startTransaction().execute();
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
+      return true;
+    }
+    const values: unknown[] = [];
+    for (const queued of batch) {
+      try {
+        values.push(await queued.unit(trx));
+      } catch {
+        await rollbackQuietly(trx);
+        return false;
+      }
+    }
+    try {
+      await trx.commit().execute();
+    } catch (error) {
+      await rollbackQuietly(trx);
+      for (const queued of batch) queued.reject(error);
+      return true;
+    }
+    // Only now, after the commit, does any caller hear back.
+    batch.forEach((queued, index) => queued.resolve(values[index]));
+    return true;
+  }
+
+  private async runBatchWithSavepoints(batch: QueuedUnit[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     let trx;
     try {
@@ -162,11 +203,7 @@ class GroupCommitStore implements Store {
       await trx.commit().execute();
     } catch (error) {
       // The batch itself failed (connection lost, commit refused): nobody's work is durable.
-      try {
-        await trx.rollback().execute();
-      } catch {
-        // The transaction is already gone.
-      }
+      await rollbackQuietly(trx);
       for (const queued of batch) queued.reject(error);
       return;
     }
@@ -195,6 +232,14 @@ class GroupCommitStore implements Store {
   async close(): Promise<void> {
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.closeConnections();
+  }
+}
+
+async function rollbackQuietly(trx: { rollback(): { execute(): Promise<void> } }): Promise<void> {
+  try {
+    await trx.rollback().execute();
+  } catch {
+    // The transaction is already gone.
   }
 }
 

@@ -1,0 +1,599 @@
+/**
+ * HTTP benchmark: the gateway against a bare node:http hello world, on this machine, in one run.
+ *
+ *   node --import tsx bench/http.ts              # SQLite (synchronous=FULL, the durable default)
+ *   node --import tsx bench/http.ts --postgres   # PostgreSQL (a throwaway database and schema)
+ *
+ * Options: --duration=10 --warmup=2 --connections=50 --database-url=postgres://... --shared-database --strict
+ * (--strict exits 1 when a ratio misses its target; a non-2xx response or socket error always exits 1).
+ *
+ * With --postgres the gateway gets SATANG_DATABASE_SCHEMA=bench_<random> inside a throwaway database
+ * satang_bench_<random> created through --database-url, both dropped afterwards. Why not a schema
+ * in the shared `test` database: Kysely's Migrator (no migrationTableSchema) counts a
+ * kysely_migration table in ANY schema as existing, so two schemas migrating in one database
+ * break each other ("relation kysely_migration_lock does not exist"), e.g. this bench and a
+ * test run. --shared-database uses the schema in --database-url itself.
+ *
+ * Every server runs as its own child process; wrk (-t1) is the load generator. The gateway's
+ * RSS is sampled from /proc every 200 ms. Children, temp dirs and the PostgreSQL database/schema are
+ * removed on the way out, also on failure and on Ctrl-C.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values: flags } = parseArgs({
+  options: {
+    postgres: { type: 'boolean', default: false },
+    'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    'shared-database': { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+  },
+});
+const durationS = Number(flags.duration);
+const warmupS = Number(flags.warmup);
+const connections = Number(flags.connections);
+for (const [name, value] of [['duration', durationS], ['warmup', warmupS], ['connections', connections]] as const) {
+  if (!Number.isInteger(value) || value < 0 || (name !== 'warmup' && value === 0)) throw new Error(`--${name} must be a whole number`);
+}
+
+const targets = { postCharges: 0.25, getCharge: 0.6 };
+const rssSampleIntervalMs = 200;
+const killGraceMs = 3000;
+
+// ---------------------------------------------------------------- cleanup bookkeeping
+
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+const finalizers: Array<() => Promise<void>> = [];
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** SIGTERM, then SIGKILL after a grace period. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (exited(child)) return;
+  const gone = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (!exited(child)) child.kill('SIGKILL');
+  }, killGraceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.allSettled([...children].map(stopChild));
+  for (const finalize of finalizers.splice(0).reverse()) {
+    try {
+      await finalize();
+    } catch (error) {
+      process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `satang-bench-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Spawns a child, keeps the tail of its output, resolves when a stdout line matches. */
+function spawnAndWaitForLine(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; match: RegExp; timeoutMs: number; label: string },
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+  const child = track(spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stderr!.on('data', keep);
+  return new Promise((resolveLine, reject) => {
+    let buffered = '';
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`${options.label} did not start within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`${error.message}\n--- ${options.label} output ---\n${output}`));
+    };
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`${options.label} exited early (code ${code}, signal ${signal})`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (settled) return;
+      buffered += chunk.toString('utf8');
+      const match = options.match.exec(buffered);
+      if (match) {
+        settled = true;
+        clearTimeout(timer);
+        resolveLine({ child, match, output: () => output });
+      }
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+// ---------------------------------------------------------------- wrk
+
+interface WrkResult {
+  requestsPerSecond: number;
+  /** Server CPU (user + system, all threads) per request during the measured run, from /proc. */
+  cpuUsPerRequest: number | null;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  socketErrors: number;
+  raw: string;
+}
+
+function latencyMs(text: string): number {
+  const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new Error(`unparsable wrk latency ${text}`);
+  const factor = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'us' | 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * factor;
+}
+
+function parseWrk(raw: string): WrkResult {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(raw);
+  const total = /(\d+) requests in/.exec(raw);
+  const p50 = /^\s*50%\s+(\S+)/m.exec(raw);
+  const p99 = /^\s*99%\s+(\S+)/m.exec(raw);
+  if (!rps || !total || !p50 || !p99) throw new Error(`could not parse wrk output:\n${raw}`);
+  // "Non-2xx or 3xx responses" counts status >= 400 only; the Lua hook (when present) counts every non-2xx.
+  const wrkNon2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(raw)?.[1] ?? 0);
+  const luaNon2xx = Number(/^SATANG_NON2XX (\d+)$/m.exec(raw)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(raw);
+  const socketErrors = socket ? socket.slice(1, 5).reduce((sum, n) => sum + Number(n), 0) : 0;
+  return {
+    cpuUsPerRequest: null,
+    requestsPerSecond: Number(rps[1]),
+    requests: Number(total[1]),
+    p50Ms: latencyMs(p50[1]),
+    p99Ms: latencyMs(p99[1]),
+    non2xx: Math.max(wrkNon2xx, luaNon2xx),
+    socketErrors,
+    raw,
+  };
+}
+
+const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** utime + stime of a process, in µs; null when it cannot be read. */
+function cpuTimeUs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicksPerSecond;
+  } catch {
+    return null;
+  }
+}
+
+async function runWrk(url: string, seconds: number, script?: string, serverPid?: number): Promise<WrkResult> {
+  const cpuBefore = serverPid === undefined ? null : cpuTimeUs(serverPid);
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s'];
+  if (script) args.push('-s', script);
+  args.push(url);
+  const child = track(spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((done, reject) => {
+    child.once('error', reject);
+    child.once('exit', (exitCode) => done(exitCode));
+  });
+  if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
+  const result = parseWrk(out);
+  const cpuAfter = serverPid === undefined ? null : cpuTimeUs(serverPid);
+  if (cpuBefore !== null && cpuAfter !== null && result.requests > 0) result.cpuUsPerRequest = (cpuAfter - cpuBefore) / result.requests;
+  return result;
+}
+
+/** Counts every non-2xx response; `done` prints the total for parseWrk. */
+const luaCountNon2xx = `
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) non2xx = 0; first_bad = "" end
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    if first_bad == "" then first_bad = status .. " " .. string.sub(body or "", 1, 300) end
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  local example = ""
+  for _, t in ipairs(threads) do
+    total = total + t:get("non2xx")
+    local bad = t:get("first_bad")
+    if example == "" and bad ~= nil then example = bad end
+  end
+  io.write("SATANG_NON2XX " .. total .. "\\n")
+  if example ~= "" then io.write("SATANG_FIRST_BAD " .. example .. "\\n") end
+end
+`;
+
+function luaString(text: string): string {
+  return JSON.stringify(text); // a JSON string of ASCII is a valid Lua string literal
+}
+
+function writeWrkScript(dir: string, name: string, request: { method: string; body?: string; headers: Record<string, string> }): string {
+  const lines = [`wrk.method = ${luaString(request.method)}`];
+  if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
+  for (const [header, value] of Object.entries(request.headers)) lines.push(`wrk.headers[${luaString(header)}] = ${luaString(value)}`);
+  const file = join(dir, name);
+  writeFileSync(file, `${lines.join('\n')}\n${luaCountNon2xx}`);
+  return file;
+}
+
+/** Warm-up, then the measured run; any non-2xx or socket error is fatal. */
+async function scenario(label: string, url: string, serverPid: number, script?: string): Promise<WrkResult> {
+  if (warmupS > 0) {
+    log(`${label}: warm-up ${warmupS}s`);
+    assertClean(label + ' (warm-up)', await runWrk(url, warmupS, script));
+  }
+  log(`${label}: measuring ${durationS}s`);
+  const result = await runWrk(url, durationS, script, serverPid);
+  assertClean(label, result);
+  return result;
+}
+
+function assertClean(label: string, result: WrkResult): void {
+  if (result.non2xx > 0 || result.socketErrors > 0) {
+    const example = /^SATANG_FIRST_BAD (.*)$/m.exec(result.raw)?.[1];
+    throw new Error(
+      `${label}: ${result.non2xx} non-2xx responses, ${result.socketErrors} socket errors` +
+        (example ? `\nfirst bad response: ${example}` : '') +
+        `\n--- wrk output ---\n${result.raw}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- RSS sampling
+
+interface RssSampler {
+  stop(): { peakSampledKb: number; vmHwmKb: number; samples: number };
+}
+
+function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0; // the process is gone
+  }
+}
+
+function sampleRss(pid: number): RssSampler {
+  let peak = 0;
+  let hwm = 0;
+  let samples = 0;
+  const take = () => {
+    const rss = readStatusKb(pid, 'VmRSS');
+    if (rss > 0) {
+      samples++;
+      peak = Math.max(peak, rss);
+      hwm = Math.max(hwm, readStatusKb(pid, 'VmHWM'));
+    }
+  };
+  take();
+  const timer = setInterval(take, rssSampleIntervalMs);
+  return {
+    stop() {
+      take();
+      clearInterval(timer);
+      return { peakSampledKb: peak, vmHwmKb: hwm, samples };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the servers
+
+const bareServerSource = `
+const http = require('node:http');
+const server = http.createServer((req, res) => res.end('hello world'));
+server.listen(0, '127.0.0.1', () => console.log('listening on ' + server.address().port));
+`;
+
+async function benchBare(): Promise<WrkResult> {
+  const { child, match } = await spawnAndWaitForLine(process.execPath, ['-e', bareServerSource], {
+    match: /listening on (\d+)/,
+    timeoutMs: 10_000,
+    label: 'bare node:http server',
+  });
+  try {
+    return await scenario('bare node:http GET /', `http://127.0.0.1:${match[1]}/`, child.pid!);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+function randomKeySuffix(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  let suffix = '';
+  for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
+  return suffix;
+}
+
+interface GatewayResults {
+  post: WrkResult;
+  get: WrkResult;
+  rss: { peakSampledKb: number; vmHwmKb: number; samples: number };
+  idleRssKb: number;
+  chargesStored: number;
+  postRequestsCounted: number;
+}
+
+async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResults> {
+  const dataDir = tempDir('data');
+  const scriptDir = tempDir('wrk');
+  const port = await freePort();
+  const secretKey = `skey_test_${randomKeySuffix()}`;
+  const publicKey = `pkey_test_${randomKeySuffix()}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SATANG_DATA_DIR: dataDir,
+    SATANG_SQLITE_SYNCHRONOUS: 'FULL',
+    SATANG_TEST_PUBLIC_KEY: publicKey,
+    SATANG_TEST_SECRET_KEY: secretKey,
+    SATANG_LOG_LEVEL: 'warn',
+    SATANG_PUBLIC_URL: '',
+  };
+  delete env.DATABASE_URL;
+  delete env.SATANG_DATABASE_SCHEMA;
+  if (store === 'postgres') {
+    const suffix = randomKeySuffix();
+    const schema = `bench_${suffix}`;
+    let databaseUrl = flags['database-url']!;
+    if (!flags['shared-database']) {
+      const database = `satang_bench_${suffix}`;
+      await adminQuery(databaseUrl, `create database ${database}`);
+      finalizers.push(() => adminQuery(flags['database-url']!, `drop database if exists ${database} with (force)`).then(() => log(`dropped database ${database}`)));
+      const url = new URL(databaseUrl);
+      url.pathname = `/${database}`;
+      databaseUrl = url.toString();
+    }
+    env.DATABASE_URL = databaseUrl;
+    env.SATANG_DATABASE_SCHEMA = schema;
+    finalizers.push(() => dropSchema(databaseUrl, schema));
+  }
+
+  // The gateway runs as `npm start` runs it: compiled JavaScript, no TypeScript loader.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const { child } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
+    cwd: repoRoot,
+    env,
+    match: /Satang is listening on (\S+)/,
+    timeoutMs: 60_000,
+    label: `gateway (${store})`,
+  });
+  const pid = child.pid!;
+  const base = `http://127.0.0.1:${port}`;
+  const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
+  try {
+    await waitUntilAnswering(`${base}/charges?limit=1`, authorization);
+    await sleep(500);
+    const idleRssKb = readStatusKb(pid, 'VmRSS');
+    const sampler = sampleRss(pid);
+    let rss: GatewayResults['rss'];
+    let post: WrkResult;
+    let get: WrkResult;
+    let postRequestsCounted = 0;
+    try {
+      const returnUri = 'https://shop.example/orders/42/complete';
+      const postBody = `amount=400000&currency=THB&source%5Btype%5D=truemoney_qr&return_uri=${encodeURIComponent(returnUri)}`;
+      const postScript = writeWrkScript(scriptDir, 'post-charges.lua', {
+        method: 'POST',
+        body: postBody,
+        headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      if (warmupS > 0) {
+        log(`POST /charges (${store}): warm-up ${warmupS}s`);
+        const warm = await runWrk(`${base}/charges`, warmupS, postScript);
+        assertClean('POST /charges (warm-up)', warm);
+        postRequestsCounted += warm.requests;
+      }
+      log(`POST /charges (${store}): measuring ${durationS}s`);
+      post = await runWrk(`${base}/charges`, durationS, postScript, pid);
+      assertClean('POST /charges', post);
+      postRequestsCounted += post.requests;
+
+      const created = await fetch(`${base}/charges`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: postBody,
+      });
+      const charge = (await created.json()) as { id?: string; object?: string };
+      if (created.status !== 200 || typeof charge.id !== 'string') throw new Error(`creating a charge failed: ${created.status} ${JSON.stringify(charge)}`);
+      postRequestsCounted += 1;
+      const getScript = writeWrkScript(scriptDir, 'get-charge.lua', { method: 'GET', headers: { Authorization: authorization } });
+      get = await scenario(`GET /charges/:id (${store})`, `${base}/charges/${charge.id}`, pid, getScript);
+    } finally {
+      rss = sampler.stop();
+    }
+
+    const listed = await fetch(`${base}/charges?limit=1`, { headers: { authorization } });
+    const list = (await listed.json()) as { total?: number };
+    if (listed.status !== 200 || typeof list.total !== 'number') throw new Error(`listing charges failed: ${listed.status} ${JSON.stringify(list)}`);
+    return { post, get, rss, idleRssKb, chargesStored: list.total, postRequestsCounted };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function waitUntilAnswering(url: string, authorization: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { headers: { authorization } });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(100);
+  }
+  throw new Error(`gateway did not answer ${url} within 30 s (${last})`);
+}
+
+async function adminQuery(databaseUrl: string, statement: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  if (!/^bench_[a-z0-9]+$/.test(schema)) throw new Error(`refusing to drop schema ${schema}`);
+  try {
+    await adminQuery(databaseUrl, `drop schema if exists ${schema} cascade`);
+    log(`dropped schema ${schema}`);
+  } catch (error) {
+    // The throwaway database may already be gone with it.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function formatRow(cells: string[], widths: number[]): string {
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');
+}
+
+function printReport(store: string, bare: WrkResult, gateway: GatewayResults): boolean {
+  const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+  const ratio = (r: WrkResult) => r.requestsPerSecond / bare.requestsPerSecond;
+  const cpu = (r: WrkResult) => (r.cpuUsPerRequest === null ? '?' : `${r.cpuUsPerRequest.toFixed(0)} µs`);
+  const verdict = (value: number, target: number) => `${value.toFixed(2)}x (target ≥ ${target}x ${value >= target ? 'ok' : 'MISSED'})`;
+  const rows = [
+    ['scenario', 'requests/s', 'p50', 'p99', 'ratio to bare', 'server CPU/req', 'gateway peak RSS'],
+    ['bare node:http GET /', bare.requestsPerSecond.toFixed(0), `${bare.p50Ms.toFixed(2)} ms`, `${bare.p99Ms.toFixed(2)} ms`, '1.00x', cpu(bare), '-'],
+    [
+      `POST /charges (${store})`,
+      gateway.post.requestsPerSecond.toFixed(0),
+      `${gateway.post.p50Ms.toFixed(2)} ms`,
+      `${gateway.post.p99Ms.toFixed(2)} ms`,
+      verdict(ratio(gateway.post), targets.postCharges),
+      cpu(gateway.post),
+      mb(gateway.rss.peakSampledKb),
+    ],
+    [
+      `GET /charges/:id (${store})`,
+      gateway.get.requestsPerSecond.toFixed(0),
+      `${gateway.get.p50Ms.toFixed(2)} ms`,
+      `${gateway.get.p99Ms.toFixed(2)} ms`,
+      verdict(ratio(gateway.get), targets.getCharge),
+      cpu(gateway.get),
+      mb(gateway.rss.peakSampledKb),
+    ],
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const lines = [
+    '',
+    `Satang HTTP bench — store ${store}${store === 'sqlite' ? ' (synchronous=FULL)' : ''}, wrk -t1 -c${connections} -d${durationS}s after ${warmupS}s warm-up, node ${process.version}`,
+    '',
+    formatRow(rows[0], widths),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...rows.slice(1).map((row) => formatRow(row, widths)),
+    '',
+    `gateway RSS: idle ${mb(gateway.idleRssKb)} before load, peak sampled ${mb(gateway.rss.peakSampledKb)} (${gateway.rss.samples} samples every ${rssSampleIntervalMs} ms), VmHWM ${mb(gateway.rss.vmHwmKb)}`,
+    `charges stored at the end: ${gateway.chargesStored} (GET /charges?limit=1 total; wrk counted ${gateway.postRequestsCounted} completed POSTs incl. warm-up and the one for GET)`,
+    `server CPU/req: user+system time of the server process (all threads) during the measured run / requests; less sensitive than requests/s to other load on the machine (load average now ${loadavg().map((n) => n.toFixed(2)).join(' ')})`,
+    `non-2xx responses: 0 (POST ${gateway.post.requests} + GET ${gateway.get.requests} measured requests)`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  return ratio(gateway.post) >= targets.postCharges && ratio(gateway.get) >= targets.getCharge;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  const store = flags.postgres ? 'postgres' : 'sqlite';
+  const bare = await benchBare();
+  const gateway = await benchGateway(store);
+  const met = printReport(store, bare, gateway);
+  if (gateway.chargesStored < gateway.postRequestsCounted) {
+    throw new Error(`only ${gateway.chargesStored} charges stored, but ${gateway.postRequestsCounted} POSTs were answered 2xx`);
+  }
+  if (!met) {
+    process.stdout.write(`targets missed${flags.strict ? '' : ' (not fatal without --strict)'}\n`);
+    return flags.strict ? 1 : 0;
+  }
+  return 0;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  if (!interrupted) process.stderr.write(`\nBENCH FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

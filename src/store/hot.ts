@@ -1,0 +1,76 @@
+/**
+ * Hot queries: built and compiled by Kysely once per dialect, then run with new
+ * parameters only. Kysely builds and compiles every query anew, which costs more than
+ * running a point query; the queries on every request's path skip that.
+ *
+ * A query is built with named placeholders; compiling it shows where each lands among
+ * the positional parameters, so later calls put the real values in the same places.
+ */
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import type { DB } from './schema.js';
+
+const placeholderPrefix = '\u0001satang-param:';
+
+interface Compiled {
+  sql: string;
+  /** For each positional parameter: the name of the argument, or a constant the builder put there. */
+  slots: Array<{ name: string } | { constant: unknown }>;
+}
+
+const compiledByDialect = new WeakMap<object, Map<string, Compiled>>();
+
+function compileOnce(db: Kysely<DB>, key: string, compile: () => CompiledQuery): Compiled {
+  const adapter = db.getExecutor().adapter as object;
+  let cache = compiledByDialect.get(adapter);
+  if (!cache) compiledByDialect.set(adapter, (cache = new Map()));
+  let compiled = cache.get(key);
+  if (!compiled) {
+    const query = compile();
+    compiled = {
+      sql: query.sql,
+      slots: query.parameters.map((value) =>
+        typeof value === 'string' && value.startsWith(placeholderPrefix) ? { name: value.slice(placeholderPrefix.length) } : { constant: value },
+      ),
+    };
+    cache.set(key, compiled);
+  }
+  return compiled;
+}
+
+function argumentsFor(compiled: Compiled, args: Record<string, unknown>): unknown[] {
+  return compiled.slots.map((slot) => {
+    if ('constant' in slot) return slot.constant;
+    if (!(slot.name in args)) throw new Error(`hot query argument ${slot.name} missing`);
+    return args[slot.name];
+  });
+}
+
+/** Placeholders for building: `p.id` stands for the `id` argument. */
+const placeholders = new Proxy({} as Record<string, any>, { get: (_target, name) => `${placeholderPrefix}${String(name)}` });
+
+/**
+ * Defines a query whose arguments are named: `hotQuery('findCharge', (db, p) => db.selectFrom(...).where('id', '=', p.id))`.
+ * The result runs it on any Kysely handle (a transaction too) with real arguments.
+ */
+export function hotQuery<A extends Record<string, unknown>, R>(
+  key: string,
+  build: (db: Kysely<DB>, p: { [K in keyof A]: A[K] }) => Compilable<R>,
+): (db: Kysely<DB>, args: A) => Promise<R[]> {
+  return async (db, args) => {
+    const compiled = compileOnce(db, key, () => build(db, placeholders as any).compile());
+    const result = await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, argumentsFor(compiled, args)));
+    return result.rows;
+  };
+}
+
+/** Inserts one row; the statement is compiled once per table and column list. */
+export async function hotInsert<T extends keyof DB>(db: Kysely<DB>, table: T, row: Record<string, unknown>): Promise<void> {
+  const columns = Object.keys(row);
+  const compiled = compileOnce(db, `insert ${table} ${columns.join(',')}`, () =>
+    db
+      .insertInto(table)
+      .values(Object.fromEntries(columns.map((column) => [column, `${placeholderPrefix}${column}`])) as any)
+      .compile(),
+  );
+  await db.executeQuery(CompiledQuery.raw(compiled.sql, argumentsFor(compiled, row)));
+}

@@ -1,0 +1,114 @@
+/**
+ * Kysely's SQLite dialect with a driver made for a busy server:
+ * - waiters for the connection queue in order, and each release wakes exactly one
+ *   (Kysely's own mutex wakes every waiter on every release, which costs O(n²) under load);
+ * - statements are prepared once per SQL text and kept (bounded, oldest out), since
+ *   preparing costs SQLite more than running a point query.
+ * A statement is only ever run to completion (`all`/`run`), so reusing one is safe.
+ */
+import type Database from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult,
+  SqliteDialect,
+  type TransactionSettings,
+} from 'kysely';
+
+const statementCacheEntriesMax = 500;
+
+class CachingConnection implements DatabaseConnection {
+  private readonly statements = new Map<string, Database.Statement>();
+  constructor(private readonly db: Database.Database) {}
+
+  private statement(source: string): Database.Statement {
+    let statement = this.statements.get(source);
+    if (statement === undefined) {
+      statement = this.db.prepare(source);
+      if (this.statements.size >= statementCacheEntriesMax) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(source, statement);
+    }
+    return statement;
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.statement(compiledQuery.sql);
+    const parameters = compiledQuery.parameters as unknown[];
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not used by Satang');
+  }
+}
+
+/** A first-in, first-out lock: each release hands the connection to the next waiter only. */
+class FifoLock {
+  private held = false;
+  private readonly waiters: Array<() => void> = [];
+
+  acquire(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}
+
+class QueuedSqliteDriver implements Driver {
+  private readonly lock = new FifoLock();
+  private readonly connection: CachingConnection;
+  constructor(private readonly db: Database.Database) {
+    this.connection = new CachingConnection(db);
+  }
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.lock.acquire();
+    return this.connection;
+  }
+  async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+  }
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+  async savepoint(connection: DatabaseConnection, name: string, _compile: QueryCompiler['compileQuery']): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`));
+  }
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
+  }
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+  }
+  async releaseConnection(): Promise<void> {
+    this.lock.release();
+  }
+  async destroy(): Promise<void> {
+    this.db.close();
+  }
+}
+
+export class QueuedSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: Database.Database) {
+    super({ database });
+  }
+  override createDriver(): Driver {
+    return new QueuedSqliteDriver(this.database);
+  }
+}
