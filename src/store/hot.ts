@@ -8,6 +8,7 @@
  */
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import { DirectSqliteAdapter } from './sqlite-dialect.js';
 
 const placeholderPrefix = '\u0001satang-param:';
 
@@ -58,6 +59,11 @@ export function hotQuery<A extends Record<string, unknown>, R>(
 ): (db: Kysely<DB>, args: A) => Promise<R[]> {
   return async (db, args) => {
     const compiled = compileOnce(db, key, () => build(db, placeholders as any).compile());
+    const adapter = db.getExecutor().adapter;
+    if (adapter instanceof DirectSqliteAdapter) {
+      // SQLite: the cached statement, straight on the connection (no executor, no lock).
+      return adapter.connection.statement(compiled.sql).all(argumentsFor(compiled, args)) as R[];
+    }
     const result = await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, argumentsFor(compiled, args)));
     return result.rows;
   };
@@ -72,5 +78,7 @@ export async function hotInsert<T extends keyof DB>(db: Kysely<DB>, table: T, ro
       .values(Object.fromEntries(columns.map((column) => [column, `${placeholderPrefix}${column}`])) as any)
       .compile(),
   );
-  await db.executeQuery(CompiledQuery.raw(compiled.sql, argumentsFor(compiled, row)));
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof DirectSqliteAdapter) adapter.connection.statement(compiled.sql).run(argumentsFor(compiled, row));
+  else await db.executeQuery(CompiledQuery.raw(compiled.sql, argumentsFor(compiled, row)));
 }

@@ -13,17 +13,18 @@ import {
   type Driver,
   type QueryCompiler,
   type QueryResult,
+  SqliteAdapter,
   SqliteDialect,
   type TransactionSettings,
 } from 'kysely';
 
 const statementCacheEntriesMax = 500;
 
-class CachingConnection implements DatabaseConnection {
+export class CachingConnection implements DatabaseConnection {
   private readonly statements = new Map<string, Database.Statement>();
   constructor(private readonly db: Database.Database) {}
 
-  private statement(source: string): Database.Statement {
+  statement(source: string): Database.Statement {
     let statement = this.statements.get(source);
     if (statement === undefined) {
       statement = this.db.prepare(source);
@@ -69,7 +70,7 @@ class FifoLock {
 
 class QueuedSqliteDriver implements Driver {
   private readonly lock = new FifoLock();
-  private readonly connection: CachingConnection;
+  readonly connection: CachingConnection;
   constructor(private readonly db: Database.Database) {
     this.connection = new CachingConnection(db);
   }
@@ -104,11 +105,28 @@ class QueuedSqliteDriver implements Driver {
   }
 }
 
+/**
+ * The adapter carries the connection and its statement cache, so a hot query can run
+ * a cached statement straight on the connection (see hot.ts). That is safe because
+ * better-sqlite3 runs each statement synchronously, and the only transactions on a
+ * connection are the store's batches, whose units are the only writers.
+ */
+export class DirectSqliteAdapter extends SqliteAdapter {
+  constructor(readonly connection: CachingConnection) {
+    super();
+  }
+}
+
 export class QueuedSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: Database.Database) {
+  private readonly driver: QueuedSqliteDriver;
+  constructor(database: Database.Database) {
     super({ database });
+    this.driver = new QueuedSqliteDriver(database);
   }
   override createDriver(): Driver {
-    return new QueuedSqliteDriver(this.database);
+    return this.driver;
+  }
+  override createAdapter(): DirectSqliteAdapter {
+    return new DirectSqliteAdapter(this.driver.connection);
   }
 }
