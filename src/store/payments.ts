@@ -72,6 +72,35 @@ export interface ChargeWithSource {
   source: SourceRow;
 }
 
+const sourceColumns = [
+  'id', 'account_id', 'livemode', 'type', 'amount', 'currency', 'flow', 'ip', 'email', 'name', 'mobile_number', 'phone_number', 'platform_type', 'created_at',
+] as const satisfies ReadonlyArray<keyof SourceRow>;
+const sourcePrefix = 'source__';
+
+const selectChargeWithSource = hotQuery<ScopedId, Record<string, unknown>>('findChargeWithSource', (db, p) =>
+  db
+    .selectFrom('charges')
+    .innerJoin('sources', 'sources.id', 'charges.source_id')
+    .selectAll('charges')
+    .select(sourceColumns.map((column) => `sources.${column} as ${sourcePrefix}${column}` as `sources.${typeof column}`))
+    .where('charges.id', '=', p.id)
+    .where('charges.account_id', '=', p.accountId)
+    .where('charges.livemode', '=', p.livemode),
+);
+
+/** A charge and its source in one query (one round trip on PostgreSQL). */
+export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeWithSource | undefined> {
+  const row = (await selectChargeWithSource(db, { id, ...scope }))[0];
+  if (!row) return undefined;
+  const charge: Record<string, unknown> = {};
+  const source: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (column.startsWith(sourcePrefix)) source[column.slice(sourcePrefix.length)] = value;
+    else charge[column] = value;
+  }
+  return { charge: charge as ChargeRow, source: source as SourceRow };
+}
+
 export async function findSourcesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, SourceRow>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('sources').selectAll().where('id', 'in', ids).execute();

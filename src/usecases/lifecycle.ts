@@ -15,7 +15,7 @@ import {
   type DueFilter,
   expireDueChargeRows,
   findCharge,
-  findSource,
+  findChargeWithSource,
   insertEvents,
   transitionPendingCharge,
 } from '../store/payments.js';
@@ -24,20 +24,15 @@ import type { Store, Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordChargeEvent } from './payments.js';
 
-async function withSource(tx: Tx, ctx: UseCaseContext, charge: ChargeRow): Promise<ChargeWithSource> {
-  const source = await findSource(tx, ctx.scope, charge.source_id);
-  if (!source) throw new Error(`charge ${charge.id} has no source ${charge.source_id}`);
-  return { charge, source };
-}
-
 function notPending(charge: ChargeRow): OmiseError {
   return new OmiseError('bad_request', `charge is not pending (status: ${charge.status})`);
 }
 
 /** Completes a pending charge as successful (crediting its net) or failed; emits charge.complete. */
 export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, completion: Completion): Promise<ChargeWithSource> {
-  const found = await findCharge(tx, ctx.scope, id);
-  if (!found) throw notFound('charge', id);
+  const loaded = await findChargeWithSource(tx, ctx.scope, id);
+  if (!loaded) throw notFound('charge', id);
+  const found = loaded.charge;
   if (found.status !== 'pending') throw notPending(found);
   if (found.expires_at <= ctx.nowMs) {
     throw new OmiseError('bad_request', `charge is not pending: it expired at ${formatTimestamp(found.expires_at)}`);
@@ -73,21 +68,22 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, co
       transferable_at: ctx.nowMs,
     });
   }
-  const result = await withSource(tx, ctx, charge);
+  const result = { charge, source: loaded.source };
   await recordChargeEvent(tx, ctx, 'charge.complete', result);
   return result;
 }
 
 /** POST /charges/:id/expire: a pending charge expires now, and expires_at becomes now. */
 export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Promise<ChargeWithSource> {
-  const found = await findCharge(tx, ctx.scope, id);
-  if (!found) throw notFound('charge', id);
+  const loaded = await findChargeWithSource(tx, ctx.scope, id);
+  if (!loaded) throw notFound('charge', id);
+  const found = loaded.charge;
   const fields: ChargeTransition = { status: 'expired', expired_at: ctx.nowMs, expires_at: ctx.nowMs, updated_at: ctx.nowMs };
   if (found.status !== 'pending' || !(await transitionPendingCharge(tx, ctx.scope, id, fields))) {
     const now = found.status !== 'pending' ? found : await findCharge(tx, ctx.scope, id);
     throw new OmiseError('failed_expire', `expire failed: charge is ${now?.status ?? 'gone'}`);
   }
-  const result = await withSource(tx, ctx, { ...found, ...fields });
+  const result = { charge: { ...found, ...fields }, source: loaded.source };
   await recordChargeEvent(tx, ctx, 'charge.expire', result);
   return result;
 }

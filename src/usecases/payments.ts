@@ -10,8 +10,8 @@ import { chargeSnapshot } from '../domain/charge.js';
 import { findAccount } from '../store/accounts.js';
 import {
   type ChargeWithSource,
-  findCharge,
   findChargeBySource,
+  findChargeWithSource,
   findSource,
   insertCharge,
   insertEvent,
@@ -132,19 +132,18 @@ export async function updateCharge(
   id: string,
   update: { description?: string | null; metadata?: Record<string, unknown> },
 ): Promise<ChargeWithSource> {
-  const found = await findCharge(tx, ctx.scope, id);
-  if (!found) throw notFound('charge', id);
+  const loaded = await findChargeWithSource(tx, ctx.scope, id);
+  if (!loaded) throw notFound('charge', id);
+  const found = loaded.charge;
   const fields = {
     ...(update.description !== undefined ? { description: update.description } : {}),
     ...(update.metadata !== undefined ? { metadata: JSON.stringify(update.metadata) } : {}),
     updated_at: ctx.nowMs,
   };
   await updateChargeFields(tx, ctx.scope, id, fields);
-  const charge = { ...found, ...fields };
-  const source = await findSource(tx, ctx.scope, charge.source_id);
-  if (!source) throw new Error(`charge ${id} has no source ${charge.source_id}`);
-  await recordChargeEvent(tx, ctx, 'charge.update', { charge, source });
-  return { charge, source };
+  const result = { charge: { ...found, ...fields }, source: loaded.source };
+  await recordChargeEvent(tx, ctx, 'charge.update', result);
+  return result;
 }
 
 /** Writes a charge event with the charge as it is now, in the caller's transaction. */

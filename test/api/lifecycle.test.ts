@@ -5,7 +5,6 @@ import { sumTransactions } from '../../src/store/ledger.js';
 import { createCharge } from '../../src/usecases/payments.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 
-const day = 24 * 3600 * 1000;
 
 async function newCharge(h: Harness, amount = 400000, key = h.keys.secretKey) {
   const res = await h.request({ method: 'POST', url: '/charges', key, json: { amount, currency: 'THB', source: { type: 'truemoney_qr' } } });

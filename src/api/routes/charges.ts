@@ -4,7 +4,7 @@ import { apiVersionSourcesMin } from '../../domain/limits.js';
 import { billPaymentPayload } from '../../qr/payload.js';
 import { renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
 import { findAccount } from '../../store/accounts.js';
-import { type ChargeWithSource, findCharge, findChargeForDownload, findSource, findSourcesByIds, listCharges } from '../../store/payments.js';
+import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges } from '../../store/payments.js';
 import type { ChargeRow } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import { parseChargeParams, parseChargeUpdateParams } from '../../usecases/payment-params.js';
@@ -15,11 +15,9 @@ import { isPlainObject, parseListWindow } from '../params.js';
 type IdParams = { Params: { id: string } };
 
 export async function loadChargeWithSource(db: Tx, ctx: UseCaseContext, id: string): Promise<ChargeWithSource> {
-  const charge = await findCharge(db, ctx.scope, id);
-  if (!charge) throw notFound('charge', id);
-  const source = await findSource(db, ctx.scope, charge.source_id);
-  if (!source) throw new Error(`charge ${id} has no source ${charge.source_id}`);
-  return { charge, source };
+  const found = await findChargeWithSource(db, ctx.scope, id);
+  if (!found) throw notFound('charge', id);
+  return found;
 }
 
 export const render = ({ charge, source }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx);
