@@ -10,6 +10,17 @@ export interface Config {
   testSecretKey: string | undefined;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
+  webhookTimeoutMs: number;
+  webhookConcurrency: number;
+  webhookAllowPrivateTargets: boolean;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not ${text}`);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,6 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     testSecretKey: env.SATANG_TEST_SECRET_KEY || undefined,
     sqliteSynchronous: synchronous,
     logLevel: env.SATANG_LOG_LEVEL || 'info',
+    webhookTimeoutMs: positiveInteger(env, 'SATANG_WEBHOOK_TIMEOUT_MS', 10_000),
+    webhookConcurrency: positiveInteger(env, 'SATANG_WEBHOOK_CONCURRENCY', 32),
+    webhookAllowPrivateTargets: (env.SATANG_WEBHOOK_ALLOW_PRIVATE ?? 'true') !== 'false',
   };
 }
 

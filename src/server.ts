@@ -57,7 +57,14 @@ export async function startGateway(config: Config, options: { logger?: boolean |
   const created = await prepareAccounts(store, config);
   if (created) (options.onFirstStart ?? ((banner) => process.stdout.write(banner)))(firstStartBanner(created, config));
   // The public URL needs the bound port when PORT=0, so build after a placeholder and set it at listen.
-  const app = await buildApp({ store, publicUrl: config.publicUrl || 'http://127.0.0.1', logger: options.logger });
+  const app = await buildApp({
+    store,
+    publicUrl: config.publicUrl || 'http://127.0.0.1',
+    logger: options.logger,
+    webhookTimeoutMs: config.webhookTimeoutMs,
+    webhookConcurrency: config.webhookConcurrency,
+    webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -22,6 +22,9 @@ import { eventRoutes } from './routes/events.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { testModeRoutes } from './routes/test-mode.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
 import { unservedResources } from './routes/unserved.js';
 
@@ -32,6 +35,12 @@ export interface AppOptions {
   logger?: boolean | object;
   /** Run the expiry sweep in this process (default true). */
   sweep?: boolean;
+  /** Run the webhook dispatcher in this process (default true). */
+  dispatch?: boolean;
+  webhookTimeoutMs?: number;
+  webhookConcurrency?: number;
+  /** Allow webhook endpoints on private and loopback addresses (default true: a sandbox). */
+  webhookAllowPrivateTargets?: boolean;
 }
 
 /** What routes need, decorated onto the app. */
@@ -40,6 +49,8 @@ export interface Satang {
   publicUrl: string;
   clocks: AccountClocks;
   sweep: ExpirySweep;
+  webhooks: WebhookDispatcher;
+  targetPolicy: TargetPolicy;
   qrPngs: QrPngCache;
   /** Authenticates the request and returns the use-case context for the caller's account and mode. */
   authenticate(request: FastifyRequest, access: KeyAccess): Promise<{ caller: Caller; ctx: UseCaseContext }>;
@@ -129,10 +140,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
   const clocks = new AccountClocks(options.store, wall);
+  const targetPolicy: TargetPolicy = { allowPrivateTargets: options.webhookAllowPrivateTargets ?? true };
+  const webhooks = new WebhookDispatcher({
+    store: options.store,
+    wall,
+    publicUrl: () => app.satang.publicUrl,
+    policy: targetPolicy,
+    timeoutMs: options.webhookTimeoutMs,
+    concurrency: options.webhookConcurrency,
+    onError: (error) => app.log.error({ err: error }, 'webhook dispatch failed'),
+  });
   const sweep = new ExpirySweep({
     store: options.store,
     wall,
     publicUrl: () => app.satang.publicUrl,
+    onExpired: () => webhooks.nudge(),
     onError: (error) => app.log.error({ err: error }, 'expiry sweep failed'),
   });
   app.decorate('satang', {
@@ -140,6 +162,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
     clocks,
     sweep,
+    webhooks,
+    targetPolicy,
     qrPngs: new QrPngCache(),
     async authenticate(request: FastifyRequest, access: KeyAccess) {
       const caller = await authenticator.authenticate(request, access);
@@ -150,13 +174,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       };
       return { caller, ctx };
     },
-    mutate(request, reply, ctx, unit) {
-      return runMutation(options.store, request, reply, ctx.scope, wall.nowMs(), unit);
+    async mutate(request, reply, ctx, unit) {
+      const body = await runMutation(options.store, request, reply, ctx.scope, wall.nowMs(), unit);
+      // A change may have written events into the outbox: deliver them now, not at the next poll.
+      webhooks.nudge();
+      return body;
     },
   } satisfies Satang);
   if (options.sweep !== false) {
     app.addHook('onReady', async () => sweep.start());
     app.addHook('onClose', async () => sweep.stop());
+  }
+  if (options.dispatch !== false) {
+    app.addHook('onReady', async () => webhooks.start());
+    app.addHook('onClose', async () => webhooks.stop());
   }
   app.decorateRequest('params_', null as unknown as Params);
   app.decorateRequest('omiseVersion', '');
@@ -241,6 +272,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(lifecycleRoutes);
   await app.register(ledgerRoutes);
   await app.register(testModeRoutes);
+  await app.register(webhookRoutes);
 
   // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
   // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every

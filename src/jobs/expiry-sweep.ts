@@ -21,6 +21,8 @@ export interface SweepOptions {
   publicUrl: () => string;
   intervalMs?: number;
   batchSize?: number;
+  /** Called after charges expired (their events may have webhooks to send). */
+  onExpired?: () => void;
   onError?: (error: unknown) => void;
 }
 
@@ -92,6 +94,7 @@ export class ExpirySweep {
       for (;;) {
         const count = await store.transaction((tx) => expireDueCharges(tx, store, due, batchSize));
         expired += count;
+        if (count > 0) this.options.onExpired?.();
         if (count < batchSize || this.stopped) break;
       }
     }

@@ -7,7 +7,7 @@ import { vatRateBps } from '../domain/limits.js';
 import { hundredthsToDecimalString } from '../domain/money.js';
 import { formatNullableTimestamp, formatTimestamp } from '../domain/time.js';
 import type { ListWindow } from '../store/payments.js';
-import type { ChargeRow, EventRow, SourceRow, TransactionRow } from '../store/schema.js';
+import type { ChargeRow, EventRow, SourceRow, TransactionRow, WebhookDelivery, WebhookEndpoint } from '../store/schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -154,13 +154,13 @@ export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderCo
 }
 
 /** An event, with its object as it was when the event happened. */
-export function renderEvent(event: EventRow, data: Json): Json {
+export function renderEvent(event: EventRow, data: Json, webhookDeliveries: Json[] = []): Json {
   return {
     object: 'event',
     id: event.id,
     livemode: event.livemode === 1,
     location: `/events/${event.id}`,
-    webhook_deliveries: [],
+    webhook_deliveries: webhookDeliveries,
     data,
     key: event.key,
     created_at: formatTimestamp(event.created_at),
@@ -194,5 +194,31 @@ export function renderTransaction(transaction: TransactionRow): Json {
     origin: transaction.origin,
     transferable_at: formatTimestamp(transaction.transferable_at),
     created_at: formatTimestamp(transaction.created_at),
+  };
+}
+
+/** One attempt to deliver an event (DECISIONS §6): its URL, the HTTP status or the error, and the exact body. */
+export function renderWebhookDelivery(delivery: WebhookDelivery, key: string): Json {
+  return {
+    object: 'webhook_delivery',
+    id: delivery.id,
+    uri: delivery.uri,
+    status: delivery.status,
+    key,
+    error: delivery.error,
+    payload: delivery.payload,
+    created_at: formatTimestamp(delivery.created_at),
+  };
+}
+
+export function renderWebhookEndpoint(endpoint: WebhookEndpoint): Json {
+  return {
+    object: 'webhook_endpoint',
+    id: endpoint.id,
+    livemode: endpoint.livemode === 1,
+    location: `/webhook_endpoints/${endpoint.id}`,
+    url: endpoint.url,
+    enabled: endpoint.enabled === 1,
+    created_at: formatTimestamp(endpoint.created_at),
   };
 }

@@ -168,6 +168,77 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('accounts').dropColumn('test_clock_offset_ms').execute();
     },
   },
+  '0003_webhooks': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_endpoints_account').on('webhook_endpoints').columns(['account_id', 'livemode']).execute();
+
+      await db.schema
+        .createTable('webhook_secrets')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('previous_secret', 'text')
+        .addColumn('previous_valid_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('webhook_secrets_pk', ['account_id', 'livemode'])
+        .execute();
+
+      await db.schema
+        .createTable('webhook_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('give_up_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_until', 'bigint', (c) => c.notNull())
+        .addColumn('payload', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The dispatcher reads pending jobs only, in due order.
+      await db.schema.createIndex('webhook_jobs_due').on('webhook_jobs').columns(['next_attempt_at']).where(sql.ref('status'), '=', 'pending').execute();
+      await db.schema
+        .createIndex('webhook_jobs_account_due')
+        .on('webhook_jobs')
+        .columns(['account_id', 'livemode', 'next_attempt_at'])
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+      await db.schema.createIndex('webhook_jobs_event').on('webhook_jobs').columns(['event_id']).execute();
+
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('uri', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer')
+        .addColumn('error', 'text')
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('response_excerpt', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').columns(['event_id', 'created_at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['webhook_deliveries', 'webhook_jobs', 'webhook_secrets', 'webhook_endpoints']) await db.schema.dropTable(table).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -195,7 +195,7 @@ export async function transitionPendingCharge(db: Kysely<DB>, scope: Scope, id: 
 export type DueFilter = { nowMs: number; scope?: Scope };
 
 /** What the sweep needs of each charge it expired: enough to write its event. */
-export type ExpiredCharge = Pick<ChargeRow, 'id' | 'account_id' | 'livemode' | 'expires_at'> & ChargeSnapshotFields;
+export type ExpiredCharge = Pick<ChargeRow, 'id' | 'account_id' | 'livemode' | 'expires_at' | 'webhook_endpoints'> & ChargeSnapshotFields;
 type ChargeSnapshotFields = Pick<
   ChargeRow,
   'status' | 'description' | 'metadata' | 'funding_source' | 'failure_code' | 'failure_message' | 'transaction_id' | 'paid_at' | 'authorized_at' | 'expired_at'
@@ -220,7 +220,7 @@ export async function expireDueChargeRows(db: Kysely<DB>, dialect: 'sqlite' | 'p
     // Only what the event needs: returning every column costs more than the update itself.
     .returning([
       'id', 'account_id', 'livemode', 'expires_at', 'status', 'description', 'metadata', 'funding_source',
-      'failure_code', 'failure_message', 'transaction_id', 'paid_at', 'authorized_at', 'expired_at',
+      'failure_code', 'failure_message', 'transaction_id', 'paid_at', 'authorized_at', 'expired_at', 'webhook_endpoints',
     ])
     .execute();
 }

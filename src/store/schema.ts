@@ -139,6 +139,65 @@ export interface IdempotencyKeyTable {
   created_at: number;
 }
 
+export interface WebhookEndpointTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  url: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookSecretTable {
+  account_id: string;
+  livemode: number;
+  /** Base64 of 32 random bytes; HMAC keys are its decoded bytes. */
+  secret: string;
+  /** After a roll, the old secret keeps signing too until `previous_valid_until` (account clock). */
+  previous_secret: string | null;
+  previous_valid_until: number | null;
+  created_at: number;
+}
+
+export type WebhookJobStatus = 'pending' | 'delivered' | 'failed';
+
+/** The outbox: one row per event and target URL, written with the event. */
+export interface WebhookJobTable {
+  id: string;
+  event_id: string;
+  account_id: string;
+  livemode: number;
+  url: string;
+  status: WebhookJobStatus;
+  attempts: number;
+  /** Account-clock ms of the next try, so the test clock can fire retries. */
+  next_attempt_at: number;
+  /** Account-clock ms after which the job stops retrying and fails. */
+  give_up_at: number;
+  /** Wall-clock ms until which a dispatcher holds the job. */
+  lease_until: number;
+  /** The exact body, rendered once at the first attempt. */
+  payload: string | null;
+  created_at: number;
+}
+
+/** One row per attempt: the event's `webhook_deliveries`. */
+export interface WebhookDeliveryTable {
+  id: string;
+  job_id: string;
+  event_id: string;
+  account_id: string;
+  livemode: number;
+  uri: string;
+  status: number | null;
+  error: string | null;
+  payload: string;
+  duration_ms: number;
+  response_excerpt: string | null;
+  created_at: number;
+}
+
 export interface DB {
   accounts: AccountTable;
   api_keys: ApiKeyTable;
@@ -148,6 +207,10 @@ export interface DB {
   transactions: TransactionTable;
   balances: BalanceTable;
   idempotency_keys: IdempotencyKeyTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_secrets: WebhookSecretTable;
+  webhook_jobs: WebhookJobTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -159,3 +222,7 @@ export type NewEvent = Insertable<EventTable>;
 export type TransactionRow = Selectable<TransactionTable>;
 export type BalanceRow = Selectable<BalanceTable>;
 export type IdempotencyRecord = Selectable<IdempotencyKeyTable>;
+export type WebhookEndpoint = Selectable<WebhookEndpointTable>;
+export type WebhookSecret = Selectable<WebhookSecretTable>;
+export type WebhookJob = Selectable<WebhookJobTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveryTable>;

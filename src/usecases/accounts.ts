@@ -19,6 +19,7 @@ import {
 } from '../store/accounts.js';
 import type { Account } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
+import { ensureWebhookSecret } from './webhooks.js';
 
 export type Mode = 'test' | 'live';
 export type KeyKind = 'public' | 'secret';
@@ -100,6 +101,7 @@ export async function createAccount(tx: Tx, input: { name: string; merchantName?
     const pair = { mode, publicKey: generateKey('public', mode), secretKey: generateKey('secret', mode) };
     await storeKey(tx, account.id, pair.publicKey, nowMs);
     await storeKey(tx, account.id, pair.secretKey, nowMs);
+    await ensureWebhookSecret(tx, { accountId: account.id, livemode: mode === 'live' ? 1 : 0 }, nowMs);
     keys.push(pair);
   }
   return { account, keys };

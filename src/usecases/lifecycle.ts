@@ -19,7 +19,9 @@ import {
   insertEvents,
   transitionPendingCharge,
 } from '../store/payments.js';
-import type { ChargeRow, EventRow } from '../store/schema.js';
+import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
+import { enabledEndpointUrls, insertJobs } from '../store/webhooks.js';
+import { jobsFor } from './webhooks.js';
 import type { Store, Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordChargeEvent } from './payments.js';
@@ -107,5 +109,17 @@ export async function expireDueCharges(tx: Tx, store: Pick<Store, 'dialect'>, du
     created_at: charge.expires_at,
   }));
   await insertEvents(tx, events);
+  // The outbox: each account's endpoints are read once per batch.
+  const urlsByScope = new Map<string, string[]>();
+  const jobs: WebhookJob[] = [];
+  for (const [index, event] of events.entries()) {
+    const scopeKey = `${event.account_id}/${event.livemode}`;
+    let urls = urlsByScope.get(scopeKey);
+    if (urls === undefined) urlsByScope.set(scopeKey, (urls = await enabledEndpointUrls(tx, { accountId: event.account_id, livemode: event.livemode })));
+    const extra = expired[index].webhook_endpoints;
+    const targets = extra ? [...urls, ...(JSON.parse(extra) as string[])] : urls;
+    if (targets.length > 0) jobs.push(...jobsFor(event, targets, due.nowMs));
+  }
+  await insertJobs(tx, jobs);
   return expired.length;
 }

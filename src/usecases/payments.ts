@@ -18,7 +18,8 @@ import {
   insertSource,
   updateChargeFields,
 } from '../store/payments.js';
-import type { Account, ChargeRow, SourceRow } from '../store/schema.js';
+import type { Account, ChargeRow, EventRow, SourceRow } from '../store/schema.js';
+import { enqueueEvent } from './webhooks.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import type { ChargeInput, SourceInput } from './payment-params.js';
@@ -146,9 +147,9 @@ export async function updateCharge(
   return result;
 }
 
-/** Writes a charge event with the charge as it is now, in the caller's transaction. */
+/** Writes a charge event with the charge as it is now, and its webhook deliveries, in the caller's transaction. */
 export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge }: ChargeWithSource): Promise<void> {
-  await insertEvent(tx, {
+  const event: EventRow = {
     id: newId('evnt', ctx.scope.livemode === 1, ctx.nowMs),
     account_id: ctx.scope.accountId,
     livemode: ctx.scope.livemode,
@@ -158,5 +159,7 @@ export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string
     object_id: charge.id,
     snapshot: chargeSnapshot(charge),
     created_at: ctx.nowMs,
-  });
+  };
+  await insertEvent(tx, event);
+  await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs);
 }

@@ -162,7 +162,7 @@ export { pinKey };
  * Runs `body` once per store. Each run gets a fresh store and app; `h` is filled in
  * before the tests of the block run.
  */
-export function describeEachStore(title: string, body: (h: Harness) => void, options: { wallClock?: WallClock; sweep?: boolean } = {}): void {
+export function describeEachStore(title: string, body: (h: Harness) => void, options: { wallClock?: WallClock; sweep?: boolean; dispatch?: boolean; webhookTimeoutMs?: number } = {}): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     const name = `${title} [${dialect}]`;
     if (dialect === 'postgres' && !postgresReady) {
@@ -181,7 +181,14 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
         testStore = await openTestStore(dialect, title);
         h.store = testStore.store;
         h.publicUrl = 'http://satang.test';
-        h.app = await buildApp({ store: h.store, publicUrl: h.publicUrl, wallClock: options.wallClock, sweep: options.sweep ?? false });
+        h.app = await buildApp({
+          store: h.store,
+          publicUrl: h.publicUrl,
+          wallClock: options.wallClock,
+          sweep: options.sweep ?? false,
+          dispatch: options.dispatch ?? false,
+          webhookTimeoutMs: options.webhookTimeoutMs,
+        });
         await h.app.ready();
         h.keys = await makeKeys(h.store);
         h.other = await makeKeys(h.store, 'Other merchant');

@@ -12,14 +12,14 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const { ctx } = await satang.authenticate(request, 'secret');
     const window = parseListWindow(request.params_, ctx.nowMs);
     const page = await listEvents(satang.store.read, ctx.scope, window);
-    return renderList(await renderEvents(satang.store.read, page.rows, ctx.publicUrl), { location: '/events', window, total: page.total });
+    return renderList(await renderEvents(satang.store.read, page.rows, ctx.publicUrl, true), { location: '/events', window, total: page.total });
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
     const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
     if (!event) throw notFound('event', request.params.id);
-    return (await renderEvents(satang.store.read, [event], ctx.publicUrl))[0];
+    return (await renderEvents(satang.store.read, [event], ctx.publicUrl, true))[0];
   });
 
   app.get<{ Params: { id: string } }>('/charges/:id/events', async (request) => {
@@ -28,6 +28,6 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const charge = await findCharge(satang.store.read, ctx.scope, request.params.id);
     if (!charge) throw notFound('charge', request.params.id);
     const page = await listEvents(satang.store.read, ctx.scope, window, charge.id);
-    return renderList(await renderEvents(satang.store.read, page.rows, ctx.publicUrl), { location: `/charges/${charge.id}/events`, window, total: page.total });
+    return renderList(await renderEvents(satang.store.read, page.rows, ctx.publicUrl, true), { location: `/charges/${charge.id}/events`, window, total: page.total });
   });
 }

@@ -1,0 +1,109 @@
+/**
+ * Webhook endpoints, the webhook secret and redelivery: Satang's own API (Omise keeps these
+ * in its dashboard), secret key, per account and mode.
+ */
+import type { FastifyInstance } from 'fastify';
+import { OmiseError, notFound } from '../../domain/errors.js';
+import { formatTimestamp } from '../../domain/time.js';
+import { renderEvents } from '../../render/events.js';
+import { renderWebhookEndpoint } from '../../render/omise-json.js';
+import { findEvent } from '../../store/payments.js';
+import type { WebhookSecret } from '../../store/schema.js';
+import { findEndpoint, listEndpoints } from '../../store/webhooks.js';
+import {
+  changeEndpoint,
+  createEndpoint,
+  type EndpointInput,
+  ensureWebhookSecret,
+  redeliverEvent,
+  removeEndpoint,
+  rollWebhookSecret,
+} from '../../usecases/webhooks.js';
+import { isGiven, type Params, stringParam } from '../params.js';
+
+type IdParams = { Params: { id: string } };
+
+function parseEndpointInput(params: Params): EndpointInput {
+  const input: EndpointInput = {};
+  const url = stringParam(params.url);
+  if (url === null) throw new OmiseError('bad_request', 'url must be a string');
+  if (url !== undefined) input.url = url;
+  if (isGiven(params.enabled)) {
+    const enabled = params.enabled;
+    if (enabled === true || enabled === 'true') input.enabled = true;
+    else if (enabled === false || enabled === 'false') input.enabled = false;
+    else throw new OmiseError('bad_request', 'enabled must be true or false');
+  }
+  return input;
+}
+
+function renderSecret(secret: WebhookSecret, nowMs: number) {
+  const overlapping = secret.previous_secret !== null && secret.previous_valid_until !== null && nowMs < secret.previous_valid_until;
+  return {
+    object: 'webhook_secret',
+    livemode: secret.livemode === 1,
+    location: '/webhook_secret',
+    secret: secret.secret,
+    previous_secret_valid_until: overlapping ? formatTimestamp(secret.previous_valid_until!) : null,
+  };
+}
+
+export async function webhookRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  app.get('/webhook_endpoints', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const endpoints = await listEndpoints(satang.store.read, ctx.scope);
+    return { object: 'list', data: endpoints.map(renderWebhookEndpoint), total: endpoints.length, location: '/webhook_endpoints' };
+  });
+
+  app.post('/webhook_endpoints', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const input = parseEndpointInput(request.params_);
+    return satang.mutate(request, reply, ctx, async (tx) => renderWebhookEndpoint(await createEndpoint(tx, ctx, input, satang.targetPolicy)));
+  });
+
+  app.get<IdParams>('/webhook_endpoints/:id', async (request) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const endpoint = await findEndpoint(satang.store.read, ctx.scope, request.params.id);
+    if (!endpoint) throw notFound('webhook endpoint', request.params.id);
+    return renderWebhookEndpoint(endpoint);
+  });
+
+  app.patch<IdParams>('/webhook_endpoints/:id', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const input = parseEndpointInput(request.params_);
+    return satang.mutate(request, reply, ctx, async (tx) => renderWebhookEndpoint(await changeEndpoint(tx, ctx, request.params.id, input, satang.targetPolicy)));
+  });
+
+  app.delete<IdParams>('/webhook_endpoints/:id', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    return satang.mutate(request, reply, ctx, async (tx) => {
+      const removed = await removeEndpoint(tx, ctx, request.params.id);
+      return { object: 'webhook_endpoint', id: removed.id, livemode: removed.livemode === 1, deleted: true };
+    });
+  });
+
+  app.get('/webhook_secret', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    // Made on first sight for accounts older than webhooks.
+    return satang.mutate(request, reply, ctx, async (tx) => renderSecret(await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), ctx.nowMs));
+  });
+
+  app.post('/webhook_secret/roll', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    return satang.mutate(request, reply, ctx, async (tx) => renderSecret(await rollWebhookSecret(tx, ctx), ctx.nowMs));
+  });
+
+  app.post<IdParams>('/events/:id/redeliver', async (request, reply) => {
+    const { ctx } = await satang.authenticate(request, 'secret');
+    const url = stringParam(request.params_.url);
+    if (url === null) throw new OmiseError('bad_request', 'url must be a string');
+    await satang.mutate(request, reply, ctx, async (tx) => {
+      const jobs = await redeliverEvent(tx, ctx, request.params.id, url, satang.targetPolicy);
+      return { object: 'redelivery', count: jobs.length };
+    });
+    const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
+    return (await renderEvents(satang.store.read, [event!], ctx.publicUrl, true))[0];
+  });
+}

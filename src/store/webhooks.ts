@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import { hotInsert, hotQuery } from './hot.js';
+import type { DueFilter, Scope } from './payments.js';
+import type { DB, WebhookDelivery, WebhookEndpoint, WebhookJob, WebhookJobStatus, WebhookSecret } from './schema.js';
+
+// ---------------------------------------------------------------- endpoints
+
+export async function insertEndpoint(db: Kysely<DB>, endpoint: WebhookEndpoint): Promise<void> {
+  await db.insertInto('webhook_endpoints').values(endpoint).execute();
+}
+
+export async function listEndpoints(db: Kysely<DB>, scope: Scope): Promise<WebhookEndpoint[]> {
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function findEndpoint(db: Kysely<DB>, scope: Scope, id: string): Promise<WebhookEndpoint | undefined> {
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .executeTakeFirst();
+}
+
+export async function updateEndpoint(db: Kysely<DB>, scope: Scope, id: string, fields: Partial<Pick<WebhookEndpoint, 'url' | 'enabled' | 'updated_at'>>): Promise<void> {
+  await db.updateTable('webhook_endpoints').set(fields).where('id', '=', id).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
+}
+
+export async function deleteEndpoint(db: Kysely<DB>, scope: Scope, id: string): Promise<void> {
+  await db.deleteFrom('webhook_endpoints').where('id', '=', id).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
+}
+
+const selectEnabledUrls = hotQuery<{ accountId: string; livemode: number }, { url: string }>('enabledEndpointUrls', (db, p) =>
+  db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
+);
+
+/** The URLs an event of this account and mode goes to. */
+export async function enabledEndpointUrls(db: Kysely<DB>, scope: Scope): Promise<string[]> {
+  return (await selectEnabledUrls(db, scope)).map((row) => row.url);
+}
+
+// ---------------------------------------------------------------- secrets
+
+export async function findWebhookSecret(db: Kysely<DB>, scope: Scope): Promise<WebhookSecret | undefined> {
+  return db.selectFrom('webhook_secrets').selectAll().where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).executeTakeFirst();
+}
+
+export async function insertWebhookSecret(db: Kysely<DB>, secret: WebhookSecret): Promise<void> {
+  await db.insertInto('webhook_secrets').values(secret).onConflict((oc) => oc.columns(['account_id', 'livemode']).doNothing()).execute();
+}
+
+export async function replaceWebhookSecret(db: Kysely<DB>, scope: Scope, fields: Pick<WebhookSecret, 'secret' | 'previous_secret' | 'previous_valid_until'>): Promise<void> {
+  await db.updateTable('webhook_secrets').set(fields).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
+}
+
+// ---------------------------------------------------------------- the outbox
+
+export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  if (jobs.length === 1) return hotInsert(db, 'webhook_jobs', jobs[0]);
+  // 12 columns a row: well under SQLite's bound-parameter limit.
+  for (let start = 0; start < jobs.length; start += 500) await db.insertInto('webhook_jobs').values(jobs.slice(start, start + 500)).execute();
+}
+
+/**
+ * Claims up to `limit` pending jobs that are due (by the given clock) and not held by a
+ * live lease: takes the lease and returns them, in one statement. On PostgreSQL rows
+ * another process is claiming are skipped.
+ */
+export async function claimDueJobs(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, wallNowMs: number, leaseUntilMs: number, limit: number): Promise<WebhookJob[]> {
+  let claim = db
+    .selectFrom('webhook_jobs')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', due.nowMs)
+    .where('lease_until', '<', wallNowMs);
+  if (due.scope) claim = claim.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
+  claim = claim.orderBy('next_attempt_at').limit(limit);
+  if (dialect === 'postgres') claim = claim.forUpdate().skipLocked();
+  return db
+    .updateTable('webhook_jobs')
+    .set({ lease_until: leaseUntilMs })
+    .where('id', 'in', claim)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+}
+
+export async function setJobPayload(db: Kysely<DB>, id: string, payload: string): Promise<void> {
+  await db.updateTable('webhook_jobs').set({ payload }).where('id', '=', id).where('payload', 'is', null).execute();
+}
+
+export async function finishAttempt(
+  db: Kysely<DB>,
+  job: Pick<WebhookJob, 'id'>,
+  fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number },
+  delivery: WebhookDelivery,
+): Promise<void> {
+  await hotInsert(db, 'webhook_deliveries', delivery);
+  await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).execute();
+}
+
+export async function releaseJob(db: Kysely<DB>, id: string): Promise<void> {
+  await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', '=', id).where('status', '=', 'pending').execute();
+}
+
+export async function findJob(db: Kysely<DB>, id: string): Promise<WebhookJob | undefined> {
+  return db.selectFrom('webhook_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listJobsOfEvent(db: Kysely<DB>, eventId: string): Promise<WebhookJob[]> {
+  return db.selectFrom('webhook_jobs').selectAll().where('event_id', '=', eventId).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<Map<string, WebhookDelivery[]>> {
+  const byEvent = new Map<string, WebhookDelivery[]>();
+  if (eventIds.length === 0) return byEvent;
+  const rows = await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy('id').execute();
+  for (const row of rows) {
+    const list = byEvent.get(row.event_id) ?? [];
+    list.push(row);
+    byEvent.set(row.event_id, list);
+  }
+  return byEvent;
+}
+
+/** Pending jobs, all accounts: how deep the queue is. */
+export async function countPendingJobs(db: Kysely<DB>): Promise<number> {
+  const row = await db.selectFrom('webhook_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+  return Number(row.n);
+}

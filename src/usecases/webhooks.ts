@@ -1,0 +1,179 @@
+/**
+ * Webhooks (DECISIONS §6): endpoints and the secret per account and mode, the outbox
+ * written with every event, and what an attempt's outcome does to its job.
+ */
+import { OmiseError, notFound } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { retryDelayMs, webhookRetrySchedule } from '../domain/webhook-retry.js';
+import { findEvent, type Scope } from '../store/payments.js';
+import type { EventRow, WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
+import type { Tx } from '../store/store.js';
+import {
+  deleteEndpoint,
+  enabledEndpointUrls,
+  findEndpoint,
+  findWebhookSecret,
+  finishAttempt,
+  insertEndpoint,
+  insertJobs,
+  insertWebhookSecret,
+  replaceWebhookSecret,
+  updateEndpoint,
+} from '../store/webhooks.js';
+import { findCharge } from '../store/payments.js';
+import { newWebhookSecret } from '../webhooks/signing.js';
+import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
+import type { UseCaseContext } from './context.js';
+
+export const secretOverlapMs = 24 * 60 * 60 * 1000;
+
+/** The outbox rows of one event: one per target URL (the account's endpoints and the charge's own). */
+export function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, urls: Iterable<string>, accountNowMs: number): WebhookJob[] {
+  return [...new Set(urls)].map((url) => ({
+    id: newId('whjb', event.livemode === 1, accountNowMs),
+    event_id: event.id,
+    account_id: event.account_id,
+    livemode: event.livemode,
+    url,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: accountNowMs,
+    give_up_at: accountNowMs + webhookRetrySchedule.giveUpAfterMs,
+    lease_until: 0,
+    payload: null,
+    created_at: accountNowMs,
+  }));
+}
+
+/** Writes an event's deliveries into the outbox, in the event's transaction. Returns how many. */
+export async function enqueueEvent(tx: Tx, event: EventRow, chargeWebhookEndpoints: string | null, accountNowMs: number): Promise<number> {
+  const urls = await enabledEndpointUrls(tx, { accountId: event.account_id, livemode: event.livemode });
+  if (chargeWebhookEndpoints) urls.push(...(JSON.parse(chargeWebhookEndpoints) as string[]));
+  if (urls.length === 0) return 0;
+  const jobs = jobsFor(event, urls, accountNowMs);
+  await insertJobs(tx, jobs);
+  return jobs.length;
+}
+
+export async function ensureWebhookSecret(tx: Tx, scope: Scope, nowMs: number): Promise<WebhookSecret> {
+  const existing = await findWebhookSecret(tx, scope);
+  if (existing) return existing;
+  await insertWebhookSecret(tx, { account_id: scope.accountId, livemode: scope.livemode, secret: newWebhookSecret(), previous_secret: null, previous_valid_until: null, created_at: nowMs });
+  return (await findWebhookSecret(tx, scope))!;
+}
+
+/** The secrets a delivery is signed with now: the current one, and the previous one during the overlap. */
+export function signingSecrets(secret: WebhookSecret, accountNowMs: number): string[] {
+  const secrets = [secret.secret];
+  if (secret.previous_secret && secret.previous_valid_until !== null && accountNowMs < secret.previous_valid_until) secrets.push(secret.previous_secret);
+  return secrets;
+}
+
+export async function rollWebhookSecret(tx: Tx, ctx: UseCaseContext): Promise<WebhookSecret> {
+  const current = await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs);
+  await replaceWebhookSecret(tx, ctx.scope, { secret: newWebhookSecret(), previous_secret: current.secret, previous_valid_until: ctx.nowMs + secretOverlapMs });
+  return (await findWebhookSecret(tx, ctx.scope))!;
+}
+
+export interface EndpointInput {
+  url?: string;
+  enabled?: boolean;
+}
+
+function checkUrl(url: string, policy: TargetPolicy): void {
+  const problem = urlProblem(url, policy);
+  if (problem) throw new OmiseError('bad_request', problem);
+}
+
+export async function createEndpoint(tx: Tx, ctx: UseCaseContext, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
+  if (input.url === undefined) throw new OmiseError('bad_request', 'url is required');
+  checkUrl(input.url, policy);
+  const endpoint: WebhookEndpoint = {
+    id: newId('endp', ctx.scope.livemode === 1, ctx.nowMs),
+    account_id: ctx.scope.accountId,
+    livemode: ctx.scope.livemode,
+    url: input.url,
+    enabled: input.enabled === false ? 0 : 1,
+    created_at: ctx.nowMs,
+    updated_at: ctx.nowMs,
+  };
+  await insertEndpoint(tx, endpoint);
+  await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs);
+  return endpoint;
+}
+
+export async function changeEndpoint(tx: Tx, ctx: UseCaseContext, id: string, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
+  const found = await findEndpoint(tx, ctx.scope, id);
+  if (!found) throw notFound('webhook endpoint', id);
+  if (input.url !== undefined) checkUrl(input.url, policy);
+  const fields = {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.enabled !== undefined ? { enabled: input.enabled ? 1 : 0 } : {}),
+    updated_at: ctx.nowMs,
+  };
+  await updateEndpoint(tx, ctx.scope, id, fields);
+  return { ...found, ...fields };
+}
+
+export async function removeEndpoint(tx: Tx, ctx: UseCaseContext, id: string): Promise<WebhookEndpoint> {
+  const found = await findEndpoint(tx, ctx.scope, id);
+  if (!found) throw notFound('webhook endpoint', id);
+  await deleteEndpoint(tx, ctx.scope, id);
+  return found;
+}
+
+/** Sends an event again: to one URL, or to every endpoint it would go to now. Returns the new jobs. */
+export async function redeliverEvent(tx: Tx, ctx: UseCaseContext, eventId: string, url: string | undefined, policy: TargetPolicy): Promise<WebhookJob[]> {
+  const event = await findEvent(tx, ctx.scope, eventId);
+  if (!event) throw notFound('event', eventId);
+  let urls: string[];
+  if (url !== undefined) {
+    checkUrl(url, policy);
+    urls = [url];
+  } else {
+    urls = await enabledEndpointUrls(tx, ctx.scope);
+    const charge = event.charge_id ? await findCharge(tx, ctx.scope, event.charge_id) : undefined;
+    if (charge?.webhook_endpoints) urls.push(...(JSON.parse(charge.webhook_endpoints) as string[]));
+    if (urls.length === 0) throw new OmiseError('bad_request', 'there is no webhook endpoint to redeliver to; add one or give url');
+  }
+  const jobs = jobsFor(event, urls, ctx.nowMs);
+  await insertJobs(tx, jobs);
+  return jobs;
+}
+
+export interface AttemptOutcome {
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  payload: string;
+  attemptedAtMs: number;
+}
+
+/** Records an attempt and moves its job on: delivered, retried later, or failed after three days. */
+export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOutcome, accountNowMs: number, random: number): Promise<WebhookJob['status']> {
+  const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+  const attempts = job.attempts + 1;
+  const nextAttemptAt = accountNowMs + retryDelayMs(attempts, random);
+  const status = succeeded ? 'delivered' : nextAttemptAt > job.give_up_at ? 'failed' : 'pending';
+  await finishAttempt(
+    tx,
+    job,
+    { status, attempts, next_attempt_at: status === 'pending' ? nextAttemptAt : job.next_attempt_at },
+    {
+      id: newId('whdl', job.livemode === 1, outcome.attemptedAtMs),
+      job_id: job.id,
+      event_id: job.event_id,
+      account_id: job.account_id,
+      livemode: job.livemode,
+      uri: job.url,
+      status: outcome.status,
+      error: outcome.error,
+      payload: outcome.payload,
+      duration_ms: outcome.durationMs,
+      response_excerpt: outcome.responseExcerpt,
+      created_at: outcome.attemptedAtMs,
+    },
+  );
+  return status;
+}
