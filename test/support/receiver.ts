@@ -1,0 +1,65 @@
+/** A webhook receiver on loopback for tests: records every request; its answers are programmable. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+  atMs: number;
+}
+
+export interface Receiver {
+  url: string;
+  received: Received[];
+  /** Decides each answer: a status code, or 'hang' to never answer. */
+  respond: (request: Received) => number | 'hang';
+  waitFor(predicate: (all: Received[]) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const hanging = new Set<import('node:http').ServerResponse>();
+  const receiver = {
+    received: [] as Received[],
+    respond: (_request: Received): number | 'hang' => 200,
+  } as Receiver;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      const entry: Received = { path: request.url ?? '/', headers: request.headers, body, json, atMs: Date.now() };
+      receiver.received.push(entry);
+      const answer = receiver.respond(entry);
+      if (answer === 'hang') {
+        hanging.add(response);
+        return;
+      }
+      response.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'not today');
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver.waitFor = async (predicate, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(receiver.received)) {
+      if (Date.now() > deadline) throw new Error(`receiver: timed out; got ${receiver.received.map((r) => r.json?.key).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  receiver.close = async () => {
+    for (const response of hanging) response.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return receiver;
+}
