@@ -7,6 +7,8 @@ import { loadConfig } from './config.js';
 import { formatTimestamp, parseTimestamp } from './domain/time.js';
 import { deleteTestData } from './store/payments.js';
 import { advanceClock, type ClockAdvance, readClockOffset } from './usecases/clock.js';
+import { listEndpoints } from './store/webhooks.js';
+import { changeEndpoint, createEndpoint, ensureWebhookSecret, redeliverEvent, removeEndpoint, rollWebhookSecret } from './usecases/webhooks.js';
 import { OmiseError } from './domain/errors.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from './store/accounts.js';
 import type { Account } from './store/schema.js';
@@ -29,6 +31,13 @@ const usage = `usage: satang <command>
   clock advance (--seconds N | --to ISO8601) [--account ID]
                                          move the test clock forward (it never moves back)
   reset [--account ID]                   delete the account's test-mode charges, sources, events and ledger
+  webhooks list [--mode test|live] [--account ID]
+  webhooks add URL [--mode test|live] [--account ID]
+  webhooks enable|disable|remove ENDPOINT_ID [--mode ...] [--account ID]
+  webhooks secret [--roll] [--mode ...] [--account ID]
+                                         show (or roll, with a 24-hour overlap) the signing secret
+  webhooks redeliver EVENT_ID [--url URL] [--mode ...] [--account ID]
+                                         send an event again (to URL, or to its endpoints)
   keys show [--account ID]               show public keys and secret key hints
   keys roll --mode test|live [--kind secret|public] [--account ID]
                                          replace a key and print the new one (once)
@@ -94,6 +103,8 @@ async function main(argv: string[]): Promise<void> {
       mode: { type: 'string' },
       kind: { type: 'string' },
       seconds: { type: 'string' },
+      roll: { type: 'boolean' },
+      url: { type: 'string' },
       to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -196,6 +207,43 @@ async function main(argv: string[]): Promise<void> {
       }
       const offsetMs = await readClockOffset(store, account.id);
       out(`test clock   ${formatTimestamp(Date.now() + offsetMs)}  (${Math.floor(offsetMs / 1000)} s ahead of the wall clock)`);
+    });
+    return;
+  }
+  if (command === 'webhooks') {
+    await withStore(async (store) => {
+      const account = await resolveAccount(store, values.account);
+      const mode = values.mode ?? 'test';
+      if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
+      const scope = { accountId: account.id, livemode: mode === 'live' ? 1 : 0 };
+      const ctx = { scope, nowMs: Date.now() + (scope.livemode ? 0 : await readClockOffset(store, account.id)), publicUrl: loadConfig().publicUrl || 'http://127.0.0.1:4000' };
+      const policy = { allowPrivateTargets: loadConfig().webhookAllowPrivateTargets };
+      const show = (e: { id: string; url: string; enabled: number }) => out(`${e.id}  ${e.enabled ? 'enabled ' : 'disabled'}  ${e.url}`);
+      if (sub === 'list' || sub === undefined) {
+        for (const endpoint of await listEndpoints(store.read, scope)) show(endpoint);
+      } else if (sub === 'add') {
+        if (!arg) throw new UsageError('webhooks add needs a URL');
+        show(await store.transaction((tx) => createEndpoint(tx, ctx, { url: arg }, policy)));
+      } else if (sub === 'enable' || sub === 'disable') {
+        if (!arg) throw new UsageError(`webhooks ${sub} needs an endpoint id`);
+        show(await store.transaction((tx) => changeEndpoint(tx, ctx, arg, { enabled: sub === 'enable' }, policy)));
+      } else if (sub === 'remove') {
+        if (!arg) throw new UsageError('webhooks remove needs an endpoint id');
+        const removed = await store.transaction((tx) => removeEndpoint(tx, ctx, arg));
+        out(`removed ${removed.id} (${removed.url})`);
+      } else if (sub === 'secret') {
+        const secret = await store.transaction((tx) => (values.roll ? rollWebhookSecret(tx, ctx) : ensureWebhookSecret(tx, scope, ctx.nowMs)));
+        out(`${mode} webhook secret   ${secret.secret}`);
+        if (secret.previous_secret && secret.previous_valid_until !== null && ctx.nowMs < secret.previous_valid_until) {
+          out(`the previous secret also signs until ${formatTimestamp(secret.previous_valid_until)}`);
+        }
+      } else if (sub === 'redeliver') {
+        if (!arg) throw new UsageError('webhooks redeliver needs an event id');
+        const jobs = await store.transaction((tx) => redeliverEvent(tx, ctx, arg, values.url, policy));
+        out(`queued ${jobs.length} deliver${jobs.length === 1 ? 'y' : 'ies'} of ${arg}; a running gateway sends ${jobs.length === 1 ? 'it' : 'them'} within a second`);
+      } else {
+        throw new UsageError(`unknown webhooks command ${sub}`);
+      }
     });
     return;
   }
