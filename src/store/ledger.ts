@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ListWindow, Page, Scope } from './payments.js';
+import { type ListWindow, listPage, type Page, type Scope } from './payments.js';
 import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
 /** Writes a ledger row and moves the balance by it, in the caller's transaction. */
@@ -28,19 +28,8 @@ export async function findTransaction(db: Kysely<DB>, scope: Scope, id: string):
     .executeTakeFirst();
 }
 
-export async function listTransactions(db: Kysely<DB>, scope: Scope, window: ListWindow): Promise<Page<TransactionRow>> {
-  const base = db
-    .selectFrom('transactions')
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .where('created_at', '>=', window.fromMs)
-    .where('created_at', '<=', window.toMs);
-  const direction = window.order === 'chronological' ? 'asc' : 'desc';
-  const [rows, count] = await Promise.all([
-    base.selectAll().orderBy('created_at', direction).orderBy('id', direction).limit(window.limit).offset(window.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+export function listTransactions(db: Kysely<DB>, scope: Scope, window: ListWindow): Promise<Page<TransactionRow>> {
+  return listPage(db, 'transactions', scope, window);
 }
 
 /** Sum of credits minus debits, straight from the ledger rows: the invariant check for the balance. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { hotInsert, hotQuery } from './hot.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, SourceRow } from './schema.js';
 
@@ -123,19 +123,38 @@ export async function updateChargeFields(
   return result.numUpdatedRows > 0n;
 }
 
-export async function listCharges(db: Kysely<DB>, scope: Scope, window: ListWindow): Promise<Page<ChargeRow>> {
-  const base = db
-    .selectFrom('charges')
+/** Tables listed the Omise way: one account and mode, by creation time, with a total. */
+type ListedTable = 'charges' | 'events' | 'transactions';
+
+/**
+ * One page of a list (omise-api.md §10): rows created within [from, to], in creation
+ * order (then id), offset and limit applied in SQL, and how many rows the window holds.
+ */
+export async function listPage<T extends ListedTable>(
+  db: Kysely<DB>,
+  table: T,
+  scope: Scope,
+  window: ListWindow,
+  where: { chargeId?: string } = {},
+): Promise<Page<Selectable<DB[T]>>> {
+  // The three tables share these columns; Kysely cannot see that through a type parameter.
+  let base = (db as Kysely<any>)
+    .selectFrom(table as string)
     .where('account_id', '=', scope.accountId)
     .where('livemode', '=', scope.livemode)
     .where('created_at', '>=', window.fromMs)
     .where('created_at', '<=', window.toMs);
+  if (where.chargeId !== undefined) base = base.where('charge_id', '=', where.chargeId);
   const direction = window.order === 'chronological' ? 'asc' : 'desc';
   const [rows, count] = await Promise.all([
     base.selectAll().orderBy('created_at', direction).orderBy('id', direction).limit(window.limit).offset(window.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    base.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow() as Promise<{ total: number | string }>,
   ]);
-  return { rows, total: Number(count.total) };
+  return { rows: rows as Selectable<DB[T]>[], total: Number(count.total) };
+}
+
+export function listCharges(db: Kysely<DB>, scope: Scope, window: ListWindow): Promise<Page<ChargeRow>> {
+  return listPage(db, 'charges', scope, window);
 }
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
@@ -152,20 +171,8 @@ export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promi
     .executeTakeFirst();
 }
 
-export async function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
-  let base = db
-    .selectFrom('events')
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .where('created_at', '>=', window.fromMs)
-    .where('created_at', '<=', window.toMs);
-  if (chargeId !== undefined) base = base.where('charge_id', '=', chargeId);
-  const direction = window.order === 'chronological' ? 'asc' : 'desc';
-  const [rows, count] = await Promise.all([
-    base.selectAll().orderBy('created_at', direction).orderBy('id', direction).limit(window.limit).offset(window.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
+  return listPage(db, 'events', scope, window, { chargeId });
 }
 
 /** Fields a terminal transition writes. */

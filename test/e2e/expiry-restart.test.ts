@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import pg from 'pg';
-import { inCi, postgresReady, postgresUrl } from '../support/harness.js';
-import { api, runCli, startGatewayProcess } from '../support/process.js';
+import { test } from 'node:test';
+import { api, describeEachStoreProcess, runCli, startGatewayProcess } from '../support/process.js';
 
 const publicKey = 'pkey_test_' + 'q'.repeat(19);
 const secretKey = 'skey_test_' + 'r'.repeat(19);
@@ -20,32 +15,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  const name = `expiry survives a SIGKILL and follows the test clock [${dialect}]`;
-  if (dialect === 'postgres' && !postgresReady) {
-    if (inCi) test(name, () => assert.fail(`PostgreSQL is required under CI=true (${postgresUrl})`));
-    else describe(name, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
-    continue;
-  }
-  describe(name, () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'satang-expiry-'));
-    const schema = `t_expiry_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const env: Record<string, string> = {
-      SATANG_DATA_DIR: dataDir,
-      SATANG_TEST_PUBLIC_KEY: publicKey,
-      SATANG_TEST_SECRET_KEY: secretKey,
-      ...(dialect === 'postgres' ? { DATABASE_URL: postgresUrl, SATANG_DATABASE_SCHEMA: schema } : {}),
-    };
-    after(async () => {
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: postgresUrl });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
-    });
-
+describeEachStoreProcess(
+  'expiry survives a SIGKILL and follows the test clock',
+  (env) => {
     test('charges pending at a SIGKILL expire after restart once the clock passes their deadline', async () => {
       const first = await startGatewayProcess(env);
       const ids: string[] = [];
@@ -94,5 +66,6 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(reset.status, 0, reset.stderr);
       assert.match(reset.stdout, /\(10 charges\)/);
     });
-  });
-}
+  },
+  { SATANG_TEST_PUBLIC_KEY: publicKey, SATANG_TEST_SECRET_KEY: secretKey },
+);

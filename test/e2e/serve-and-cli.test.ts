@@ -1,36 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import pg from 'pg';
-import { inCi, postgresReady, postgresUrl } from '../support/harness.js';
-import { api, runCli, startGatewayProcess } from '../support/process.js';
+import { test } from 'node:test';
+import { api, describeEachStoreProcess, runCli, startGatewayProcess } from '../support/process.js';
 
 const publicKey = 'pkey_test_' + 'p'.repeat(19);
 const secretKey = 'skey_test_' + 's'.repeat(19);
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  const name = `satang serve and the satang command [${dialect}]`;
-  if (dialect === 'postgres' && !postgresReady) {
-    if (inCi) test(name, () => assert.fail(`PostgreSQL is required under CI=true (${postgresUrl})`));
-    else describe(name, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
-    continue;
-  }
-  describe(name, () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'satang-e2e-'));
-    const schema = `t_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const storeEnv: Record<string, string> = dialect === 'sqlite' ? { SATANG_DATA_DIR: dataDir } : { SATANG_DATA_DIR: dataDir, DATABASE_URL: postgresUrl, SATANG_DATABASE_SCHEMA: schema };
-    after(async () => {
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: postgresUrl });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
-    });
-
+describeEachStoreProcess('satang serve and the satang command', (storeEnv) => {
     test('first start prints the new test keys once; they work; a restart prints none', async () => {
       const first = await startGatewayProcess(storeEnv);
       try {
@@ -119,5 +94,4 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const migrate = runCli(['migrate'], storeEnv);
       assert.equal(migrate.status, 0, migrate.stderr);
     });
-  });
-}
+});

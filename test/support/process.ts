@@ -1,7 +1,14 @@
 /** Real gateway processes for tests: started with `satang serve`, killed in `after`. */
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { inCi, postgresReady, postgresUrl } from './harness.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cli = ['--import', 'tsx', 'src/cli.ts'];
@@ -75,4 +82,40 @@ export async function api(url: string, key: string, init: { method?: string; jso
     body: init.json ? JSON.stringify(init.json) : undefined,
   });
   return { status: response.status, json: await response.json() };
+}
+
+/**
+ * Runs `body` once per store for tests of real gateway processes: SQLite in a temp data
+ * dir, PostgreSQL in a schema of its own (dropped afterwards). `env` is what a gateway or
+ * `satang` command needs to use that store. Like describeEachStore, PostgreSQL blocks are
+ * skipped with a message without a server, and fail under CI=true.
+ */
+export function describeEachStoreProcess(title: string, body: (env: Record<string, string>) => void, extraEnv: Record<string, string> = {}): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const name = `${title} [${dialect}]`;
+    if (dialect === 'postgres' && !postgresReady) {
+      if (inCi) test(name, () => assert.fail(`PostgreSQL is required under CI=true (${postgresUrl})`));
+      else describe(name, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
+      continue;
+    }
+    describe(name, () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'satang-process-'));
+      const schema = `t_proc_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      const env: Record<string, string> = {
+        SATANG_DATA_DIR: dataDir,
+        ...(dialect === 'postgres' ? { DATABASE_URL: postgresUrl, SATANG_DATABASE_SCHEMA: schema } : {}),
+        ...extraEnv,
+      };
+      after(async () => {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (dialect === 'postgres') {
+          const client = new pg.Client({ connectionString: postgresUrl });
+          await client.connect();
+          await client.query(`drop schema if exists ${schema} cascade`);
+          await client.end();
+        }
+      });
+      body(env);
+    });
+  }
 }

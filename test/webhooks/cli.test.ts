@@ -1,44 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { inCi, postgresReady, postgresUrl } from '../support/harness.js';
-import { api, runCli, startGatewayProcess } from '../support/process.js';
+import { after, before, test } from 'node:test';
+import { api, describeEachStoreProcess, runCli, startGatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  const name = `satang webhooks [${dialect}]`;
-  if (dialect === 'postgres' && !postgresReady) {
-    if (inCi) test(name, () => assert.fail(`PostgreSQL is required under CI=true (${postgresUrl})`));
-    else describe(name, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
-    continue;
-  }
-  describe(name, () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'satang-whcli-'));
-    const schema = `t_whcli_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const secretKey = 'skey_test_' + 'c'.repeat(19);
-    const env: Record<string, string> = {
-      SATANG_DATA_DIR: dataDir,
-      SATANG_TEST_PUBLIC_KEY: 'pkey_test_' + 'd'.repeat(19),
-      SATANG_TEST_SECRET_KEY: secretKey,
-      ...(dialect === 'postgres' ? { DATABASE_URL: postgresUrl, SATANG_DATABASE_SCHEMA: schema } : {}),
-    };
+const secretKey = 'skey_test_' + 'c'.repeat(19);
+
+describeEachStoreProcess(
+  'satang webhooks',
+  (env) => {
     let receiver: Receiver;
     before(async () => {
       receiver = await startReceiver();
     });
-    after(async () => {
-      await receiver.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: postgresUrl });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
-    });
+    after(() => receiver.close());
 
     test('add, list, disable, enable, secret and roll, redeliver, remove', async () => {
       const gateway = await startGatewayProcess(env);
@@ -68,5 +42,6 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await gateway.kill('SIGTERM');
       }
     });
-  });
-}
+  },
+  { SATANG_TEST_PUBLIC_KEY: 'pkey_test_' + 'd'.repeat(19), SATANG_TEST_SECRET_KEY: secretKey },
+);

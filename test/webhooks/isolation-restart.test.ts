@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { describeEachStore, inCi, postgresReady, postgresUrl } from '../support/harness.js';
-import { api, startGatewayProcess } from '../support/process.js';
+import { after, before, test } from 'node:test';
+import { describeEachStore } from '../support/harness.js';
+import { api, describeEachStoreProcess, startGatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 
 describeEachStore(
@@ -42,38 +38,16 @@ describeEachStore(
   { dispatch: true, webhookTimeoutMs: 3000 },
 );
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
-  const name = `webhooks survive a SIGKILL of the gateway [${dialect}]`;
-  if (dialect === 'postgres' && !postgresReady) {
-    if (inCi) test(name, () => assert.fail(`PostgreSQL is required under CI=true (${postgresUrl})`));
-    else describe(name, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
-    continue;
-  }
-  describe(name, () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'satang-webhooks-'));
-    const schema = `t_whk_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const secretKey = 'skey_test_' + 'w'.repeat(19);
-    const env: Record<string, string> = {
-      SATANG_DATA_DIR: dataDir,
-      SATANG_TEST_PUBLIC_KEY: 'pkey_test_' + 'v'.repeat(19),
-      SATANG_TEST_SECRET_KEY: secretKey,
-      SATANG_WEBHOOK_TIMEOUT_MS: '1000',
-      ...(dialect === 'postgres' ? { DATABASE_URL: postgresUrl, SATANG_DATABASE_SCHEMA: schema } : {}),
-    };
+const secretKey = 'skey_test_' + 'w'.repeat(19);
+
+describeEachStoreProcess(
+  'webhooks survive a SIGKILL of the gateway',
+  (env) => {
     let receiver: Receiver;
     before(async () => {
       receiver = await startReceiver();
     });
-    after(async () => {
-      await receiver.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: postgresUrl });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
-    });
+    after(() => receiver.close());
 
     test('deliveries pending or in flight at the kill are all delivered after the restart', async () => {
       // Slow answers keep deliveries in flight when the gateway dies.
@@ -111,5 +85,6 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await second.kill('SIGTERM');
       }
     });
-  });
-}
+  },
+  { SATANG_TEST_PUBLIC_KEY: 'pkey_test_' + 'v'.repeat(19), SATANG_TEST_SECRET_KEY: secretKey, SATANG_WEBHOOK_TIMEOUT_MS: '1000' },
+);
