@@ -5,11 +5,10 @@
  * pending charges, so charges not yet due cost nothing.
  */
 import type { WallClock } from '../domain/clock.js';
-import { listAdvancedClocks } from '../store/accounts.js';
 import { purgeIdempotencyRecords } from '../store/idempotency.js';
-import type { DueFilter } from '../store/payments.js';
 import type { Store } from '../store/store.js';
 import { expireDueCharges } from '../usecases/lifecycle.js';
+import { dueFilters, Periodic } from './periodic.js';
 
 export const expiryBatchSizeMax = 2000;
 export const sweepIntervalMs = 1000;
@@ -27,54 +26,29 @@ export interface SweepOptions {
 }
 
 export class ExpirySweep {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop: Periodic;
   private running: Promise<number> | undefined;
-  private again = false;
-  private stopped = true;
 
-  constructor(private readonly options: SweepOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  constructor(private readonly options: SweepOptions) {
+    this.loop = new Periodic(options.intervalMs ?? sweepIntervalMs, () => this.runOnce(), options.onError);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => {});
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Asks for a sweep soon (after a clock advance), without waiting for the interval. */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.runOnce();
-    } catch (error) {
-      this.options.onError?.(error);
-    }
-    if (this.stopped) return;
-    const rerun = this.again;
-    this.again = false;
-    this.schedule(rerun ? 0 : (this.options.intervalMs ?? sweepIntervalMs));
+    this.loop.nudge();
   }
 
   /** Expires every charge due now (by the wall clock and by each advanced test clock); returns how many. */
   runOnce(): Promise<number> {
-    if (this.running) return this.running;
-    this.running = this.sweep().finally(() => {
+    this.running ??= this.sweep().finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -84,18 +58,13 @@ export class ExpirySweep {
     const { store, wall } = this.options;
     const batchSize = this.options.batchSize ?? expiryBatchSizeMax;
     const wallNowMs = wall.nowMs();
-    // Anything due by the wall clock is due for every account (test clocks only run ahead).
-    const filters: DueFilter[] = [{ nowMs: wallNowMs }];
-    for (const clock of await listAdvancedClocks(store.read)) {
-      filters.push({ nowMs: wallNowMs + clock.test_clock_offset_ms, scope: { accountId: clock.id, livemode: 0 } });
-    }
     let expired = 0;
-    for (const due of filters) {
+    for (const due of await dueFilters(store, wallNowMs)) {
       for (;;) {
         const count = await store.transaction((tx) => expireDueCharges(tx, store, due, batchSize));
         expired += count;
         if (count > 0) this.options.onExpired?.();
-        if (count < batchSize || this.stopped) break;
+        if (count < batchSize || this.loop.isStopped) break;
       }
     }
     await store.transaction((tx) => purgeIdempotencyRecords(tx, wallNowMs - idempotencyRecordTtlMs, batchSize));

@@ -9,8 +9,9 @@
 import type { WallClock } from '../domain/clock.js';
 import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
-import { findAccount, listAdvancedClocks } from '../store/accounts.js';
-import { findEvent, type DueFilter } from '../store/payments.js';
+import { findAccount } from '../store/accounts.js';
+import { dueFilters, Periodic } from '../jobs/periodic.js';
+import { findEvent } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { claimDueJobs, releaseJob, setJobPayload } from '../store/webhooks.js';
@@ -44,10 +45,8 @@ interface ClaimedJob {
 }
 
 export class WebhookDispatcher {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop: Periodic;
   private ticking = false;
-  private again = false;
-  private stopped = true;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inFlightByOrigin = new Map<string, number>();
   private readonly timeoutMs: number;
@@ -56,25 +55,22 @@ export class WebhookDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     this.timeoutMs = options.timeoutMs ?? webhookTimeoutMsDefault;
     this.concurrency = options.concurrency ?? webhookConcurrencyDefault;
+    this.loop = new Periodic(webhookPollIntervalMs, () => this.tick(), options.onError);
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops claiming; waits for the deliveries in flight to finish and be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** There may be new work (an event was just written): look now rather than at the next poll. */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.ticking) this.again = true;
-    else this.schedule(0);
+    this.loop.nudge();
   }
 
   /** Runs ticks until nothing is due and nothing is in flight (for tests and tools). */
@@ -86,29 +82,10 @@ export class WebhookDispatcher {
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.loop(), delayMs);
-    this.timer.unref();
-  }
-
-  private async loop(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.tick();
-    } catch (error) {
-      this.options.onError?.(error);
-    }
-    if (this.stopped) return;
-    const rerun = this.again;
-    this.again = false;
-    this.schedule(rerun ? 0 : webhookPollIntervalMs);
-  }
-
   /** Claims what it has room for and starts delivering it; returns how many it claimed. */
   async tick(): Promise<number> {
     if (this.ticking) {
-      this.again = true;
+      this.loop.nudge();
       return 0;
     }
     this.ticking = true;
@@ -145,12 +122,8 @@ export class WebhookDispatcher {
   private async claim(limit: number): Promise<ClaimedJob[]> {
     const { store, wall } = this.options;
     const wallNowMs = wall.nowMs();
-    const filters: DueFilter[] = [{ nowMs: wallNowMs }];
-    for (const clock of await listAdvancedClocks(store.read)) {
-      filters.push({ nowMs: wallNowMs + clock.test_clock_offset_ms, scope: { accountId: clock.id, livemode: 0 } });
-    }
     const claimed: ClaimedJob[] = [];
-    for (const due of filters) {
+    for (const due of await dueFilters(store, wallNowMs)) {
       if (claimed.length >= limit) break;
       const batch = await store.transaction(async (tx) => {
         const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length);

@@ -1,0 +1,73 @@
+/**
+ * A background loop: runs its work every interval, or at once when nudged; never two
+ * runs at a time (a nudge during a run asks for one more right after); stops cleanly.
+ */
+import type { DueFilter } from '../store/payments.js';
+import { listAdvancedClocks } from '../store/accounts.js';
+import type { Store } from '../store/store.js';
+
+export class Periodic {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly work: () => Promise<unknown>,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.running = this.work().then(
+      () => undefined,
+      (error) => this.onError(error),
+    );
+    await this.running;
+    this.running = undefined;
+    if (this.stopped) return;
+    const rerun = this.again;
+    this.again = false;
+    this.schedule(rerun ? 0 : this.intervalMs);
+  }
+}
+
+/**
+ * What is due now: everything by the wall clock (test clocks only run ahead, so that is
+ * due for every account), then each account whose test clock runs ahead, by its clock.
+ */
+export async function dueFilters(store: Store, wallNowMs: number): Promise<DueFilter[]> {
+  const filters: DueFilter[] = [{ nowMs: wallNowMs }];
+  for (const clock of await listAdvancedClocks(store.read)) {
+    filters.push({ nowMs: wallNowMs + clock.test_clock_offset_ms, scope: { accountId: clock.id, livemode: 0 } });
+  }
+  return filters;
+}
