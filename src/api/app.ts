@@ -23,6 +23,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { testModeRoutes } from './routes/test-mode.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { refundRoutes } from './routes/refunds.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
@@ -273,6 +274,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(ledgerRoutes);
   await app.register(testModeRoutes);
   await app.register(webhookRoutes);
+  await app.register(refundRoutes);
 
   // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
   // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every

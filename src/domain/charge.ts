@@ -1,9 +1,10 @@
 import type { ChargeRow } from '../store/schema.js';
+import { isFundingSource } from './lifecycle.js';
+import { type RefundableCharge, refundFlags } from './refunds.js';
 
 /**
- * What the charge's read-time flags say, from its state (omise-api.md §4.3, DECISIONS §3).
- * Refund and void rules join here with the refunds issue; until then a charge cannot be
- * refunded or voided, so the flags say so.
+ * What the charge's read-time flags say, from its state and the refund rules at `nowMs`
+ * (omise-api.md §4.3, DECISIONS §3 and §5): computed on every read, never stored.
  */
 export interface ChargeFlags {
   authorized: boolean;
@@ -15,16 +16,28 @@ export interface ChargeFlags {
   voided: boolean;
 }
 
-export function chargeFlags(charge: Pick<ChargeRow, 'status'>): ChargeFlags {
+export function chargeFlags(charge: ChargeRow, nowMs: number): ChargeFlags {
   const successful = charge.status === 'successful';
+  const refunds = refundFlags(refundableCharge(charge), nowMs);
   return {
     authorized: successful,
     paid: successful,
     expired: charge.status === 'expired',
-    refundable: false,
-    partiallyRefundable: false,
-    canPerformVoid: false,
-    voided: false,
+    ...refunds,
+    voided: successful && charge.voided_amount === charge.amount,
+  };
+}
+
+/** The part of a charge the refund rules read. */
+export function refundableCharge(charge: ChargeRow): RefundableCharge {
+  return {
+    status: charge.status,
+    amount: charge.amount,
+    refundedAmount: charge.refunded_amount,
+    refundCount: charge.refund_count,
+    fundingSource: isFundingSource(charge.funding_source) ? charge.funding_source : null,
+    authorizedAtMs: charge.authorized_at,
+    createdAtMs: charge.created_at,
   };
 }
 
@@ -46,6 +59,9 @@ export const chargeMutableFields = [
   'authorized_at',
   'expires_at',
   'expired_at',
+  'refunded_amount',
+  'voided_amount',
+  'refund_count',
 ] as const satisfies ReadonlyArray<keyof ChargeRow>;
 
 export type ChargeSnapshot = Pick<ChargeRow, (typeof chargeMutableFields)[number]>;

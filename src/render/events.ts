@@ -3,11 +3,11 @@
  * object's fixed fields come from its row, so `data` renders exactly as it was then.
  */
 import { chargeAsOf } from '../domain/charge.js';
-import { findChargesByIds, findSourcesByIds } from '../store/payments.js';
+import { findChargesByIds, findRefundsByIds, findSourcesByIds, refundsOfCharges } from '../store/payments.js';
 import type { EventRow, WebhookDelivery } from '../store/schema.js';
 import { listDeliveriesOfEvents } from '../store/webhooks.js';
 import type { Tx } from '../store/store.js';
-import { type Json, renderCharge, renderEvent, renderWebhookDelivery } from './omise-json.js';
+import { type Json, renderCharge, renderEvent, renderRefund, renderWebhookDelivery } from './omise-json.js';
 
 /**
  * Renders events. With `withDeliveries` each carries its webhook delivery attempts; the
@@ -15,13 +15,25 @@ import { type Json, renderCharge, renderEvent, renderWebhookDelivery } from './o
  */
 export async function renderEvents(db: Tx, events: EventRow[], publicUrl: string, withDeliveries = false): Promise<Json[]> {
   const deliveries = withDeliveries ? await listDeliveriesOfEvents(db, events.map((event) => event.id)) : new Map<string, WebhookDelivery[]>();
-  const charges = await findChargesByIds(db, [...new Set(events.map((event) => event.object_id))]);
+  const refundEvents = events.filter((event) => event.object_type === 'refund');
+  const refundRows = await findRefundsByIds(db, refundEvents.map((event) => event.object_id));
+  const chargeEvents = events.filter((event) => event.object_type === 'charge');
+  const charges = await findChargesByIds(db, [...new Set(chargeEvents.map((event) => event.object_id))]);
   const sources = await findSourcesByIds(db, [...new Set([...charges.values()].map((charge) => charge.source_id))]);
+  const refundsByCharge = await refundsOfCharges(db, [...charges.values()].filter((charge) => charge.refund_count > 0).map((charge) => charge.id));
   return events.map((event) => {
+    const attempts = (deliveries.get(event.id) ?? []).map((delivery) => renderWebhookDelivery(delivery, event.key));
+    if (event.object_type === 'refund') {
+      const refund = refundRows.get(event.object_id);
+      if (!refund) throw new Error(`event ${event.id} names refund ${event.object_id}, which is gone`);
+      return renderEvent(event, renderRefund(refund), attempts);
+    }
     const charge = charges.get(event.object_id);
     const source = charge && sources.get(charge.source_id);
     if (!charge || !source) throw new Error(`event ${event.id} names charge ${event.object_id}, which is gone`);
-    const attempts = (deliveries.get(event.id) ?? []).map((delivery) => renderWebhookDelivery(delivery, event.key));
-    return renderEvent(event, renderCharge(chargeAsOf(charge, event.snapshot), source, { publicUrl, nowMs: event.created_at }), attempts);
+    const asOf = chargeAsOf(charge, event.snapshot);
+    // The refunds the charge had then: the first refund_count of them, in order.
+    const refunds = (refundsByCharge.get(charge.id) ?? []).slice(0, asOf.refund_count);
+    return renderEvent(event, renderCharge(asOf, source, { publicUrl, nowMs: event.created_at }, refunds), attempts);
   });
 }

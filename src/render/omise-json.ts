@@ -7,7 +7,7 @@ import { vatRateBps } from '../domain/limits.js';
 import { hundredthsToDecimalString } from '../domain/money.js';
 import { formatNullableTimestamp, formatTimestamp } from '../domain/time.js';
 import type { ListWindow } from '../store/payments.js';
-import type { ChargeRow, EventRow, SourceRow, TransactionRow, WebhookDelivery, WebhookEndpoint } from '../store/schema.js';
+import type { ChargeRow, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery, WebhookEndpoint } from '../store/schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -72,8 +72,9 @@ export function renderSource(source: SourceRow, charge: ChargeRow | undefined, c
   };
 }
 
-export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderContext): Json {
-  const flags = chargeFlags(charge);
+/** A charge; `refunds` are its refunds (as of the moment rendered), oldest first. */
+export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderContext, refunds: RefundRow[] = []): Json {
+  const flags = chargeFlags(charge, ctx.nowMs);
   const successful = charge.status === 'successful';
   const location = `/charges/${charge.id}`;
   return {
@@ -91,7 +92,7 @@ export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderCo
     interest: 0,
     interest_vat: 0,
     funding_amount: charge.amount,
-    refunded_amount: 0,
+    refunded_amount: charge.refunded_amount,
     transaction_fees: successful
       ? {
           fee_flat: hundredthsToDecimalString(charge.fee_flat_satang),
@@ -103,10 +104,10 @@ export function renderCharge(charge: ChargeRow, source: SourceRow, ctx: RenderCo
     currency: charge.currency,
     funding_currency: charge.currency,
     ip: charge.ip,
-    refunds: renderList([], {
+    refunds: renderList(refunds.map(renderRefund), {
       location: `${location}/refunds`,
       window: { fromMs: 0, toMs: ctx.nowMs, offset: 0, limit: 20, order: 'chronological' },
-      total: 0,
+      total: refunds.length,
     }),
     link: null,
     description: charge.description,
@@ -220,5 +221,29 @@ export function renderWebhookEndpoint(endpoint: WebhookEndpoint): Json {
     url: endpoint.url,
     enabled: endpoint.enabled === 1,
     created_at: formatTimestamp(endpoint.created_at),
+  };
+}
+
+/** A refund or void (omise-api.md §6.1). */
+export function renderRefund(refund: RefundRow): Json {
+  return {
+    object: 'refund',
+    id: refund.id,
+    location: `/charges/${refund.charge_id}/refunds/${refund.id}`,
+    livemode: refund.livemode === 1,
+    voided: refund.voided === 1,
+    currency: refund.currency,
+    amount: refund.amount,
+    metadata: JSON.parse(refund.metadata),
+    charge: refund.charge_id,
+    capture: null,
+    terminal: null,
+    transaction: refund.transaction_id,
+    status: 'closed',
+    funding_amount: refund.amount,
+    funding_currency: refund.currency,
+    created_at: formatTimestamp(refund.created_at),
+    acquirer_reference_number: null,
+    approval_code: null,
   };
 }

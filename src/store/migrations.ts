@@ -239,6 +239,32 @@ const migrations: Record<string, Migration> = {
       for (const table of ['webhook_deliveries', 'webhook_jobs', 'webhook_secrets', 'webhook_endpoints']) await db.schema.dropTable(table).execute();
     },
   },
+  '0004_refunds': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('charges').addColumn('refunded_amount', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('charges').addColumn('voided_amount', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('charges').addColumn('refund_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('refunds')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('charge_id', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('voided', 'integer', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('transaction_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('refunds_list').on('refunds').columns(['account_id', 'livemode', 'created_at', 'id']).execute();
+      await db.schema.createIndex('refunds_charge').on('refunds').columns(['charge_id', 'created_at', 'id']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('refunds').execute();
+      for (const column of ['refund_count', 'voided_amount', 'refunded_amount']) await db.schema.alterTable('charges').dropColumn(column).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { hotInsert, hotQuery } from './hot.js';
-import type { ChargeRow, ChargeTable, DB, EventRow, SourceRow } from './schema.js';
+import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
 
 /** Which account and mode an object belongs to: every read is scoped by it. */
 export interface Scope {
@@ -70,6 +70,8 @@ export async function findChargeForDownload(db: Kysely<DB>, chargeId: string, do
 export interface ChargeWithSource {
   charge: ChargeRow;
   source: SourceRow;
+  /** Its refunds, oldest first (none are looked up while refund_count is 0). */
+  refunds?: RefundRow[];
 }
 
 const sourceColumns = [
@@ -98,7 +100,8 @@ export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: str
     if (column.startsWith(sourcePrefix)) source[column.slice(sourcePrefix.length)] = value;
     else charge[column] = value;
   }
-  return { charge: charge as ChargeRow, source: source as SourceRow };
+  const found = { charge: charge as ChargeRow, source: source as SourceRow };
+  return { ...found, refunds: found.charge.refund_count > 0 ? ((await refundsOfCharges(db, [id])).get(id) ?? []) : [] };
 }
 
 export async function findSourcesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, SourceRow>> {
@@ -124,7 +127,7 @@ export async function updateChargeFields(
 }
 
 /** Tables listed the Omise way: one account and mode, by creation time, with a total. */
-type ListedTable = 'charges' | 'events' | 'transactions';
+type ListedTable = 'charges' | 'events' | 'transactions' | 'refunds';
 
 /**
  * One page of a list (omise-api.md §10): rows created within [from, to], in creation
@@ -205,7 +208,19 @@ export type DueFilter = { nowMs: number; scope?: Scope };
 export type ExpiredCharge = Pick<ChargeRow, 'id' | 'account_id' | 'livemode' | 'expires_at' | 'webhook_endpoints'> & ChargeSnapshotFields;
 type ChargeSnapshotFields = Pick<
   ChargeRow,
-  'status' | 'description' | 'metadata' | 'funding_source' | 'failure_code' | 'failure_message' | 'transaction_id' | 'paid_at' | 'authorized_at' | 'expired_at'
+  | 'status'
+  | 'description'
+  | 'metadata'
+  | 'funding_source'
+  | 'failure_code'
+  | 'failure_message'
+  | 'transaction_id'
+  | 'paid_at'
+  | 'authorized_at'
+  | 'expired_at'
+  | 'refunded_amount'
+  | 'voided_amount'
+  | 'refund_count'
 >;
 
 /**
@@ -228,6 +243,7 @@ export async function expireDueChargeRows(db: Kysely<DB>, dialect: 'sqlite' | 'p
     .returning([
       'id', 'account_id', 'livemode', 'expires_at', 'status', 'description', 'metadata', 'funding_source',
       'failure_code', 'failure_message', 'transaction_id', 'paid_at', 'authorized_at', 'expired_at', 'webhook_endpoints',
+      'refunded_amount', 'voided_amount', 'refund_count',
     ])
     .execute();
 }
@@ -251,5 +267,78 @@ export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise
   for (const table of ['sources', 'events', 'transactions', 'balances', 'idempotency_keys'] as const) {
     await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
   }
+  for (const table of ['refunds', 'webhook_jobs', 'webhook_deliveries'] as const) {
+    await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
+  }
   return Number(charges.numDeletedRows);
+}
+
+// ---------------------------------------------------------------- refunds
+
+export async function insertRefund(db: Kysely<DB>, refund: RefundRow): Promise<void> {
+  await hotInsert(db, 'refunds', refund);
+}
+
+export async function findRefund(db: Kysely<DB>, scope: Scope, id: string): Promise<RefundRow | undefined> {
+  return db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .executeTakeFirst();
+}
+
+export async function findRefundsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, RefundRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('refunds').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** The refunds of these charges, oldest first (a charge has at most 15). */
+export async function refundsOfCharges(db: Kysely<DB>, chargeIds: string[]): Promise<Map<string, RefundRow[]>> {
+  const byCharge = new Map<string, RefundRow[]>();
+  if (chargeIds.length === 0) return byCharge;
+  const rows = await db.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).orderBy('created_at').orderBy('id').execute();
+  for (const row of rows) {
+    const list = byCharge.get(row.charge_id) ?? [];
+    list.push(row);
+    byCharge.set(row.charge_id, list);
+  }
+  return byCharge;
+}
+
+export function listRefunds(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<RefundRow>> {
+  return listPage(db, 'refunds', scope, window, { chargeId });
+}
+
+/**
+ * Adds a refund to its charge, guarded in SQL as well as in the rules: the charge must be
+ * successful, still have exactly the refunded sum and count the caller decided on, and the
+ * new sum must not pass the amount. Returns false when another refund got there first.
+ */
+export async function addRefundToCharge(
+  db: Kysely<DB>,
+  scope: Scope,
+  id: string,
+  seen: { refundedAmount: number; refundCount: number },
+  refund: { amount: number; voided: boolean; atMs: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('charges')
+    .set((eb) => ({
+      refunded_amount: eb('refunded_amount', '+', refund.amount),
+      voided_amount: eb('voided_amount', '+', refund.voided ? refund.amount : 0),
+      refund_count: eb('refund_count', '+', 1),
+      updated_at: refund.atMs,
+    }))
+    .where('id', '=', id)
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .where('status', '=', 'successful')
+    .where('refunded_amount', '=', seen.refundedAmount)
+    .where('refund_count', '=', seen.refundCount)
+    .where((eb) => eb(eb('refunded_amount', '+', refund.amount), '<=', eb.ref('amount')))
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }

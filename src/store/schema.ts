@@ -86,6 +86,24 @@ export interface ChargeTable {
   expires_at: number;
   expired_at: number | null;
   updated_at: number;
+  /** Sum of all refunds and voids. */
+  refunded_amount: number;
+  /** The part of refunded_amount that was voided. */
+  voided_amount: number;
+  refund_count: number;
+}
+
+export interface RefundTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  charge_id: string;
+  amount: number;
+  currency: string;
+  voided: number;
+  metadata: string;
+  transaction_id: string;
+  created_at: number;
 }
 
 export interface EventTable {
@@ -95,7 +113,7 @@ export interface EventTable {
   key: string;
   /** The charge the event is about (for a refund event, the refunded charge). */
   charge_id: string | null;
-  object_type: 'charge';
+  object_type: 'charge' | 'refund';
   object_id: string;
   /**
    * The object's mutable fields as they were when the event happened (JSON). With the
@@ -211,6 +229,7 @@ export interface DB {
   webhook_secrets: WebhookSecretTable;
   webhook_jobs: WebhookJobTable;
   webhook_deliveries: WebhookDeliveryTable;
+  refunds: RefundTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -226,3 +245,4 @@ export type WebhookEndpoint = Selectable<WebhookEndpointTable>;
 export type WebhookSecret = Selectable<WebhookSecretTable>;
 export type WebhookJob = Selectable<WebhookJobTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
+export type RefundRow = Selectable<RefundTable>;

@@ -115,6 +115,9 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     expires_at: ctx.nowMs + chargeExpiryMs,
     expired_at: null,
     updated_at: ctx.nowMs,
+    refunded_amount: 0,
+    voided_amount: 0,
+    refund_count: 0,
   };
   try {
     await insertCharge(tx, charge);
@@ -142,7 +145,7 @@ export async function updateCharge(
     updated_at: ctx.nowMs,
   };
   await updateChargeFields(tx, ctx.scope, id, fields);
-  const result = { charge: { ...found, ...fields }, source: loaded.source };
+  const result = { charge: { ...found, ...fields }, source: loaded.source, refunds: loaded.refunds };
   await recordChargeEvent(tx, ctx, 'charge.update', result);
   return result;
 }

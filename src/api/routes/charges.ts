@@ -4,7 +4,7 @@ import { apiVersionSourcesMin } from '../../domain/limits.js';
 import { billPaymentPayload } from '../../qr/payload.js';
 import { renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
 import { findAccount } from '../../store/accounts.js';
-import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges } from '../../store/payments.js';
+import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges, refundsOfCharges } from '../../store/payments.js';
 import type { ChargeRow } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import { parseChargeParams, parseChargeUpdateParams } from '../../usecases/payment-params.js';
@@ -20,7 +20,7 @@ export async function loadChargeWithSource(db: Tx, ctx: UseCaseContext, id: stri
   return found;
 }
 
-export const render = ({ charge, source }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx);
+export const render = ({ charge, source, refunds }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx, refunds);
 
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
@@ -40,7 +40,8 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     const db = satang.store.read;
     const page = await listCharges(db, ctx.scope, window);
     const sources = await findSourcesByIds(db, page.rows.map((charge) => charge.source_id));
-    const data = page.rows.map((charge) => renderCharge(charge, sources.get(charge.source_id)!, ctx));
+    const refunds = await refundsOfCharges(db, page.rows.filter((charge) => charge.refund_count > 0).map((charge) => charge.id));
+    const data = page.rows.map((charge) => renderCharge(charge, sources.get(charge.source_id)!, ctx, refunds.get(charge.id)));
     return renderList(data, { location: '/charges', window, total: page.total });
   });
 

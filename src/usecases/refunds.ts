@@ -1,0 +1,88 @@
+/**
+ * Refunds and voids (DECISIONS §5): one use case decides by the rules at the account's
+ * now, adds the refund to its charge with a guarded compare-and-set, debits the ledger
+ * and writes refund.create with its webhooks, all in one transaction.
+ */
+import { refundableCharge } from '../domain/charge.js';
+import { OmiseError, notFound } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { decideRefund, voidDebitSatang } from '../domain/refunds.js';
+import { postTransaction } from '../store/ledger.js';
+import { addRefundToCharge, findChargeWithSource, insertEvent, insertRefund } from '../store/payments.js';
+import type { EventRow, RefundRow } from '../store/schema.js';
+import type { Tx } from '../store/store.js';
+import type { UseCaseContext } from './context.js';
+import { enqueueEvent } from './webhooks.js';
+
+export interface RefundInput {
+  amount: number;
+  voidRequested: boolean;
+  metadata: Record<string, unknown>;
+}
+
+/** Rereads allowed when another refund of the same charge commits between our read and our write. */
+const raceRetriesMax = 5;
+
+export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string, input: RefundInput): Promise<RefundRow> {
+  for (let attempt = 0; attempt < raceRetriesMax; attempt++) {
+    const loaded = await findChargeWithSource(tx, ctx.scope, chargeId);
+    if (!loaded) throw notFound('charge', chargeId);
+    const { charge } = loaded;
+    const decision = decideRefund(refundableCharge(charge), input.amount, input.voidRequested, ctx.nowMs);
+    if (decision.kind === 'refused') throw new OmiseError(decision.code, decision.message);
+    const voided = decision.kind === 'void';
+    const added = await addRefundToCharge(
+      tx,
+      ctx.scope,
+      chargeId,
+      { refundedAmount: charge.refunded_amount, refundCount: charge.refund_count },
+      { amount: input.amount, voided, atMs: ctx.nowMs },
+    );
+    if (!added) continue;
+
+    const livemode = ctx.scope.livemode === 1;
+    const refund: RefundRow = {
+      id: newId('rfnd', livemode, ctx.nowMs),
+      account_id: ctx.scope.accountId,
+      livemode: ctx.scope.livemode,
+      charge_id: chargeId,
+      amount: input.amount,
+      currency: charge.currency,
+      voided: voided ? 1 : 0,
+      metadata: JSON.stringify(input.metadata),
+      transaction_id: newId('trxn', livemode, ctx.nowMs),
+      created_at: ctx.nowMs,
+    };
+    await insertRefund(tx, refund);
+    // A refund gives back its amount (the merchant keeps paying the fee); a void takes
+    // back its share of the net (no fee on voided money).
+    const debit = voided ? voidDebitSatang(charge.net, charge.amount, charge.voided_amount, charge.voided_amount + input.amount) : input.amount;
+    await postTransaction(tx, {
+      id: refund.transaction_id,
+      account_id: refund.account_id,
+      livemode: refund.livemode,
+      direction: 'debit',
+      key: voided ? 'refund.voided.debit' : 'refund.created.debit',
+      amount: debit,
+      currency: refund.currency,
+      origin: refund.id,
+      created_at: ctx.nowMs,
+      transferable_at: ctx.nowMs,
+    });
+    const event: EventRow = {
+      id: newId('evnt', livemode, ctx.nowMs),
+      account_id: ctx.scope.accountId,
+      livemode: ctx.scope.livemode,
+      key: 'refund.create',
+      charge_id: chargeId,
+      object_type: 'refund',
+      object_id: refund.id,
+      snapshot: '{}', // a refund never changes
+      created_at: ctx.nowMs,
+    };
+    await insertEvent(tx, event);
+    await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs);
+    return refund;
+  }
+  throw new OmiseError('failed_refund', 'the charge kept changing while this refund was decided; try again');
+}
