@@ -162,7 +162,7 @@ export { pinKey };
  * Runs `body` once per store. Each run gets a fresh store and app; `h` is filled in
  * before the tests of the block run.
  */
-export function describeEachStore(title: string, body: (h: Harness) => void, options: { wallClock?: WallClock; sweep?: boolean; dispatch?: boolean; webhookTimeoutMs?: number } = {}): void {
+export function describeEachStore(title: string, body: (h: Harness) => void, options: { wallClock?: WallClock; sweep?: boolean; dispatch?: boolean; webhookTimeoutMs?: number; webhookAllowPrivateTargets?: boolean } = {}): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     const name = `${title} [${dialect}]`;
     if (dialect === 'postgres' && !postgresReady) {
@@ -188,6 +188,7 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
           sweep: options.sweep ?? false,
           dispatch: options.dispatch ?? false,
           webhookTimeoutMs: options.webhookTimeoutMs,
+          webhookAllowPrivateTargets: options.webhookAllowPrivateTargets,
         });
         await h.app.ready();
         h.keys = await makeKeys(h.store);
