@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import { expireDueCharges } from '../usecases/lifecycle.js';
 import { dueFilters, Periodic } from './periodic.js';
 
-export const expiryBatchSizeMax = 5000;
+export const expiryBatchSizeMax = 2000;
 export const sweepIntervalMs = 1000;
 export const idempotencyRecordTtlMs = 24 * 60 * 60 * 1000;
 
