@@ -112,6 +112,23 @@ export async function releaseJob(db: Kysely<DB>, id: string): Promise<void> {
   await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', '=', id).where('status', '=', 'pending').execute();
 }
 
+/** Hands jobs back unsent; with `notBeforeMs` they also step behind other due jobs until then. */
+export async function releaseJobs(db: Kysely<DB>, ids: string[], notBeforeMs?: number): Promise<void> {
+  if (ids.length === 0) return;
+  let query = db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending');
+  if (notBeforeMs !== undefined) {
+    query = db
+      .updateTable('webhook_jobs')
+      .set((eb) => ({
+        lease_until: 0,
+        next_attempt_at: eb.case().when('next_attempt_at', '<', notBeforeMs).then(notBeforeMs).else(eb.ref('next_attempt_at')).end(),
+      }))
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending');
+  }
+  await query.execute();
+}
+
 export async function findJob(db: Kysely<DB>, id: string): Promise<WebhookJob | undefined> {
   return db.selectFrom('webhook_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -6,6 +6,8 @@
  * the others. A process that dies mid-delivery leaves a lease that runs out; the job is
  * then claimed again (delivery is at least once).
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { WallClock } from '../domain/clock.js';
 import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
@@ -14,16 +16,18 @@ import { dueFilters, Periodic } from '../jobs/periodic.js';
 import { findEvent } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { claimDueJobs, releaseJob, setJobPayload } from '../store/webhooks.js';
+import { claimDueJobs, releaseJobs, setJobPayload } from '../store/webhooks.js';
 import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
 import { signatureHeader } from './signing.js';
 import { checkResolvedTarget, type TargetPolicy } from './targets.js';
 
 export const webhookTimeoutMsDefault = 10_000;
 export const webhookConcurrencyDefault = 32;
-export const webhookConcurrencyPerOriginMax = 4;
+export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
 export const webhookUserAgent = 'Satang-Webhooks/0.1';
+/** How far a job handed back by a saturated origin steps behind the others. */
+const busyOriginDeferMs = 1000;
 const responseExcerptBytesMax = 1024;
 /** A lease outlives the longest attempt, so a live dispatcher never loses its job. */
 const leaseMarginMs = 5_000;
@@ -49,6 +53,9 @@ export class WebhookDispatcher {
   private ticking = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inFlightByOrigin = new Map<string, number>();
+  /** Claimed (leased) jobs waiting for a free slot at their origin, oldest first. */
+  private readonly waiting = new Map<string, ClaimedJob[]>();
+  private waitingCount = 0;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
 
@@ -65,6 +72,11 @@ export class WebhookDispatcher {
   /** Stops claiming; waits for the deliveries in flight to finish and be recorded. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    // Hand back what was claimed but not started, in one transaction, so nobody waits for its lease.
+    const unstarted = [...this.waiting.values()].flat().map((item) => item.job.id);
+    this.waiting.clear();
+    this.waitingCount = 0;
+    if (unstarted.length > 0) await this.options.store.transaction((tx) => releaseJobs(tx, unstarted)).catch((error) => this.options.onError?.(error));
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -82,7 +94,11 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Claims what it has room for and starts delivering it; returns how many it claimed. */
+  /**
+   * Claims what it has room for and starts delivering it; returns how many it claimed. A job
+   * whose origin is saturated waits here, under its lease, for a slot: handing it back costs a
+   * transaction, and at one commit per job the dispatcher spent its time releasing, not sending.
+   */
   async tick(): Promise<number> {
     if (this.ticking) {
       this.loop.nudge();
@@ -90,33 +106,66 @@ export class WebhookDispatcher {
     }
     this.ticking = true;
     try {
+      // Waiting jobs do not take room: a saturated origin must not starve the others.
       const room = this.concurrency - this.inFlight.size;
       if (room <= 0) return 0;
       const claimed = await this.claim(room);
+      const overflow: string[] = [];
       for (const item of claimed) {
         const origin = new URL(item.job.url).origin;
-        const busy = this.inFlightByOrigin.get(origin) ?? 0;
-        if (busy >= webhookConcurrencyPerOriginMax) {
-          // That endpoint is saturated: hand the job back rather than let it wait in line here.
-          await this.options.store.transaction((tx) => releaseJob(tx, item.job.id));
+        const queue = this.waiting.get(origin) ?? [];
+        if (queue.length >= webhookConcurrencyPerOriginMax) {
+          overflow.push(item.job.id);
           continue;
         }
-        this.inFlightByOrigin.set(origin, busy + 1);
-        const delivery = this.deliver(item)
-          .catch((error) => this.options.onError?.(error))
-          .finally(() => {
-            this.inFlight.delete(delivery);
-            const left = (this.inFlightByOrigin.get(origin) ?? 1) - 1;
-            if (left > 0) this.inFlightByOrigin.set(origin, left);
-            else this.inFlightByOrigin.delete(origin);
-            this.nudge();
-          });
-        this.inFlight.add(delivery);
+        queue.push(item);
+        this.waiting.set(origin, queue);
+        this.waitingCount++;
       }
+      if (overflow.length > 0) {
+        // More than a saturated origin can take soon: hand them back in one transaction, a
+        // second behind, so the jobs of other endpoints are claimed first meanwhile.
+        const notBeforeMs = this.options.wall.nowMs() + busyOriginDeferMs;
+        await this.options.store.transaction((tx) => releaseJobs(tx, overflow, notBeforeMs));
+      }
+      this.startWaiting();
       return claimed.length;
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Starts waiting jobs while their origins have free slots. */
+  private startWaiting(): void {
+    for (const [origin, queue] of this.waiting) {
+      while (queue.length > 0 && (this.inFlightByOrigin.get(origin) ?? 0) < webhookConcurrencyPerOriginMax) {
+        this.waitingCount--;
+        this.startDelivery(queue.shift()!, origin);
+      }
+      if (queue.length === 0) this.waiting.delete(origin);
+    }
+  }
+
+  private startDelivery(item: ClaimedJob, origin: string): void {
+    this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 0) + 1);
+    let slotHeld = true;
+    // The origin's slot is free once it has answered; recording the attempt needs no slot.
+    const freeSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      const left = (this.inFlightByOrigin.get(origin) ?? 1) - 1;
+      if (left > 0) this.inFlightByOrigin.set(origin, left);
+      else this.inFlightByOrigin.delete(origin);
+      this.startWaiting();
+    };
+    const delivery = this.deliver(item, freeSlot)
+      .catch((error) => this.options.onError?.(error))
+      .finally(() => {
+        this.inFlight.delete(delivery);
+        freeSlot();
+        this.nudge();
+      });
+    this.inFlight.add(delivery);
   }
 
   private async claim(limit: number): Promise<ClaimedJob[]> {
@@ -149,8 +198,9 @@ export class WebhookDispatcher {
     return claimed;
   }
 
-  private async deliver({ job, payload, secrets }: ClaimedJob): Promise<void> {
+  private async deliver({ job, payload, secrets }: ClaimedJob, answered: () => void): Promise<void> {
     const outcome = await this.attempt(job.url, payload, secrets);
+    answered();
     const { store } = this.options;
     await store.transaction(async (tx) => {
       const account = await findAccount(tx, job.account_id);
@@ -176,44 +226,52 @@ export class WebhookDispatcher {
       if (refused) return finish(null, refused, null);
       // Wall-clock seconds, never the test clock, so merchants' verifiers accept it.
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const response = await fetch(url, {
-        method: 'POST',
-        body: payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-        headers: {
-          'Content-Type': 'application/json',
-          'Omise-Signature': signatureHeader(secrets, timestamp, payload),
-          'Omise-Signature-Timestamp': timestamp,
-          'User-Agent': webhookUserAgent,
-        },
+      // node:http with keep-alive agents, not fetch: fetch + AbortSignal.timeout costs ~0.6 ms
+      // more CPU per POST (30 % of a core at 500/s). Redirects are not followed.
+      const { status, excerpt } = await post(url, payload, this.timeoutMs, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(payload)),
+        'Omise-Signature': signatureHeader(secrets, timestamp, payload),
+        'Omise-Signature-Timestamp': timestamp,
+        'User-Agent': webhookUserAgent,
       });
-      const excerpt = await readExcerpt(response);
-      return finish(response.status, response.status >= 200 && response.status < 300 ? null : `endpoint answered ${response.status}`, excerpt);
+      return finish(status, status >= 200 && status < 300 ? null : `endpoint answered ${status}`, excerpt);
     } catch (error) {
-      const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      const message =
-        e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : e.cause?.code ? `${e.cause.code}: ${e.cause.message ?? e.message}` : (e.message ?? String(error));
+      const e = error as { name?: string; message?: string; code?: string };
+      const message = e.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : e.code ? `${e.code}: ${e.message}` : (e.message ?? String(error));
       return finish(null, message, null);
     }
   }
 }
 
-async function readExcerpt(response: Response): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < responseExcerptBytesMax) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const text = Buffer.concat(chunks).subarray(0, responseExcerptBytesMax).toString('utf8');
-  return text.length > 0 ? text : null;
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** One POST: the status and the start of the body; rejects on a socket error, or after timeoutMs in all. */
+function post(url: string, body: string, timeoutMs: number, headers: Record<string, string>): Promise<{ status: number; excerpt: string | null }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const request = (secure ? https : http).request(target, { method: 'POST', headers, agent: secure ? agents.https : agents.http }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        if (size >= responseExcerptBytesMax) return;
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      response.on('end', () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).subarray(0, responseExcerptBytesMax).toString('utf8');
+        resolve({ status: response.statusCode ?? 0, excerpt: text.length > 0 ? text : null });
+      });
+      response.on('error', reject);
+    });
+    const timer = setTimeout(() => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    timer.unref();
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body);
+  });
 }

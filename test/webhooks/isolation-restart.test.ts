@@ -25,12 +25,12 @@ describeEachStore(
       }
       const started = Date.now();
       const ids: string[] = [];
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 40; i++) {
         const res = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, json: { amount: 10000 + i, currency: 'THB', source: { type: 'truemoney_qr' } } });
         ids.push(res.json.id);
       }
-      // The dispatcher runs by itself here (no drain): the live endpoint must get all 12 well before
-      // the dead one's attempts (3 s each, at most 4 at a time) could have finished.
+      // The dispatcher runs by itself here (no drain): the live endpoint must get all 40 well before
+      // the dead one's first attempts (3 s each, at most 16 at a time, 40 queued) could have finished.
       await alive.waitFor((all) => ids.every((id) => all.some((r) => r.json?.data?.id === id)), 5000);
       assert.ok(Date.now() - started < 2500, `live endpoint served in ${Date.now() - started} ms`);
     });
