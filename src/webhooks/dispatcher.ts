@@ -27,7 +27,7 @@ export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
 export const webhookUserAgent = 'Satang-Webhooks/0.1';
 /** How far a job handed back by a saturated origin steps behind the others. */
-const busyOriginDeferMs = 1000;
+const busyOriginDeferMs = 200;
 const responseExcerptBytesMax = 1024;
 /** A lease outlives the longest attempt, so a live dispatcher never loses its job. */
 const leaseMarginMs = 5_000;
@@ -124,7 +124,7 @@ export class WebhookDispatcher {
       }
       if (overflow.length > 0) {
         // More than a saturated origin can take soon: hand them back in one transaction, a
-        // second behind, so the jobs of other endpoints are claimed first meanwhile.
+        // moment behind, so the jobs of other endpoints are claimed first meanwhile.
         const notBeforeMs = this.options.wall.nowMs() + busyOriginDeferMs;
         await this.options.store.transaction((tx) => releaseJobs(tx, overflow, notBeforeMs));
       }
