@@ -20,12 +20,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { adminQuery, children, exited, finalizers, freePort, log, readStatusKb, sleep, tempDir, tempDirs, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,19 +53,6 @@ const killGraceMs = 3000;
 
 // ---------------------------------------------------------------- cleanup bookkeeping
 
-const children = new Set<ChildProcess>();
-const tempDirs: string[] = [];
-const finalizers: Array<() => Promise<void>> = [];
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
 
 /** SIGTERM, then SIGKILL after a grace period. */
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -91,29 +78,7 @@ async function cleanup(): Promise<void> {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-function tempDir(label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `satang-bench-${label}-`));
-  tempDirs.push(dir);
-  return dir;
-}
-
 // ---------------------------------------------------------------- helpers
-
-function log(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Spawns a child, keeps the tail of its output, resolves when a stdout line matches. */
 function spawnAndWaitForLine(
@@ -151,10 +116,6 @@ function spawnAndWaitForLine(
       }
     });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 // ---------------------------------------------------------------- wrk
@@ -298,16 +259,6 @@ function assertClean(label: string, result: WrkResult): void {
 
 interface RssSampler {
   stop(): { peakSampledKb: number; vmHwmKb: number; samples: number };
-}
-
-function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0; // the process is gone
-  }
 }
 
 function sampleRss(pid: number): RssSampler {
@@ -485,17 +436,6 @@ async function waitUntilAnswering(url: string, authorization: string): Promise<v
     await sleep(100);
   }
   throw new Error(`gateway did not answer ${url} within 30 s (${last})`);
-}
-
-async function adminQuery(databaseUrl: string, statement: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 async function dropSchema(databaseUrl: string, schema: string): Promise<void> {

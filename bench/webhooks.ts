@@ -34,13 +34,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { adminQuery, children, exited, finalizers, freePort, log, readStatusKb, sleep, tempDir, tempDirs, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,19 +70,6 @@ const createWebhooksTimeoutMs = Math.max(120_000, chargeCount * 20);
 
 // ---------------------------------------------------------------- cleanup bookkeeping
 
-const children = new Set<ChildProcess>();
-const tempDirs: string[] = [];
-const finalizers: Array<() => Promise<void>> = [];
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
 
 /** SIGTERM, then SIGKILL after a grace period. */
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -109,37 +96,11 @@ async function cleanup(): Promise<void> {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-function tempDir(label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `satang-bench-${label}-`));
-  tempDirs.push(dir);
-  return dir;
-}
-
 // ---------------------------------------------------------------- helpers
-
-function log(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
 
 /** Epoch ms with sub-ms resolution; the receiver computes the same expression. */
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Spawns a child, keeps the tail of its output, resolves when a stdout line matches. */
@@ -185,16 +146,6 @@ function randomKeySuffix(): string {
   let suffix = '';
   for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
   return suffix;
-}
-
-function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0; // the process is gone
-  }
 }
 
 const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
@@ -283,17 +234,6 @@ async function waitUntilAnswering(base: string, path: string, authorization: str
 }
 
 // ---------------------------------------------------------------- PostgreSQL
-
-async function adminQuery(databaseUrl: string, statement: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
   if (!/^bench_wh_[a-z0-9]+$/.test(schema)) throw new Error(`refusing to drop schema ${schema}`);
