@@ -18,14 +18,14 @@
  * RSS is sampled from /proc every 200 ms. Children, temp dirs and the PostgreSQL database/schema are
  * removed on the way out, also on failure and on Ctrl-C.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminQuery, children, exited, finalizers, freePort, log, readStatusKb, sleep, tempDir, tempDirs, track } from './support.js';
+import { adminQuery, cleanup, dropSchema, finalizers, freePort, log, readStatusKb, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,74 +49,11 @@ for (const [name, value] of [['duration', durationS], ['warmup', warmupS], ['con
 
 const targets = { postCharges: 0.25, getCharge: 0.6 };
 const rssSampleIntervalMs = 200;
-const killGraceMs = 3000;
 
 // ---------------------------------------------------------------- cleanup bookkeeping
 
 
-/** SIGTERM, then SIGKILL after a grace period. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (exited(child)) return;
-  const gone = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!exited(child)) child.kill('SIGKILL');
-  }, killGraceMs);
-  await gone;
-  clearTimeout(timer);
-}
-
-async function cleanup(): Promise<void> {
-  await Promise.allSettled([...children].map(stopChild));
-  for (const finalize of finalizers.splice(0).reverse()) {
-    try {
-      await finalize();
-    } catch (error) {
-      process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-  }
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
 // ---------------------------------------------------------------- helpers
-
-/** Spawns a child, keeps the tail of its output, resolves when a stdout line matches. */
-function spawnAndWaitForLine(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; match: RegExp; timeoutMs: number; label: string },
-): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = track(spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
-  };
-  child.stderr!.on('data', keep);
-  return new Promise((resolveLine, reject) => {
-    let buffered = '';
-    let settled = false;
-    const timer = setTimeout(() => fail(new Error(`${options.label} did not start within ${options.timeoutMs} ms`)), options.timeoutMs);
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(new Error(`${error.message}\n--- ${options.label} output ---\n${output}`));
-    };
-    child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`${options.label} exited early (code ${code}, signal ${signal})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      keep(chunk);
-      if (settled) return;
-      buffered += chunk.toString('utf8');
-      const match = options.match.exec(buffered);
-      if (match) {
-        settled = true;
-        clearTimeout(timer);
-        resolveLine({ child, match, output: () => output });
-      }
-    });
-  });
-}
 
 // ---------------------------------------------------------------- wrk
 
@@ -436,17 +373,6 @@ async function waitUntilAnswering(url: string, authorization: string): Promise<v
     await sleep(100);
   }
   throw new Error(`gateway did not answer ${url} within 30 s (${last})`);
-}
-
-async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
-  if (!/^bench_[a-z0-9]+$/.test(schema)) throw new Error(`refusing to drop schema ${schema}`);
-  try {
-    await adminQuery(databaseUrl, `drop schema if exists ${schema} cascade`);
-    log(`dropped schema ${schema}`);
-  } catch (error) {
-    // The throwaway database may already be gone with it.
-    if ((error as { code?: string }).code !== '3D000') throw error;
-  }
 }
 
 // ---------------------------------------------------------------- report

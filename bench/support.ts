@@ -1,6 +1,6 @@
 /** What the benchmark scripts share: child processes and temp dirs they clean up, and small helpers. */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,3 +66,77 @@ export async function adminQuery(databaseUrl: string, statement: string): Promis
   }
 }
 
+const killGraceMs = 3000;
+
+/** SIGTERM, then SIGKILL after a grace period. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (exited(child)) return;
+  const gone = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (!exited(child)) child.kill('SIGKILL');
+  }, killGraceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+export async function cleanup(): Promise<void> {
+  await Promise.allSettled([...children].map(stopChild));
+  for (const finalize of finalizers.splice(0).reverse()) {
+    try {
+      await finalize();
+    } catch (error) {
+      process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Spawns a child, keeps the tail of its output, resolves when a stdout line matches. */
+export function spawnAndWaitForLine(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; match: RegExp; timeoutMs: number; label: string },
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+  const child = track(spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stderr!.on('data', keep);
+  return new Promise((resolveLine, reject) => {
+    let buffered = '';
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`${options.label} did not start within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`${error.message}\n--- ${options.label} output ---\n${output}`));
+    };
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`${options.label} exited early (code ${code}, signal ${signal})`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (settled) return;
+      buffered += chunk.toString('utf8');
+      const match = options.match.exec(buffered);
+      if (match) {
+        settled = true;
+        clearTimeout(timer);
+        resolveLine({ child, match, output: () => output });
+      }
+    });
+  });
+}
+
+/** Drops a throwaway bench schema (its database may already be gone with it). */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  if (!/^bench_[a-z0-9_]+$/.test(schema)) throw new Error(`refusing to drop schema ${schema}`);
+  try {
+    await adminQuery(databaseUrl, `drop schema if exists ${schema} cascade`);
+    log(`dropped schema ${schema}`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  }
+}

@@ -32,15 +32,15 @@
  * Children (gateway, receiver), the temp dir and the PostgreSQL schema are removed on the way out,
  * also on failure and on Ctrl-C (SIGTERM, then SIGKILL after a grace period).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminQuery, children, exited, finalizers, freePort, log, readStatusKb, sleep, tempDir, tempDirs, track } from './support.js';
+import { cleanup, dropSchema, finalizers, freePort, log, readStatusKb, sleep, spawnAndWaitForLine, stopChild, tempDir } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -65,80 +65,16 @@ for (const [name, value] of [['charges', chargeCount], ['create-concurrency', cr
 
 const target = { p99Ms: 50, rate: 500 };
 const missingAfterMs = 30_000;
-const killGraceMs = 3000;
 const createWebhooksTimeoutMs = Math.max(120_000, chargeCount * 20);
 
 // ---------------------------------------------------------------- cleanup bookkeeping
 
-
-/** SIGTERM, then SIGKILL after a grace period. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (exited(child)) return;
-  const gone = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!exited(child)) child.kill('SIGKILL');
-  }, killGraceMs);
-  await gone;
-  clearTimeout(timer);
-}
-
-async function cleanup(): Promise<void> {
-  clientAgent.destroy();
-  await Promise.allSettled([...children].map(stopChild));
-  for (const finalize of finalizers.splice(0).reverse()) {
-    try {
-      await finalize();
-    } catch (error) {
-      process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-  }
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
 
 // ---------------------------------------------------------------- helpers
 
 /** Epoch ms with sub-ms resolution; the receiver computes the same expression. */
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-/** Spawns a child, keeps the tail of its output, resolves when a stdout line matches. */
-function spawnAndWaitForLine(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; match: RegExp; timeoutMs: number; label: string },
-): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = track(spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
-  };
-  child.stderr!.on('data', keep);
-  return new Promise((resolveLine, reject) => {
-    let buffered = '';
-    let settled = false;
-    const timer = setTimeout(() => fail(new Error(`${options.label} did not start within ${options.timeoutMs} ms`)), options.timeoutMs);
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(new Error(`${error.message}\n--- ${options.label} output ---\n${output}`));
-    };
-    child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`${options.label} exited early (code ${code}, signal ${signal})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      keep(chunk);
-      if (settled) return;
-      buffered += chunk.toString('utf8');
-      const match = options.match.exec(buffered);
-      if (match) {
-        settled = true;
-        clearTimeout(timer);
-        resolveLine({ child, match, output: () => output });
-      }
-    });
-  });
 }
 
 function randomKeySuffix(): string {
@@ -182,6 +118,7 @@ function percentile(sorted: number[], p: number): number {
 
 // Open loop: enough sockets that a slow response never holds back the next scheduled request.
 const clientAgent = new Agent({ keepAlive: true, maxSockets: 512 });
+finalizers.push(async () => clientAgent.destroy());
 
 interface HttpResult {
   status: number;
@@ -234,12 +171,6 @@ async function waitUntilAnswering(base: string, path: string, authorization: str
 }
 
 // ---------------------------------------------------------------- PostgreSQL
-
-async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
-  if (!/^bench_wh_[a-z0-9]+$/.test(schema)) throw new Error(`refusing to drop schema ${schema}`);
-  await adminQuery(databaseUrl, `drop schema if exists ${schema} cascade`);
-  log(`dropped schema ${schema}`);
-}
 
 // ---------------------------------------------------------------- the receiver (a child process)
 
