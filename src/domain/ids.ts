@@ -51,10 +51,6 @@ export function idSuffix(id: string): string {
   return id.slice(id.lastIndexOf('_') + 1);
 }
 
-export function isTestId(id: string): boolean {
-  return id.includes('_test_');
-}
-
 /** 16 upper-case hex characters: the capability in a QR download_uri. */
 export function newDownloadToken(): string {
   return random64().toString(16).padStart(16, '0').toUpperCase();

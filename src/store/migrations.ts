@@ -272,5 +272,3 @@ export const migrationProvider: MigrationProvider = {
     return migrations;
   },
 };
-
-export const latestMigrationName = Object.keys(migrations).at(-1)!;

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
 
@@ -106,8 +107,7 @@ export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: str
 
 export async function findSourcesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, SourceRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('sources').selectAll().where('id', 'in', ids).execute();
-  return new Map(rows.map((row) => [row.id, row]));
+  return indexBy(await db.selectFrom('sources').selectAll().where('id', 'in', ids).execute(), 'id');
 }
 
 export async function updateChargeFields(
@@ -250,8 +250,7 @@ export async function expireDueChargeRows(db: Kysely<DB>, dialect: 'sqlite' | 'p
 
 export async function findChargesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, ChargeRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('charges').selectAll().where('id', 'in', ids).execute();
-  return new Map(rows.map((row) => [row.id, row]));
+  return indexBy(await db.selectFrom('charges').selectAll().where('id', 'in', ids).execute(), 'id');
 }
 
 export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<void> {
@@ -291,21 +290,13 @@ export async function findRefund(db: Kysely<DB>, scope: Scope, id: string): Prom
 
 export async function findRefundsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, RefundRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('refunds').selectAll().where('id', 'in', ids).execute();
-  return new Map(rows.map((row) => [row.id, row]));
+  return indexBy(await db.selectFrom('refunds').selectAll().where('id', 'in', ids).execute(), 'id');
 }
 
 /** The refunds of these charges, oldest first (a charge has at most 15). */
 export async function refundsOfCharges(db: Kysely<DB>, chargeIds: string[]): Promise<Map<string, RefundRow[]>> {
-  const byCharge = new Map<string, RefundRow[]>();
-  if (chargeIds.length === 0) return byCharge;
-  const rows = await db.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).orderBy('created_at').orderBy('id').execute();
-  for (const row of rows) {
-    const list = byCharge.get(row.charge_id) ?? [];
-    list.push(row);
-    byCharge.set(row.charge_id, list);
-  }
-  return byCharge;
+  if (chargeIds.length === 0) return new Map();
+  return groupBy(await db.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).orderBy('created_at').orderBy('id').execute(), 'charge_id');
 }
 
 export function listRefunds(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<RefundRow>> {

@@ -3,7 +3,7 @@
  * milliseconds since the epoch, booleans are 0/1 integers, JSON is text. The store
  * normalises PostgreSQL's int8 strings to numbers, so rows read the same on both.
  */
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
 export interface AccountTable {
   id: string;
@@ -237,7 +237,6 @@ export type ApiKey = Selectable<ApiKeyTable>;
 export type SourceRow = Selectable<SourceTable>;
 export type ChargeRow = Selectable<ChargeTable>;
 export type EventRow = Selectable<EventTable>;
-export type NewEvent = Insertable<EventTable>;
 export type TransactionRow = Selectable<TransactionTable>;
 export type BalanceRow = Selectable<BalanceTable>;
 export type IdempotencyRecord = Selectable<IdempotencyKeyTable>;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { DueFilter, Scope } from './payments.js';
 import type { DB, WebhookDelivery, WebhookEndpoint, WebhookJob, WebhookJobStatus, WebhookSecret } from './schema.js';
@@ -70,20 +71,24 @@ export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<vo
   for (let start = 0; start < jobs.length; start += 500) await db.insertInto('webhook_jobs').values(jobs.slice(start, start + 500)).execute();
 }
 
+function dueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number) {
+  let query = db.selectFrom('webhook_jobs').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', due.nowMs).where('lease_until', '<', wallNowMs);
+  if (due.scope) query = query.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
+  return query;
+}
+
+/** Whether any job is due and free to claim (a read: no transaction, no commit). */
+export async function hasDueJob(db: Kysely<DB>, due: DueFilter, wallNowMs: number): Promise<boolean> {
+  return (await dueJobs(db, due, wallNowMs).limit(1).executeTakeFirst()) !== undefined;
+}
+
 /**
  * Claims up to `limit` pending jobs that are due (by the given clock) and not held by a
  * live lease: takes the lease and returns them, in one statement. On PostgreSQL rows
  * another process is claiming are skipped.
  */
 export async function claimDueJobs(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, wallNowMs: number, leaseUntilMs: number, limit: number): Promise<WebhookJob[]> {
-  let claim = db
-    .selectFrom('webhook_jobs')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', due.nowMs)
-    .where('lease_until', '<', wallNowMs);
-  if (due.scope) claim = claim.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
-  claim = claim.orderBy('next_attempt_at').limit(limit);
+  let claim = dueJobs(db, due, wallNowMs).orderBy('next_attempt_at').limit(limit);
   if (dialect === 'postgres') claim = claim.forUpdate().skipLocked();
   return db
     .updateTable('webhook_jobs')
@@ -108,10 +113,6 @@ export async function finishAttempt(
   await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).execute();
 }
 
-export async function releaseJob(db: Kysely<DB>, id: string): Promise<void> {
-  await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', '=', id).where('status', '=', 'pending').execute();
-}
-
 /** Hands jobs back unsent; with `notBeforeMs` they also step behind other due jobs until then. */
 export async function releaseJobs(db: Kysely<DB>, ids: string[], notBeforeMs?: number): Promise<void> {
   if (ids.length === 0) return;
@@ -129,28 +130,7 @@ export async function releaseJobs(db: Kysely<DB>, ids: string[], notBeforeMs?: n
   await query.execute();
 }
 
-export async function findJob(db: Kysely<DB>, id: string): Promise<WebhookJob | undefined> {
-  return db.selectFrom('webhook_jobs').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export async function listJobsOfEvent(db: Kysely<DB>, eventId: string): Promise<WebhookJob[]> {
-  return db.selectFrom('webhook_jobs').selectAll().where('event_id', '=', eventId).orderBy('created_at').orderBy('id').execute();
-}
-
 export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<Map<string, WebhookDelivery[]>> {
-  const byEvent = new Map<string, WebhookDelivery[]>();
-  if (eventIds.length === 0) return byEvent;
-  const rows = await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy('id').execute();
-  for (const row of rows) {
-    const list = byEvent.get(row.event_id) ?? [];
-    list.push(row);
-    byEvent.set(row.event_id, list);
-  }
-  return byEvent;
-}
-
-/** Pending jobs, all accounts: how deep the queue is. */
-export async function countPendingJobs(db: Kysely<DB>): Promise<number> {
-  const row = await db.selectFrom('webhook_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
-  return Number(row.n);
+  if (eventIds.length === 0) return new Map();
+  return groupBy(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy('id').execute(), 'event_id');
 }

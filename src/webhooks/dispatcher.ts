@@ -16,7 +16,7 @@ import { dueFilters, Periodic } from '../jobs/periodic.js';
 import { findEvent } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { claimDueJobs, releaseJobs, setJobPayload } from '../store/webhooks.js';
+import { claimDueJobs, hasDueJob, releaseJobs, setJobPayload } from '../store/webhooks.js';
 import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
 import { signatureHeader } from './signing.js';
 import { checkResolvedTarget, type TargetPolicy } from './targets.js';
@@ -174,8 +174,13 @@ export class WebhookDispatcher {
     const claimed: ClaimedJob[] = [];
     for (const due of await dueFilters(store, wallNowMs)) {
       if (claimed.length >= limit) break;
+      // A read first: most nudges (one per API change) find nothing due, and then no write
+      // transaction, and no commit, is spent on them.
+      if (!(await hasDueJob(store.read, due, wallNowMs))) continue;
       const batch = await store.transaction(async (tx) => {
         const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length);
+        // The signing secrets of each account and mode, read once per batch.
+        const secretsByScope = new Map<string, string[]>();
         const out: ClaimedJob[] = [];
         for (const job of jobs) {
           const scope = { accountId: job.account_id, livemode: job.livemode };
@@ -187,9 +192,15 @@ export class WebhookDispatcher {
             payload = JSON.stringify((await renderEvents(tx, [event], this.options.publicUrl()))[0]);
             await setJobPayload(tx, job.id, payload);
           }
-          const account = await findAccount(tx, job.account_id);
-          const secret = await ensureWebhookSecret(tx, scope, wallNowMs);
-          out.push({ job, payload, secrets: signingSecrets(secret, accountNowMs(wallNowMs, job.livemode === 1, account?.test_clock_offset_ms ?? 0)) });
+          const scopeKey = `${job.account_id}/${job.livemode}`;
+          let secrets = secretsByScope.get(scopeKey);
+          if (secrets === undefined) {
+            const account = await findAccount(tx, job.account_id);
+            const secret = await ensureWebhookSecret(tx, scope, wallNowMs);
+            secrets = signingSecrets(secret, accountNowMs(wallNowMs, job.livemode === 1, account?.test_clock_offset_ms ?? 0));
+            secretsByScope.set(scopeKey, secrets);
+          }
+          out.push({ job, payload, secrets });
         }
         return out;
       });
