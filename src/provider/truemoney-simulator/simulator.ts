@@ -1,0 +1,98 @@
+/**
+ * The TrueMoney wallet simulator (DECISIONS §4): the provider a sandbox ships. It plays the payer's
+ * TrueMoney app: the QR's ref1 names the charge, and the payer approves (with a funding source) or
+ * declines. Test mode only. Decisions complete the charge through `completeCharge`, the one path that
+ * ends a charge, inside the store's transaction; racing decisions are settled by its compare-and-set.
+ */
+import { OmiseError } from '../../domain/errors.js';
+import { fundingSources, type Completion } from '../../domain/lifecycle.js';
+import { formatTimestamp } from '../../domain/time.js';
+import { satangToBahtString } from '../../domain/money.js';
+import { findChargeByQrRef1, type ChargeOfAccount } from '../../store/payment-refs.js';
+import type { Store } from '../../store/store.js';
+import type { AccountClocks } from '../../usecases/clock.js';
+import { completeCharge } from '../../usecases/lifecycle.js';
+import type { AuthorizedPayment, PayerDecision, PaymentProvider, ScannedPayment } from '../provider.js';
+import { parseBillPaymentPayload, type BillPaymentFields } from './wire.js';
+
+export interface SimulatorOptions {
+  store: Store;
+  clocks: AccountClocks;
+  publicUrl: () => string;
+  /** Called after a decision is committed (the API nudges the webhook dispatcher). */
+  onCompleted?: () => void;
+}
+
+export class TrueMoneySimulator implements PaymentProvider {
+  readonly name = 'truemoney-simulator';
+  readonly fundingSources = fundingSources;
+
+  constructor(private readonly options: SimulatorOptions) {}
+
+  async scan(payload: string): Promise<ScannedPayment> {
+    const fields = parseBillPaymentPayload(payload);
+    const found = await findChargeByQrRef1(this.options.store.read, fields.ref1);
+    const nowMs = found ? await this.options.clocks.nowMs(found.account.id, found.charge.livemode === 1) : 0;
+    return payable(fields, found, nowMs);
+  }
+
+  async authorize(payload: string, decision: PayerDecision): Promise<AuthorizedPayment> {
+    const scanned = await this.scan(payload);
+    const fields = parseBillPaymentPayload(payload);
+    const completion: Completion =
+      decision.decision === 'approve' ? { outcome: 'successful', fundingSource: decision.fundingSource } : { outcome: 'failed' };
+    const { store, publicUrl } = this.options;
+    const result = await store.transaction(async (tx) => {
+      // Read again inside the transaction; completeCharge's compare-and-set settles any race.
+      const found = await findChargeByQrRef1(tx, fields.ref1);
+      const payment = payable(fields, found, scanned.nowMs);
+      const ctx = { scope: { accountId: found!.account.id, livemode: found!.charge.livemode }, nowMs: scanned.nowMs, publicUrl: publicUrl() };
+      const completed = await completeCharge(tx, ctx, payment.chargeId, completion);
+      return { payment: { ...payment, status: completed.charge.status }, charge: completed.charge };
+    });
+    this.options.onCompleted?.();
+    const status = result.charge.status;
+    if (status !== 'successful' && status !== 'failed') throw new Error(`completeCharge left charge ${result.charge.id} ${status}`);
+    return {
+      payment: result.payment,
+      status,
+      fundingSource: decision.decision === 'approve' ? decision.fundingSource : null,
+      completedAtMs: scanned.nowMs,
+    };
+  }
+}
+
+/**
+ * The payment a QR names, if it can be paid now. Every refusal says why, in the payer's terms: a QR
+ * that names nothing, a live charge, a code that does not match its payment, a payment that ended.
+ */
+function payable(fields: BillPaymentFields, found: ChargeOfAccount | undefined, nowMs: number): ScannedPayment {
+  if (!found) throw new OmiseError('not_found', `no payment is waiting for this QR code (reference ${fields.ref1})`);
+  const { charge, account } = found;
+  if (charge.livemode === 1) throw new OmiseError('not_authorized', 'only available in test mode: the wallet simulator cannot pay live charges');
+  if (fields.billerId !== account.biller_id) throw new OmiseError('bad_request', 'the QR biller id does not match the merchant of this payment');
+  if (fields.amountSatang !== charge.amount) {
+    throw new OmiseError(
+      'bad_request',
+      `the QR amount (THB ${satangToBahtString(fields.amountSatang)}) does not match the payment (THB ${satangToBahtString(charge.amount)})`,
+    );
+  }
+  if (charge.status === 'expired' || (charge.status === 'pending' && charge.expires_at <= nowMs)) {
+    throw new OmiseError('bad_request', `this QR code has expired: the payment expired at ${formatTimestamp(charge.expired_at ?? charge.expires_at)}`);
+  }
+  if (charge.status !== 'pending') throw new OmiseError('bad_request', `this QR code was already used: the payment is ${charge.status}`);
+  return {
+    chargeId: charge.id,
+    paymentRef: charge.payment_ref,
+    livemode: false,
+    merchantName: account.merchant_name,
+    qrMerchantName: fields.merchantName,
+    billerId: fields.billerId,
+    ref1: fields.ref1,
+    amountSatang: charge.amount,
+    currency: charge.currency,
+    status: charge.status,
+    expiresAtMs: charge.expires_at,
+    nowMs,
+  };
+}

@@ -1,0 +1,25 @@
+/** Small static files (client scripts) read once from src/web/templates/ and served as they are. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyReply } from 'fastify';
+import { templatesDir } from './views.js';
+
+const cache = new Map<string, Buffer>();
+
+/** A file's bytes, read on first use; `path` is absolute or relative to the templates directory. */
+export function assetBytes(path: string): Buffer {
+  let bytes = cache.get(path);
+  if (bytes === undefined) {
+    bytes = readFileSync(path.startsWith('/') ? path : join(templatesDir, path));
+    cache.set(path, bytes);
+  }
+  return bytes;
+}
+
+export function sendScript(reply: FastifyReply, path: string): FastifyReply {
+  return reply
+    .header('content-type', 'application/javascript; charset=utf-8')
+    .header('cache-control', 'public, max-age=300')
+    .header('x-content-type-options', 'nosniff')
+    .send(assetBytes(path));
+}

@@ -1,0 +1,56 @@
+/**
+ * The hosted payment page at a charge's authorize_uri (DECISIONS §3):
+ *   GET /payments/:ref/authorize  the page: merchant, amount, QR, countdown, live status
+ *   GET /payments/:ref/status     its JSON, polled by the page's script (any process can answer it)
+ * No key is needed: the pay2 reference in the URL names the payment, as the QR download token does.
+ */
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../../domain/errors.js';
+import { qrPayloadFor } from '../../api/routes/charges.js';
+import { findChargeByPaymentRef, type ChargeOfAccount } from '../../store/payment-refs.js';
+import { sendScript } from '../assets.js';
+import { renderErrorsAsPages } from '../html-errors.js';
+import { sendPage } from '../views.js';
+import { paymentView, renderPaymentStatus } from './payment-view.js';
+
+type RefParams = { Params: { ref: string } };
+
+/** How often the page asks for the status; a change shows within this time. */
+export const statusPollMs = 1500;
+/** How long a finished payment stays on screen before the customer is sent back to the shop. */
+export const returnDelayMs = 3000;
+
+export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  async function load(ref: string): Promise<{ found: ChargeOfAccount; nowMs: number }> {
+    const found = await findChargeByPaymentRef(satang.store.read, ref);
+    if (!found) throw notFound('payment', ref);
+    return { found, nowMs: await satang.clocks.nowMs(found.account.id, found.charge.livemode === 1) };
+  }
+
+  app.get<RefParams>('/payments/:ref/status', async (request, reply) => {
+    const { found, nowMs } = await load(request.params.ref);
+    return reply.header('cache-control', 'no-store').send(renderPaymentStatus(paymentView(found, nowMs)));
+  });
+
+  app.get('/payments/assets/pay.js', async (_request, reply) => sendScript(reply, 'pay/pay.js'));
+
+  await app.register(async (pages) => {
+    renderErrorsAsPages(pages);
+    pages.get<RefParams>('/payments/:ref/authorize', async (request, reply) => {
+      const { found, nowMs } = await load(request.params.ref);
+      const { charge, account } = found;
+      const view = paymentView(found, nowMs);
+      const payload = qrPayloadFor(charge, { billerId: account.biller_id, merchantName: account.merchant_name });
+      return sendPage(reply, 'pay/authorize', {
+        view,
+        qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
+        simulatorUrl: charge.livemode === 1 ? null : `/simulator?payload=${encodeURIComponent(payload)}`,
+        statusUrl: `/payments/${charge.payment_ref}/status`,
+        statusPollMs,
+        returnDelayMs,
+      });
+    });
+  });
+}
