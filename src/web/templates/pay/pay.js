@@ -8,17 +8,17 @@
   var returnUri = root.dataset.returnUri;
   var returnDelayMs = Number(root.dataset.returnDelayMs) || 3000;
   var state = root.dataset.state;
-  var expiresAtMs = Date.parse(root.dataset.expiresAt);
-  // The account's clock may run ahead of this device's (the test clock): keep the difference.
-  var clockOffsetMs = Date.parse(root.dataset.now) - Date.now();
   var countdown = document.getElementById('countdown');
+  // Time left comes from the server, on the account's clock (the test clock may run ahead of this
+  // device's), and is counted down here between polls.
+  var deadlineMs = Date.now() + Number(countdown ? countdown.dataset.secondsLeft : 0) * 1000;
   var returning = false;
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
 
   function tick() {
     if (!countdown || state !== 'pending') return;
-    var left = Math.max(0, Math.floor((expiresAtMs - (Date.now() + clockOffsetMs)) / 1000));
+    var left = Math.max(0, Math.ceil((deadlineMs - Date.now()) / 1000));
     countdown.textContent = pad(Math.floor(left / 3600)) + ':' + pad(Math.floor((left % 3600) / 60)) + ':' + pad(left % 60);
     countdown.dataset.secondsLeft = String(left);
   }
@@ -45,8 +45,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (status) {
         if (status) {
-          clockOffsetMs = Date.parse(status.now) - Date.now();
-          expiresAtMs = Date.parse(status.expires_at);
+          deadlineMs = Date.now() + status.seconds_left * 1000;
           if (status.status !== state) show(status.status);
           tick();
         }
