@@ -1,6 +1,6 @@
 /** Small static files (client scripts) read once from src/web/templates/ and served as they are. */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { FastifyReply } from 'fastify';
 import { templatesDir } from './views.js';
 
@@ -10,7 +10,7 @@ const cache = new Map<string, Buffer>();
 export function assetBytes(path: string): Buffer {
   let bytes = cache.get(path);
   if (bytes === undefined) {
-    bytes = readFileSync(path.startsWith('/') ? path : join(templatesDir, path));
+    bytes = readFileSync(isAbsolute(path) ? path : join(templatesDir, path));
     cache.set(path, bytes);
   }
   return bytes;

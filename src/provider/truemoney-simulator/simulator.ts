@@ -30,15 +30,19 @@ export class TrueMoneySimulator implements PaymentProvider {
   constructor(private readonly options: SimulatorOptions) {}
 
   async scan(payload: string): Promise<ScannedPayment> {
-    const fields = parseBillPaymentPayload(payload);
+    return this.lookUp(parseBillPaymentPayload(payload));
+  }
+
+  /** The payment a well-formed code names, read on its account's clock. */
+  private async lookUp(fields: BillPaymentFields): Promise<ScannedPayment> {
     const found = await findChargeByQrRef1(this.options.store.read, fields.ref1);
     const nowMs = found ? await this.options.clocks.nowMs(found.account.id, found.charge.livemode === 1) : 0;
     return payable(fields, found, nowMs);
   }
 
   async authorize(payload: string, decision: PayerDecision): Promise<AuthorizedPayment> {
-    const scanned = await this.scan(payload);
     const fields = parseBillPaymentPayload(payload);
+    const scanned = await this.lookUp(fields);
     const completion: Completion =
       decision.decision === 'approve' ? { outcome: 'successful', fundingSource: decision.fundingSource } : { outcome: 'failed' };
     const { store, publicUrl } = this.options;
