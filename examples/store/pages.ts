@@ -32,7 +32,7 @@ function page(title: string, body: string, head = ''): string {
   .pending { background: #fff4e5; color: #a15c00; } .paid { background: #e6f6ef; color: #12805c; }
   .failed, .expired, .error { background: #fdecec; color: #c62828; }
   label { display: flex; gap: 8px; align-items: center; padding: 10px; border: 1px solid #eadfd3; border-radius: 10px; }
-  small { color: #7a6a5c; word-break: break-all; }
+  small { color: #7a6a5c; overflow-wrap: anywhere; }
 </style></head>
 <body><header>ร้านกาแฟสตางค์ · Satang Coffee</header><main>${body}</main></body></html>`;
 }

@@ -176,6 +176,24 @@ describeWithBrowser('customer journeys: store → hosted page → wallet simulat
     await context.close();
   });
 
+  test('the store refuses a webhook whose signature does not verify, and leaves the order alone', async () => {
+    const context = await browser.context(phone);
+    const page = await context.newPage();
+    const { orderId } = await checkout(page);
+    const order = shop.orders.get(orderId())!;
+    const forged = JSON.stringify({ object: 'event', id: 'evnt_test_forgedforgedforged1', key: 'charge.complete', data: { object: 'charge', id: order.chargeId } });
+    const before = shop.rejectedWebhooks;
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    for (const headers of [{}, { 'Omise-Signature': 'ab'.repeat(32), 'Omise-Signature-Timestamp': timestamp }]) {
+      const res = await fetch(shop.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: forged });
+      assert.equal(res.status, 401);
+    }
+    assert.equal(shop.rejectedWebhooks, before + 2);
+    assert.equal(order.status, 'pending');
+    assert.equal(order.confirmedBy, null);
+    await context.close();
+  });
+
   test('expire: the test clock passes the deadline; the page says so without a reload, the store marks it expired', async () => {
     const context = await browser.context(phone);
     const page = await context.newPage();
