@@ -28,7 +28,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
 import { unservedResources } from './routes/unserved.js';
-import { customerRoutes } from '../web/plugin.js';
+import { customerRoutes } from '../web/customer-pages.js';
 
 export interface AppOptions {
   store: Store;

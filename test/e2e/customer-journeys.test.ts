@@ -184,7 +184,8 @@ describeWithBrowser('customer journeys: store → hosted page → wallet simulat
     const forged = JSON.stringify({ object: 'event', id: 'evnt_test_forgedforgedforged1', key: 'charge.complete', data: { object: 'charge', id: order.chargeId } });
     const before = shop.rejectedWebhooks;
     const timestamp = String(Math.floor(Date.now() / 1000));
-    for (const headers of [{}, { 'Omise-Signature': 'ab'.repeat(32), 'Omise-Signature-Timestamp': timestamp }]) {
+    const attempts: Array<Record<string, string>> = [{}, { 'Omise-Signature': 'ab'.repeat(32), 'Omise-Signature-Timestamp': timestamp }];
+    for (const headers of attempts) {
       const res = await fetch(shop.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: forged });
       assert.equal(res.status, 401);
     }

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../domain/errors.js';
 import { qrPayloadFor } from '../../api/routes/charges.js';
 import { findChargeByPaymentRef, type ChargeOfAccount } from '../../store/payment-refs.js';
-import { sendScript } from '../assets.js';
-import { renderErrorsAsPages } from '../html-errors.js';
+import { sendScript } from '../client-scripts.js';
+import { renderErrorsAsPages } from '../page-errors.js';
 import { sendPage } from '../views.js';
 import { paymentView, renderPaymentStatus } from './payment-view.js';
 

@@ -16,8 +16,8 @@ import { fundingSourceDefault, type FundingSource, fundingSources, isFundingSour
 import { formatTimestamp } from '../../domain/time.js';
 import type { AuthorizedPayment, PayerDecision, PaymentProvider, ScannedPayment } from '../../provider/provider.js';
 import { isGiven, type Params } from '../../api/params.js';
-import { assetBytes, sendScript } from '../assets.js';
-import { renderErrorsAsPages } from '../html-errors.js';
+import { assetBytes, sendScript } from '../client-scripts.js';
+import { renderErrorsAsPages } from '../page-errors.js';
 import { formatBaht } from '../pay/payment-view.js';
 import { sendPage } from '../views.js';
 
