@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { PNG } from 'pngjs';
 import { encode, tag, withCrcTag } from 'promptparse';
 import { billPaymentPayload } from '../../src/qr/payload.js';
 import { findAccount, updateAccount } from '../../src/store/accounts.js';
@@ -225,6 +226,36 @@ describeEachStore('wallet simulator JSON API', (h) => {
       assert.equal((await chargeNow(h, charge.id)).status, winners[0].json.status);
       assert.equal((await completeEvents(h, charge.id)).length, 1);
     }
+  });
+
+  test('an image instead of the text: the QR PNG from download_uri is read; bad images get a reason', async () => {
+    const charge = await newCharge(h);
+    const download = await h.request({ url: new URL(charge.source.scannable_code.image.download_uri).pathname });
+    assert.equal(download.status, 200);
+    const image = download.raw.toString('base64');
+    const scan = await h.request({ method: 'POST', url: '/simulator/scan', json: { image } });
+    assert.equal(scan.status, 200, scan.body);
+    assert.equal(scan.json.charge, charge.id);
+    const blank = new PNG({ width: 40, height: 40 });
+    blank.data.fill(255);
+    const huge = PNG.sync.write(new PNG({ width: 1, height: 1 }));
+    huge.writeUInt32BE(5000, 16);
+    huge.writeUInt32BE(5000, 20);
+    const cases: Array<[string, RegExp]> = [
+      ['not base64!', /must be a base64 PNG/],
+      [Buffer.from('GIF89a').toString('base64'), /not a PNG/],
+      [PNG.sync.write(blank).toString('base64'), /no QR code was found/],
+      [huge.toString('base64'), /at most 4000000 pixels \(it is 5000x5000\)/],
+    ];
+    for (const [given, message] of cases) {
+      const res = await h.request({ method: 'POST', url: '/simulator/approve', json: { image: given } });
+      assert.equal(res.status, 400, res.body);
+      assert.match(res.json.message, message);
+    }
+    assert.equal((await chargeNow(h, charge.id)).status, 'pending');
+    const paid = await h.request({ method: 'POST', url: '/simulator/approve', json: { image: `data:image/png;base64,${image}`, funding_source: 'bank_account' } });
+    assert.equal(paid.status, 200, paid.body);
+    assert.equal((await chargeNow(h, charge.id)).status, 'successful');
   });
 
   test('the simulator page: scan, approve by form, errors as pages', async () => {

@@ -4,7 +4,7 @@
  * in the browser) and go through the same provider.
  *   GET  /simulator?payload=...   page: scan form, or the payment the QR names with approve / decline
  *   POST /simulator               page: the payer's decision (form: payload, decision, funding_source)
- *   POST /simulator/scan          JSON {payload} -> wallet_scan
+ *   POST /simulator/scan          JSON {payload} or {image: base64 PNG} -> wallet_scan (so do approve and decline)
  *   POST /simulator/approve       JSON {payload, funding_source?} -> wallet_payment (successful)
  *   POST /simulator/decline       JSON {payload} -> wallet_payment (failed, failed_processing)
  * No key is needed: holding the QR is what lets a payer pay, as with a real wallet.
@@ -16,6 +16,7 @@ import { fundingSourceDefault, type FundingSource, fundingSources, isFundingSour
 import { formatTimestamp } from '../../domain/time.js';
 import type { AuthorizedPayment, PayerDecision, PaymentProvider, ScannedPayment } from '../../provider/provider.js';
 import { isGiven, type Params } from '../../api/params.js';
+import { decodeQrImage } from '../../provider/truemoney-simulator/qr-image.js';
 import { assetBytes, sendScript } from '../client-scripts.js';
 import { renderErrorsAsPages } from '../page-errors.js';
 import { formatBaht } from '../pay/payment-view.js';
@@ -32,7 +33,9 @@ export const fundingSourceLabels: Record<FundingSource, { th: string; en: string
   pay_next_extra: { th: 'เพย์ เน็กซ์ เอ็กซ์ตร้า', en: 'Pay Next Extra' },
 };
 
-function payloadParam(params: Params): string {
+/** The QR text: `payload`, or for the JSON API an `image` (base64 PNG) it is read from. */
+function payloadParam(params: Params, acceptImage = false): string {
+  if (acceptImage && !isGiven(params.payload) && isGiven(params.image)) return decodeQrImage(params.image);
   const payload = params.payload;
   if (typeof payload !== 'string' || payload.trim() === '') throw new OmiseError('bad_request', 'payload is required: the text of the scanned QR code');
   return payload;
@@ -85,13 +88,13 @@ function scanView(payment: ScannedPayment, payload: string) {
 export async function simulatorRoutes(app: FastifyInstance, options: { provider: PaymentProvider }): Promise<void> {
   const { provider } = options;
 
-  app.post('/simulator/scan', async (request) => renderScan(await provider.scan(payloadParam(request.params_))));
+  app.post('/simulator/scan', async (request) => renderScan(await provider.scan(payloadParam(request.params_, true))));
   app.post('/simulator/approve', async (request) => {
     const params = request.params_;
     const decision: PayerDecision = { decision: 'approve', fundingSource: fundingSourceParam(params) };
-    return renderPayment(await provider.authorize(payloadParam(params), decision));
+    return renderPayment(await provider.authorize(payloadParam(params, true), decision));
   });
-  app.post('/simulator/decline', async (request) => renderPayment(await provider.authorize(payloadParam(request.params_), { decision: 'decline' })));
+  app.post('/simulator/decline', async (request) => renderPayment(await provider.authorize(payloadParam(request.params_, true), { decision: 'decline' })));
 
   app.get('/simulator/assets/simulator.js', async (_request, reply) => sendScript(reply, 'simulator/simulator.js'));
   app.get('/simulator/assets/jsqr.js', async (_request, reply) => sendScript(reply, jsQrPath));
