@@ -202,6 +202,16 @@ describeEachStore('wallet simulator JSON API', (h) => {
       assert.equal(res.json.code, 'not_authorized');
       assert.match(res.json.message, /only available in test mode/);
     }
+    // A request may carry a key; a live one is refused, an unknown one fails authentication.
+    const test = await newCharge(h);
+    const testPayload = await payloadOf(h, test);
+    const withLiveKey = await h.request({ method: 'POST', url: '/simulator/scan', key: h.keys.liveSecretKey, json: { payload: testPayload } });
+    assert.equal(withLiveKey.status, 403);
+    assert.equal(withLiveKey.json.code, 'not_authorized');
+    const withBadKey = await h.request({ method: 'POST', url: '/simulator/scan', key: 'skey_test_nobodyhasthiskey12', json: { payload: testPayload } });
+    assert.equal(withBadKey.status, 401);
+    const withTestKey = await h.request({ method: 'POST', url: '/simulator/scan', key: h.keys.publicKey, json: { payload: testPayload } });
+    assert.equal(withTestKey.status, 200);
     const page = await h.request({ url: `/payments/${live.charge.payment_ref}/authorize` });
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.body, /\/simulator\?payload=/, 'no simulator link for a live payment');

@@ -7,7 +7,8 @@
  *   POST /simulator/scan          JSON {payload} or {image: base64 PNG} -> wallet_scan (so do approve and decline)
  *   POST /simulator/approve       JSON {payload, funding_source?} -> wallet_payment (successful)
  *   POST /simulator/decline       JSON {payload} -> wallet_payment (failed, failed_processing)
- * No key is needed: holding the QR is what lets a payer pay, as with a real wallet.
+ * No key is needed: holding the QR is what lets a payer pay, as with a real wallet. A request that does carry
+ * a key must carry a valid one, and a live key is refused (403 not_authorized): the simulator is test mode only.
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
@@ -87,6 +88,13 @@ function scanView(payment: ScannedPayment, payload: string) {
 
 export async function simulatorRoutes(app: FastifyInstance, options: { provider: PaymentProvider }): Promise<void> {
   const { provider } = options;
+  const { satang } = app;
+
+  app.addHook('preHandler', async (request) => {
+    if (request.headers.authorization === undefined) return;
+    const { caller } = await satang.authenticate(request, 'public');
+    if (caller.livemode === 1) throw new OmiseError('not_authorized', 'only available in test mode: the wallet simulator cannot be used with a live key');
+  });
 
   app.post('/simulator/scan', async (request) => renderScan(await provider.scan(payloadParam(request.params_, true))));
   app.post('/simulator/approve', async (request) => {
