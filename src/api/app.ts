@@ -28,6 +28,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
 import { unservedResources } from './routes/unserved.js';
+import { dashboardPlugin } from '../web/dashboard/index.js';
 
 export interface AppOptions {
   store: Store;
@@ -275,6 +276,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(testModeRoutes);
   await app.register(webhookRoutes);
   await app.register(refundRoutes);
+  await app.register(dashboardPlugin);
 
   // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
   // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every
