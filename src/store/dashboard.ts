@@ -54,7 +54,9 @@ export interface DayTotals {
 /** Charges per day since `fromMs` (days cut at `offsetMs` from UTC), read from a covering index. */
 export async function chargeTotalsByDay(db: Kysely<DB>, scope: Scope, fromMs: number, offsetMs: number): Promise<DayTotals[]> {
   const dayMs = 86_400_000;
-  const day = sql<number>`(created_at + ${offsetMs}) / ${dayMs}`;
+  if (!Number.isSafeInteger(offsetMs)) throw new Error('offset must be an integer');
+  // Literals, not parameters: PostgreSQL must see the same expression in select and group by.
+  const day = sql<number>`(created_at + ${sql.lit(offsetMs)}) / ${sql.lit(dayMs)}`;
   const rows = await db
     .selectFrom('charges')
     .select([

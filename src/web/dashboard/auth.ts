@@ -140,7 +140,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post('/session/mode', async (request, reply) => {
     const mode = field(request, 'mode');
     if (mode !== 'test' && mode !== 'live') throw new OmiseError('bad_request', 'mode must be test or live');
-    await satang.store.transaction((tx) => updateSessionView(tx, request.dashboard.tokenHash!, { livemode: mode === 'live' ? 1 : 0 }));
+    const session = sessionOf(request);
+    await satang.store.transaction(async (tx) => {
+      await updateSessionView(tx, request.dashboard.tokenHash!, { livemode: mode === 'live' ? 1 : 0 });
+      await recordAudit(tx, { operatorId: session.operator_id, email: session.email }, null, 'session.switch_mode', mode, {}, satang.clocks.wall.nowMs());
+    });
     return redirect(reply, safeNext(field(request, 'back')));
   });
 }
