@@ -79,7 +79,7 @@ async function dashboard(app: FastifyInstance): Promise<void> {
     if (error instanceof OmiseError) return errorPage(reply, error.statusCode, error.message, nonce);
     const status = Number(error?.statusCode);
     if (status >= 400 && status < 500) return errorPage(reply, 400, `Bad request: ${String(error?.message ?? '')}`, nonce);
-    request.log.error({ err: error }, 'dashboard error');if (process.env.DEBUG_DASH) console.error(error);
+    request.log.error({ err: error }, 'dashboard error');
     return errorPage(reply, 500, 'Something went wrong on our side; nothing was changed by this page.', nonce);
   });
 
