@@ -155,6 +155,15 @@ describeWithBrowser('dashboard in a browser', (b) => {
 
     // Refund part of it: bank_account inside the void window makes a partial void.
     assert.match(await page.textContent('[data-test="refund-partial"]') ?? '', /allowed, as a void/);
+    // The receiver turns the first refund.create away, so a failed delivery shows up (and is retried).
+    let refusedOnce = false;
+    receiver.respond = (request) => {
+      if (request.json?.key === 'refund.create' && !refusedOnce) {
+        refusedOnce = true;
+        return 500;
+      }
+      return 200;
+    };
     await page.fill('#amount', '120.50');
     await page.click('#refund button:has-text("Refund")');
     assert.match(await page.textContent('.notice') ?? '', /void was created/);
@@ -196,6 +205,9 @@ describeWithBrowser('dashboard in a browser', (b) => {
     assert.equal(await page.textContent('[data-test="today-rate"]'), '100.0%');
     await b.screenshot(page, 'dashboard-overview');
     await page.click('nav >> text=Webhooks');
+    const firstRow = await page.textContent('#deliveries tbody tr:first-child');
+    assert.match(firstRow ?? '', /500/, 'failures first');
+    assert.ok(await page.locator('#deliveries tbody tr').count() > 1);
     await b.screenshot(page, 'dashboard-webhooks');
     await page.click('nav >> text=Audit log');
     for (const action of ['charge.mark_successful', 'charge.refund', 'key.roll', 'clock.advance', 'webhook_endpoint.create']) {

@@ -12,7 +12,7 @@ import { sendPage } from '../views.js';
 import { accountRoutes } from './accounts.js';
 import { authRoutes } from './auth.js';
 import { chargeRoutes } from './charges.js';
-import type { DashboardState } from './context.js';
+import { type DashboardState, page } from './context.js';
 import { overviewRoutes } from './overview.js';
 import { constantTimeEqual, cookiePath, originAllowed, securityHeaders, sessionCookie, submittedCsrf } from './security.js';
 import { webhookRoutes } from './webhooks.js';
@@ -24,6 +24,30 @@ export const dashboardRouteTable: Array<{ method: string; url: string; public: b
 
 function errorPage(reply: FastifyReply, statusCode: number, message: string, nonce: string) {
   return sendPage(reply, 'dashboard/error', { statusCode, message, nonce }, statusCode);
+}
+
+/** Where "Back" goes from an error: the dashboard page the request came from, or the overview. */
+function backFrom(request: FastifyRequest): string {
+  const referer = request.headers.referer;
+  if (typeof referer !== 'string') return '/dashboard';
+  try {
+    const url = new URL(referer);
+    return url.host === request.host && /^\/dashboard(\/|$)/.test(url.pathname) ? url.pathname + url.search : '/dashboard';
+  } catch {
+    return '/dashboard';
+  }
+}
+
+/** A refused action, shown inside the signed-in layout when there is a session. */
+async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
+  if (request.dashboard?.session) {
+    try {
+      return await page(request, reply, 'action-error', { page: '', title: 'Nothing was done' }, { statusCode, message, back: backFrom(request) }, statusCode);
+    } catch (error) {
+      request.log.error({ err: error }, 'dashboard error page failed');
+    }
+  }
+  return errorPage(reply, statusCode, message, request.dashboard?.nonce ?? '');
 }
 
 async function dashboard(app: FastifyInstance): Promise<void> {
@@ -74,16 +98,15 @@ async function dashboard(app: FastifyInstance): Promise<void> {
     }
   });
 
-  app.setErrorHandler((error: any, request, reply) => {
-    const nonce = request.dashboard?.nonce ?? '';
-    if (error instanceof OmiseError) return errorPage(reply, error.statusCode, error.message, nonce);
+  app.setErrorHandler(async (error: any, request, reply) => {
+    if (error instanceof OmiseError) return actionErrorPage(request, reply, error.statusCode, error.message);
     const status = Number(error?.statusCode);
-    if (status >= 400 && status < 500) return errorPage(reply, 400, `Bad request: ${String(error?.message ?? '')}`, nonce);
+    if (status >= 400 && status < 500) return actionErrorPage(request, reply, 400, `Bad request: ${String(error?.message ?? '')}`);
     request.log.error({ err: error }, 'dashboard error');
-    return errorPage(reply, 500, 'Something went wrong on our side; nothing was changed by this page.', nonce);
+    return errorPage(reply, 500, 'Something went wrong on our side; nothing was changed by this page.', request.dashboard?.nonce ?? '');
   });
 
-  app.setNotFoundHandler((request, reply) => errorPage(reply, 404, 'There is no such page.', request.dashboard?.nonce ?? ''));
+  app.setNotFoundHandler((request, reply) => actionErrorPage(request, reply, 404, 'There is no such page.'));
 
   await app.register(authRoutes);
   await app.register(overviewRoutes);
