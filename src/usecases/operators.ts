@@ -9,6 +9,7 @@ import { findDefaultAccount } from '../store/accounts.js';
 import {
   consumeSetupToken,
   countOperators,
+  deleteExpiredSessions,
   deleteSession,
   findOperatorByEmail,
   insertAudit,
@@ -110,6 +111,7 @@ export async function startSession(tx: Tx, operator: Operator, nowMs: number): P
   if (!account) throw new OmiseError('not_found', 'there is no merchant account yet');
   const token = randomToken();
   const csrfToken = randomToken();
+  await deleteExpiredSessions(tx, nowMs);
   await insertSession(tx, {
     token_hash: sha256Hex(token),
     operator_id: operator.id,
