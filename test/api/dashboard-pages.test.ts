@@ -1,6 +1,7 @@
 /** What an operator sees and does on the dashboard, checked against the API's view of the same objects. */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { jobsOfEvents } from '../../src/store/dashboard.js';
 import { countOperators, listAudit } from '../../src/store/operators.js';
 import { createFirstOperator, hashPassword, issueSetupToken } from '../../src/usecases/operators.js';
 import { addOperator, cookieValue, type DashboardClient, getPage, postForm, signIn } from '../support/dashboard.js';
@@ -134,6 +135,41 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     assert.equal((await client.post(`/dashboard/webhooks/endpoints/${endpoint.id}/delete`, {})).status, 303);
     api = await h.request({ url: '/webhook_endpoints', key: h.keys.secretKey });
     assert.equal(api.json.data.some((e: any) => e.id === endpoint.id), false);
+  });
+
+  test('redeliver from a charge\'s timeline queues the event again; bad input is an error page, never a crash', async () => {
+    const endpoint = await h.request({ method: 'POST', url: '/webhook_endpoints', key: h.keys.secretKey, json: { url: 'http://127.0.0.1:9/redeliver' } });
+    assert.equal(endpoint.status, 200, endpoint.body);
+    const charge = await newCharge(h, 12345);
+    const events = await h.request({ url: `/charges/${charge.id}/events`, key: h.keys.secretKey });
+    const eventId = events.json.data[0].id;
+    assert.equal((await jobsOfEvents(h.store.read, [eventId])).length, 1);
+    const page = await client.get(`/dashboard/charges/${charge.id}`);
+    assert.match(page.body, /Delivery to <span class="mono">http:\/\/127.0.0.1:9\/redeliver<\/span>: pending/);
+    const res = await client.post(`/dashboard/charges/${charge.id}/events/${eventId}/redeliver`, {});
+    assert.equal(res.status, 303, res.body);
+    assert.equal((await jobsOfEvents(h.store.read, [eventId])).length, 2);
+    assert.equal((await client.post(`/dashboard/charges/${charge.id}/events/evnt_test_nope/redeliver`, {})).status, 404);
+    await h.request({ method: 'DELETE', url: `/webhook_endpoints/${endpoint.json.id}`, key: h.keys.secretKey });
+
+    const odd: Array<[string, string, Record<string, string>]> = [
+      ['GET', '/dashboard/charges?before=garbage&from=2026-13-45&to=yesterday&status=weird&q=%00', {}],
+      ['GET', '/dashboard/charges/chrg$bad', {}],
+      ['GET', '/dashboard/no/such/page', {}],
+      ['POST', `/dashboard/charges/${charge.id}/refund`, { amount: '1e9' }],
+      ['POST', `/dashboard/charges/${charge.id}/complete`, { outcome: 'maybe' }],
+      ['POST', '/dashboard/clock/advance', { seconds: '99999999999999999999' }],
+      ['POST', '/dashboard/keys/roll', { kind: 'both', confirm: 'yes' }],
+      ['POST', '/dashboard/session/mode', { mode: 'sideways' }],
+    ];
+    for (const [method, url, form] of odd) {
+      const response = method === 'GET' ? await client.get(url) : await client.post(url, form);
+      assert.ok(response.status >= 200 && response.status < 500, `${method} ${url}: ${response.status}`);
+    }
+    for (const payload of ['[1,2]', '{"_csrf": ["a"]}', '"text"']) {
+      const response = await h.app.inject({ method: 'POST', url: '/dashboard/settings', headers: { cookie: client.cookie, 'content-type': 'application/json' }, payload });
+      assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${payload}: ${response.statusCode}`);
+    }
   });
 
   test('keys: a rolled secret key is shown once and works; the old one stops', async () => {
