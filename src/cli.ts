@@ -14,6 +14,8 @@ import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from '.
 import type { Account } from './store/schema.js';
 import type { Store } from './store/store.js';
 import { openConfiguredStore, startGateway } from './server.js';
+import { listOperators } from './store/operators.js';
+import { checkOperatorInput, createOperator, hashPassword, normalizeEmail } from './usecases/operators.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
 const usage = `usage: satang <command>
@@ -38,12 +40,22 @@ const usage = `usage: satang <command>
                                          show (or roll, with a 24-hour overlap) the signing secret
   webhooks redeliver EVENT_ID [--url URL] [--mode ...] [--account ID]
                                          send an event again (to URL, or to its endpoints)
+  operators create --email EMAIL         create a dashboard operator; the password is read from standard input
+  operators list                         list dashboard operators
   keys show [--account ID]               show public keys and secret key hints
   keys roll --mode test|live [--kind secret|public] [--account ID]
                                          replace a key and print the new one (once)
 `;
 
 class UsageError extends Error {}
+
+/** Standard input, whole (a password piped in or typed and ended with Ctrl-D); never echoed back. */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password (at least 12 characters), then Enter and Ctrl-D: ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function onOff(value: string | undefined, name: string): boolean | undefined {
   if (value === undefined) return undefined;
@@ -106,6 +118,7 @@ async function main(argv: string[]): Promise<void> {
       roll: { type: 'boolean' },
       url: { type: 'string' },
       to: { type: 'string' },
+      email: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -243,6 +256,23 @@ async function main(argv: string[]): Promise<void> {
         out(`queued ${jobs.length} deliver${jobs.length === 1 ? 'y' : 'ies'} of ${arg}; a running gateway sends ${jobs.length === 1 ? 'it' : 'them'} within a second`);
       } else {
         throw new UsageError(`unknown webhooks command ${sub}`);
+      }
+    });
+    return;
+  }
+  if (command === 'operators') {
+    await withStore(async (store) => {
+      if (sub === 'list' || sub === undefined) {
+        for (const operator of await listOperators(store.read)) out(`${operator.id}  ${operator.email}  created ${formatTimestamp(operator.created_at)}`);
+      } else if (sub === 'create') {
+        if (!values.email) throw new UsageError('operators create needs --email');
+        const password = (await readStdin()).replace(/\r?\n$/, '');
+        checkOperatorInput(normalizeEmail(values.email), password);
+        const passwordHash = await hashPassword(password);
+        const operator = await store.transaction((tx) => createOperator(tx, { email: values.email!, passwordHash }, Date.now()));
+        out(`created operator ${operator.email} (${operator.id}); sign in at /dashboard`);
+      } else {
+        throw new UsageError(`unknown operators command ${sub}`);
       }
     });
     return;

@@ -7,6 +7,7 @@ import { buildApp } from './api/app.js';
 import { type Config, publicUrlFor } from './config.js';
 import { openStore, type Store } from './store/store.js';
 import { ensureDefaultAccount, type NewAccount, pinKey } from './usecases/accounts.js';
+import { issueSetupToken } from './usecases/operators.js';
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -52,7 +53,15 @@ export function firstStartBanner(created: NewAccount, config: Config): string {
   return lines.join('\n') + '\n';
 }
 
-export async function startGateway(config: Config, options: { logger?: boolean | object; onFirstStart?: (banner: string) => void } = {}): Promise<RunningGateway> {
+/** The line that tells the first operator where to set up the dashboard (the token works once). */
+export function setupLine(url: string, token: string): string {
+  return `Satang: no dashboard operator yet. Create the first one at ${url}/dashboard/setup?token=${token} (one-time link), or run \`satang operators create --email EMAIL\`.\n`;
+}
+
+export async function startGateway(
+  config: Config,
+  options: { logger?: boolean | object; onFirstStart?: (banner: string) => void; onSetupToken?: (line: string) => void } = {},
+): Promise<RunningGateway> {
   const store = await openConfiguredStore(config);
   const created = await prepareAccounts(store, config);
   if (created) (options.onFirstStart ?? ((banner) => process.stdout.write(banner)))(firstStartBanner(created, config));
@@ -70,6 +79,8 @@ export async function startGateway(config: Config, options: { logger?: boolean |
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = publicUrlFor(config, port);
   app.satang.publicUrl = url;
+  const setupToken = await store.transaction((tx) => issueSetupToken(tx, Date.now()));
+  if (setupToken) (options.onSetupToken ?? ((line) => process.stdout.write(line)))(setupLine(url, setupToken));
   return {
     app,
     store,

@@ -29,6 +29,7 @@ import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
 import { unservedResources } from './routes/unserved.js';
 import { customerRoutes } from '../web/customer-pages.js';
+import { dashboardPlugin } from '../web/dashboard/index.js';
 
 export interface AppOptions {
   store: Store;
@@ -277,6 +278,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(webhookRoutes);
   await app.register(refundRoutes);
   await app.register(customerRoutes);
+  await app.register(dashboardPlugin);
 
   // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
   // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every

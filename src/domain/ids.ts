@@ -17,7 +17,7 @@ function random64(): bigint {
  * Omise ids: `<prefix>_test_<19 base36>` or `<prefix>_<19 base36>`. The suffix is
  * base36((unix_ms << 55) | random_55_bits), so ids sort by creation time (omise-api.md §12).
  */
-export type IdPrefix = 'acct' | 'src' | 'chrg' | 'evnt' | 'docu' | 'pay2' | 'trxn' | 'rfnd' | 'whdl' | 'whjb' | 'endp' | 'key';
+export type IdPrefix = 'acct' | 'src' | 'chrg' | 'evnt' | 'docu' | 'pay2' | 'trxn' | 'rfnd' | 'whdl' | 'whjb' | 'endp' | 'key' | 'oper' | 'audt';
 
 const randomBitsCount = 55n;
 const randomMask = (1n << randomBitsCount) - 1n;

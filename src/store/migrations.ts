@@ -265,6 +265,58 @@ const migrations: Record<string, Migration> = {
       for (const column of ['refund_count', 'voided_amount', 'refunded_amount']) await db.schema.alterTable('charges').dropColumn(column).execute();
     },
   },
+  '0006_dashboard': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('operators')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        /** scrypt$N$r$p$salt$hash (base64url): parameters and a per-operator salt travel with the hash. */
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('operator_sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('operator_sessions_expiry').on('operator_sessions').column('expires_at').execute();
+      await db.schema
+        .createTable('setup_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('consumed_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('operator_email', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text')
+        .addColumn('livemode', 'integer')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_recent').on('audit_log').columns(['created_at', 'id']).execute();
+      // The dashboard's charge list filtered by status, newest first, and its daily aggregates (index-only).
+      await db.schema.createIndex('charges_status_list').on('charges').columns(['account_id', 'livemode', 'status', 'created_at', 'id']).execute();
+      await db.schema.createIndex('charges_daily').on('charges').columns(['account_id', 'livemode', 'created_at', 'status', 'amount']).execute();
+      await db.schema.createIndex('webhook_deliveries_recent').on('webhook_deliveries').columns(['account_id', 'livemode', 'created_at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('webhook_deliveries_recent').execute();
+      await db.schema.dropIndex('charges_daily').execute();
+      await db.schema.dropIndex('charges_status_list').execute();
+      for (const table of ['audit_log', 'setup_tokens', 'operator_sessions', 'operators']) await db.schema.dropTable(table).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -216,7 +216,50 @@ export interface WebhookDeliveryTable {
   created_at: number;
 }
 
+export interface OperatorTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+
+/** A signed-in operator: only the SHA-256 of the cookie's token is stored. Times are wall-clock ms. */
+export interface OperatorSessionTable {
+  token_hash: string;
+  operator_id: string;
+  csrf_token: string;
+  /** The account and mode the operator is looking at. */
+  account_id: string;
+  livemode: number;
+  created_at: number;
+  expires_at: number;
+}
+
+/** The first operator's one-time setup token (SHA-256 of it), consumed with that operator's creation. */
+export interface SetupTokenTable {
+  token_hash: string;
+  created_at: number;
+  consumed_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  operator_id: string;
+  operator_email: string;
+  account_id: string | null;
+  livemode: number | null;
+  action: string;
+  target: string | null;
+  /** JSON. */
+  details: string;
+  created_at: number;
+}
+
 export interface DB {
+  operators: OperatorTable;
+  operator_sessions: OperatorSessionTable;
+  setup_tokens: SetupTokenTable;
+  audit_log: AuditLogTable;
   accounts: AccountTable;
   api_keys: ApiKeyTable;
   sources: SourceTable;
@@ -245,3 +288,6 @@ export type WebhookSecret = Selectable<WebhookSecretTable>;
 export type WebhookJob = Selectable<WebhookJobTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 export type RefundRow = Selectable<RefundTable>;
+export type Operator = Selectable<OperatorTable>;
+export type OperatorSession = Selectable<OperatorSessionTable>;
+export type AuditEntry = Selectable<AuditLogTable>;

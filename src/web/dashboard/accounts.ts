@@ -1,0 +1,98 @@
+/** Keys, settings, the test clock, test-data reset and the audit log of the account in view. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OmiseError } from '../../domain/errors.js';
+import { findAccount, listActiveKeys } from '../../store/accounts.js';
+import { listAudit } from '../../store/operators.js';
+import { deleteTestData } from '../../store/payments.js';
+import { changeSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
+import { advanceClock } from '../../usecases/clock.js';
+import { act, contextOf, field, page, redirect, sessionOf } from './context.js';
+
+const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
+
+function testModeOnly(livemode: number, what: string): void {
+  if (livemode === 1) throw new OmiseError('not_authorized', `${what} is only available in test mode`);
+}
+
+export async function accountRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  async function keysPage(request: FastifyRequest, reply: FastifyReply, rolled?: { mode: string; kind: string; key: string }) {
+    const session = sessionOf(request);
+    const keys = (await listActiveKeys(satang.store.read, session.account_id)).filter((k) => k.livemode === session.livemode);
+    return page(request, reply, 'keys', { page: 'keys', title: 'Keys' }, { keys, rolled: rolled ?? null, mode: session.livemode ? 'live' : 'test' });
+  }
+
+  app.get('/keys', async (request, reply) => keysPage(request, reply));
+
+  app.post('/keys/roll', async (request, reply) => {
+    const session = sessionOf(request);
+    const kind = field(request, 'kind');
+    if (kind !== 'public' && kind !== 'secret') throw new OmiseError('bad_request', 'kind must be public or secret');
+    if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm: the old key stops working');
+    const mode = session.livemode ? 'live' : 'test';
+    const key = await act(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, (tx) => rollKey(tx, session.account_id, mode, kind, satang.clocks.wall.nowMs()));
+    return keysPage(request, reply, { mode, kind, key });
+  });
+
+  app.get('/settings', async (request, reply) => {
+    const ctx = await contextOf(request);
+    const account = await findAccount(satang.store.read, ctx.scope.accountId);
+    return page(request, reply, 'settings', { page: 'settings', title: 'Settings' }, {
+      settings: account,
+      liveProviderAvailable,
+      clockNowMs: ctx.nowMs,
+      clockOffsetS: Math.floor((account?.test_clock_offset_ms ?? 0) / 1000),
+      clockSteps: Object.keys(clockSteps),
+    });
+  });
+
+  app.post('/settings', async (request, reply) => {
+    const session = sessionOf(request);
+    const rate = field(request, 'fee_rate_bps');
+    const flat = field(request, 'fee_flat_satang');
+    const integer = (text: string | undefined, name: string) => {
+      if (text === undefined) return undefined;
+      if (!/^\d{1,9}$/.test(text.trim())) throw new OmiseError('bad_request', `${name} must be a whole number`);
+      return Number(text.trim());
+    };
+    const input: SettingsInput = {
+      name: field(request, 'name'),
+      merchantName: field(request, 'merchant_name'),
+      billerId: field(request, 'biller_id')?.trim(),
+      feeRateBps: integer(rate, 'fee rate'),
+      feeFlatSatang: integer(flat, 'flat fee'),
+      // Checkboxes: the form always sends `qr_form=1`, so an absent box means off.
+      truemoneyQrTest: field(request, 'qr_form') === '1' ? field(request, 'truemoney_qr_test') === 'on' : undefined,
+      truemoneyQrLive: field(request, 'qr_form') === '1' ? field(request, 'truemoney_qr_live') === 'on' : undefined,
+    };
+    const details = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+    await act(request, 'account.settings', session.account_id, details, (tx) => changeSettings(tx, session.account_id, input));
+    return redirect(reply, '/dashboard/settings?notice=settings_saved');
+  });
+
+  app.post('/clock/advance', async (request, reply) => {
+    const session = sessionOf(request);
+    testModeOnly(session.livemode, 'the test clock');
+    const seconds = clockSteps[field(request, 'seconds') ?? ''];
+    if (seconds === undefined) throw new OmiseError('bad_request', 'choose how far to move the clock');
+    const wallNowMs = satang.clocks.wall.nowMs();
+    await act(request, 'clock.advance', session.account_id, { seconds }, (tx) => advanceClock(tx, session.account_id, wallNowMs, { byMs: seconds * 1000 }));
+    satang.clocks.forget(session.account_id);
+    satang.sweep.nudge();
+    return redirect(reply, '/dashboard/settings?notice=clock_advanced');
+  });
+
+  app.post('/reset', async (request, reply) => {
+    const session = sessionOf(request);
+    testModeOnly(session.livemode, 'resetting test data');
+    if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm the reset');
+    await act(request, 'test_data.reset', session.account_id, {}, (tx) => deleteTestData(tx, session.account_id));
+    return redirect(reply, '/dashboard/settings?notice=reset');
+  });
+
+  app.get('/audit', async (request, reply) => {
+    const entries = await listAudit(satang.store.read, 100);
+    return page(request, reply, 'audit', { page: 'audit', title: 'Audit log' }, { entries });
+  });
+}

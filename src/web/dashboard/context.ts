@@ -1,0 +1,126 @@
+/** What every dashboard route uses: the signed-in session, the page renderer and the action runner. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { listAccounts } from '../../store/accounts.js';
+import type { SessionWithOperator } from '../../store/operators.js';
+import type { Account } from '../../store/schema.js';
+import type { Tx } from '../../store/store.js';
+import type { UseCaseContext } from '../../usecases/context.js';
+import { recordAudit } from '../../usecases/operators.js';
+import { sendPage } from '../views.js';
+import { baht, when } from './format.js';
+
+export interface DashboardState {
+  /** Per-response nonce for the page's script. */
+  nonce: string;
+  session: SessionWithOperator | null;
+  tokenHash: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    dashboard: DashboardState;
+  }
+  interface FastifyContextConfig {
+    /** A dashboard route anyone may reach (sign-in, setup). */
+    dashboardPublic?: boolean;
+  }
+}
+
+export function sessionOf(request: FastifyRequest): SessionWithOperator {
+  const session = request.dashboard.session;
+  if (!session) throw new Error('dashboard route reached without a session');
+  return session;
+}
+
+/** The use-case context of the account and mode the operator is looking at. */
+export async function contextOf(request: FastifyRequest): Promise<UseCaseContext> {
+  const session = sessionOf(request);
+  const { satang } = request.server;
+  return {
+    scope: { accountId: session.account_id, livemode: session.livemode },
+    nowMs: await satang.clocks.nowMs(session.account_id, session.livemode === 1),
+    publicUrl: satang.publicUrl,
+  };
+}
+
+/** Fixed messages shown after an action (the URL carries a code, never text). */
+const notices: Record<string, string> = {
+  marked_successful: 'The charge was marked successful.',
+  marked_failed: 'The charge was marked failed.',
+  expired: 'The charge was expired.',
+  refunded: 'The refund was created.',
+  voided: 'The void was created.',
+  redelivered: 'The event was queued for delivery again.',
+  endpoint_added: 'The webhook endpoint was added.',
+  endpoint_changed: 'The webhook endpoint was saved.',
+  endpoint_removed: 'The webhook endpoint was deleted.',
+  settings_saved: 'Settings were saved.',
+  clock_advanced: 'The test clock moved forward.',
+  reset: 'Test data was deleted.',
+  switched: 'Switched.',
+};
+
+export interface Nav {
+  page: string;
+  title: string;
+}
+
+/** Renders a signed-in page inside the layout (header with account switcher and mode switch). */
+export async function page(request: FastifyRequest, reply: FastifyReply, template: string, nav: Nav, data: Record<string, unknown> = {}, statusCode = 200) {
+  const session = sessionOf(request);
+  const accounts: Account[] = await listAccounts(request.server.satang.store.read);
+  const account = accounts.find((a) => a.id === session.account_id);
+  const query = request.query as Record<string, unknown>;
+  const notice = typeof query.notice === 'string' ? notices[query.notice] : undefined;
+  return sendPage(
+    reply,
+    `dashboard/${template}`,
+    {
+      ...data,
+      nav,
+      nonce: request.dashboard.nonce,
+      csrf: session.csrf_token,
+      operator: session.email,
+      accounts,
+      account,
+      livemode: session.livemode === 1,
+      notice,
+      path: request.url.split('?')[0],
+      fmt: { baht, when },
+    },
+    statusCode,
+  );
+}
+
+/**
+ * Runs an operator's action: the use case and its audit line in one transaction through the
+ * store's group commit, then wakes the webhook dispatcher (the change may have written events).
+ */
+export async function act<T>(
+  request: FastifyRequest,
+  action: string,
+  target: string | null,
+  details: Record<string, unknown>,
+  unit: (tx: Tx, ctx: UseCaseContext) => Promise<T>,
+): Promise<T> {
+  const session = sessionOf(request);
+  const ctx = await contextOf(request);
+  const { satang } = request.server;
+  const result = await satang.store.transaction(async (tx) => {
+    const value = await unit(tx, ctx);
+    await recordAudit(tx, { operatorId: session.operator_id, email: session.email }, ctx.scope, action, target, details, satang.clocks.wall.nowMs());
+    return value;
+  });
+  satang.webhooks.nudge();
+  return result;
+}
+
+export function redirect(reply: FastifyReply, location: string): FastifyReply {
+  return reply.code(303).header('location', location).send();
+}
+
+export function field(request: FastifyRequest, name: string): string | undefined {
+  const body = request.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,43 @@
+/** How the dashboard writes money and times. */
+const bangkokOffsetMs = 7 * 60 * 60 * 1000;
+export const dayMs = 86_400_000;
+
+/** 123456 satang → "1,234.56". */
+export function baht(satang: number): string {
+  const sign = satang < 0 ? '-' : '';
+  const abs = Math.abs(satang);
+  return `${sign}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** A time in Bangkok (UTC+7, no daylight saving): "2026-11-27 23:59:01". */
+export function when(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  return new Date(ms + bangkokOffsetMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** The Bangkok day number of a time, and the time a Bangkok day starts. */
+export function bangkokDay(ms: number): number {
+  return Math.floor((ms + bangkokOffsetMs) / dayMs);
+}
+export function bangkokDayStart(day: number): number {
+  return day * dayMs - bangkokOffsetMs;
+}
+export function dayLabel(day: number): string {
+  return new Date(day * dayMs).toISOString().slice(0, 10);
+}
+export { bangkokOffsetMs };
+
+/** "123.45" or "123" baht typed by a person → satang, or null when it is not an amount. */
+export function parseBaht(text: unknown): number | null {
+  if (typeof text !== 'string') return null;
+  const match = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(text.replace(/,/g, ''));
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+}
+
+/** A YYYY-MM-DD date typed in a filter → the Bangkok day's start, or undefined. */
+export function parseDay(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(ms) ? ms - bangkokOffsetMs : undefined;
+}

@@ -1,0 +1,100 @@
+/** Cookies, CSRF tokens, Origin checks and sign-in throttling for the dashboard. */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const sessionCookie = 'satang_session';
+/** Pre-session anti-forgery cookie for the sign-in and setup forms (double submit). */
+export const formCookie = 'satang_form';
+export const cookiePath = '/dashboard';
+
+export function cookieOptions(publicUrl: string, maxAgeSeconds?: number) {
+  return {
+    path: cookiePath,
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: publicUrl.startsWith('https:'),
+    ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+  };
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** The CSRF token a form or script sent: the `_csrf` field or the X-CSRF-Token header. */
+export function submittedCsrf(request: FastifyRequest): string {
+  const header = request.headers['x-csrf-token'];
+  if (typeof header === 'string') return header;
+  const body = request.body as Record<string, unknown> | undefined;
+  return typeof body?._csrf === 'string' ? body._csrf : '';
+}
+
+/** A cross-site request announces itself with an Origin that is neither this host nor the public URL. */
+export function originAllowed(request: FastifyRequest, publicUrl: string): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  if (origin === 'null') return false;
+  const own = `${request.protocol}://${request.host}`;
+  let publicOrigin = '';
+  try {
+    publicOrigin = new URL(publicUrl).origin;
+  } catch {
+    // No usable public URL: only this host counts.
+  }
+  return origin === own || origin === publicOrigin;
+}
+
+/** Content-Security-Policy with a per-response nonce for the page's own small script. */
+export function securityHeaders(reply: FastifyReply, nonce: string): void {
+  reply
+    .header(
+      'content-security-policy',
+      `default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'`,
+    )
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin')
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('cache-control', 'no-store');
+}
+
+/**
+ * Failed sign-ins per email and per address, forgotten after a quarter of an hour. Each process
+ * keeps its own counts: a simple brake on guessing, not a ledger.
+ */
+export class SignInThrottle {
+  private readonly failures = new Map<string, { count: number; sinceMs: number }>();
+  constructor(
+    private readonly perEmail = 5,
+    private readonly perAddress = 20,
+    private readonly windowMs = 15 * 60 * 1000,
+  ) {}
+
+  private current(key: string, nowMs: number): number {
+    const entry = this.failures.get(key);
+    if (!entry) return 0;
+    if (nowMs - entry.sinceMs > this.windowMs) {
+      this.failures.delete(key);
+      return 0;
+    }
+    return entry.count;
+  }
+
+  blocked(email: string, address: string, nowMs: number): boolean {
+    return this.current(`e:${email}`, nowMs) >= this.perEmail || this.current(`a:${address}`, nowMs) >= this.perAddress;
+  }
+
+  fail(email: string, address: string, nowMs: number): void {
+    if (this.failures.size > 100_000) this.failures.clear();
+    for (const key of [`e:${email}`, `a:${address}`]) {
+      const count = this.current(key, nowMs);
+      this.failures.set(key, { count: count + 1, sinceMs: count === 0 ? nowMs : this.failures.get(key)!.sinceMs });
+    }
+  }
+
+  succeed(email: string): void {
+    this.failures.delete(`e:${email}`);
+  }
+}

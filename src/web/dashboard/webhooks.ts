@@ -1,0 +1,70 @@
+/** Webhook endpoints, the signing secret (reveal, roll) and recent deliveries, failures first. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recentDeliveries } from '../../store/dashboard.js';
+import { listEndpoints } from '../../store/webhooks.js';
+import type { WebhookSecret } from '../../store/schema.js';
+import { changeEndpoint, createEndpoint, ensureWebhookSecret, removeEndpoint, rollWebhookSecret } from '../../usecases/webhooks.js';
+import { act, contextOf, field, page, redirect } from './context.js';
+
+type IdParams = { Params: { id: string } };
+const deliveriesShown = 50;
+
+function failed(status: number | null): boolean {
+  return status === null || status < 200 || status >= 300;
+}
+
+export async function webhookRoutes(app: FastifyInstance): Promise<void> {
+  const { satang } = app;
+
+  async function webhooksPage(request: FastifyRequest, reply: FastifyReply, revealed?: { secret: WebhookSecret; rolled: boolean }) {
+    const ctx = await contextOf(request);
+    const db = satang.store.read;
+    const [endpoints, deliveries] = await Promise.all([listEndpoints(db, ctx.scope), recentDeliveries(db, ctx.scope, deliveriesShown)]);
+    // Failures first, newest first within each group.
+    const sorted = [...deliveries.filter((d) => failed(d.status)), ...deliveries.filter((d) => !failed(d.status))];
+    return page(request, reply, 'webhooks', { page: 'webhooks', title: 'Webhooks' }, {
+      endpoints,
+      deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status) })),
+      revealed: revealed ? { secret: revealed.secret.secret, rolled: revealed.rolled, previousValidUntil: revealed.secret.previous_valid_until } : null,
+      nowMs: ctx.nowMs,
+    });
+  }
+
+  app.get('/webhooks', async (request, reply) => webhooksPage(request, reply));
+
+  app.post('/webhooks/endpoints', async (request, reply) => {
+    const url = field(request, 'url') ?? '';
+    await act(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, satang.targetPolicy));
+    return redirect(reply, '/dashboard/webhooks?notice=endpoint_added');
+  });
+
+  app.post<IdParams>('/webhooks/endpoints/:id', async (request, reply) => {
+    const id = request.params.id;
+    const url = field(request, 'url');
+    const enabled = field(request, 'enabled');
+    const input = {
+      ...(url !== undefined ? { url: url.trim() } : {}),
+      ...(enabled === 'true' || enabled === 'false' ? { enabled: enabled === 'true' } : {}),
+    };
+    await act(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, satang.targetPolicy));
+    return redirect(reply, '/dashboard/webhooks?notice=endpoint_changed');
+  });
+
+  app.post<IdParams>('/webhooks/endpoints/:id/delete', async (request, reply) => {
+    const id = request.params.id;
+    await act(request, 'webhook_endpoint.delete', id, {}, (tx, ctx) => removeEndpoint(tx, ctx, id));
+    return redirect(reply, '/dashboard/webhooks?notice=endpoint_removed');
+  });
+
+  // Revealing is an action (audited, CSRF-protected); the secret is shown in this response only.
+  app.post('/webhooks/secret/reveal', async (request, reply) => {
+    const secret = await act(request, 'webhook_secret.reveal', null, {}, (tx, ctx) => ensureWebhookSecret(tx, ctx.scope, ctx.nowMs));
+    return webhooksPage(request, reply, { secret, rolled: false });
+  });
+
+  app.post('/webhooks/secret/roll', async (request, reply) => {
+    if (field(request, 'confirm') !== 'yes') return redirect(reply, '/dashboard/webhooks');
+    const secret = await act(request, 'webhook_secret.roll', null, {}, (tx, ctx) => rollWebhookSecret(tx, ctx));
+    return webhooksPage(request, reply, { secret, rolled: true });
+  });
+}
