@@ -13,7 +13,8 @@ import { OmiseError } from './domain/errors.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from './store/accounts.js';
 import type { Account } from './store/schema.js';
 import type { Store } from './store/store.js';
-import { openConfiguredStore, startGateway } from './server.js';
+import { openConfiguredStore, shutDownGracefully, startGateway } from './server.js';
+import { logRedactPaths } from './api/ops.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
 const usage = `usage: satang <command>
@@ -119,12 +120,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') {
     const config = loadConfig();
     const gateway = await startGateway(config, {
-      logger: { level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] },
+      logger: { level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' } },
     });
     out(`Satang is listening on ${gateway.url} (${gateway.store.dialect})`);
     const stop = async () => {
-      await gateway.close();
-      process.exit(0);
+      process.exit(await shutDownGracefully(gateway, config.shutdownTimeoutMs, out));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -11,6 +11,7 @@ import type { Json } from '../render/omise-json.js';
 import type { Tx } from '../store/store.js';
 import { AccountClocks } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
+import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
 import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
 import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   webhookConcurrency?: number;
   /** Allow webhook endpoints on private and loopback addresses (default true: a sandbox). */
   webhookAllowPrivateTargets?: boolean;
+  /** Bearer token /metrics asks for (none: open). */
+  metricsToken?: string;
 }
 
 /** What routes need, decorated onto the app. */
@@ -137,10 +140,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       (reply as FastifyReply).code(400).send(new OmiseError('bad_request', 'the request URL is malformed').toJSON());
     },
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
   });
   const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
   const clocks = new AccountClocks(options.store, wall);
+  const metrics = new GatewayMetrics(options.store, wall, (error) => app.log.warn({ err: error }, 'metrics query failed'));
   const targetPolicy: TargetPolicy = { allowPrivateTargets: options.webhookAllowPrivateTargets ?? true };
   const webhooks = new WebhookDispatcher({
     store: options.store,
@@ -150,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: options.webhookTimeoutMs,
     concurrency: options.webhookConcurrency,
     onError: (error) => app.log.error({ err: error }, 'webhook dispatch failed'),
+    onAttempt: (outcome) => metrics.webhookAttempt(outcome),
   });
   const sweep = new ExpirySweep({
     store: options.store,
@@ -267,6 +273,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(404).send(new OmiseError('not_found', 'the requested resource was not found').toJSON());
   });
 
+  installOps(app, { store: options.store, metrics, metricsToken: options.metricsToken });
   await app.register(sourceRoutes);
   await app.register(chargeRoutes);
   await app.register(eventRoutes);

@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   timeoutMs?: number;
   concurrency?: number;
   onError?: (error: unknown) => void;
+  /** Told each recorded attempt's outcome (for metrics). */
+  onAttempt?: (outcome: 'delivered' | 'retry' | 'failed') => void;
 }
 
 interface ClaimedJob {
@@ -213,11 +215,12 @@ export class WebhookDispatcher {
     const outcome = await this.attempt(job.url, payload, secrets);
     answered();
     const { store } = this.options;
-    await store.transaction(async (tx) => {
+    const status = await store.transaction(async (tx) => {
       const account = await findAccount(tx, job.account_id);
       const nowMs = accountNowMs(this.options.wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
-      await recordAttempt(tx, job, outcome, nowMs, Math.random());
+      return recordAttempt(tx, job, outcome, nowMs, Math.random());
     });
+    this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' ? 'delivered' : 'failed');
   }
 
   /** One POST: never throws; whatever happens is an outcome. */
