@@ -14,7 +14,7 @@ import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from '.
 import type { Account } from './store/schema.js';
 import type { Store } from './store/store.js';
 import { openConfiguredStore, shutDownGracefully, startGateway } from './server.js';
-import { logRedactPaths } from './api/ops.js';
+import { gatewayLoggerOptions } from './api/ops.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
 const usage = `usage: satang <command>
@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') {
     const config = loadConfig();
     const gateway = await startGateway(config, {
-      logger: { level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' } },
+      logger: gatewayLoggerOptions(config.logLevel),
     });
     out(`Satang is listening on ${gateway.url} (${gateway.store.dialect})`);
     const stop = async () => {

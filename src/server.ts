@@ -101,7 +101,15 @@ export async function shutDownGracefully(gateway: RunningGateway, timeoutMs: num
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
-  const closed = gateway.close().then(
+  const closed = (async () => {
+    // No new connections; idle keep-alive connections close now (the server's own close
+    // callback is not awaited: it fires only when every connection has gone).
+    gateway.app.server.close();
+    gateway.app.server.closeIdleConnections();
+    // Requests already received are answered, and their work committed, first.
+    await gateway.app.ops.whenIdle();
+    await gateway.close();
+  })().then(
     () => 'closed' as const,
     (error) => {
       log(`shutdown failed: ${String(error)}`);

@@ -5,7 +5,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WallClock } from '../domain/clock.js';
 import { countChargesByStatus, countPendingCharges, ping, webhookQueueDepth } from '../store/ops.js';
@@ -19,6 +19,8 @@ export const logRedactPaths = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
   '*.authorization',
   '*.password',
   '*.secret',
@@ -27,6 +29,11 @@ export const logRedactPaths = [
   '*.key',
   '*.token',
 ];
+
+/** The gateway's logger: JSON lines at `level`, credentials blanked; each request's lines carry its reqId. */
+export function gatewayLoggerOptions(level: string, stream?: { write(line: string): void }): object {
+  return { level, redact: { paths: logRedactPaths, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+}
 
 const requestIdPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -138,8 +145,12 @@ export class GatewayMetrics {
 
 export interface Operations {
   metrics: GatewayMetrics;
-  /** Set on SIGTERM: /readyz answers 503 so a load balancer stops sending new work. */
+  /** Set on SIGTERM: /readyz answers 503 and responses close their connections, so a load balancer stops sending new work. */
   draining: boolean;
+  /** Requests received and not yet answered. */
+  inFlight: number;
+  /** Resolves once no request is in flight. */
+  whenIdle(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -162,16 +173,42 @@ function sameToken(given: string, expected: string): boolean {
  * log line per request). Call before the API routes are registered.
  */
 export function installOps(app: FastifyInstance, options: { store: Store; metrics: GatewayMetrics; metricsToken?: string }): void {
-  const ops: Operations = { metrics: options.metrics, draining: false };
+  let idleWaiters: Array<() => void> = [];
+  const ops: Operations = {
+    metrics: options.metrics,
+    draining: false,
+    inFlight: 0,
+    whenIdle() {
+      return ops.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+  /** Each request counts out once: when answered, or when its client went away first. */
+  const requestDone = (request: FastifyRequest) => {
+    if (request.startedAt === 0n) return;
+    request.startedAt = 0n;
+    ops.inFlight--;
+    if (ops.inFlight === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  };
   app.decorate('ops', ops);
   app.decorateRequest('startedAt', 0n);
 
   app.addHook('onRequest', async (request, reply) => {
+    ops.inFlight++;
     request.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onRequestAbort', async (request) => requestDone(request));
+  app.addHook('onSend', async (_request, reply) => {
+    if (ops.draining) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
+    if (request.startedAt === 0n) return;
     const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
+    requestDone(request);
     // The route pattern, never the raw URL: ids in paths must not become label values.
     const route = request.routeOptions.url ?? 'unmatched';
     ops.metrics.observeRequest(request.method, route, reply.statusCode, seconds);
