@@ -122,7 +122,8 @@ async function main(argv: string[]): Promise<void> {
     const gateway = await startGateway(config, {
       logger: gatewayLoggerOptions(config.logLevel),
     });
-    out(`Satang is listening on ${gateway.url} (${gateway.store.dialect})`);
+    // The bound address first (load balancers and tests read it); the public URL when it differs.
+    out(`Satang is listening on ${gateway.boundUrl} (${gateway.store.dialect})${gateway.url !== gateway.boundUrl ? `, public URL ${gateway.url}` : ''}`);
     const stop = async () => {
       process.exit(await shutDownGracefully(gateway, config.shutdownTimeoutMs, out));
     };

@@ -12,7 +12,10 @@ import { ensureDefaultAccount, type NewAccount, pinKey } from './usecases/accoun
 export interface RunningGateway {
   app: FastifyInstance;
   store: Store;
+  /** The public URL (SATANG_PUBLIC_URL, or the bound address). */
   url: string;
+  /** Where this process listens: what a load balancer's upstream names. */
+  boundUrl: string;
   port: number;
   close(): Promise<void>;
 }
@@ -75,10 +78,12 @@ export async function startGateway(config: Config, options: { logger?: boolean |
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = publicUrlFor(config, port);
   app.satang.publicUrl = url;
+  const boundHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
     store,
     url,
+    boundUrl: `http://${boundHost}:${port}`,
     port,
     async close() {
       await app.close();

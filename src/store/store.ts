@@ -102,7 +102,14 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
   });
   // An idle client that loses its connection (server restart) must not crash the process.
   pool.on('error', () => {});
-  if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
+  if (options.schema) {
+    try {
+      await pool.query(`create schema if not exists ${options.schema}`);
+    } catch (error) {
+      // Another process created it at the same moment ("if not exists" is not atomic).
+      if (!isUniqueViolation(error) && (error as { code?: string }).code !== '42P06') throw error;
+    }
+  }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   // Batches run side by side over the pool (each in its own transaction), leaving
   // connections free for reads; a batch still replies only after its own commit.
