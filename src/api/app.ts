@@ -176,7 +176,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const caller = await authenticator.authenticate(request, access);
       const ctx: UseCaseContext = {
         scope: { accountId: caller.accountId, livemode: caller.livemode },
-        nowMs: await clocks.nowMs(caller.accountId, caller.livemode === 1),
+        // Reads may use a clock offset cached for a second; state changes read it fresh (several processes).
+        nowMs: await clocks.nowMs(caller.accountId, caller.livemode === 1, request.method !== 'GET' || request.url.startsWith('/test/clock')),
         publicUrl: app.satang.publicUrl,
       };
       return { caller, ctx };
@@ -196,6 +197,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onReady', async () => webhooks.start());
     app.addHook('onClose', async () => webhooks.stop());
   }
+  installOps(app, { store: options.store, metrics, metricsToken: options.metricsToken });
   app.decorateRequest('params_', null as unknown as Params);
   app.decorateRequest('omiseVersion', '');
 
@@ -273,7 +275,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(404).send(new OmiseError('not_found', 'the requested resource was not found').toJSON());
   });
 
-  installOps(app, { store: options.store, metrics, metricsToken: options.metricsToken });
   await app.register(sourceRoutes);
   await app.register(chargeRoutes);
   await app.register(eventRoutes);

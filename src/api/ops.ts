@@ -169,8 +169,8 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /**
- * Adds the operations routes and the per-request hooks (request id header, metrics, one
- * log line per request). Call before the API routes are registered.
+ * Adds the per-request hooks (request id header, metrics, one log line per request) and
+ * the operations routes. Call before any other hook, so every request is counted.
  */
 export function installOps(app: FastifyInstance, options: { store: Store; metrics: GatewayMetrics; metricsToken?: string }): void {
   let idleWaiters: Array<() => void> = [];
@@ -215,6 +215,10 @@ export function installOps(app: FastifyInstance, options: { store: Store; metric
     request.log.info({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request completed');
   });
 
+  void app.register(async (routes) => opsRoutes(routes, ops, options));
+}
+
+function opsRoutes(app: FastifyInstance, ops: Operations, options: { store: Store; metricsToken?: string }): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {

@@ -111,9 +111,10 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
     }
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  // Batches run side by side over the pool (each in its own transaction), leaving
-  // connections free for reads; a batch still replies only after its own commit.
-  const batchesAtOnce = Math.max(1, Math.floor(poolSize / 2));
+  // Batches run side by side over the pool (each in its own transaction): one batch's
+  // round trips overlap another's. Few of them, so batches stay large (one commit for many
+  // units) and connections stay free for reads; a batch still replies only after its commit.
+  const batchesAtOnce = Math.max(1, Math.floor(poolSize / 4));
   return new GroupCommitStore('postgres', db, db, batchesAtOnce, () => db.destroy(), options.schema);
 }
 

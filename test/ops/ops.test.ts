@@ -38,6 +38,9 @@ describeEachStore('operations: health, readiness, metrics, request ids, logs', (
     assert.equal(given.headers['x-request-id'], 'lb-7f3a.42');
     const hostile = await h.request({ url: '/healthz', headers: { 'x-request-id': 'evil\u0000"id" with spaces' } });
     assert.match(String(hostile.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    const refused = await h.request({ url: '/balance', key: h.keys.secretKey, headers: { 'omise-version': '1999-01-01', 'x-request-id': 'refused-1' } });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers['x-request-id'], 'refused-1');
     const a = await h.request({ url: '/healthz' });
     const b = await h.request({ url: '/healthz' });
     assert.notEqual(a.headers['x-request-id'], b.headers['x-request-id']);
