@@ -122,6 +122,24 @@ if (skipReason && inCi) {
 
       assert.equal((await post(base, '/webhook_endpoints', 'endpoint-1', { url: `${receiver.url}/hooks` }))?.status, 200);
 
+      // The same Idempotency-Key sent to both processes at once makes one charge; both get its answer.
+      for (let i = 0; i < 10; i++) {
+        const body = { amount: 10_000 + i, currency: 'THB', source: { type: 'truemoney_qr' } };
+        const [a, b] = await Promise.all(gateways.map((gateway) => post(gateway.url, '/charges', `twin-${i}`, body)));
+        assert.equal(a?.status, 200);
+        assert.equal(b?.status, 200);
+        assert.equal(a!.json.id, b!.json.id, 'one charge for one key across processes');
+      }
+      assert.equal((await db.query('select count(*)::int as n from charges')).rows[0].n, 10);
+
+      // A clock advanced through one process is the clock of the other at once.
+      const before = await get(victim.url, '/test/clock');
+      assert.equal((await post(survivor.url, '/test/clock/advance', 'advance-first', { seconds: 3600 }))?.status, 200);
+      const afterAdvance = await get(victim.url, '/test/clock');
+      // (offset_seconds is rounded down, so a millisecond between the reads can show as 3599.)
+      const moved = afterAdvance.json.offset_seconds - before.json.offset_seconds;
+      assert.ok(moved >= 3599 && moved <= 3601, `the other process's clock moved ${moved} s`);
+
       const createKeys: string[] = [];
       const created = new Map<string, { id: string; amount: number }>(); // idempotency key -> charge
       const completed = new Map<string, 'successful' | 'failed'>(); // charge id -> acknowledged outcome
@@ -188,10 +206,16 @@ if (skipReason && inCi) {
 
       const started = Date.now();
       const workers = Array.from({ length: 8 }, (_, index) => worker(index));
-      await new Promise((r) => setTimeout(r, 2500));
+      // At least 2.5 s and 100 operations before the kill, and as much after it (a loaded machine is slower).
+      const phase = async (operations: number) => {
+        const from = sequence;
+        const phaseStart = Date.now();
+        while ((Date.now() - phaseStart < 2500 || sequence - from < operations) && Date.now() - phaseStart < 30_000) await new Promise((r) => setTimeout(r, 50));
+      };
+      await phase(100);
       await victim.kill('SIGKILL');
       killedAt = sequence;
-      await new Promise((r) => setTimeout(r, 2500));
+      await phase(100);
       stop = true;
       await Promise.all(workers);
       const elapsedMs = Date.now() - started;
@@ -199,7 +223,7 @@ if (skipReason && inCi) {
       // Both processes served traffic before the kill.
       const log = nginx.accessLog();
       for (const gateway of gateways) assert.ok(log.includes(`upstream=${new URL(gateway.url).host}`), `${gateway.url} served nothing`);
-      assert.ok(created.size > 50 && completed.size > 20 && refunded.size > 5 && advances > 1, `too little traffic: ${created.size} created, ${completed.size} completed, ${refunded.size} refunded, ${advances} advances in ${elapsedMs} ms (kill after ${killedAt} operations)`);
+      assert.ok(created.size > 30 && completed.size > 15 && refunded.size > 3 && advances >= 1, `too little traffic: ${created.size} created, ${completed.size} completed, ${refunded.size} refunded, ${advances} advances in ${elapsedMs} ms (kill after ${killedAt} operations)`);
 
       t.diagnostic(
         `${sequence} operations in ${elapsedMs} ms (SIGKILL after ${killedAt}, ${retried} retried after a gateway error): ${created.size} charges, ${completed.size} completions, ${refunded.size} refunds, ${expiredByHand.size} expired by hand, ${advances} clock advances`,
@@ -231,7 +255,7 @@ if (skipReason && inCi) {
       // One charge per idempotency key: retries across processes replayed, never duplicated.
       const charges = (await db.query('select id, status, amount::int as amount, refunded_amount::int as refunded_amount from charges')).rows;
       assert.equal(new Set([...created.values()].map((charge) => charge.id)).size, created.size);
-      assert.ok(charges.length <= createKeys.length, `${charges.length} charges for ${createKeys.length} keys`);
+      assert.ok(charges.length <= createKeys.length + 10, `${charges.length} charges for ${createKeys.length + 10} keys`);
       const amounts = new Set<number>();
       for (const charge of charges) {
         assert.equal(amounts.has(charge.amount), false, `two charges for amount ${charge.amount}: one create made two charges`);
