@@ -196,23 +196,31 @@ export function installOps(app: FastifyInstance, options: { store: Store; metric
   app.decorate('ops', ops);
   app.decorateRequest('startedAt', 0n);
 
-  app.addHook('onRequest', async (request, reply) => {
+  const logRequests = ['trace', 'debug', 'info'].includes(app.log.level);
+  // Callback-style hooks: these run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     ops.inFlight++;
     request.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', request.id);
-  });
-  app.addHook('onRequestAbort', async (request) => requestDone(request));
-  app.addHook('onSend', async (_request, reply) => {
     if (ops.draining) reply.header('connection', 'close');
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.startedAt === 0n) return;
-    const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
+  app.addHook('onRequestAbort', (request, done) => {
     requestDone(request);
-    // The route pattern, never the raw URL: ids in paths must not become label values.
-    const route = request.routeOptions.url ?? 'unmatched';
-    ops.metrics.observeRequest(request.method, route, reply.statusCode, seconds);
-    request.log.info({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request completed');
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.startedAt !== 0n) {
+      const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
+      requestDone(request);
+      // The route pattern, never the raw URL: ids in paths must not become label values.
+      const route = request.routeOptions.url ?? 'unmatched';
+      ops.metrics.observeRequest(request.method, route, reply.statusCode, seconds);
+      if (logRequests) {
+        request.log.info({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request completed');
+      }
+    }
+    done();
   });
 
   void app.register(async (routes) => opsRoutes(routes, ops, options));
