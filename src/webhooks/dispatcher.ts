@@ -13,7 +13,7 @@ import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import { findEvent } from '../store/payments.js';
+import { findEventsByIds } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { claimDueJobs, hasDueJob, releaseJobs, setJobPayload } from '../store/webhooks.js';
@@ -181,19 +181,25 @@ export class WebhookDispatcher {
       if (!(await hasDueJob(store.read, due, wallNowMs))) continue;
       const batch = await store.transaction(async (tx) => {
         const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length);
+        // The body is rendered once, at the first attempt, and every attempt sends these bytes.
+        // Bodies still to render are rendered together: a few queries per claim, not per job.
+        const unrendered = jobs.filter((job) => job.payload === null);
+        const payloads = new Map<string, string>();
+        if (unrendered.length > 0) {
+          const events = await findEventsByIds(tx, [...new Set(unrendered.map((job) => job.event_id))]);
+          const missing = unrendered.find((job) => !events.has(job.event_id));
+          if (missing) throw new Error(`webhook job ${missing.id} names event ${missing.event_id}, which is gone`);
+          const rows = [...events.values()];
+          const rendered = await renderEvents(tx, rows, this.options.publicUrl());
+          rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
+          for (const job of unrendered) await setJobPayload(tx, job.id, payloads.get(job.event_id)!);
+        }
         // The signing secrets of each account and mode, read once per batch.
         const secretsByScope = new Map<string, string[]>();
         const out: ClaimedJob[] = [];
         for (const job of jobs) {
           const scope = { accountId: job.account_id, livemode: job.livemode };
-          let payload = job.payload;
-          if (payload === null) {
-            // The body is rendered once, at the first attempt, and every attempt sends these bytes.
-            const event = await findEvent(tx, scope, job.event_id);
-            if (!event) throw new Error(`webhook job ${job.id} names event ${job.event_id}, which is gone`);
-            payload = JSON.stringify((await renderEvents(tx, [event], this.options.publicUrl()))[0]);
-            await setJobPayload(tx, job.id, payload);
-          }
+          const payload = job.payload ?? payloads.get(job.event_id)!;
           const scopeKey = `${job.account_id}/${job.livemode}`;
           let secrets = secretsByScope.get(scopeKey);
           if (secrets === undefined) {
