@@ -4,7 +4,12 @@
  *   node --import tsx bench/http.ts              # SQLite (synchronous=FULL, the durable default)
  *   node --import tsx bench/http.ts --postgres   # PostgreSQL (a throwaway database and schema)
  *
+ *   node --import tsx bench/http.ts --postgres --processes=2   # two gateway processes behind nginx
+ *
  * Options: --duration=10 --warmup=2 --connections=50 --database-url=postgres://... --shared-database --strict
+ * --processes=N (N gateway processes on one database, nginx in front: the README's deployment; the
+ * bare server is still measured directly, so the ratio includes nginx's hop; server CPU/req sums
+ * every gateway process, RSS is the first process's)
  * (--strict exits 1 when a ratio misses its target; a non-2xx response or socket error always exits 1).
  *
  * With --postgres the gateway gets SATANG_DATABASE_SCHEMA=bench_<random> inside a throwaway database
@@ -25,6 +30,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startNginx } from '../test/support/nginx.js';
 import { adminQuery, cleanup, dropSchema, finalizers, freePort, log, readStatusKb, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,8 +44,12 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     'shared-database': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
+    processes: { type: 'string', default: '1' },
   },
 });
+const processCount = Number(flags.processes);
+if (!Number.isInteger(processCount) || processCount < 1) throw new Error('--processes must be a whole number ≥ 1');
+if (processCount > 1 && !flags.postgres) throw new Error('--processes > 1 needs --postgres: SQLite is served by one process');
 const durationS = Number(flags.duration);
 const warmupS = Number(flags.warmup);
 const connections = Number(flags.connections);
@@ -112,8 +122,20 @@ function cpuTimeUs(pid: number): number | null {
   }
 }
 
-async function runWrk(url: string, seconds: number, script?: string, serverPid?: number): Promise<WrkResult> {
-  const cpuBefore = serverPid === undefined ? null : cpuTimeUs(serverPid);
+/** CPU time of several processes together; null when any cannot be read. */
+function cpuTimeOfUs(pids: number[]): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const used = cpuTimeUs(pid);
+    if (used === null) return null;
+    total += used;
+  }
+  return total;
+}
+
+async function runWrk(url: string, seconds: number, script?: string, serverPid?: number | number[]): Promise<WrkResult> {
+  const pids = serverPid === undefined ? undefined : Array.isArray(serverPid) ? serverPid : [serverPid];
+  const cpuBefore = pids === undefined ? null : cpuTimeOfUs(pids);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s'];
   if (script) args.push('-s', script);
   args.push(url);
@@ -127,7 +149,7 @@ async function runWrk(url: string, seconds: number, script?: string, serverPid?:
   });
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
   const result = parseWrk(out);
-  const cpuAfter = serverPid === undefined ? null : cpuTimeUs(serverPid);
+  const cpuAfter = pids === undefined ? null : cpuTimeOfUs(pids);
   if (cpuBefore !== null && cpuAfter !== null && result.requests > 0) result.cpuUsPerRequest = (cpuAfter - cpuBefore) / result.requests;
   return result;
 }
@@ -170,7 +192,7 @@ function writeWrkScript(dir: string, name: string, request: { method: string; bo
 }
 
 /** Warm-up, then the measured run; any non-2xx or socket error is fatal. */
-async function scenario(label: string, url: string, serverPid: number, script?: string): Promise<WrkResult> {
+async function scenario(label: string, url: string, serverPid: number | number[], script?: string): Promise<WrkResult> {
   if (warmupS > 0) {
     log(`${label}: warm-up ${warmupS}s`);
     assertClean(label + ' (warm-up)', await runWrk(url, warmupS, script));
@@ -261,7 +283,9 @@ interface GatewayResults {
 async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResults> {
   const dataDir = tempDir('data');
   const scriptDir = tempDir('wrk');
-  const port = await freePort();
+  const ports: number[] = [];
+  for (let i = 0; i < processCount; i++) ports.push(await freePort());
+  const port = ports[0];
   const secretKey = `skey_test_${randomKeySuffix()}`;
   const publicKey = `pkey_test_${randomKeySuffix()}`;
   const env: NodeJS.ProcessEnv = {
@@ -297,15 +321,28 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
   // The gateway runs as `npm start` runs it: compiled JavaScript, no TypeScript loader.
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
-  const { child } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
-    cwd: repoRoot,
-    env,
-    match: /Satang is listening on (\S+)/,
-    timeoutMs: 60_000,
-    label: `gateway (${store})`,
-  });
+  const gateways = [];
+  for (const [index, processPort] of ports.entries()) {
+    // One after the other: the first migrates and makes the account, the others find them.
+    const { child } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
+      cwd: repoRoot,
+      env: { ...env, PORT: String(processPort) },
+      match: /Satang is listening on (\S+)/,
+      timeoutMs: 60_000,
+      label: `gateway ${index + 1} (${store})`,
+    });
+    gateways.push(child);
+  }
+  const child = gateways[0];
   const pid = child.pid!;
-  const base = `http://127.0.0.1:${port}`;
+  const pids = gateways.map((gateway) => gateway.pid!);
+  let base = `http://127.0.0.1:${port}`;
+  if (processCount > 1) {
+    const nginx = await startNginx(ports.map((processPort) => `127.0.0.1:${processPort}`));
+    finalizers.push(() => nginx.stop());
+    base = nginx.url;
+    log(`nginx on ${base} in front of ${processCount} gateway processes`);
+  }
   const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
   try {
     await waitUntilAnswering(`${base}/charges?limit=1`, authorization);
@@ -331,7 +368,7 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
         postRequestsCounted += warm.requests;
       }
       log(`POST /charges (${store}): measuring ${durationS}s`);
-      post = await runWrk(`${base}/charges`, durationS, postScript, pid);
+      post = await runWrk(`${base}/charges`, durationS, postScript, pids);
       assertClean('POST /charges', post);
       postRequestsCounted += post.requests;
 
@@ -344,7 +381,7 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
       if (created.status !== 200 || typeof charge.id !== 'string') throw new Error(`creating a charge failed: ${created.status} ${JSON.stringify(charge)}`);
       postRequestsCounted += 1;
       const getScript = writeWrkScript(scriptDir, 'get-charge.lua', { method: 'GET', headers: { Authorization: authorization } });
-      get = await scenario(`GET /charges/:id (${store})`, `${base}/charges/${charge.id}`, pid, getScript);
+      get = await scenario(`GET /charges/:id (${store})`, `${base}/charges/${charge.id}`, pids, getScript);
     } finally {
       rss = sampler.stop();
     }
@@ -354,7 +391,7 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
     if (listed.status !== 200 || typeof list.total !== 'number') throw new Error(`listing charges failed: ${listed.status} ${JSON.stringify(list)}`);
     return { post, get, rss, idleRssKb, chargesStored: list.total, postRequestsCounted };
   } finally {
-    await stopChild(child);
+    for (const gateway of gateways) await stopChild(gateway);
   }
 }
 
@@ -411,7 +448,7 @@ function printReport(store: string, bare: WrkResult, gateway: GatewayResults): b
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const lines = [
     '',
-    `Satang HTTP bench — store ${store}${store === 'sqlite' ? ' (synchronous=FULL)' : ''}, wrk -t1 -c${connections} -d${durationS}s after ${warmupS}s warm-up, node ${process.version}`,
+    `Satang HTTP bench — store ${store}${store === 'sqlite' ? ' (synchronous=FULL)' : ''}, ${processCount === 1 ? '1 gateway process' : `${processCount} gateway processes behind nginx`}, wrk -t1 -c${connections} -d${durationS}s after ${warmupS}s warm-up, node ${process.version}`,
     '',
     formatRow(rows[0], widths),
     widths.map((width) => '-'.repeat(width)).join('  '),

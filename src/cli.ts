@@ -13,9 +13,10 @@ import { OmiseError } from './domain/errors.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from './store/accounts.js';
 import type { Account } from './store/schema.js';
 import type { Store } from './store/store.js';
-import { openConfiguredStore, startGateway } from './server.js';
 import { listOperators } from './store/operators.js';
 import { checkOperatorInput, createOperator, hashPassword, normalizeEmail } from './usecases/operators.js';
+import { openConfiguredStore, shutDownGracefully, startGateway } from './server.js';
+import { gatewayLoggerOptions } from './api/ops.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
 const usage = `usage: satang <command>
@@ -132,12 +133,12 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') {
     const config = loadConfig();
     const gateway = await startGateway(config, {
-      logger: { level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] },
+      logger: gatewayLoggerOptions(config.logLevel),
     });
-    out(`Satang is listening on ${gateway.url} (${gateway.store.dialect})`);
+    // The bound address first (load balancers and tests read it); the public URL when it differs.
+    out(`Satang is listening on ${gateway.boundUrl} (${gateway.store.dialect})${gateway.url !== gateway.boundUrl ? `, public URL ${gateway.url}` : ''}`);
     const stop = async () => {
-      await gateway.close();
-      process.exit(0);
+      process.exit(await shutDownGracefully(gateway, config.shutdownTimeoutMs, out));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

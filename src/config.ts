@@ -13,6 +13,14 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookConcurrency: number;
   webhookAllowPrivateTargets: boolean;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /** PostgreSQL statement_timeout; undefined: none. */
+  databaseStatementTimeoutMs: number | undefined;
+  /** Bearer token /metrics asks for; undefined: open (bind to a private network). */
+  metricsToken: string | undefined;
+  /** How long a SIGTERM waits for in-flight requests and deliveries before exiting anyway. */
+  shutdownTimeoutMs: number;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -47,6 +55,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: positiveInteger(env, 'SATANG_WEBHOOK_TIMEOUT_MS', 10_000),
     webhookConcurrency: positiveInteger(env, 'SATANG_WEBHOOK_CONCURRENCY', 32),
     webhookAllowPrivateTargets: (env.SATANG_WEBHOOK_ALLOW_PRIVATE ?? 'true') !== 'false',
+    databasePoolSize: positiveInteger(env, 'SATANG_DATABASE_POOL_SIZE', 10),
+    databaseStatementTimeoutMs: env.SATANG_DATABASE_STATEMENT_TIMEOUT_MS ? positiveInteger(env, 'SATANG_DATABASE_STATEMENT_TIMEOUT_MS', 0) : undefined,
+    metricsToken: env.SATANG_METRICS_TOKEN || undefined,
+    shutdownTimeoutMs: positiveInteger(env, 'SATANG_SHUTDOWN_TIMEOUT_MS', 30_000),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { type Config, publicUrlFor } from './config.js';
+import { lockAccountSetup } from './store/accounts.js';
 import { openStore, type Store } from './store/store.js';
 import { ensureDefaultAccount, type NewAccount, pinKey } from './usecases/accounts.js';
 import { issueSetupToken } from './usecases/operators.js';
@@ -12,7 +13,10 @@ import { issueSetupToken } from './usecases/operators.js';
 export interface RunningGateway {
   app: FastifyInstance;
   store: Store;
+  /** The public URL (SATANG_PUBLIC_URL, or the bound address). */
   url: string;
+  /** Where this process listens: what a load balancer's upstream names. */
+  boundUrl: string;
   port: number;
   close(): Promise<void>;
 }
@@ -23,6 +27,8 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
     dataDir: config.dataDir,
     schema: config.databaseSchema,
     sqliteSynchronous: config.sqliteSynchronous,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
   });
   await store.migrate();
   return store;
@@ -31,6 +37,7 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
 /** Creates the default account on first start and applies SATANG_TEST_*_KEY; returns a new account's keys. */
 export async function prepareAccounts(store: Store, config: Config): Promise<NewAccount | null> {
   return store.transaction(async (tx) => {
+    await lockAccountSetup(tx, store.dialect);
     const nowMs = Date.now();
     const { account, created } = await ensureDefaultAccount(tx, nowMs);
     if (config.testPublicKey) await pinKey(tx, account.id, config.testPublicKey, nowMs);
@@ -73,6 +80,7 @@ export async function startGateway(
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookConcurrency: config.webhookConcurrency,
     webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
+    metricsToken: config.metricsToken,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -81,14 +89,52 @@ export async function startGateway(
   app.satang.publicUrl = url;
   const setupToken = await store.transaction((tx) => issueSetupToken(tx, Date.now()));
   if (setupToken) (options.onSetupToken ?? ((line) => process.stdout.write(line)))(setupLine(url, setupToken));
+  const boundHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
     store,
     url,
+    boundUrl: `http://${boundHost}:${port}`,
     port,
     async close() {
       await app.close();
       await store.close();
     },
   };
+}
+
+/**
+ * Graceful shutdown (SIGTERM): /readyz turns 503, the listener closes and idle keep-alive
+ * connections with it, in-flight requests finish and are answered; the expiry sweep
+ * finishes its batch and stops; the webhook dispatcher hands back claimed jobs it has not
+ * started (their leases released) and waits for the deliveries in flight to be recorded;
+ * then the store closes after its last commit. Past `timeoutMs` the process gives up.
+ */
+export async function shutDownGracefully(gateway: RunningGateway, timeoutMs: number, log: (message: string) => void): Promise<number> {
+  gateway.app.ops.draining = true;
+  log('Satang is shutting down: finishing in-flight requests and deliveries');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const closed = (async () => {
+    // No new connections; idle keep-alive connections close now (the server's own close
+    // callback is not awaited: it fires only when every connection has gone).
+    gateway.app.server.close();
+    gateway.app.server.closeIdleConnections();
+    // Requests already received are answered, and their work committed, first.
+    await gateway.app.ops.whenIdle();
+    await gateway.close();
+  })().then(
+    () => 'closed' as const,
+    (error) => {
+      log(`shutdown failed: ${String(error)}`);
+      return 'failed' as const;
+    },
+  );
+  const result = await Promise.race([closed, timedOut]);
+  clearTimeout(timer);
+  if (result === 'timeout') log(`shutdown did not finish within ${timeoutMs} ms; exiting anyway`);
+  else if (result === 'closed') log('Satang stopped');
+  return result === 'closed' ? 0 : 1;
 }

@@ -11,6 +11,7 @@ import type { Json } from '../render/omise-json.js';
 import type { Tx } from '../store/store.js';
 import { AccountClocks } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
+import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
 import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
 import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
   webhookConcurrency?: number;
   /** Allow webhook endpoints on private and loopback addresses (default true: a sandbox). */
   webhookAllowPrivateTargets?: boolean;
+  /** Bearer token /metrics asks for (none: open). */
+  metricsToken?: string;
 }
 
 /** What routes need, decorated onto the app. */
@@ -139,10 +142,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       (reply as FastifyReply).code(400).send(new OmiseError('bad_request', 'the request URL is malformed').toJSON());
     },
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
   });
   const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
   const clocks = new AccountClocks(options.store, wall);
+  const metrics = new GatewayMetrics(options.store, wall, (error) => app.log.warn({ err: error }, 'metrics query failed'));
   const targetPolicy: TargetPolicy = { allowPrivateTargets: options.webhookAllowPrivateTargets ?? true };
   const webhooks = new WebhookDispatcher({
     store: options.store,
@@ -152,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeoutMs: options.webhookTimeoutMs,
     concurrency: options.webhookConcurrency,
     onError: (error) => app.log.error({ err: error }, 'webhook dispatch failed'),
+    onAttempt: (outcome) => metrics.webhookAttempt(outcome),
   });
   const sweep = new ExpirySweep({
     store: options.store,
@@ -172,7 +178,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const caller = await authenticator.authenticate(request, access);
       const ctx: UseCaseContext = {
         scope: { accountId: caller.accountId, livemode: caller.livemode },
-        nowMs: await clocks.nowMs(caller.accountId, caller.livemode === 1),
+        // Reads may use a clock offset cached for a second; state changes read it fresh (several processes).
+        nowMs: await clocks.nowMs(caller.accountId, caller.livemode === 1, request.method !== 'GET' || request.url.startsWith('/test/clock')),
         publicUrl: app.satang.publicUrl,
       };
       return { caller, ctx };
@@ -192,6 +199,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onReady', async () => webhooks.start());
     app.addHook('onClose', async () => webhooks.stop());
   }
+  installOps(app, { store: options.store, metrics, metricsToken: options.metricsToken });
   app.decorateRequest('params_', null as unknown as Params);
   app.decorateRequest('omiseVersion', '');
 

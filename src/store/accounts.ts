@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { hotQuery } from './hot.js';
 import type { Account, ApiKey, DB } from './schema.js';
 
@@ -80,4 +80,13 @@ export async function advanceTestClock(db: Kysely<DB>, accountId: string, offset
 /** Accounts whose test clock runs ahead of the wall clock, with their offsets. */
 export async function listAdvancedClocks(db: Kysely<DB>): Promise<Array<{ id: string; test_clock_offset_ms: number }>> {
   return db.selectFrom('accounts').select(['id', 'test_clock_offset_ms']).where('test_clock_offset_ms', '>', 0).execute();
+}
+
+/**
+ * Serializes first-start setup between processes sharing one PostgreSQL database (a
+ * transaction-scoped advisory lock), so two processes starting together make one default
+ * account. SQLite has one writer: nothing to do.
+ */
+export async function lockAccountSetup(db: Kysely<DB>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7290180001)`.execute(db);
 }

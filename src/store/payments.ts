@@ -164,6 +164,12 @@ export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void
   await hotInsert(db, 'events', event);
 }
 
+/** Events by id, whatever their account (the webhook dispatcher's batch load: each job names its event). */
+export async function findEventsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, EventRow>> {
+  if (ids.length === 0) return new Map();
+  return indexBy(await db.selectFrom('events').selectAll().where('id', 'in', ids).execute(), 'id');
+}
+
 export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
   return db
     .selectFrom('events')

@@ -21,7 +21,10 @@ export interface StoreOptions {
   schema?: string;
   /** SQLite synchronous pragma; FULL unless told otherwise. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL connections (default 10). */
   poolSize?: number;
+  /** PostgreSQL statement_timeout in milliseconds (default none). */
+  statementTimeoutMs?: number;
 }
 
 export interface Store {
@@ -35,6 +38,8 @@ export interface Store {
    */
   transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
+  /** Migrations the code knows of that the database has not applied (empty when current). */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,15 @@ interface QueuedUnit {
   unit: (tx: Tx) => Promise<unknown>;
   resolve: (value: any) => void;
   reject: (error: unknown) => void;
+  /** How often it was run again after losing a deadlock or a serialization race. */
+  retries?: number;
+}
+
+/** A unit that lost a deadlock (40P01) or a serialization race (40001) to another transaction is run again. */
+const retriesMax = 5;
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -60,7 +74,8 @@ function openSqlite(options: StoreOptions): Store {
   reader.pragma('busy_timeout = 5000');
   const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer) });
   const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader) });
-  return new GroupCommitStore('sqlite', write, read, async () => {
+  // One writer: one batch at a time.
+  return new GroupCommitStore('sqlite', write, read, 1, async () => {
     await write.destroy();
     await read.destroy();
   });
@@ -77,25 +92,43 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
     },
   };
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`bad schema name: ${options.schema}`);
+  const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     types,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
+    statement_timeout: options.statementTimeoutMs ?? false,
   });
-  if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
+  // An idle client that loses its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  if (options.schema) {
+    try {
+      await pool.query(`create schema if not exists ${options.schema}`);
+    } catch (error) {
+      // Another process created it at the same moment ("if not exists" is not atomic).
+      if (!isUniqueViolation(error) && (error as { code?: string }).code !== '42P06') throw error;
+    }
+  }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return new GroupCommitStore('postgres', db, db, () => db.destroy(), options.schema);
+  // Batches run side by side over the pool (each in its own transaction): one batch's
+  // round trips overlap another's. Few of them, so batches stay large (one commit for many
+  // units) and connections stay free for reads; a batch still replies only after its commit.
+  const batchesAtOnce = Math.max(1, Math.floor(poolSize / 4));
+  return new GroupCommitStore('postgres', db, db, batchesAtOnce, () => db.destroy(), options.schema);
 }
 
 class GroupCommitStore implements Store {
   private readonly queue: QueuedUnit[] = [];
-  private flushing = false;
+  private scheduled = false;
+  private active = 0;
 
   constructor(
     readonly dialect: StoreDialect,
     private readonly write: Kysely<DB>,
     readonly read: Kysely<DB>,
+    /** How many batches may be in their transactions at once. */
+    private readonly batchesAtOnce: number,
     private readonly closeConnections: () => Promise<void>,
     /** The PostgreSQL schema in use, so the migrator keeps its own tables there. */
     private readonly schema?: string,
@@ -104,27 +137,42 @@ class GroupCommitStore implements Store {
   transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ unit, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Let the units of requests already parsed in this turn of the event loop join the batch.
-        setImmediate(() => void this.flushLoop());
-      }
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, groupCommitUnitsMax);
-        await this.runBatch(batch);
-      }
-    } finally {
-      this.flushing = false;
-      if (this.queue.length > 0) {
-        this.flushing = true;
-        setImmediate(() => void this.flushLoop());
-      }
+  private schedule(): void {
+    if (this.scheduled || this.active >= this.batchesAtOnce) return;
+    this.scheduled = true;
+    // Let the units of requests already parsed in this turn of the event loop join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts batches while there is work and room. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.active < this.batchesAtOnce) {
+      const batch = this.queue.splice(0, groupCommitUnitsMax);
+      this.active++;
+      void this.runBatch(batch).finally(() => {
+        this.active--;
+        // Whatever queued meanwhile forms the next batch at once.
+        this.pump();
+      });
     }
+  }
+
+  /** Rejects a unit, or queues it again when it lost a deadlock to another transaction. */
+  private fail(queued: QueuedUnit, error: unknown): void {
+    if (isRetryable(error) && (queued.retries ?? 0) < retriesMax) {
+      queued.retries = (queued.retries ?? 0) + 1;
+      this.queue.push(queued);
+      this.schedule();
+      return;
+    }
+    queued.reject(error);
   }
 
   /**
@@ -143,7 +191,7 @@ class GroupCommitStore implements Store {
     try {
       trx = await this.write.startTransaction().execute();
     } catch (error) {
-      for (const queued of batch) queued.reject(error);
+      for (const queued of batch) this.fail(queued, error);
       return true;
     }
     const values: unknown[] = [];
@@ -159,7 +207,7 @@ class GroupCommitStore implements Store {
       await trx.commit().execute();
     } catch (error) {
       await rollbackQuietly(trx);
-      for (const queued of batch) queued.reject(error);
+      for (const queued of batch) this.fail(queued, error);
       return true;
     }
     // Only now, after the commit, does any caller hear back.
@@ -173,7 +221,7 @@ class GroupCommitStore implements Store {
     try {
       trx = await this.write.startTransaction().execute();
     } catch (error) {
-      for (const queued of batch) queued.reject(error);
+      for (const queued of batch) this.fail(queued, error);
       return;
     }
     try {
@@ -183,7 +231,7 @@ class GroupCommitStore implements Store {
           outcomes.push({ ok: true, value: await batch[0].unit(trx) });
         } catch (error) {
           await trx.rollback().execute();
-          batch[0].reject(error);
+          this.fail(batch[0], error);
           return;
         }
       } else {
@@ -204,14 +252,14 @@ class GroupCommitStore implements Store {
     } catch (error) {
       // The batch itself failed (connection lost, commit refused): nobody's work is durable.
       await rollbackQuietly(trx);
-      for (const queued of batch) queued.reject(error);
+      for (const queued of batch) this.fail(queued, error);
       return;
     }
     // Only now, after the commit, does any caller hear back.
     batch.forEach((queued, index) => {
       const outcome = outcomes[index];
       if (outcome.ok) queued.resolve(outcome.value);
-      else queued.reject(outcome.error);
+      else this.fail(queued, outcome.error);
     });
   }
 
@@ -229,8 +277,14 @@ class GroupCommitStore implements Store {
     }
   }
 
+  async pendingMigrations(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.read, provider: migrationProvider, migrationTableSchema: this.schema });
+    const all = await migrator.getMigrations();
+    return all.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+  }
+
   async close(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.active > 0 || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.closeConnections();
   }
 }

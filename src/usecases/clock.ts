@@ -10,21 +10,28 @@ import type { Store, Tx } from '../store/store.js';
 const offsetCacheTtlMs = 1000;
 
 /**
- * Account clocks for request handling. Offsets are cached for a second; a clock advanced
- * by this process is seen at once, one advanced by another process within a second.
+ * Account clocks for request handling. Offsets are cached for a second: a clock advanced
+ * by this process is seen at once, one advanced elsewhere (the `satang clock` command,
+ * another process) within a second. On PostgreSQL, where several processes may serve one
+ * database, a state change (`fresh`) always reads the offset (a primary-key read on the
+ * pool): once an advance is acknowledged, every process's next change runs at the new time.
  */
 export class AccountClocks {
   private readonly offsets = new Map<string, { offsetMs: number; fetchedAtMs: number }>();
+  private readonly sharedDatabase: boolean;
   constructor(
     private readonly store: Store,
     readonly wall: WallClock,
-  ) {}
+  ) {
+    this.sharedDatabase = store.dialect === 'postgres';
+  }
 
-  async nowMs(accountId: string, livemode: boolean): Promise<number> {
+  /** The account's test-mode time (wall time in live mode); `fresh` for a state change. */
+  async nowMs(accountId: string, livemode: boolean, fresh = false): Promise<number> {
     const wallNowMs = this.wall.nowMs();
     if (livemode) return wallNowMs;
     const cached = this.offsets.get(accountId);
-    if (cached && wallNowMs - cached.fetchedAtMs < offsetCacheTtlMs) return accountNowMs(wallNowMs, false, cached.offsetMs);
+    if (cached && !(fresh && this.sharedDatabase) && wallNowMs - cached.fetchedAtMs < offsetCacheTtlMs) return accountNowMs(wallNowMs, false, cached.offsetMs);
     const account = await findAccount(this.store.read, accountId);
     const offsetMs = account?.test_clock_offset_ms ?? 0;
     this.remember(accountId, offsetMs);

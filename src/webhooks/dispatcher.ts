@@ -13,7 +13,7 @@ import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import { findEvent } from '../store/payments.js';
+import { findEventsByIds } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { claimDueJobs, hasDueJob, releaseJobs, setJobPayload } from '../store/webhooks.js';
@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   timeoutMs?: number;
   concurrency?: number;
   onError?: (error: unknown) => void;
+  /** Told each recorded attempt's outcome (for metrics). */
+  onAttempt?: (outcome: 'delivered' | 'retry' | 'failed') => void;
 }
 
 interface ClaimedJob {
@@ -179,19 +181,25 @@ export class WebhookDispatcher {
       if (!(await hasDueJob(store.read, due, wallNowMs))) continue;
       const batch = await store.transaction(async (tx) => {
         const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length);
+        // The body is rendered once, at the first attempt, and every attempt sends these bytes.
+        // Bodies still to render are rendered together: a few queries per claim, not per job.
+        const unrendered = jobs.filter((job) => job.payload === null);
+        const payloads = new Map<string, string>();
+        if (unrendered.length > 0) {
+          const events = await findEventsByIds(tx, [...new Set(unrendered.map((job) => job.event_id))]);
+          const missing = unrendered.find((job) => !events.has(job.event_id));
+          if (missing) throw new Error(`webhook job ${missing.id} names event ${missing.event_id}, which is gone`);
+          const rows = [...events.values()];
+          const rendered = await renderEvents(tx, rows, this.options.publicUrl());
+          rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
+          for (const job of unrendered) await setJobPayload(tx, job.id, payloads.get(job.event_id)!);
+        }
         // The signing secrets of each account and mode, read once per batch.
         const secretsByScope = new Map<string, string[]>();
         const out: ClaimedJob[] = [];
         for (const job of jobs) {
           const scope = { accountId: job.account_id, livemode: job.livemode };
-          let payload = job.payload;
-          if (payload === null) {
-            // The body is rendered once, at the first attempt, and every attempt sends these bytes.
-            const event = await findEvent(tx, scope, job.event_id);
-            if (!event) throw new Error(`webhook job ${job.id} names event ${job.event_id}, which is gone`);
-            payload = JSON.stringify((await renderEvents(tx, [event], this.options.publicUrl()))[0]);
-            await setJobPayload(tx, job.id, payload);
-          }
+          const payload = job.payload ?? payloads.get(job.event_id)!;
           const scopeKey = `${job.account_id}/${job.livemode}`;
           let secrets = secretsByScope.get(scopeKey);
           if (secrets === undefined) {
@@ -213,11 +221,12 @@ export class WebhookDispatcher {
     const outcome = await this.attempt(job.url, payload, secrets);
     answered();
     const { store } = this.options;
-    await store.transaction(async (tx) => {
+    const status = await store.transaction(async (tx) => {
       const account = await findAccount(tx, job.account_id);
       const nowMs = accountNowMs(this.options.wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
-      await recordAttempt(tx, job, outcome, nowMs, Math.random());
+      return recordAttempt(tx, job, outcome, nowMs, Math.random());
     });
+    this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' ? 'delivered' : 'failed');
   }
 
   /** One POST: never throws; whatever happens is an outcome. */

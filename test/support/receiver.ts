@@ -13,8 +13,8 @@ export interface Received {
 export interface Receiver {
   url: string;
   received: Received[];
-  /** Decides each answer: a status code, or 'hang' to never answer. */
-  respond: (request: Received) => number | 'hang';
+  /** Decides each answer: a status code, 'hang' to never answer, or a promise of a status code (a slow answer). */
+  respond: (request: Received) => number | 'hang' | Promise<number>;
   waitFor(predicate: (all: Received[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -23,7 +23,7 @@ export async function startReceiver(): Promise<Receiver> {
   const hanging = new Set<import('node:http').ServerResponse>();
   const receiver = {
     received: [] as Received[],
-    respond: (_request: Received): number | 'hang' => 200,
+    respond: (_request: Received): number | 'hang' | Promise<number> => 200,
   } as Receiver;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -41,6 +41,14 @@ export async function startReceiver(): Promise<Receiver> {
       const answer = receiver.respond(entry);
       if (answer === 'hang') {
         hanging.add(response);
+        return;
+      }
+      if (typeof answer !== 'number') {
+        hanging.add(response);
+        void answer.then((status) => {
+          hanging.delete(response);
+          if (!response.destroyed) response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'not today');
+        });
         return;
       }
       response.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'not today');

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { after, before, test } from 'node:test';
+import { api, describeEachStoreProcess, startGatewayProcess } from '../support/process.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
+
+const secretKey = 'skey_test_' + 's'.repeat(19);
+const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
+
+function exitOf(child: import('node:child_process').ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+}
+
+describeEachStoreProcess(
+  'graceful shutdown on SIGTERM',
+  (env) => {
+    let receiver: Receiver;
+    before(async () => {
+      receiver = await startReceiver();
+    });
+    after(() => receiver.close());
+
+    test('a request in flight at SIGTERM is answered and committed; new connections are refused; exit 0', async () => {
+      const gateway = await startGatewayProcess(env);
+      try {
+        const { port, hostname } = new URL(gateway.url);
+        const body = JSON.stringify({ amount: 31_415, currency: 'THB', source: { type: 'truemoney_qr' }, description: 'in flight at shutdown' });
+        const socket = connect(Number(port), hostname);
+        await once(socket, 'connect');
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        const ended = once(socket, 'close');
+        // Headers and half the body: the request is in flight when SIGTERM arrives.
+        socket.write(
+          `POST /charges HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+        );
+        socket.write(body.slice(0, 20));
+        await new Promise((r) => setTimeout(r, 200));
+        const exited = exitOf(gateway.child);
+        gateway.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(gateway.child.exitCode, null, 'the gateway waits for the request in flight');
+        await assert.rejects(fetch(`${gateway.url}/healthz`), 'the listener is closed to new connections');
+        socket.write(body.slice(20));
+        await ended;
+        assert.match(answer, /^HTTP\/1\.1 200 /);
+        const charge = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+        assert.equal(charge.object, 'charge');
+        assert.equal(charge.amount, 31_415);
+        assert.deepEqual(await exited, { code: 0, signal: null });
+        assert.match(gateway.output(), /shutting down/);
+
+        const again = await startGatewayProcess(env);
+        try {
+          const fetched = await api(`${again.url}/charges/${charge.id}`, secretKey);
+          assert.equal(fetched.status, 200);
+          assert.equal(fetched.json.description, 'in flight at shutdown');
+        } finally {
+          await again.kill('SIGTERM');
+        }
+      } finally {
+        await gateway.kill('SIGKILL');
+      }
+    });
+
+    test('a webhook delivery claimed at SIGTERM finishes and is recorded before the process exits', async () => {
+      let releaseAnswer: (status: number) => void = () => {};
+      const slowAnswer = new Promise<number>((resolve) => (releaseAnswer = resolve));
+      receiver.respond = () => slowAnswer;
+      const gateway = await startGatewayProcess(env);
+      let eventId: string;
+      try {
+        assert.equal((await api(`${gateway.url}/webhook_endpoints`, secretKey, { method: 'POST', json: { url: `${receiver.url}/slow` } })).status, 200);
+        const charge = await api(`${gateway.url}/charges`, secretKey, { method: 'POST', json: { amount: 27_182, currency: 'THB', source: { type: 'truemoney_qr' } } });
+        assert.equal(charge.status, 200);
+        await receiver.waitFor((all) => all.some((r) => r.json?.data?.id === charge.json.id), 10_000);
+        eventId = receiver.received.find((r) => r.json?.data?.id === charge.json.id)!.json.id;
+        const exited = exitOf(gateway.child);
+        gateway.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(gateway.child.exitCode, null, 'the gateway waits for the delivery in flight');
+        releaseAnswer(200);
+        assert.deepEqual(await exited, { code: 0, signal: null });
+      } finally {
+        await gateway.kill('SIGKILL');
+      }
+      receiver.respond = () => 200;
+      const again = await startGatewayProcess(env);
+      try {
+        const event = await api(`${again.url}/events/${eventId}`, secretKey);
+        assert.equal(event.status, 200);
+        assert.deepEqual(
+          event.json.webhook_deliveries.map((d: any) => d.status),
+          [200],
+          'the attempt was recorded by the process that made it',
+        );
+        // Nothing is sent twice: the job was finished, not left under a lease to run out.
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(receiver.received.filter((r) => r.json?.id === eventId).length, 1);
+      } finally {
+        await again.kill('SIGTERM');
+      }
+    });
+  },
+  { SATANG_TEST_PUBLIC_KEY: 'pkey_test_' + 't'.repeat(19), SATANG_TEST_SECRET_KEY: secretKey, SATANG_WEBHOOK_TIMEOUT_MS: '5000' },
+);
