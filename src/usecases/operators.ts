@@ -18,11 +18,14 @@ import {
   insertSetupToken,
 } from '../store/operators.js';
 import type { Operator } from '../store/schema.js';
+import { clearAttempts, countAttempt, uncountAttempt } from '../store/signin-throttle.js';
 import type { Tx } from '../store/store.js';
 
 export const passwordLengthMin = 12;
 export const passwordLengthMax = 200;
 export const sessionLifetimeMs = 12 * 60 * 60 * 1000;
+/** Sign-in attempts allowed per email and per client address in a 15-minute window (shared by all processes). */
+export const signInLimits = { perEmail: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
 /** scrypt cost: N=2^15, r=8, p=1 (about 32 MiB, tens of milliseconds). */
 const scryptParams = { N: 32768, r: 8, p: 1 };
 const keyLength = 32;
@@ -100,13 +103,38 @@ export async function createFirstOperator(tx: Tx, token: string, input: { email:
   return operator;
 }
 
+const throttleKeys = (email: string, address: string) => [`email:${email}`, `address:${address}`];
+
+/**
+ * Counts a sign-in attempt before the password is checked; false (nothing counted) when the
+ * email or the address already used up its attempts. Counting first means racing attempts,
+ * in any process, cannot together get past the limit.
+ */
+export async function reserveSignInAttempt(tx: Tx, email: string, address: string, nowMs: number): Promise<boolean> {
+  const keys = throttleKeys(email, address);
+  const [byEmail, byAddress] = await countAttempt(tx, keys, nowMs, signInLimits.windowMs);
+  if (byEmail <= signInLimits.perEmail && byAddress <= signInLimits.perAddress) return true;
+  await uncountAttempt(tx, keys);
+  return false;
+}
+
+/** A successful sign-in clears the email's failures and does not count against the address. */
+async function signInSucceeded(tx: Tx, email: string, address: string): Promise<void> {
+  const [emailKey, addressKey] = throttleKeys(email, address);
+  await clearAttempts(tx, emailKey);
+  await uncountAttempt(tx, [addressKey]);
+}
+
 export interface NewSession {
   token: string;
   csrfToken: string;
 }
 
-/** Starts a session on the default account in test mode; the token goes in the cookie, its digest in the table. */
-export async function startSession(tx: Tx, operator: Operator, nowMs: number): Promise<NewSession> {
+/**
+ * Starts a session on the default account in test mode; the token goes in the cookie, its digest in the table.
+ * `signedInFrom` (a password sign-in) clears that email's failed attempts.
+ */
+export async function startSession(tx: Tx, operator: Operator, nowMs: number, signedInFrom?: { email: string; address: string }): Promise<NewSession> {
   const account = await findDefaultAccount(tx);
   if (!account) throw new OmiseError('not_found', 'there is no merchant account yet');
   const token = randomToken();
@@ -120,7 +148,9 @@ export async function startSession(tx: Tx, operator: Operator, nowMs: number): P
     livemode: 0,
     created_at: nowMs,
     expires_at: nowMs + sessionLifetimeMs,
+    flash: null,
   });
+  if (signedInFrom) await signInSucceeded(tx, signedInFrom.email, signedInFrom.address);
   await recordAudit(tx, { operatorId: operator.id, email: operator.email }, null, 'operator.sign_in', operator.id, {}, nowMs);
   return { token, csrfToken };
 }
