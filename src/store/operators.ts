@@ -51,18 +51,36 @@ export async function deleteExpiredSessions(db: Kysely<DB>, nowMs: number): Prom
   await db.deleteFrom('operator_sessions').where('expires_at', '<=', nowMs).execute();
 }
 
-export async function insertSetupToken(db: Kysely<DB>, tokenHash: string, nowMs: number): Promise<void> {
+/** Issues a setup token; the unused ones issued before it stop working (deleted). */
+export async function replaceSetupToken(db: Kysely<DB>, tokenHash: string, nowMs: number): Promise<void> {
+  await db.deleteFrom('setup_tokens').where('consumed_at', 'is', null).execute();
   await db.insertInto('setup_tokens').values({ token_hash: tokenHash, created_at: nowMs, consumed_at: null }).execute();
 }
 
-/** Marks an unused setup token used; false when there is no such unused token (compare-and-set). */
-export async function consumeSetupToken(db: Kysely<DB>, tokenHash: string, nowMs: number): Promise<boolean> {
-  const result = await db.updateTable('setup_tokens').set({ consumed_at: nowMs }).where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).executeTakeFirst();
+/**
+ * Marks an unused setup token issued after `issuedAfterMs` used; false when there is no such
+ * token (unknown, used, replaced or too old). Compare-and-set: two racing uses cannot both win.
+ */
+export async function consumeSetupToken(db: Kysely<DB>, tokenHash: string, issuedAfterMs: number, nowMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('setup_tokens')
+    .set({ consumed_at: nowMs })
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('created_at', '>', issuedAfterMs)
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
-export async function hasUnusedSetupToken(db: Kysely<DB>, tokenHash: string): Promise<boolean> {
-  return (await db.selectFrom('setup_tokens').select('token_hash').where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).executeTakeFirst()) !== undefined;
+export async function hasUnusedSetupToken(db: Kysely<DB>, tokenHash: string, issuedAfterMs: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('setup_tokens')
+    .select('token_hash')
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('created_at', '>', issuedAfterMs)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function insertAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {

@@ -12,10 +12,11 @@ import {
   deleteExpiredSessions,
   deleteSession,
   findOperatorByEmail,
+  hasUnusedSetupToken,
   insertAudit,
   insertOperator,
   insertSession,
-  insertSetupToken,
+  replaceSetupToken,
 } from '../store/operators.js';
 import type { Operator } from '../store/schema.js';
 import { clearAttempts, countAttempt, uncountAttempt } from '../store/signin-throttle.js';
@@ -86,18 +87,31 @@ export async function createOperator(tx: Tx, input: { email: string; passwordHas
   return operator;
 }
 
-/** Issues a one-time setup token when no operator exists yet; returns it (shown once) or null. */
+/** A setup link works for an hour after it was issued (wall clock). */
+export const setupTokenLifetimeMs = 60 * 60 * 1000;
+
+/**
+ * Issues a one-time setup token when no operator exists yet; returns it (shown once) or null.
+ * Only the newest token works: issuing one retires the unused ones before it.
+ */
 export async function issueSetupToken(tx: Tx, nowMs: number): Promise<string | null> {
   if ((await countOperators(tx)) > 0) return null;
   const token = randomToken(24);
-  await insertSetupToken(tx, sha256Hex(token), nowMs);
+  await replaceSetupToken(tx, sha256Hex(token), nowMs);
   return token;
+}
+
+/** Whether this setup token is the current, unused and unexpired one. */
+export async function setupTokenUsable(db: Tx, token: string, nowMs: number): Promise<boolean> {
+  return hasUnusedSetupToken(db, sha256Hex(token), nowMs - setupTokenLifetimeMs);
 }
 
 /** Creates the first operator with a setup token, consuming the token in the same transaction. */
 export async function createFirstOperator(tx: Tx, token: string, input: { email: string; passwordHash: string }, nowMs: number): Promise<Operator> {
   if ((await countOperators(tx)) > 0) throw new OmiseError('not_authorized', 'the dashboard is already set up; sign in instead');
-  if (!(await consumeSetupToken(tx, sha256Hex(token), nowMs))) throw new OmiseError('not_authorized', 'the setup token is not valid (or was used already)');
+  if (!(await consumeSetupToken(tx, sha256Hex(token), nowMs - setupTokenLifetimeMs, nowMs))) {
+    throw new OmiseError('not_authorized', 'the setup link is not valid: it was used, replaced by a newer one, or is more than an hour old. Restart the server for a new link, or run `satang operators create`.');
+  }
   const operator = await createOperator(tx, input, nowMs);
   await recordAudit(tx, { operatorId: operator.id, email: operator.email }, null, 'operator.setup', operator.id, {}, nowMs);
   return operator;

@@ -290,3 +290,44 @@ describeEachStore('dashboard setup: one token, two racing creations', (h) => {
     assert.equal(form.status, 303, 'setup is over once an operator exists');
   });
 });
+
+describeEachStore('dashboard setup: a link expires after an hour and a newer link retires the older one', (h) => {
+  async function setUp(token: string) {
+    const form = await getPage(h.app, `/dashboard/setup?token=${token}`);
+    const formToken = cookieValue(form.setCookies, 'satang_form')!;
+    const post = await postForm(
+      h.app,
+      '/dashboard/setup',
+      { _form: formToken, token, email: 'first@example.com', password: 'a long enough password', password_again: 'a long enough password' },
+      { cookie: `satang_form=${formToken}` },
+    );
+    return { form, post };
+  }
+
+  test('the older link is refused once a new one is issued (a restart), and a link issued over an hour ago is refused', async () => {
+    const older = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now())))!;
+    assert.equal((await getPage(h.app, `/dashboard/setup?token=${older}`)).status, 200, 'the link works while it is the newest');
+    const newer = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now())))!;
+    const olderAgain = await setUp(older);
+    assert.equal(olderAgain.form.status, 403);
+    assert.match(olderAgain.form.body, /replaced by a newer one/);
+    assert.equal(olderAgain.post.status, 403, 'posting the form with the old token is refused too');
+    assert.equal(await countOperators(h.store.read), 0);
+
+    // A link issued 61 minutes ago (the newest one, never used) no longer works.
+    const stale = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now() - 61 * 60 * 1000)))!;
+    const staleUse = await setUp(stale);
+    assert.equal(staleUse.form.status, 403);
+    assert.match(staleUse.form.body, /more than an hour old/);
+    assert.equal(staleUse.post.status, 403);
+    assert.equal(await countOperators(h.store.read), 0);
+    assert.equal((await getPage(h.app, `/dashboard/setup?token=${newer}`)).status, 403, 'the stale link retired the one before it');
+
+    // One issued 59 minutes ago still works, once.
+    const fresh = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now() - 59 * 60 * 1000)))!;
+    const made = await setUp(fresh);
+    assert.equal(made.form.status, 200);
+    assert.equal(made.post.status, 303, made.post.body);
+    assert.equal(await countOperators(h.store.read), 1);
+  });
+});

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findAccount } from '../../store/accounts.js';
-import { countOperators, findOperatorByEmail, hasUnusedSetupToken, updateSessionView } from '../../store/operators.js';
+import { countOperators, findOperatorByEmail, updateSessionView } from '../../store/operators.js';
 import {
   checkOperatorInput,
   createFirstOperator,
@@ -13,7 +13,7 @@ import {
   recordAudit,
   reserveSignInAttempt,
   sessionLifetimeMs,
-  sha256Hex,
+  setupTokenUsable,
   startSession,
   unknownOperatorHash,
   verifyPassword,
@@ -94,8 +94,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get('/setup', publicRoute, async (request, reply) => {
     const token = String((request.query as Record<string, unknown>).token ?? '');
     if ((await countOperators(satang.store.read)) > 0) return redirect(reply, '/dashboard/signin');
-    if (!/^[A-Za-z0-9_-]{10,100}$/.test(token) || !(await hasUnusedSetupToken(satang.store.read, sha256Hex(token)))) {
-      return setupPage(request, reply, { token: '', error: 'This setup link is not valid. Use the link printed in the server log when it started, or run `satang operators create`.' }, 403);
+    if (!/^[A-Za-z0-9_-]{10,100}$/.test(token) || !(await setupTokenUsable(satang.store.read, token, satang.clocks.wall.nowMs()))) {
+      return setupPage(request, reply, { token: '', error: 'This setup link is not valid: it was used, replaced by a newer one (each server start prints a new link), or is more than an hour old. Use the latest link in the server log, or run `satang operators create`.' }, 403);
     }
     return setupPage(request, reply, { token });
   });
