@@ -43,6 +43,17 @@ export async function updateSessionView(db: Kysely<DB>, tokenHash: string, view:
   await db.updateTable('operator_sessions').set(view).where('token_hash', '=', tokenHash).execute();
 }
 
+/** Leaves a one-time value on the session for the next page load to show (Post/Redirect/Get). */
+export async function setSessionFlash(db: Kysely<DB>, tokenHash: string, flash: string): Promise<void> {
+  await db.updateTable('operator_sessions').set({ flash }).where('token_hash', '=', tokenHash).execute();
+}
+
+/** Deletes the session's flash if it is still this value; true for the one caller that deleted it. */
+export async function takeSessionFlash(db: Kysely<DB>, tokenHash: string, flash: string): Promise<boolean> {
+  const result = await db.updateTable('operator_sessions').set({ flash: null }).where('token_hash', '=', tokenHash).where('flash', '=', flash).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 export async function deleteSession(db: Kysely<DB>, tokenHash: string): Promise<void> {
   await db.deleteFrom('operator_sessions').where('token_hash', '=', tokenHash).execute();
 }
