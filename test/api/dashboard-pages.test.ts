@@ -1,11 +1,12 @@
 /** What an operator sees and does on the dashboard, checked against the API's view of the same objects. */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { jobsOfEvents } from '../../src/store/dashboard.js';
 import { countOperators, listAudit } from '../../src/store/operators.js';
 import { createFirstOperator, hashPassword, issueSetupToken } from '../../src/usecases/operators.js';
 import { addOperator, cookieValue, type DashboardClient, getPage, postForm, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
 
 async function newCharge(h: Harness, amount: number, key = h.keys.secretKey, extra: Record<string, unknown> = {}) {
   const res = await h.request({ method: 'POST', url: '/charges', key, json: { amount, currency: 'THB', source: { type: 'truemoney_qr' }, ...extra } });
@@ -353,3 +354,41 @@ describeEachStore('dashboard setup: a link expires after an hour and a newer lin
     assert.equal(await countOperators(h.store.read), 1);
   });
 });
+
+describeEachStore(
+  'dashboard charge page: which clock each time comes from',
+  (h) => {
+    let receiver: Receiver;
+    before(async () => {
+      receiver = await startReceiver();
+    });
+    after(async () => {
+      await receiver.close();
+    });
+
+    test('after the test clock moves a day ahead, deliveries say they are wall-clock times and the page says how far ahead the account is', async () => {
+      const endpoint = await h.request({ method: 'POST', url: '/webhook_endpoints', key: h.keys.secretKey, json: { url: `${receiver.url}/omise` } });
+      assert.equal(endpoint.status, 200, endpoint.body);
+      await addOperator(h.store, 'clocks@example.com');
+      const client = await signIn(h.app, 'clocks@example.com');
+      const level = await newCharge(h, 10000);
+      await h.app.satang.webhooks.drain();
+      const before = await client.get(`/dashboard/charges/${level.id}`);
+      assert.match(before.body, /sent at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(wall clock\)/);
+      assert.doesNotMatch(before.body, /data-test="clock-ahead"/, 'no note while both clocks agree');
+
+      const advanced = await h.request({ method: 'POST', url: '/test/clock/advance', key: h.keys.secretKey, json: { seconds: 86_400 + 7200 } });
+      assert.equal(advanced.status, 200, advanced.body);
+      const ahead = await newCharge(h, 20000);
+      await h.app.satang.webhooks.drain();
+      assert.ok(receiver.received.some((r) => r.json?.data?.id === ahead.id), 'the event was delivered');
+      const page = await client.get(`/dashboard/charges/${ahead.id}`);
+      assert.match(page.body, /data-test="clock-ahead">The account's test clock is 1 d 2 h ahead of the wall clock</);
+      const eventTime = /charge\.create<\/strong> <span class="muted mono">evnt_test_[0-9a-z]+ · ([\d: -]+) \(account clock\)/.exec(page.body)?.[1];
+      const sentAt = /sent at ([\d: -]+) \(wall clock\)/.exec(page.body)?.[1];
+      assert.ok(eventTime && sentAt, 'both times are shown, each with its clock');
+      assert.ok(sentAt < eventTime, `the delivery (${sentAt}) reads earlier than its event (${eventTime}), which is why the clocks are named`);
+    });
+  },
+  { dispatch: true, webhookAllowPrivateTargets: true, webhookTimeoutMs: 2000 },
+);

@@ -7,7 +7,7 @@ import type { Tx } from '../../store/store.js';
 import type { UseCaseContext } from '../../usecases/context.js';
 import { recordAudit } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
-import { baht, when } from './format.js';
+import { baht, span, when } from './format.js';
 
 export interface DashboardState {
   /** Per-response nonce for the page's script. */
@@ -86,7 +86,7 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
       livemode: session.livemode === 1,
       notice,
       path: request.url.split('?')[0],
-      fmt: { baht, when },
+      fmt: { baht, span, when },
     },
     statusCode,
   );
