@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { describeWithBrowser, laptop, phone } from '../support/browser.js';
 import { api, type GatewayProcess, repoRoot, startGatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
+import { releaseAll } from '../support/release.js';
 
 const secretKey = 'skey_test_' + 'd'.repeat(19);
 const publicKey = 'pkey_test_' + 'd'.repeat(19);
@@ -31,11 +32,13 @@ describeWithBrowser('dashboard in a browser', (b) => {
     receiver = await startReceiver();
     gateway = await startGatewayProcess(env);
   });
-  after(async () => {
-    await gateway?.kill('SIGTERM');
-    await receiver?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() =>
+    releaseAll([
+      ['the gateway', () => gateway?.kill('SIGTERM')],
+      ['the receiver', () => receiver?.close()],
+      ['the data dir', () => rmSync(dataDir, { recursive: true, force: true })],
+    ]),
+  );
 
   let currentSecretKey = secretKey;
   const charge = async (amount: number, description: string) => {
