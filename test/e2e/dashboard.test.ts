@@ -183,6 +183,9 @@ describeWithBrowser('dashboard in a browser', (b) => {
     const newKey = (await page.textContent('[data-test="new-key"]'))!.trim();
     assert.match(newKey, /^skey_test_[0-9a-z]{19}$/);
     await b.screenshot(page, 'dashboard-keys');
+    assert.match(page.url(), /\/dashboard\/keys$/, 'the roll answered with a redirect to the keys page');
+    await page.reload();
+    assert.equal(await page.isVisible('[data-test="new-key"]'), false, 'a reload shows the key no more and rolls nothing');
     assert.equal((await api(`${gateway.url}/charges/${target.id}`, newKey)).status, 200);
     currentSecretKey = newKey;
 
@@ -198,6 +201,8 @@ describeWithBrowser('dashboard in a browser', (b) => {
     // A day later the void window is closed: a partial refund of a bank_account charge is not allowed.
     await page.goto(`${gateway.url}/dashboard/charges/${target.id}`);
     assert.match(await page.textContent('[data-test="refund-partial"]') ?? '', /not allowed: partial refunds are not allowed for bank_account/);
+    assert.match((await page.textContent('[data-test="clock-ahead"]')) ?? '', /test clock is 1 d ahead of the wall clock/);
+    await b.screenshot(page, 'dashboard-charge-clock-ahead');
     assert.match(await page.textContent('[data-test="refund-full"]') ?? '', /allowed, as a refund/);
 
     // Charges on the new day make a second bar on the overview.
