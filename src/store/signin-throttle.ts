@@ -4,23 +4,29 @@ import type { DB } from './schema.js';
 
 /**
  * Counts one attempt against each key in a fixed window that starts at the key's first
- * counted attempt; windows older than `windowMs` are deleted first, so they start over.
+ * counted attempt; a window older than `windowMs` is deleted first, so it starts over.
  * Returns each key's count after it. The upsert locks the row, so racing attempts (in any
- * process) each get their own number.
+ * process) each get their own number; keys are taken in sorted order, so two transactions
+ * lock the same rows in the same order.
  */
 export async function countAttempt(db: Kysely<DB>, keys: string[], nowMs: number, windowMs: number): Promise<number[]> {
-  await db.deleteFrom('signin_throttle').where('window_start', '<=', nowMs - windowMs).execute();
-  const counts: number[] = [];
-  for (const key of keys) {
+  const counts = new Map<string, number>();
+  for (const key of [...keys].sort()) {
+    await db.deleteFrom('signin_throttle').where('key', '=', key).where('window_start', '<=', nowMs - windowMs).execute();
     const row = await db
       .insertInto('signin_throttle')
       .values({ key, failures: 1, window_start: nowMs })
       .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql`signin_throttle.failures + 1` }))
       .returning('failures')
       .executeTakeFirstOrThrow();
-    counts.push(Number(row.failures));
+    counts.set(key, Number(row.failures));
   }
-  return counts;
+  return keys.map((key) => counts.get(key)!);
+}
+
+/** Forgets every window that has run out (keys nobody tried again). */
+export async function deleteExpiredAttempts(db: Kysely<DB>, nowMs: number, windowMs: number): Promise<void> {
+  await db.deleteFrom('signin_throttle').where('window_start', '<=', nowMs - windowMs).execute();
 }
 
 /** Takes back one counted attempt from each key (an attempt refused before it was tried, or one that succeeded). */

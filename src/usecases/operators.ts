@@ -19,7 +19,7 @@ import {
   replaceSetupToken,
 } from '../store/operators.js';
 import type { Operator } from '../store/schema.js';
-import { clearAttempts, countAttempt, uncountAttempt } from '../store/signin-throttle.js';
+import { clearAttempts, countAttempt, deleteExpiredAttempts, uncountAttempt } from '../store/signin-throttle.js';
 import type { Tx } from '../store/store.js';
 
 export const passwordLengthMin = 12;
@@ -133,10 +133,11 @@ export async function reserveSignInAttempt(tx: Tx, email: string, address: strin
 }
 
 /** A successful sign-in clears the email's failures and does not count against the address. */
-async function signInSucceeded(tx: Tx, email: string, address: string): Promise<void> {
+async function signInSucceeded(tx: Tx, email: string, address: string, nowMs: number): Promise<void> {
   const [emailKey, addressKey] = throttleKeys(email, address);
   await clearAttempts(tx, emailKey);
   await uncountAttempt(tx, [addressKey]);
+  await deleteExpiredAttempts(tx, nowMs, signInLimits.windowMs);
 }
 
 export interface NewSession {
@@ -164,7 +165,7 @@ export async function startSession(tx: Tx, operator: Operator, nowMs: number, si
     expires_at: nowMs + sessionLifetimeMs,
     flash: null,
   });
-  if (signedInFrom) await signInSucceeded(tx, signedInFrom.email, signedInFrom.address);
+  if (signedInFrom) await signInSucceeded(tx, signedInFrom.email, signedInFrom.address, nowMs);
   await recordAudit(tx, { operatorId: operator.id, email: operator.email }, null, 'operator.sign_in', operator.id, {}, nowMs);
   return { token, csrfToken };
 }

@@ -277,6 +277,13 @@ describeEachStore(
       assert.equal(await attempt(h.app, 'dave@example.com', operatorPassword), 303);
     });
 
+    test('racing wrong passwords for one email, on two processes at once, get exactly five tries', async () => {
+      await addOperator(h.store, 'erin@example.com');
+      const statuses = await Promise.all(Array.from({ length: 9 }, (_, i) => attempt(i % 2 ? h.app : second, 'erin@example.com', `racing guess ${i}`, '198.51.100.9')));
+      assert.equal(statuses.filter((s) => s === 401).length, 5, `answers: ${statuses.join(', ')}`);
+      assert.equal(statuses.filter((s) => s === 429).length, 4);
+    });
+
     test('twenty failures from one address block it for every email, on every process; another address is not blocked', async () => {
       const address = '203.0.113.7';
       for (let i = 0; i < 20; i++) assert.equal(await attempt(i % 2 ? h.app : second, `guess${i}@example.com`, 'wrong password here', address), 401);
