@@ -62,7 +62,7 @@ export function firstStartBanner(created: NewAccount, config: Config): string {
 
 /** The line that tells the first operator where to set up the dashboard (the token works once). */
 export function setupLine(url: string, token: string): string {
-  return `Satang: no dashboard operator yet. Create the first one at ${url}/dashboard/setup?token=${token} (one-time link), or run \`satang operators create --email EMAIL\`.\n`;
+  return `Satang: no dashboard operator yet. Create the first one at ${url}/dashboard/setup?token=${token} (one-time link, valid for an hour; a restart prints a new one and retires this one), or run \`satang operators create --email EMAIL\`.\n`;
 }
 
 export async function startGateway(

@@ -284,6 +284,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('livemode', 'integer', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        /** A one-time secret (a rolled key, a webhook secret) waiting to be shown by the next page load, then deleted. */
+        .addColumn('flash', 'text')
         .execute();
       await db.schema.createIndex('operator_sessions_expiry').on('operator_sessions').column('expires_at').execute();
       await db.schema
@@ -292,6 +294,14 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('consumed_at', 'bigint')
         .execute();
+      // Failed sign-ins per email and per client address in a fixed 15-minute window, shared by every process.
+      await db.schema
+        .createTable('signin_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('signin_throttle_window').on('signin_throttle').column('window_start').execute();
       await db.schema
         .createTable('audit_log')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -314,7 +324,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('webhook_deliveries_recent').execute();
       await db.schema.dropIndex('charges_daily').execute();
       await db.schema.dropIndex('charges_status_list').execute();
-      for (const table of ['audit_log', 'setup_tokens', 'operator_sessions', 'operators']) await db.schema.dropTable(table).execute();
+      for (const table of ['audit_log', 'signin_throttle', 'setup_tokens', 'operator_sessions', 'operators']) await db.schema.dropTable(table).execute();
     },
   },
 };

@@ -43,6 +43,17 @@ export async function updateSessionView(db: Kysely<DB>, tokenHash: string, view:
   await db.updateTable('operator_sessions').set(view).where('token_hash', '=', tokenHash).execute();
 }
 
+/** Leaves a one-time value on the session for the next page load to show (Post/Redirect/Get). */
+export async function setSessionFlash(db: Kysely<DB>, tokenHash: string, flash: string): Promise<void> {
+  await db.updateTable('operator_sessions').set({ flash }).where('token_hash', '=', tokenHash).execute();
+}
+
+/** Deletes the session's flash if it is still this value; true for the one caller that deleted it. */
+export async function takeSessionFlash(db: Kysely<DB>, tokenHash: string, flash: string): Promise<boolean> {
+  const result = await db.updateTable('operator_sessions').set({ flash: null }).where('token_hash', '=', tokenHash).where('flash', '=', flash).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 export async function deleteSession(db: Kysely<DB>, tokenHash: string): Promise<void> {
   await db.deleteFrom('operator_sessions').where('token_hash', '=', tokenHash).execute();
 }
@@ -51,18 +62,36 @@ export async function deleteExpiredSessions(db: Kysely<DB>, nowMs: number): Prom
   await db.deleteFrom('operator_sessions').where('expires_at', '<=', nowMs).execute();
 }
 
-export async function insertSetupToken(db: Kysely<DB>, tokenHash: string, nowMs: number): Promise<void> {
+/** Issues a setup token; the unused ones issued before it stop working (deleted). */
+export async function replaceSetupToken(db: Kysely<DB>, tokenHash: string, nowMs: number): Promise<void> {
+  await db.deleteFrom('setup_tokens').where('consumed_at', 'is', null).execute();
   await db.insertInto('setup_tokens').values({ token_hash: tokenHash, created_at: nowMs, consumed_at: null }).execute();
 }
 
-/** Marks an unused setup token used; false when there is no such unused token (compare-and-set). */
-export async function consumeSetupToken(db: Kysely<DB>, tokenHash: string, nowMs: number): Promise<boolean> {
-  const result = await db.updateTable('setup_tokens').set({ consumed_at: nowMs }).where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).executeTakeFirst();
+/**
+ * Marks an unused setup token issued after `issuedAfterMs` used; false when there is no such
+ * token (unknown, used, replaced or too old). Compare-and-set: two racing uses cannot both win.
+ */
+export async function consumeSetupToken(db: Kysely<DB>, tokenHash: string, issuedAfterMs: number, nowMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('setup_tokens')
+    .set({ consumed_at: nowMs })
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('created_at', '>', issuedAfterMs)
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
-export async function hasUnusedSetupToken(db: Kysely<DB>, tokenHash: string): Promise<boolean> {
-  return (await db.selectFrom('setup_tokens').select('token_hash').where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).executeTakeFirst()) !== undefined;
+export async function hasUnusedSetupToken(db: Kysely<DB>, tokenHash: string, issuedAfterMs: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('setup_tokens')
+    .select('token_hash')
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('created_at', '>', issuedAfterMs)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function insertAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {

@@ -233,6 +233,8 @@ export interface OperatorSessionTable {
   livemode: number;
   created_at: number;
   expires_at: number;
+  /** A one-time secret to show on the next page load (Post/Redirect/Get), deleted when shown. */
+  flash: string | null;
 }
 
 /** The first operator's one-time setup token (SHA-256 of it), consumed with that operator's creation. */
@@ -240,6 +242,13 @@ export interface SetupTokenTable {
   token_hash: string;
   created_at: number;
   consumed_at: number | null;
+}
+
+/** Failed sign-ins of one key (`email:...` or `address:...`) since window_start. */
+export interface SignInThrottleTable {
+  key: string;
+  failures: number;
+  window_start: number;
 }
 
 export interface AuditLogTable {
@@ -259,6 +268,7 @@ export interface DB {
   operators: OperatorTable;
   operator_sessions: OperatorSessionTable;
   setup_tokens: SetupTokenTable;
+  signin_throttle: SignInThrottleTable;
   audit_log: AuditLogTable;
   accounts: AccountTable;
   api_keys: ApiKeyTable;

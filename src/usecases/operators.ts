@@ -12,17 +12,21 @@ import {
   deleteExpiredSessions,
   deleteSession,
   findOperatorByEmail,
+  hasUnusedSetupToken,
   insertAudit,
   insertOperator,
   insertSession,
-  insertSetupToken,
+  replaceSetupToken,
 } from '../store/operators.js';
 import type { Operator } from '../store/schema.js';
+import { clearAttempts, countAttempt, deleteExpiredAttempts, uncountAttempt } from '../store/signin-throttle.js';
 import type { Tx } from '../store/store.js';
 
 export const passwordLengthMin = 12;
 export const passwordLengthMax = 200;
 export const sessionLifetimeMs = 12 * 60 * 60 * 1000;
+/** Sign-in attempts allowed per email and per client address in a 15-minute window (shared by all processes). */
+export const signInLimits = { perEmail: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
 /** scrypt cost: N=2^15, r=8, p=1 (about 32 MiB, tens of milliseconds). */
 const scryptParams = { N: 32768, r: 8, p: 1 };
 const keyLength = 32;
@@ -83,21 +87,57 @@ export async function createOperator(tx: Tx, input: { email: string; passwordHas
   return operator;
 }
 
-/** Issues a one-time setup token when no operator exists yet; returns it (shown once) or null. */
+/** A setup link works for an hour after it was issued (wall clock). */
+export const setupTokenLifetimeMs = 60 * 60 * 1000;
+
+/**
+ * Issues a one-time setup token when no operator exists yet; returns it (shown once) or null.
+ * Only the newest token works: issuing one retires the unused ones before it.
+ */
 export async function issueSetupToken(tx: Tx, nowMs: number): Promise<string | null> {
   if ((await countOperators(tx)) > 0) return null;
   const token = randomToken(24);
-  await insertSetupToken(tx, sha256Hex(token), nowMs);
+  await replaceSetupToken(tx, sha256Hex(token), nowMs);
   return token;
+}
+
+/** Whether this setup token is the current, unused and unexpired one. */
+export async function setupTokenUsable(db: Tx, token: string, nowMs: number): Promise<boolean> {
+  return hasUnusedSetupToken(db, sha256Hex(token), nowMs - setupTokenLifetimeMs);
 }
 
 /** Creates the first operator with a setup token, consuming the token in the same transaction. */
 export async function createFirstOperator(tx: Tx, token: string, input: { email: string; passwordHash: string }, nowMs: number): Promise<Operator> {
   if ((await countOperators(tx)) > 0) throw new OmiseError('not_authorized', 'the dashboard is already set up; sign in instead');
-  if (!(await consumeSetupToken(tx, sha256Hex(token), nowMs))) throw new OmiseError('not_authorized', 'the setup token is not valid (or was used already)');
+  if (!(await consumeSetupToken(tx, sha256Hex(token), nowMs - setupTokenLifetimeMs, nowMs))) {
+    throw new OmiseError('not_authorized', 'the setup link is not valid: it was used, replaced by a newer one, or is more than an hour old. Restart the server for a new link, or run `satang operators create`.');
+  }
   const operator = await createOperator(tx, input, nowMs);
   await recordAudit(tx, { operatorId: operator.id, email: operator.email }, null, 'operator.setup', operator.id, {}, nowMs);
   return operator;
+}
+
+const throttleKeys = (email: string, address: string) => [`email:${email}`, `address:${address}`];
+
+/**
+ * Counts a sign-in attempt before the password is checked; false (nothing counted) when the
+ * email or the address already used up its attempts. Counting first means racing attempts,
+ * in any process, cannot together get past the limit.
+ */
+export async function reserveSignInAttempt(tx: Tx, email: string, address: string, nowMs: number): Promise<boolean> {
+  const keys = throttleKeys(email, address);
+  const [byEmail, byAddress] = await countAttempt(tx, keys, nowMs, signInLimits.windowMs);
+  if (byEmail <= signInLimits.perEmail && byAddress <= signInLimits.perAddress) return true;
+  await uncountAttempt(tx, keys);
+  return false;
+}
+
+/** A successful sign-in clears the email's failures and does not count against the address. */
+async function signInSucceeded(tx: Tx, email: string, address: string, nowMs: number): Promise<void> {
+  const [emailKey, addressKey] = throttleKeys(email, address);
+  await clearAttempts(tx, emailKey);
+  await uncountAttempt(tx, [addressKey]);
+  await deleteExpiredAttempts(tx, nowMs, signInLimits.windowMs);
 }
 
 export interface NewSession {
@@ -105,8 +145,11 @@ export interface NewSession {
   csrfToken: string;
 }
 
-/** Starts a session on the default account in test mode; the token goes in the cookie, its digest in the table. */
-export async function startSession(tx: Tx, operator: Operator, nowMs: number): Promise<NewSession> {
+/**
+ * Starts a session on the default account in test mode; the token goes in the cookie, its digest in the table.
+ * `signedInFrom` (a password sign-in) clears that email's failed attempts.
+ */
+export async function startSession(tx: Tx, operator: Operator, nowMs: number, signedInFrom?: { email: string; address: string }): Promise<NewSession> {
   const account = await findDefaultAccount(tx);
   if (!account) throw new OmiseError('not_found', 'there is no merchant account yet');
   const token = randomToken();
@@ -120,7 +163,9 @@ export async function startSession(tx: Tx, operator: Operator, nowMs: number): P
     livemode: 0,
     created_at: nowMs,
     expires_at: nowMs + sessionLifetimeMs,
+    flash: null,
   });
+  if (signedInFrom) await signInSucceeded(tx, signedInFrom.email, signedInFrom.address, nowMs);
   await recordAudit(tx, { operatorId: operator.id, email: operator.email }, null, 'operator.sign_in', operator.id, {}, nowMs);
   return { token, csrfToken };
 }

@@ -3,14 +3,16 @@
  * token (or from another site), and sign-in that says nothing about which half was wrong.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
 import { findAccount, listActiveKeys } from '../../src/store/accounts.js';
 import { findSession, listAudit } from '../../src/store/operators.js';
 import { findCharge } from '../../src/store/payments.js';
 import { listEndpoints } from '../../src/store/webhooks.js';
 import { dashboardRouteTable } from '../../src/web/dashboard/index.js';
 import { sha256Hex } from '../../src/usecases/operators.js';
-import { addOperator, cookieValue, type DashboardClient, getPage, postForm, signIn } from '../support/dashboard.js';
+import { addOperator, cookieValue, type DashboardClient, getPage, operatorPassword, postForm, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 
 async function newCharge(h: Harness, amount = 50000) {
@@ -223,3 +225,72 @@ describeEachStore('dashboard sign-in: generic errors, throttling, cookies, sign-
     assert.equal(entries[0].operator_email, 'alice@example.com');
   });
 });
+
+/** A wall clock the test moves by hand (sign-in windows are wall-clock time). */
+const throttleClock = { ms: Date.now(), nowMs: () => throttleClock.ms };
+
+describeEachStore(
+  'dashboard sign-in throttling is shared by every gateway process through the database',
+  (h) => {
+    let second: FastifyInstance;
+    before(async () => {
+      throttleClock.ms = Date.now();
+      // A second gateway on the same database: what another `satang serve` process would be.
+      second = await buildApp({ store: h.store, publicUrl: h.publicUrl, wallClock: throttleClock, sweep: false, dispatch: false });
+      await second.ready();
+      await addOperator(h.store, 'carol@example.com');
+      await addOperator(h.store, 'dave@example.com');
+    });
+    after(async () => {
+      await second?.close();
+    });
+
+    async function attempt(app: FastifyInstance, email: string, password: string, remoteAddress = '127.0.0.1') {
+      const form = await getPage(app, '/dashboard/signin');
+      const token = cookieValue(form.setCookies, 'satang_form')!;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/dashboard/signin',
+        remoteAddress,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `satang_form=${token}` },
+        payload: new URLSearchParams({ _form: token, email, password }).toString(),
+      });
+      return res.statusCode;
+    }
+
+    test('failures on two processes add up: five for one email blocks it on both, until 15 minutes pass', async () => {
+      for (let i = 0; i < 3; i++) assert.equal(await attempt(h.app, 'carol@example.com', `wrong ${i} password`), 401);
+      for (let i = 0; i < 2; i++) assert.equal(await attempt(second, 'carol@example.com', `wrong ${i} password`), 401);
+      assert.equal(await attempt(second, 'carol@example.com', operatorPassword), 429, 'the second process counts the first one’s failures');
+      assert.equal(await attempt(h.app, 'carol@example.com', operatorPassword), 429);
+      assert.equal(await attempt(h.app, 'dave@example.com', operatorPassword), 303, 'another email from the same address still signs in');
+      throttleClock.ms += 14 * 60 * 1000;
+      assert.equal(await attempt(second, 'carol@example.com', operatorPassword), 429, 'still inside the window');
+      throttleClock.ms += 61 * 1000;
+      assert.equal(await attempt(second, 'carol@example.com', operatorPassword), 303, 'the window has passed');
+    });
+
+    test('a successful sign-in clears the email’s failures', async () => {
+      for (let i = 0; i < 4; i++) assert.equal(await attempt(i % 2 ? h.app : second, 'dave@example.com', `wrong ${i} password`), 401);
+      assert.equal(await attempt(h.app, 'dave@example.com', operatorPassword), 303);
+      for (let i = 0; i < 4; i++) assert.equal(await attempt(second, 'dave@example.com', `again wrong ${i}`), 401, 'counting starts again from zero');
+      assert.equal(await attempt(h.app, 'dave@example.com', operatorPassword), 303);
+    });
+
+    test('racing wrong passwords for one email, on two processes at once, get exactly five tries', async () => {
+      await addOperator(h.store, 'erin@example.com');
+      const statuses = await Promise.all(Array.from({ length: 9 }, (_, i) => attempt(i % 2 ? h.app : second, 'erin@example.com', `racing guess ${i}`, '198.51.100.9')));
+      assert.equal(statuses.filter((s) => s === 401).length, 5, `answers: ${statuses.join(', ')}`);
+      assert.equal(statuses.filter((s) => s === 429).length, 4);
+    });
+
+    test('twenty failures from one address block it for every email, on every process; another address is not blocked', async () => {
+      const address = '203.0.113.7';
+      for (let i = 0; i < 20; i++) assert.equal(await attempt(i % 2 ? h.app : second, `guess${i}@example.com`, 'wrong password here', address), 401);
+      assert.equal(await attempt(h.app, 'carol@example.com', operatorPassword, address), 429);
+      assert.equal(await attempt(second, 'dave@example.com', operatorPassword, address), 429);
+      assert.equal(await attempt(second, 'carol@example.com', operatorPassword, '203.0.113.8'), 303);
+    });
+  },
+  { wallClock: throttleClock },
+);

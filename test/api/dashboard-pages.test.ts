@@ -1,11 +1,12 @@
 /** What an operator sees and does on the dashboard, checked against the API's view of the same objects. */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { jobsOfEvents } from '../../src/store/dashboard.js';
 import { countOperators, listAudit } from '../../src/store/operators.js';
 import { createFirstOperator, hashPassword, issueSetupToken } from '../../src/usecases/operators.js';
 import { addOperator, cookieValue, type DashboardClient, getPage, postForm, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
 
 async function newCharge(h: Harness, amount: number, key = h.keys.secretKey, extra: Record<string, unknown> = {}) {
   const res = await h.request({ method: 'POST', url: '/charges', key, json: { amount, currency: 'THB', source: { type: 'truemoney_qr' }, ...extra } });
@@ -126,12 +127,26 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     assert.equal(bad.status, 400);
     const page = await client.get('/dashboard/webhooks');
     assert.doesNotMatch(page.body, /data-test="webhook-secret"/);
+    const shownSecret = (html: string) => /data-test="webhook-secret">([^<]+)</.exec(html)?.[1];
     const revealed = await client.post('/dashboard/webhooks/secret/reveal', {});
-    const secret = /data-test="webhook-secret">([^<]+)</.exec(revealed.body)![1];
+    assert.equal(revealed.status, 303, 'Post/Redirect/Get');
+    assert.equal(revealed.location, '/dashboard/webhooks');
+    assert.equal(shownSecret(revealed.body), undefined, 'the POST answer carries no secret');
+    const secret = shownSecret((await client.get('/dashboard/webhooks')).body);
+    assert.ok(secret, 'the next page load shows the secret');
+    assert.equal(shownSecret((await client.get('/dashboard/webhooks')).body), undefined, 'a reload no longer shows it');
     const rolled = await client.post('/dashboard/webhooks/secret/roll', { confirm: 'yes' });
-    const newSecret = /data-test="webhook-secret">([^<]+)</.exec(rolled.body)![1];
+    assert.equal(rolled.status, 303);
+    assert.equal(rolled.location, '/dashboard/webhooks');
+    assert.doesNotMatch(rolled.location ?? '', /whsec|secret=/);
+    const afterRoll = await client.get('/dashboard/webhooks');
+    const newSecret = shownSecret(afterRoll.body);
+    assert.ok(newSecret);
     assert.notEqual(newSecret, secret);
-    assert.match(rolled.body, /previous secret also signs deliveries until/);
+    assert.match(afterRoll.body, /previous secret also signs deliveries until/);
+    const reload = await client.get('/dashboard/webhooks');
+    assert.equal(shownSecret(reload.body), undefined, 'reloading shows nothing and rolls nothing');
+    assert.equal((await listAudit(h.store.read, 50)).filter((e) => e.action === 'webhook_secret.roll').length, 1, 'rolled once');
     assert.equal((await client.post(`/dashboard/webhooks/endpoints/${endpoint.id}/delete`, {})).status, 303);
     api = await h.request({ url: '/webhook_endpoints', key: h.keys.secretKey });
     assert.equal(api.json.data.some((e: any) => e.id === endpoint.id), false);
@@ -180,8 +195,16 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     assert.equal(unconfirmed.status, 400);
     assert.equal((await h.request({ url: '/charges', key: h.keys.secretKey })).status, 200);
     const rolled = await client.post('/dashboard/keys/roll', { kind: 'secret', confirm: 'yes' });
-    assert.equal(rolled.status, 200, rolled.body);
-    const key = /data-test="new-key">(skey_test_[0-9a-z]+)</.exec(rolled.body)![1];
+    assert.equal(rolled.status, 303, 'Post/Redirect/Get: a reload cannot roll again');
+    assert.equal(rolled.location, '/dashboard/keys');
+    assert.doesNotMatch(rolled.body, /skey_test_/);
+    const shown = await client.get('/dashboard/keys');
+    const key = /data-test="new-key">(skey_test_[0-9a-z]+)</.exec(shown.body)?.[1];
+    assert.ok(key, 'the keys page shows the new key after the redirect');
+    const reloaded = await client.get('/dashboard/keys');
+    assert.doesNotMatch(reloaded.body, /data-test="new-key"/, 'a second load no longer shows it');
+    assert.doesNotMatch(reloaded.body, new RegExp(key));
+    assert.equal((await listAudit(h.store.read, 50)).filter((e) => e.action === 'key.roll').length, 1, 'rolled once');
     assert.equal((await h.request({ url: '/charges', key })).status, 200);
     await new Promise((resolve) => setTimeout(resolve, 2100)); // the API caches a key for two seconds
     assert.equal((await h.request({ url: '/charges', key: h.keys.secretKey })).status, 401);
@@ -290,3 +313,82 @@ describeEachStore('dashboard setup: one token, two racing creations', (h) => {
     assert.equal(form.status, 303, 'setup is over once an operator exists');
   });
 });
+
+describeEachStore('dashboard setup: a link expires after an hour and a newer link retires the older one', (h) => {
+  async function setUp(token: string) {
+    const form = await getPage(h.app, `/dashboard/setup?token=${token}`);
+    const formToken = cookieValue(form.setCookies, 'satang_form')!;
+    const post = await postForm(
+      h.app,
+      '/dashboard/setup',
+      { _form: formToken, token, email: 'first@example.com', password: 'a long enough password', password_again: 'a long enough password' },
+      { cookie: `satang_form=${formToken}` },
+    );
+    return { form, post };
+  }
+
+  test('the older link is refused once a new one is issued (a restart), and a link issued over an hour ago is refused', async () => {
+    const older = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now())))!;
+    assert.equal((await getPage(h.app, `/dashboard/setup?token=${older}`)).status, 200, 'the link works while it is the newest');
+    const newer = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now())))!;
+    const olderAgain = await setUp(older);
+    assert.equal(olderAgain.form.status, 403);
+    assert.match(olderAgain.form.body, /replaced by a newer one/);
+    assert.equal(olderAgain.post.status, 403, 'posting the form with the old token is refused too');
+    assert.equal(await countOperators(h.store.read), 0);
+
+    // A link issued 61 minutes ago (the newest one, never used) no longer works.
+    const stale = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now() - 61 * 60 * 1000)))!;
+    const staleUse = await setUp(stale);
+    assert.equal(staleUse.form.status, 403);
+    assert.match(staleUse.form.body, /more than an hour old/);
+    assert.equal(staleUse.post.status, 403);
+    assert.equal(await countOperators(h.store.read), 0);
+    assert.equal((await getPage(h.app, `/dashboard/setup?token=${newer}`)).status, 403, 'the stale link retired the one before it');
+
+    // One issued 59 minutes ago still works, once.
+    const fresh = (await h.store.transaction((tx) => issueSetupToken(tx, Date.now() - 59 * 60 * 1000)))!;
+    const made = await setUp(fresh);
+    assert.equal(made.form.status, 200);
+    assert.equal(made.post.status, 303, made.post.body);
+    assert.equal(await countOperators(h.store.read), 1);
+  });
+});
+
+describeEachStore(
+  'dashboard charge page: which clock each time comes from',
+  (h) => {
+    let receiver: Receiver;
+    before(async () => {
+      receiver = await startReceiver();
+    });
+    after(async () => {
+      await receiver.close();
+    });
+
+    test('after the test clock moves a day ahead, deliveries say they are wall-clock times and the page says how far ahead the account is', async () => {
+      const endpoint = await h.request({ method: 'POST', url: '/webhook_endpoints', key: h.keys.secretKey, json: { url: `${receiver.url}/omise` } });
+      assert.equal(endpoint.status, 200, endpoint.body);
+      await addOperator(h.store, 'clocks@example.com');
+      const client = await signIn(h.app, 'clocks@example.com');
+      const level = await newCharge(h, 10000);
+      await h.app.satang.webhooks.drain();
+      const before = await client.get(`/dashboard/charges/${level.id}`);
+      assert.match(before.body, /sent at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(wall clock\)/);
+      assert.doesNotMatch(before.body, /data-test="clock-ahead"/, 'no note while both clocks agree');
+
+      const advanced = await h.request({ method: 'POST', url: '/test/clock/advance', key: h.keys.secretKey, json: { seconds: 86_400 + 7200 } });
+      assert.equal(advanced.status, 200, advanced.body);
+      const ahead = await newCharge(h, 20000);
+      await h.app.satang.webhooks.drain();
+      assert.ok(receiver.received.some((r) => r.json?.data?.id === ahead.id), 'the event was delivered');
+      const page = await client.get(`/dashboard/charges/${ahead.id}`);
+      assert.match(page.body, /data-test="clock-ahead">The account's test clock is 1 d 2 h ahead of the wall clock</);
+      const eventTime = /charge\.create<\/strong> <span class="muted mono">evnt_test_[0-9a-z]+ · ([\d: -]+) \(account clock\)/.exec(page.body)?.[1];
+      const sentAt = /sent at ([\d: -]+) \(wall clock\)/.exec(page.body)?.[1];
+      assert.ok(eventTime && sentAt, 'both times are shown, each with its clock');
+      assert.ok(sentAt < eventTime, `the delivery (${sentAt}) reads earlier than its event (${eventTime}), which is why the clocks are named`);
+    });
+  },
+  { dispatch: true, webhookAllowPrivateTargets: true, webhookTimeoutMs: 2000 },
+);

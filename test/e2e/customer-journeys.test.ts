@@ -18,6 +18,7 @@ import { startStore, type RunningStore } from '../../examples/store/store.js';
 import { buildApp } from '../../src/api/app.js';
 import { describeWithBrowser, phone } from '../support/browser.js';
 import { injectRequest, type Keys, makeKeys, openTestStore, type TestStore } from '../support/harness.js';
+import { releaseAll } from '../support/release.js';
 
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 
@@ -52,11 +53,13 @@ describeWithBrowser('customer journeys: store → hosted page → wallet simulat
     keys = await makeKeys(testStore.store);
     shop = await startStore({ satangUrl, publicKey: keys.publicKey, secretKey: keys.secretKey, port: 0, log: () => {} });
   });
-  after(async () => {
-    await shop?.close();
-    await gateway?.close();
-    await testStore?.drop();
-  });
+  after(() =>
+    releaseAll([
+      ['the example store', () => shop?.close()],
+      ['the gateway', () => gateway?.close()],
+      ['the store', () => testStore?.drop()],
+    ]),
+  );
 
   const api = (options: Parameters<typeof injectRequest>[1]) => injectRequest(gateway, options);
 

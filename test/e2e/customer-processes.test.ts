@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { api, describeEachStoreProcess, type GatewayProcess, startGatewayProcess } from '../support/process.js';
+import { releaseAll } from '../support/release.js';
 
 const publicKey = 'pkey_test_' + 'c'.repeat(19);
 const secretKey = 'skey_test_' + 'd'.repeat(19);
@@ -34,10 +35,12 @@ describeEachStoreProcess(
       first = await startGatewayProcess(env);
       second = await startGatewayProcess(env);
     });
-    after(async () => {
-      await first?.kill();
-      await second?.kill();
-    });
+    after(() =>
+      releaseAll([
+        ['the first gateway', () => first?.kill()],
+        ['the second gateway', () => second?.kill()],
+      ]),
+    );
 
     test('paid on one process, shown as paid by the other', async () => {
       const { charge, ref, payload } = await chargeWithPayload(first, second);

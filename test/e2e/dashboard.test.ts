@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { describeWithBrowser, laptop, phone } from '../support/browser.js';
 import { api, type GatewayProcess, repoRoot, startGatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
+import { releaseAll } from '../support/release.js';
 
 const secretKey = 'skey_test_' + 'd'.repeat(19);
 const publicKey = 'pkey_test_' + 'd'.repeat(19);
@@ -31,11 +32,13 @@ describeWithBrowser('dashboard in a browser', (b) => {
     receiver = await startReceiver();
     gateway = await startGatewayProcess(env);
   });
-  after(async () => {
-    await gateway?.kill('SIGTERM');
-    await receiver?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() =>
+    releaseAll([
+      ['the gateway', () => gateway?.kill('SIGTERM')],
+      ['the receiver', () => receiver?.close()],
+      ['the data dir', () => rmSync(dataDir, { recursive: true, force: true })],
+    ]),
+  );
 
   let currentSecretKey = secretKey;
   const charge = async (amount: number, description: string) => {
@@ -180,6 +183,9 @@ describeWithBrowser('dashboard in a browser', (b) => {
     const newKey = (await page.textContent('[data-test="new-key"]'))!.trim();
     assert.match(newKey, /^skey_test_[0-9a-z]{19}$/);
     await b.screenshot(page, 'dashboard-keys');
+    assert.match(page.url(), /\/dashboard\/keys$/, 'the roll answered with a redirect to the keys page');
+    await page.reload();
+    assert.equal(await page.isVisible('[data-test="new-key"]'), false, 'a reload shows the key no more and rolls nothing');
     assert.equal((await api(`${gateway.url}/charges/${target.id}`, newKey)).status, 200);
     currentSecretKey = newKey;
 
@@ -195,6 +201,8 @@ describeWithBrowser('dashboard in a browser', (b) => {
     // A day later the void window is closed: a partial refund of a bank_account charge is not allowed.
     await page.goto(`${gateway.url}/dashboard/charges/${target.id}`);
     assert.match(await page.textContent('[data-test="refund-partial"]') ?? '', /not allowed: partial refunds are not allowed for bank_account/);
+    assert.match((await page.textContent('[data-test="clock-ahead"]')) ?? '', /test clock is 1 d ahead of the wall clock/);
+    await b.screenshot(page, 'dashboard-charge-clock-ahead');
     assert.match(await page.textContent('[data-test="refund-full"]') ?? '', /allowed, as a refund/);
 
     // Charges on the new day make a second bar on the overview.

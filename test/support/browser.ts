@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { inCi } from './harness.js';
 import { repoRoot } from './process.js';
+import { type ReleaseStep, releaseAll } from './release.js';
 
 const candidates = [process.env.SATANG_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
   (path): path is string => Boolean(path),
@@ -78,10 +79,9 @@ export function describeWithBrowser(title: string, body: (h: BrowserHarness) => 
     before(async () => {
       browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs, timeout: 60_000 });
     });
-    after(async () => {
-      for (const context of contexts) await context.close().catch(() => {});
-      await browser?.close().catch(() => {});
-    });
+    after(() =>
+      releaseAll([...contexts.map((context, i): ReleaseStep => [`browser context ${i}`, () => context.close()]), ['the browser', () => browser?.close()]]),
+    );
     body(harness);
   });
 }

@@ -14,6 +14,7 @@ import { buildApp } from '../../src/api/app.js';
 import type { WallClock } from '../../src/domain/clock.js';
 import { openStore, type Store, type StoreDialect } from '../../src/store/store.js';
 import { createAccount, ensureDefaultAccount, pinKey } from '../../src/usecases/accounts.js';
+import { releaseAll } from './release.js';
 
 export const postgresUrl = process.env.SATANG_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 export const inCi = process.env.CI === 'true';
@@ -46,6 +47,17 @@ function uniqueName(label: string): string {
   return `${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30)}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** Drops a test's PostgreSQL schema; the connection is closed whatever happens. */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 export async function openTestStore(dialect: StoreDialect, label: string): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'satang-test-'));
   if (dialect === 'sqlite') {
@@ -55,8 +67,10 @@ export async function openTestStore(dialect: StoreDialect, label: string): Promi
       store,
       location: { dataDir },
       async drop() {
-        await store.close();
-        rmSync(dataDir, { recursive: true, force: true });
+        await releaseAll([
+          ['the store', () => store.close()],
+          ['the data dir', () => rmSync(dataDir, { recursive: true, force: true })],
+        ]);
       },
     };
   }
@@ -67,12 +81,11 @@ export async function openTestStore(dialect: StoreDialect, label: string): Promi
     store,
     location: { dataDir, databaseUrl: postgresUrl, schema },
     async drop() {
-      await store.close();
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-      rmSync(dataDir, { recursive: true, force: true });
+      await releaseAll([
+        ['the store', () => store.close()],
+        ['the schema', () => dropSchema(schema)],
+        ['the data dir', () => rmSync(dataDir, { recursive: true, force: true })],
+      ]);
     },
   };
 }
@@ -195,10 +208,13 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
         h.other = await makeKeys(h.store, 'Other merchant');
         h.request = (requestOptions) => injectRequest(h.app, requestOptions);
       });
-      after(async () => {
-        await h.app?.close();
-        await testStore?.drop();
-      });
+      // Both run (and neither can hang the file) even when a test failed or one of them throws.
+      after(() =>
+        releaseAll([
+          ['the app', () => h.app?.close()],
+          ['the store', () => testStore?.drop()],
+        ]),
+      );
       body(h);
     });
   }

@@ -1,4 +1,4 @@
-/** Real gateway processes for tests: started with `satang serve`, killed in `after`. */
+/** Real gateway processes for tests: started with `satang serve`, killed in `after` (each test's, and the file's as a backstop). */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { inCi, postgresReady, postgresUrl } from './harness.js';
+import { dropSchema, inCi, postgresReady, postgresUrl } from './harness.js';
+import { releaseAll } from './release.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cli = ['--import', 'tsx', 'src/cli.ts'];
@@ -25,6 +25,26 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Waits for a child to exit; SIGKILL after `graceMs` if a softer signal did not end it. */
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  running.delete(child);
+}
+
+// A gateway a test started and never stopped (an assertion failed before its clean-up line)
+// would keep this file's process alive (its pipes are open handles), so the 'exit' handler
+// above would never run and the file would hang until the runner's timeout: stop them once
+// the file's tests are done, pass or fail.
+after(async () => {
+  await Promise.all([...running].map((child) => stopChild(child, 'SIGKILL')));
+});
+
 export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [...cli, 'serve'], {
     cwd: repoRoot,
@@ -36,7 +56,11 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
   child.stdout!.on('data', (chunk) => (text += chunk));
   child.stderr!.on('data', (chunk) => (text += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind the failure.
+      void stopChild(child, 'SIGKILL');
+      reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${text}`));
+    }, timeoutMs);
     const check = () => {
       const match = /Satang is listening on (http:\/\/\S+)/.exec(text);
       if (match) {
@@ -54,14 +78,7 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
     child,
     url,
     output: () => text,
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill(signal);
-        await exited;
-      }
-      running.delete(child);
-    },
+    kill: (signal = 'SIGKILL') => stopChild(child, signal),
   };
 }
 
@@ -106,15 +123,12 @@ export function describeEachStoreProcess(title: string, body: (env: Record<strin
         ...(dialect === 'postgres' ? { DATABASE_URL: postgresUrl, SATANG_DATABASE_SCHEMA: schema } : {}),
         ...extraEnv,
       };
-      after(async () => {
-        rmSync(dataDir, { recursive: true, force: true });
-        if (dialect === 'postgres') {
-          const client = new pg.Client({ connectionString: postgresUrl });
-          await client.connect();
-          await client.query(`drop schema if exists ${schema} cascade`);
-          await client.end();
-        }
-      });
+      after(() =>
+        releaseAll([
+          ['the data dir', () => rmSync(dataDir, { recursive: true, force: true })],
+          ['the schema', () => (dialect === 'postgres' ? dropSchema(schema) : undefined)],
+        ]),
+      );
       body(env);
     });
   }

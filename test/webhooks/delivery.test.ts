@@ -5,6 +5,7 @@ import { verifyWebhook } from '../../src/index.js';
 import { webhookRetrySchedule } from '../../src/domain/webhook-retry.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
+import { releaseAll } from '../support/release.js';
 
 /** An HMAC computed here, independently of Satang's signing code. */
 function hmacHex(secretBase64: string, timestamp: string, body: string): string {
@@ -31,10 +32,12 @@ describeEachStore(
       receiver = await startReceiver();
       other = await startReceiver();
     });
-    after(async () => {
-      await receiver.close();
-      await other.close();
-    });
+    after(() =>
+      releaseAll([
+        ['a receiver', () => receiver?.close()],
+        ['the other receiver', () => other?.close()],
+      ]),
+    );
     const drain = () => h.app.satang.webhooks.drain();
 
     test('endpoints: add, list, read, disable, delete; bad URLs and other accounts refused', async () => {

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { describeEachStore } from '../support/harness.js';
 import { api, describeEachStoreProcess, startGatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
+import { releaseAll } from '../support/release.js';
 
 describeEachStore(
   'webhooks: one dead endpoint does not delay another',
@@ -14,10 +15,12 @@ describeEachStore(
       dead.respond = () => 'hang';
       alive = await startReceiver();
     });
-    after(async () => {
-      await dead.close();
-      await alive.close();
-    });
+    after(() =>
+      releaseAll([
+        ['the dead receiver', () => dead?.close()],
+        ['the live receiver', () => alive?.close()],
+      ]),
+    );
 
     test('events reach the live endpoint while the dead one times out', async () => {
       for (const url of [dead.url, alive.url]) {

@@ -1,12 +1,12 @@
 /** Keys, settings, the test clock, test-data reset and the audit log of the account in view. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findAccount, listActiveKeys } from '../../store/accounts.js';
 import { listAudit } from '../../store/operators.js';
 import { deleteTestData } from '../../store/payments.js';
 import { changeSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
-import { act, contextOf, field, page, redirect, sessionOf } from './context.js';
+import { act, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
@@ -17,13 +17,12 @@ function testModeOnly(livemode: number, what: string): void {
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
 
-  async function keysPage(request: FastifyRequest, reply: FastifyReply, rolled?: { mode: string; kind: string; key: string }) {
+  app.get('/keys', async (request, reply) => {
     const session = sessionOf(request);
+    const rolled = await takeFlash<{ mode: string; kind: string; key: string }>(request, 'keys');
     const keys = (await listActiveKeys(satang.store.read, session.account_id)).filter((k) => k.livemode === session.livemode);
-    return page(request, reply, 'keys', { page: 'keys', title: 'Keys' }, { keys, rolled: rolled ?? null, mode: session.livemode ? 'live' : 'test' });
-  }
-
-  app.get('/keys', async (request, reply) => keysPage(request, reply));
+    return page(request, reply, 'keys', { page: 'keys', title: 'Keys' }, { keys, rolled, mode: session.livemode ? 'live' : 'test' });
+  });
 
   app.post('/keys/roll', async (request, reply) => {
     const session = sessionOf(request);
@@ -31,8 +30,12 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     if (kind !== 'public' && kind !== 'secret') throw new OmiseError('bad_request', 'kind must be public or secret');
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm: the old key stops working');
     const mode = session.livemode ? 'live' : 'test';
-    const key = await act(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, (tx) => rollKey(tx, session.account_id, mode, kind, satang.clocks.wall.nowMs()));
-    return keysPage(request, reply, { mode, kind, key });
+    await act(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, async (tx) => {
+      const key = await rollKey(tx, session.account_id, mode, kind, satang.clocks.wall.nowMs());
+      await leaveFlash(tx, request, 'keys', { mode, kind, key });
+    });
+    // Post/Redirect/Get: reloading the keys page shows the key once and never rolls again.
+    return redirect(reply, '/dashboard/keys');
   });
 
   app.get('/settings', async (request, reply) => {

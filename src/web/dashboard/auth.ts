@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findAccount } from '../../store/accounts.js';
-import { countOperators, findOperatorByEmail, hasUnusedSetupToken, updateSessionView } from '../../store/operators.js';
+import { countOperators, findOperatorByEmail, updateSessionView } from '../../store/operators.js';
 import {
   checkOperatorInput,
   createFirstOperator,
@@ -11,15 +11,16 @@ import {
   normalizeEmail,
   randomToken,
   recordAudit,
+  reserveSignInAttempt,
   sessionLifetimeMs,
-  sha256Hex,
+  setupTokenUsable,
   startSession,
   unknownOperatorHash,
   verifyPassword,
 } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
 import { field, redirect, sessionOf } from './context.js';
-import { constantTimeEqual, cookieOptions, formCookie, SignInThrottle, sessionCookie } from './security.js';
+import { constantTimeEqual, cookieOptions, formCookie, sessionCookie } from './security.js';
 
 const publicRoute = { config: { dashboardPublic: true } };
 
@@ -30,7 +31,6 @@ function safeNext(next: unknown): string {
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
-  const throttle = new SignInThrottle();
 
   /** A fresh pre-session form token, set as a cookie and put in the form (double submit). */
   function formToken(reply: FastifyReply): string {
@@ -62,18 +62,17 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     if (!formTokenValid(request)) return signInPage(request, reply, { error: 'The form expired; please sign in again.', email, next }, 403);
     const address = request.ip;
     const nowMs = satang.clocks.wall.nowMs();
-    if (throttle.blocked(email, address, nowMs)) {
+    if (!(await satang.store.transaction((tx) => reserveSignInAttempt(tx, email, address, nowMs)))) {
       return signInPage(request, reply, { error: 'Too many failed sign-ins. Wait 15 minutes and try again.', email, next }, 429);
     }
     const operator = email === '' ? undefined : await findOperatorByEmail(satang.store.read, email);
     // An unknown email costs the same scrypt as a wrong password.
     const ok = await verifyPassword(password, operator?.password_hash ?? (await unknownOperatorHash()));
     if (!operator || !ok) {
-      throttle.fail(email, address, nowMs);
+      // The attempt was counted when it was reserved.
       return signInPage(request, reply, { error: 'Invalid email or password.', email, next }, 401);
     }
-    throttle.succeed(email);
-    const session = await satang.store.transaction((tx) => startSession(tx, operator, nowMs));
+    const session = await satang.store.transaction((tx) => startSession(tx, operator, nowMs, { email, address }));
     reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, sessionLifetimeMs / 1000));
     reply.clearCookie(formCookie, cookieOptions(satang.publicUrl));
     return redirect(reply, safeNext(next));
@@ -95,8 +94,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get('/setup', publicRoute, async (request, reply) => {
     const token = String((request.query as Record<string, unknown>).token ?? '');
     if ((await countOperators(satang.store.read)) > 0) return redirect(reply, '/dashboard/signin');
-    if (!/^[A-Za-z0-9_-]{10,100}$/.test(token) || !(await hasUnusedSetupToken(satang.store.read, sha256Hex(token)))) {
-      return setupPage(request, reply, { token: '', error: 'This setup link is not valid. Use the link printed in the server log when it started, or run `satang operators create`.' }, 403);
+    if (!/^[A-Za-z0-9_-]{10,100}$/.test(token) || !(await setupTokenUsable(satang.store.read, token, satang.clocks.wall.nowMs()))) {
+      return setupPage(request, reply, { token: '', error: 'This setup link is not valid: it was used, replaced by a newer one (each server start prints a new link), or is more than an hour old. Use the latest link in the server log, or run `satang operators create`.' }, 403);
     }
     return setupPage(request, reply, { token });
   });

@@ -72,6 +72,8 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
       fundingSources,
       qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
       nowMs: ctx.nowMs,
+      // Event times follow the account's clock, delivery attempts the wall clock: say how far apart they are.
+      clockAheadMs: ctx.nowMs - satang.clocks.wall.nowMs(),
     });
   });
 

@@ -1,13 +1,13 @@
 /** What every dashboard route uses: the signed-in session, the page renderer and the action runner. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listAccounts } from '../../store/accounts.js';
-import type { SessionWithOperator } from '../../store/operators.js';
+import { type SessionWithOperator, setSessionFlash, takeSessionFlash } from '../../store/operators.js';
 import type { Account } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import type { UseCaseContext } from '../../usecases/context.js';
 import { recordAudit } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
-import { baht, when } from './format.js';
+import { baht, span, when } from './format.js';
 
 export interface DashboardState {
   /** Per-response nonce for the page's script. */
@@ -86,7 +86,7 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
       livemode: session.livemode === 1,
       notice,
       path: request.url.split('?')[0],
-      fmt: { baht, when },
+      fmt: { baht, span, when },
     },
     statusCode,
   );
@@ -113,6 +113,29 @@ export async function act<T>(
   });
   satang.webhooks.nudge();
   return result;
+}
+
+/**
+ * A one-time secret (a rolled key, the webhook secret) for the page the action redirects to:
+ * kept on the session row in the action's transaction, never in the URL or a log line.
+ */
+export async function leaveFlash(tx: Tx, request: FastifyRequest, page: string, value: Record<string, unknown>): Promise<void> {
+  await setSessionFlash(tx, request.dashboard.tokenHash!, JSON.stringify({ page, value }));
+}
+
+/** The flash left for this page, deleted as it is taken: a reload (or a racing second load) finds nothing. */
+export async function takeFlash<T>(request: FastifyRequest, page: string): Promise<T | null> {
+  const flash = sessionOf(request).flash;
+  if (!flash) return null;
+  let parsed: { page?: unknown; value?: unknown };
+  try {
+    parsed = JSON.parse(flash);
+  } catch {
+    parsed = {};
+  }
+  if (parsed.page !== page) return null;
+  const taken = await request.server.satang.store.transaction((tx) => takeSessionFlash(tx, request.dashboard.tokenHash!, flash));
+  return taken ? (parsed.value as T) : null;
 }
 
 export function redirect(reply: FastifyReply, location: string): FastifyReply {

@@ -15,6 +15,18 @@ export function when(ms: number | null | undefined): string {
   return new Date(ms + bangkokOffsetMs).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** A length of time for people: "1 d 2 h 5 min", "45 s". */
+export function span(ms: number): string {
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  const parts: Array<[number, string]> = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor((seconds % 86_400) / 3600), 'h'],
+    [Math.floor((seconds % 3600) / 60), 'min'],
+  ];
+  const shown = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n} ${unit}`);
+  return shown.length > 0 ? shown.join(' ') : `${seconds} s`;
+}
+
 /** The Bangkok day number of a time, and the time a Bangkok day starts. */
 export function bangkokDay(ms: number): number {
   return Math.floor((ms + bangkokOffsetMs) / dayMs);

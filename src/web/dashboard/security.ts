@@ -1,4 +1,4 @@
-/** Cookies, CSRF tokens, Origin checks and sign-in throttling for the dashboard. */
+/** Cookies, CSRF tokens and Origin checks for the dashboard (sign-in throttling is in the store: usecases/operators.ts). */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -58,43 +58,4 @@ export function securityHeaders(reply: FastifyReply, nonce: string): void {
     .header('referrer-policy', 'same-origin')
     .header('cross-origin-opener-policy', 'same-origin')
     .header('cache-control', 'no-store');
-}
-
-/**
- * Failed sign-ins per email and per address, forgotten after a quarter of an hour. Each process
- * keeps its own counts: a simple brake on guessing, not a ledger.
- */
-export class SignInThrottle {
-  private readonly failures = new Map<string, { count: number; sinceMs: number }>();
-  constructor(
-    private readonly perEmail = 5,
-    private readonly perAddress = 20,
-    private readonly windowMs = 15 * 60 * 1000,
-  ) {}
-
-  private current(key: string, nowMs: number): number {
-    const entry = this.failures.get(key);
-    if (!entry) return 0;
-    if (nowMs - entry.sinceMs > this.windowMs) {
-      this.failures.delete(key);
-      return 0;
-    }
-    return entry.count;
-  }
-
-  blocked(email: string, address: string, nowMs: number): boolean {
-    return this.current(`e:${email}`, nowMs) >= this.perEmail || this.current(`a:${address}`, nowMs) >= this.perAddress;
-  }
-
-  fail(email: string, address: string, nowMs: number): void {
-    if (this.failures.size > 100_000) this.failures.clear();
-    for (const key of [`e:${email}`, `a:${address}`]) {
-      const count = this.current(key, nowMs);
-      this.failures.set(key, { count: count + 1, sinceMs: count === 0 ? nowMs : this.failures.get(key)!.sinceMs });
-    }
-  }
-
-  succeed(email: string): void {
-    this.failures.delete(`e:${email}`);
-  }
 }

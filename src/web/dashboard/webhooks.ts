@@ -1,12 +1,18 @@
 /** Webhook endpoints, the signing secret (reveal, roll) and recent deliveries, failures first. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recentDeliveries } from '../../store/dashboard.js';
 import { listEndpoints } from '../../store/webhooks.js';
 import type { WebhookSecret } from '../../store/schema.js';
+import type { Tx } from '../../store/store.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, removeEndpoint, rollWebhookSecret } from '../../usecases/webhooks.js';
-import { act, contextOf, field, page, redirect } from './context.js';
+import { act, contextOf, field, leaveFlash, page, redirect, takeFlash } from './context.js';
 
 type IdParams = { Params: { id: string } };
+interface Revealed {
+  secret: string;
+  rolled: boolean;
+  previousValidUntil: number | null;
+}
 const deliveriesShown = 50;
 
 function failed(status: number | null): boolean {
@@ -16,7 +22,8 @@ function failed(status: number | null): boolean {
 export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
 
-  async function webhooksPage(request: FastifyRequest, reply: FastifyReply, revealed?: { secret: WebhookSecret; rolled: boolean }) {
+  app.get('/webhooks', async (request, reply) => {
+    const revealed = await takeFlash<Revealed>(request, 'webhooks');
     const ctx = await contextOf(request);
     const db = satang.store.read;
     const [endpoints, deliveries] = await Promise.all([listEndpoints(db, ctx.scope), recentDeliveries(db, ctx.scope, deliveriesShown)]);
@@ -25,12 +32,10 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     return page(request, reply, 'webhooks', { page: 'webhooks', title: 'Webhooks' }, {
       endpoints,
       deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status) })),
-      revealed: revealed ? { secret: revealed.secret.secret, rolled: revealed.rolled, previousValidUntil: revealed.secret.previous_valid_until } : null,
+      revealed,
       nowMs: ctx.nowMs,
     });
-  }
-
-  app.get('/webhooks', async (request, reply) => webhooksPage(request, reply));
+  });
 
   app.post('/webhooks/endpoints', async (request, reply) => {
     const url = field(request, 'url') ?? '';
@@ -56,15 +61,19 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_removed');
   });
 
-  // Revealing is an action (audited, CSRF-protected); the secret is shown in this response only.
+  /** Leaves the secret for the next load of the webhooks page (Post/Redirect/Get), which shows it once. */
+  const revealOnce = (tx: Tx, request: FastifyRequest, secret: WebhookSecret, rolled: boolean) =>
+    leaveFlash(tx, request, 'webhooks', { secret: secret.secret, rolled, previousValidUntil: secret.previous_valid_until } satisfies Revealed);
+
+  // Revealing is an action (audited, CSRF-protected); the secret is shown on the next page load only.
   app.post('/webhooks/secret/reveal', async (request, reply) => {
-    const secret = await act(request, 'webhook_secret.reveal', null, {}, (tx, ctx) => ensureWebhookSecret(tx, ctx.scope, ctx.nowMs));
-    return webhooksPage(request, reply, { secret, rolled: false });
+    await act(request, 'webhook_secret.reveal', null, {}, async (tx, ctx) => revealOnce(tx, request, await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), false));
+    return redirect(reply, '/dashboard/webhooks');
   });
 
   app.post('/webhooks/secret/roll', async (request, reply) => {
     if (field(request, 'confirm') !== 'yes') return redirect(reply, '/dashboard/webhooks');
-    const secret = await act(request, 'webhook_secret.roll', null, {}, (tx, ctx) => rollWebhookSecret(tx, ctx));
-    return webhooksPage(request, reply, { secret, rolled: true });
+    await act(request, 'webhook_secret.roll', null, {}, async (tx, ctx) => revealOnce(tx, request, await rollWebhookSecret(tx, ctx), true));
+    return redirect(reply, '/dashboard/webhooks');
   });
 }
