@@ -19,6 +19,8 @@ export interface Config {
   databaseStatementTimeoutMs: number | undefined;
   /** Bearer token /metrics asks for; undefined: open (bind to a private network). */
   metricsToken: string | undefined;
+  /** Which peers may set X-Forwarded-For (Fastify's trustProxy): false, true, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string;
   /** How long a SIGTERM waits for in-flight requests and deliveries before exiting anyway. */
   shutdownTimeoutMs: number;
 }
@@ -29,6 +31,23 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not ${text}`);
   return value;
+}
+
+/**
+ * SATANG_TRUST_PROXY: unset or `false` trusts no proxy (the client address is the peer's); `true` trusts every
+ * X-Forwarded-For hop; a number trusts that many hops; otherwise a comma-separated list of addresses or CIDRs
+ * (for instance `127.0.0.1` when nginx runs on the same machine).
+ */
+export function parseTrustProxy(text: string | undefined): boolean | number | string {
+  const value = (text ?? '').trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part))) {
+    throw new Error(`SATANG_TRUST_PROXY must be true, false, a hop count or addresses/CIDRs, not ${value}`);
+  }
+  return parts.join(',');
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -58,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: positiveInteger(env, 'SATANG_DATABASE_POOL_SIZE', 10),
     databaseStatementTimeoutMs: env.SATANG_DATABASE_STATEMENT_TIMEOUT_MS ? positiveInteger(env, 'SATANG_DATABASE_STATEMENT_TIMEOUT_MS', 0) : undefined,
     metricsToken: env.SATANG_METRICS_TOKEN || undefined,
+    trustProxy: parseTrustProxy(env.SATANG_TRUST_PROXY),
     shutdownTimeoutMs: positiveInteger(env, 'SATANG_SHUTDOWN_TIMEOUT_MS', 30_000),
   };
 }

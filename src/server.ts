@@ -81,6 +81,7 @@ export async function startGateway(
     webhookConcurrency: config.webhookConcurrency,
     webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
     metricsToken: config.metricsToken,
+    trustProxy: config.trustProxy,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -47,6 +47,8 @@ export interface AppOptions {
   webhookAllowPrivateTargets?: boolean;
   /** Bearer token /metrics asks for (none: open). */
   metricsToken?: string;
+  /** Which peers may set X-Forwarded-For (Fastify's trustProxy); none by default. */
+  trustProxy?: boolean | number | string;
 }
 
 /** What routes need, decorated onto the app. */
@@ -121,6 +123,12 @@ function parseUndeclaredBody(text: string): unknown {
 
 const badQueryMarker = Symbol('bad query string');
 
+/** A hop count becomes the function Fastify's types ask for (the first N hops are trusted). */
+function trustProxyOption(trust: boolean | number | string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust ?? false;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -143,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
+    trustProxy: trustProxyOption(options.trustProxy),
   });
   const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
