@@ -124,8 +124,22 @@ export async function extendLease(db: Kysely<DB>, job: Pick<WebhookJob, 'id'>, h
   return result.numUpdatedRows > 0n;
 }
 
-export async function setJobPayload(db: Kysely<DB>, id: string, payload: string): Promise<void> {
-  await db.updateTable('webhook_jobs').set({ payload }).where('id', '=', id).where('payload', 'is', null).execute();
+/** Keeps the rendered bodies of jobs that have none yet: one statement for them all (one round trip). */
+export async function setJobPayloads(db: Kysely<DB>, payloads: Array<{ id: string; payload: string }>): Promise<void> {
+  // 3 bound parameters a job: chunks stay well under SQLite's limit.
+  for (let start = 0; start < payloads.length; start += 200) {
+    const chunk = payloads.slice(start, start + 200);
+    await db
+      .updateTable('webhook_jobs')
+      .set((eb) => {
+        let byId = eb.case().when('id', '=', chunk[0].id).then(chunk[0].payload);
+        for (const { id, payload } of chunk.slice(1)) byId = byId.when('id', '=', id).then(payload);
+        return { payload: byId.end() };
+      })
+      .where('id', 'in', chunk.map((row) => row.id))
+      .where('payload', 'is', null)
+      .execute();
+  }
 }
 
 export async function finishAttempt(

@@ -18,7 +18,7 @@ import { dueFilters, Periodic } from '../jobs/periodic.js';
 import { findEventsByIds } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayload } from '../store/webhooks.js';
+import { claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';
 import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
 import { signatureHeader } from './signing.js';
 import { checkResolvedTarget, type TargetPolicy } from './targets.js';
@@ -215,7 +215,7 @@ export class WebhookDispatcher {
           const rows = [...events.values()];
           const rendered = await renderEvents(tx, rows, this.options.publicUrl());
           rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
-          for (const job of unrendered) await setJobPayload(tx, job.id, payloads.get(job.event_id)!);
+          await setJobPayloads(tx, unrendered.map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
         }
         // The signing secrets of each account and mode, read once per batch.
         const secretsByScope = new Map<string, string[]>();
