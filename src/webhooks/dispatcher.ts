@@ -202,7 +202,8 @@ export class WebhookDispatcher {
       // A read first: most nudges (one per API change) find nothing due, and then no write
       // transaction, and no commit, is spent on them.
       if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
-      const batch = await store.transaction(async (tx) => {
+      // Its own transaction where the database allows: a claim does not wait for a batch of API units.
+      const batch = await store.transactionNow(async (tx) => {
         const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
         // The body is rendered once, at the first attempt, and every attempt sends these bytes.
         // Bodies still to render are rendered together: a few queries per claim, not per job.
