@@ -37,6 +37,13 @@ export interface Store {
    * group commit. A unit that throws is rolled back alone and its caller gets the error.
    */
   transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Like `transaction`, for a short unit someone is waiting on (the webhook dispatcher's
+   * claim): on PostgreSQL it runs at once in a transaction of its own beside the batches,
+   * rather than behind a queue of API units and then for as long as their whole batch; on
+   * SQLite, where one writer commits everything, it joins the batches like any unit.
+   */
+  transactionNow<T>(unit: (tx: Tx) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
   /** Migrations the code knows of that the database has not applied (empty when current). */
   pendingMigrations(): Promise<string[]>;
@@ -122,6 +129,8 @@ class GroupCommitStore implements Store {
   private readonly queue: QueuedUnit[] = [];
   private scheduled = false;
   private active = 0;
+  /** transactionNow units running beside the batches. */
+  private alone = 0;
 
   constructor(
     readonly dialect: StoreDialect,
@@ -139,6 +148,22 @@ class GroupCommitStore implements Store {
       this.queue.push({ unit, resolve, reject });
       this.schedule();
     });
+  }
+
+  async transactionNow<T>(unit: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') return this.transaction(unit);
+    this.alone++;
+    try {
+      for (let retries = 0; ; retries++) {
+        try {
+          return await this.write.transaction().execute(unit);
+        } catch (error) {
+          if (!isRetryable(error) || retries >= retriesMax) throw error;
+        }
+      }
+    } finally {
+      this.alone--;
+    }
   }
 
   private schedule(): void {
@@ -284,7 +309,7 @@ class GroupCommitStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.active > 0 || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.active > 0 || this.alone > 0 || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.closeConnections();
   }
 }

@@ -71,24 +71,33 @@ export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<vo
   for (let start = 0; start < jobs.length; start += 500) await db.insertInto('webhook_jobs').values(jobs.slice(start, start + 500)).execute();
 }
 
-function dueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number) {
+function dueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number, skipUrls: string[]) {
   let query = db.selectFrom('webhook_jobs').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', due.nowMs).where('lease_until', '<', wallNowMs);
   if (due.scope) query = query.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
+  if (skipUrls.length > 0) query = query.where('url', 'not in', skipUrls);
   return query;
 }
 
-/** Whether any job is due and free to claim (a read: no transaction, no commit). */
-export async function hasDueJob(db: Kysely<DB>, due: DueFilter, wallNowMs: number): Promise<boolean> {
-  return (await dueJobs(db, due, wallNowMs).limit(1).executeTakeFirst()) !== undefined;
+/** Whether any job is due and free to claim, other than those to `skipUrls` (a read: no transaction, no commit). */
+export async function hasDueJob(db: Kysely<DB>, due: DueFilter, wallNowMs: number, skipUrls: string[] = []): Promise<boolean> {
+  return (await dueJobs(db, due, wallNowMs, skipUrls).limit(1).executeTakeFirst()) !== undefined;
 }
 
 /**
- * Claims up to `limit` pending jobs that are due (by the given clock) and not held by a
- * live lease: takes the lease and returns them, in one statement. On PostgreSQL rows
- * another process is claiming are skipped.
+ * Claims up to `limit` pending jobs that are due (by the given clock), not held by a live
+ * lease and not to one of `skipUrls`: takes the lease and returns them, in one statement.
+ * On PostgreSQL rows another process is claiming are skipped.
  */
-export async function claimDueJobs(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, wallNowMs: number, leaseUntilMs: number, limit: number): Promise<WebhookJob[]> {
-  let claim = dueJobs(db, due, wallNowMs).orderBy('next_attempt_at').limit(limit);
+export async function claimDueJobs(
+  db: Kysely<DB>,
+  dialect: 'sqlite' | 'postgres',
+  due: DueFilter,
+  wallNowMs: number,
+  leaseUntilMs: number,
+  limit: number,
+  skipUrls: string[] = [],
+): Promise<WebhookJob[]> {
+  let claim = dueJobs(db, due, wallNowMs, skipUrls).orderBy('next_attempt_at').limit(limit);
   if (dialect === 'postgres') claim = claim.forUpdate().skipLocked();
   return db
     .updateTable('webhook_jobs')
@@ -99,8 +108,38 @@ export async function claimDueJobs(db: Kysely<DB>, dialect: 'sqlite' | 'postgres
     .execute();
 }
 
-export async function setJobPayload(db: Kysely<DB>, id: string, payload: string): Promise<void> {
-  await db.updateTable('webhook_jobs').set({ payload }).where('id', '=', id).where('payload', 'is', null).execute();
+/**
+ * Extends the lease of a job this process still holds: only while the lease is the one it
+ * took (`heldUntilMs`), so a job another process claimed after the lease ran out stays
+ * theirs. Returns whether the lease was extended.
+ */
+export async function extendLease(db: Kysely<DB>, job: Pick<WebhookJob, 'id'>, heldUntilMs: number, leaseUntilMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_jobs')
+    .set({ lease_until: leaseUntilMs })
+    .where('id', '=', job.id)
+    .where('lease_until', '=', heldUntilMs)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Keeps the rendered bodies of jobs that have none yet: one statement for them all (one round trip). */
+export async function setJobPayloads(db: Kysely<DB>, payloads: Array<{ id: string; payload: string }>): Promise<void> {
+  // 3 bound parameters a job: chunks stay well under SQLite's limit.
+  for (let start = 0; start < payloads.length; start += 200) {
+    const chunk = payloads.slice(start, start + 200);
+    await db
+      .updateTable('webhook_jobs')
+      .set((eb) => {
+        let byId = eb.case().when('id', '=', chunk[0].id).then(chunk[0].payload);
+        for (const { id, payload } of chunk.slice(1)) byId = byId.when('id', '=', id).then(payload);
+        return { payload: byId.end() };
+      })
+      .where('id', 'in', chunk.map((row) => row.id))
+      .where('payload', 'is', null)
+      .execute();
+  }
 }
 
 export async function finishAttempt(
@@ -113,21 +152,10 @@ export async function finishAttempt(
   await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).execute();
 }
 
-/** Hands jobs back unsent; with `notBeforeMs` they also step behind other due jobs until then. */
-export async function releaseJobs(db: Kysely<DB>, ids: string[], notBeforeMs?: number): Promise<void> {
+/** Hands jobs back unsent: their leases end now, so any process may claim them at once. */
+export async function releaseJobs(db: Kysely<DB>, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  let query = db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending');
-  if (notBeforeMs !== undefined) {
-    query = db
-      .updateTable('webhook_jobs')
-      .set((eb) => ({
-        lease_until: 0,
-        next_attempt_at: eb.case().when('next_attempt_at', '<', notBeforeMs).then(notBeforeMs).else(eb.ref('next_attempt_at')).end(),
-      }))
-      .where('id', 'in', ids)
-      .where('status', '=', 'pending');
-  }
-  await query.execute();
+  await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
 export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<Map<string, WebhookDelivery[]>> {

@@ -2,9 +2,11 @@
  * Delivers the outbox. Each tick claims due jobs in a bounded batch (taking a lease, so
  * one process sends each), renders a job's exact body once, signs it, POSTs it with a
  * timeout and records the attempt in the store. Deliveries run concurrently, with a
- * bound overall and per target origin, so one slow or dead endpoint does not hold up
- * the others. A process that dies mid-delivery leaves a lease that runs out; the job is
- * then claimed again (delivery is at least once).
+ * bound overall and per target origin; claimed jobs wait in memory for a slot at their
+ * origin and start as soon as one frees, and an origin with a full queue is skipped by
+ * the claims, so one slow or dead endpoint does not hold up the others. A process that
+ * dies mid-delivery leaves a lease that runs out; the job is then claimed again
+ * (delivery is at least once).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -16,7 +18,7 @@ import { dueFilters, Periodic } from '../jobs/periodic.js';
 import { findEventsByIds } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { claimDueJobs, hasDueJob, releaseJobs, setJobPayload } from '../store/webhooks.js';
+import { claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';
 import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
 import { signatureHeader } from './signing.js';
 import { checkResolvedTarget, type TargetPolicy } from './targets.js';
@@ -26,11 +28,17 @@ export const webhookConcurrencyDefault = 32;
 export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
 export const webhookUserAgent = 'Satang-Webhooks/0.1';
-/** How far a job handed back by a saturated origin steps behind the others. */
-const busyOriginDeferMs = 200;
+/**
+ * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are
+ * left in the outbox (claims skip them), so its backlog does not crowd out other endpoints;
+ * short of it, a busy origin always has its next jobs at hand when a slot frees.
+ */
+export const webhookWaitingPerOriginMax = 4 * webhookConcurrencyPerOriginMax;
 const responseExcerptBytesMax = 1024;
 /** A lease outlives the longest attempt, so a live dispatcher never loses its job. */
 const leaseMarginMs = 5_000;
+/** A job that waited for its slot until less than this margin is left is sent under a new lease. */
+const leaseRenewMarginMs = leaseMarginMs / 2;
 
 export interface DispatcherOptions {
   store: Store;
@@ -53,26 +61,35 @@ interface ClaimedJob {
 export class WebhookDispatcher {
   private readonly loop: Periodic;
   private ticking = false;
+  private stopped = false;
+  /** Deliveries from the POST until their attempt is recorded. */
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly inFlightByOrigin = new Map<string, number>();
-  /** Claimed (leased) jobs waiting for a free slot at their origin, oldest first. */
+  /** POSTs not yet answered, overall and by origin (the concurrency bounds). */
+  private sending = 0;
+  private readonly sendingByOrigin = new Map<string, number>();
+  /** Claimed (leased) jobs waiting for a free slot, by origin, oldest first. */
   private readonly waiting = new Map<string, ClaimedJob[]>();
   private waitingCount = 0;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
+  /** The most one claim takes. */
+  private readonly claimMax: number;
 
   constructor(private readonly options: DispatcherOptions) {
     this.timeoutMs = options.timeoutMs ?? webhookTimeoutMsDefault;
     this.concurrency = options.concurrency ?? webhookConcurrencyDefault;
+    this.claimMax = 2 * this.concurrency;
     this.loop = new Periodic(webhookPollIntervalMs, () => this.tick(), options.onError);
   }
 
   start(): void {
+    this.stopped = false;
     this.loop.start();
   }
 
   /** Stops claiming; waits for the deliveries in flight to finish and be recorded. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.loop.stop();
     // Hand back what was claimed but not started, in one transaction, so nobody waits for its lease.
     const unstarted = [...this.waiting.values()].flat().map((item) => item.job.id);
@@ -82,53 +99,51 @@ export class WebhookDispatcher {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** There may be new work (an event was just written): look now rather than at the next poll. */
+  /** There may be new work (an event was just written, a slot freed): look now rather than at the next poll. */
   nudge(): void {
     this.loop.nudge();
   }
 
-  /** Runs ticks until nothing is due and nothing is in flight (for tests and tools). */
+  /** Runs ticks until nothing is due, waiting or in flight (for tests and tools). */
   async drain(): Promise<void> {
     for (;;) {
       const claimed = await this.tick();
-      if (claimed === 0 && this.inFlight.size === 0) return;
+      if (claimed === 0 && this.inFlight.size === 0 && this.waitingCount === 0) return;
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight]);
     }
   }
 
   /**
-   * Claims what it has room for and starts delivering it; returns how many it claimed. A job
-   * whose origin is saturated waits here, under its lease, for a slot: handing it back costs a
-   * transaction, and at one commit per job the dispatcher spent its time releasing, not sending.
+   * Claims what it has room for and starts delivering it; returns how many it claimed. Jobs
+   * whose origin has no free slot wait here, under their lease, and start the moment one
+   * frees: never handed back to wait in the outbox, which cost a commit and a delay. An
+   * origin with a full queue is skipped by the claim, so the jobs of other endpoints are
+   * claimed meanwhile.
    */
   async tick(): Promise<number> {
     if (this.ticking) {
       this.loop.nudge();
       return 0;
     }
+    if (this.stopped) return 0;
     this.ticking = true;
     try {
-      // Waiting jobs do not take room: a saturated origin must not starve the others.
-      const room = this.concurrency - this.inFlight.size;
-      if (room <= 0) return 0;
-      const claimed = await this.claim(room);
-      const overflow: string[] = [];
+      const skipUrls = new Set<string>();
+      let waitingOpen = 0;
+      for (const queue of this.waiting.values()) {
+        if (queue.length >= webhookWaitingPerOriginMax) for (const item of queue) skipUrls.add(item.job.url);
+        else waitingOpen += queue.length;
+      }
+      // Jobs waiting at a full origin take no room: a saturated origin must not starve the others.
+      const limit = this.claimMax - waitingOpen;
+      if (limit <= 0) return 0;
+      const claimed = await this.claim(limit, [...skipUrls]);
       for (const item of claimed) {
         const origin = new URL(item.job.url).origin;
-        const queue = this.waiting.get(origin) ?? [];
-        if (queue.length >= webhookConcurrencyPerOriginMax) {
-          overflow.push(item.job.id);
-          continue;
-        }
-        queue.push(item);
-        this.waiting.set(origin, queue);
+        const queue = this.waiting.get(origin);
+        if (queue) queue.push(item);
+        else this.waiting.set(origin, [item]);
         this.waitingCount++;
-      }
-      if (overflow.length > 0) {
-        // More than a saturated origin can take soon: hand them back in one transaction, a
-        // moment behind, so the jobs of other endpoints are claimed first meanwhile.
-        const notBeforeMs = this.options.wall.nowMs() + busyOriginDeferMs;
-        await this.options.store.transaction((tx) => releaseJobs(tx, overflow, notBeforeMs));
       }
       this.startWaiting();
       return claimed.length;
@@ -137,40 +152,48 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Starts waiting jobs while their origins have free slots. */
+  /** Starts waiting jobs while there are free slots, overall and at their origins; one per origin in turn. */
   private startWaiting(): void {
-    for (const [origin, queue] of this.waiting) {
-      while (queue.length > 0 && (this.inFlightByOrigin.get(origin) ?? 0) < webhookConcurrencyPerOriginMax) {
+    for (let started = true; started && this.sending < this.concurrency; ) {
+      started = false;
+      for (const [origin, queue] of this.waiting) {
+        if (this.sending >= this.concurrency) break;
+        if ((this.sendingByOrigin.get(origin) ?? 0) >= webhookConcurrencyPerOriginMax) continue;
+        const item = queue.shift()!;
         this.waitingCount--;
-        this.startDelivery(queue.shift()!, origin);
+        if (queue.length === 0) this.waiting.delete(origin);
+        this.startDelivery(item, origin);
+        started = true;
       }
-      if (queue.length === 0) this.waiting.delete(origin);
     }
   }
 
   private startDelivery(item: ClaimedJob, origin: string): void {
-    this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 0) + 1);
+    this.sending++;
+    this.sendingByOrigin.set(origin, (this.sendingByOrigin.get(origin) ?? 0) + 1);
     let slotHeld = true;
-    // The origin's slot is free once it has answered; recording the attempt needs no slot.
+    // The slot is free once the origin has answered; recording the attempt needs no slot.
     const freeSlot = () => {
       if (!slotHeld) return;
       slotHeld = false;
-      const left = (this.inFlightByOrigin.get(origin) ?? 1) - 1;
-      if (left > 0) this.inFlightByOrigin.set(origin, left);
-      else this.inFlightByOrigin.delete(origin);
+      this.sending--;
+      const left = (this.sendingByOrigin.get(origin) ?? 1) - 1;
+      if (left > 0) this.sendingByOrigin.set(origin, left);
+      else this.sendingByOrigin.delete(origin);
       this.startWaiting();
+      // The origin's queue may have room again for jobs the last claim skipped.
+      this.nudge();
     };
     const delivery = this.deliver(item, freeSlot)
       .catch((error) => this.options.onError?.(error))
       .finally(() => {
         this.inFlight.delete(delivery);
         freeSlot();
-        this.nudge();
       });
     this.inFlight.add(delivery);
   }
 
-  private async claim(limit: number): Promise<ClaimedJob[]> {
+  private async claim(limit: number, skipUrls: string[]): Promise<ClaimedJob[]> {
     const { store, wall } = this.options;
     const wallNowMs = wall.nowMs();
     const claimed: ClaimedJob[] = [];
@@ -178,9 +201,10 @@ export class WebhookDispatcher {
       if (claimed.length >= limit) break;
       // A read first: most nudges (one per API change) find nothing due, and then no write
       // transaction, and no commit, is spent on them.
-      if (!(await hasDueJob(store.read, due, wallNowMs))) continue;
-      const batch = await store.transaction(async (tx) => {
-        const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length);
+      if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
+      // Its own transaction where the database allows: a claim does not wait for a batch of API units.
+      const batch = await store.transactionNow(async (tx) => {
+        const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
         // The body is rendered once, at the first attempt, and every attempt sends these bytes.
         // Bodies still to render are rendered together: a few queries per claim, not per job.
         const unrendered = jobs.filter((job) => job.payload === null);
@@ -192,7 +216,7 @@ export class WebhookDispatcher {
           const rows = [...events.values()];
           const rendered = await renderEvents(tx, rows, this.options.publicUrl());
           rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
-          for (const job of unrendered) await setJobPayload(tx, job.id, payloads.get(job.event_id)!);
+          await setJobPayloads(tx, unrendered.map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
         }
         // The signing secrets of each account and mode, read once per batch.
         const secretsByScope = new Map<string, string[]>();
@@ -217,13 +241,20 @@ export class WebhookDispatcher {
     return claimed;
   }
 
-  private async deliver({ job, payload, secrets }: ClaimedJob, answered: () => void): Promise<void> {
-    const outcome = await this.attempt(job.url, payload, secrets);
+  private async deliver(item: ClaimedJob, answered: () => void): Promise<void> {
+    const { store, wall } = this.options;
+    let { job } = item;
+    if (job.lease_until < wall.nowMs() + this.timeoutMs + leaseRenewMarginMs) {
+      // It waited long for its slot: extend the lease first, unless it ran out and another process took the job.
+      const leaseUntil = wall.nowMs() + this.timeoutMs + leaseMarginMs;
+      if (!(await store.transaction((tx) => extendLease(tx, job, job.lease_until, leaseUntil)))) return;
+      job = { ...job, lease_until: leaseUntil };
+    }
+    const outcome = await this.attempt(job.url, item.payload, item.secrets);
     answered();
-    const { store } = this.options;
     const status = await store.transaction(async (tx) => {
       const account = await findAccount(tx, job.account_id);
-      const nowMs = accountNowMs(this.options.wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
+      const nowMs = accountNowMs(wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
       return recordAttempt(tx, job, outcome, nowMs, Math.random());
     });
     this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' ? 'delivered' : 'failed');
