@@ -26,26 +26,29 @@ export async function insertSource(db: Kysely<DB>, source: SourceRow): Promise<v
   await hotInsert(db, 'sources', source);
 }
 
-type ScopedId = { id: string; accountId: string; livemode: number };
+/**
+ * Point reads take the row by its primary key alone and check the scope here: with the
+ * scope in SQL, PostgreSQL may plan an account index instead (it does on a table not yet
+ * analyzed) and walk every row of the account to find one.
+ */
+function inScope<T extends { account_id: string; livemode: number }>(row: T | undefined, scope: Scope): T | undefined {
+  return row !== undefined && row.account_id === scope.accountId && row.livemode === scope.livemode ? row : undefined;
+}
 
-const selectSource = hotQuery<ScopedId, SourceRow>('findSource', (db, p) =>
-  db.selectFrom('sources').selectAll().where('id', '=', p.id).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode),
-);
+const selectSource = hotQuery<{ id: string }, SourceRow>('findSource', (db, p) => db.selectFrom('sources').selectAll().where('id', '=', p.id));
 
 export async function findSource(db: Kysely<DB>, scope: Scope, id: string): Promise<SourceRow | undefined> {
-  return (await selectSource(db, { id, ...scope }))[0];
+  return inScope((await selectSource(db, { id }))[0], scope);
 }
 
 export async function insertCharge(db: Kysely<DB>, charge: ChargeRow): Promise<void> {
   await hotInsert(db, 'charges', charge);
 }
 
-const selectCharge = hotQuery<ScopedId, ChargeRow>('findCharge', (db, p) =>
-  db.selectFrom('charges').selectAll().where('id', '=', p.id).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode),
-);
+const selectCharge = hotQuery<{ id: string }, ChargeRow>('findCharge', (db, p) => db.selectFrom('charges').selectAll().where('id', '=', p.id));
 
 export async function findCharge(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeRow | undefined> {
-  return (await selectCharge(db, { id, ...scope }))[0];
+  return inScope((await selectCharge(db, { id }))[0], scope);
 }
 
 const selectChargeBySource = hotQuery<{ sourceId: string }, ChargeRow>('findChargeBySource', (db, p) =>
@@ -80,20 +83,18 @@ const sourceColumns = [
 ] as const satisfies ReadonlyArray<keyof SourceRow>;
 const sourcePrefix = 'source__';
 
-const selectChargeWithSource = hotQuery<ScopedId, Record<string, unknown>>('findChargeWithSource', (db, p) =>
+const selectChargeWithSource = hotQuery<{ id: string }, Record<string, unknown> & { account_id: string; livemode: number }>('findChargeWithSource', (db, p) =>
   db
     .selectFrom('charges')
     .innerJoin('sources', 'sources.id', 'charges.source_id')
     .selectAll('charges')
     .select(sourceColumns.map((column) => `sources.${column} as ${sourcePrefix}${column}` as `sources.${typeof column}`))
-    .where('charges.id', '=', p.id)
-    .where('charges.account_id', '=', p.accountId)
-    .where('charges.livemode', '=', p.livemode),
+    .where('charges.id', '=', p.id),
 );
 
 /** A charge and its source in one query (one round trip on PostgreSQL). */
 export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeWithSource | undefined> {
-  const row = (await selectChargeWithSource(db, { id, ...scope }))[0];
+  const row = inScope((await selectChargeWithSource(db, { id }))[0], scope);
   if (!row) return undefined;
   const charge: Record<string, unknown> = {};
   const source: Record<string, unknown> = {};
