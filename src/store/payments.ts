@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, PostgresAdapter, type Selectable } from 'kysely';
 import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
+import { enabledEndpointUrls } from './webhooks.js';
 
 /** Which account and mode an object belongs to: every read is scoped by it. */
 export interface Scope {
@@ -163,6 +164,49 @@ export function listCharges(db: Kysely<DB>, scope: Scope, window: ListWindow): P
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
   await hotInsert(db, 'events', event);
+}
+
+/** Rows written together with an event: the charge it is about when new, and that charge's new source. */
+export interface WrittenWithEvent {
+  source?: SourceRow;
+  charge?: ChargeRow;
+}
+
+/**
+ * Inserts an event, with the new rows it goes with, and returns the URLs of its account's
+ * enabled webhook endpoints (where the event is to be delivered). On PostgreSQL that is
+ * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
+ * statement costs no round trip, the same inserts and the read one after another.
+ */
+export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<string[]> {
+  const scope = { accountId: event.account_id, livemode: event.livemode };
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    if (rows.source) await insertSource(db, rows.source);
+    if (rows.charge) await insertCharge(db, rows.charge);
+    await insertEvent(db, event);
+    return enabledEndpointUrls(db, scope);
+  }
+  const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
+  if (rows.source) parts.push(['sources', rows.source]);
+  if (rows.charge) parts.push(['charges', rows.charge]);
+  parts.push(['events', event]);
+  const args: Record<string, unknown> = { ...scope };
+  for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
+  const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
+  const statement = hotQuery<Record<string, unknown>, { url: string }>(key, (qb, p) => {
+    let query = qb as unknown as Kysely<any>;
+    for (const [index, [table, row]] of parts.entries()) {
+      const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
+      query = query.with(`written_${index}`, (cte) => cte.insertInto(table).values(values)) as unknown as Kysely<any>;
+    }
+    return (query as unknown as Kysely<DB>)
+      .selectFrom('webhook_endpoints')
+      .select('url')
+      .where('account_id', '=', p.accountId as string)
+      .where('livemode', '=', p.livemode as number)
+      .where('enabled', '=', 1);
+  });
+  return (await statement(db, args)).map((row) => row.url);
 }
 
 /** Events by id, whatever their account (the webhook dispatcher's batch load: each job names its event). */

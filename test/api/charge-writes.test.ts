@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { newId } from '../../src/domain/ids.js';
+import { findCharge, findSource, insertEventWith } from '../../src/store/payments.js';
+import type { EventRow } from '../../src/store/schema.js';
+import { isUniqueViolation } from '../../src/store/store.js';
+import { describeEachStore } from '../support/harness.js';
+
+describeEachStore('charge writes: source, charge and event together', (h) => {
+  const form = 'amount=400000&currency=THB&source%5Btype%5D=truemoney_qr';
+
+  test('a charge with an inline source stores all three: the charge, its source and charge.create', async () => {
+    const created = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
+    assert.equal(created.status, 200);
+    const source = await h.request({ url: `/sources/${created.json.source.id}`, key: h.keys.publicKey });
+    assert.equal(source.status, 200);
+    assert.equal(source.json.amount, 400000);
+    const events = await h.request({ url: `/charges/${created.json.id}/events`, key: h.keys.secretKey });
+    assert.equal(events.status, 200);
+    assert.deepEqual(events.json.data.map((event: { key: string }) => event.key), ['charge.create']);
+  });
+
+  test('a write that fails leaves nothing behind: no new source, no charge, no event', async () => {
+    const taken = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
+    assert.equal(taken.status, 200);
+    const scope = { accountId: h.keys.accountId, livemode: 0 };
+    const charge = (await findCharge(h.store.read, scope, taken.json.id))!;
+    const source = (await findSource(h.store.read, scope, charge.source_id))!;
+    const nowMs = Date.now();
+    // A second charge on the same source (what a racing process would write): refused by the store.
+    const newSource = { ...source, id: newId('src', false, nowMs) };
+    const chargeId = newId('chrg', false, nowMs);
+    const second = { ...charge, id: chargeId, payment_ref: newId('pay2', false, nowMs), qr_ref1: chargeId.slice(-19).toUpperCase() };
+    const event: EventRow = {
+      id: newId('evnt', false, nowMs),
+      account_id: charge.account_id,
+      livemode: 0,
+      key: 'charge.create',
+      charge_id: chargeId,
+      object_type: 'charge',
+      object_id: chargeId,
+      snapshot: '{}',
+      created_at: nowMs,
+    };
+    await assert.rejects(
+      h.store.transaction((tx) => insertEventWith(tx, event, { source: newSource, charge: second })),
+      (error) => isUniqueViolation(error),
+    );
+    assert.equal((await h.request({ url: `/sources/${newSource.id}`, key: h.keys.publicKey })).status, 404);
+    assert.equal((await h.request({ url: `/charges/${chargeId}`, key: h.keys.secretKey })).status, 404);
+    assert.equal((await h.request({ url: `/events/${event.id}`, key: h.keys.secretKey })).status, 404);
+    // The store goes on: the next charge is written whole.
+    const next = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
+    assert.equal(next.status, 200);
+    assert.equal((await h.request({ url: `/sources/${next.json.source.id}`, key: h.keys.publicKey })).status, 200);
+  });
+
+  test('charges written at once, in one batch, are each whole and each listed once', async () => {
+    const before = (await h.request({ url: '/charges?limit=1', key: h.keys.secretKey })).json.total as number;
+    const results = await Promise.all(Array.from({ length: 20 }, () => h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form })));
+    assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
+    assert.equal(new Set(results.map((r) => r.json.id)).size, 20);
+    assert.equal((await h.request({ url: '/charges?limit=1', key: h.keys.secretKey })).json.total, before + 20);
+    for (const created of results.slice(0, 3)) {
+      const events = await h.request({ url: `/charges/${created.json.id}/events`, key: h.keys.secretKey });
+      assert.equal(events.json.total, 1);
+    }
+  });
+});
