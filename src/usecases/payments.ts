@@ -19,6 +19,7 @@ import {
   type WrittenWithEvent,
 } from '../store/payments.js';
 import type { Account, ChargeRow, EventRow, SourceRow } from '../store/schema.js';
+import { checkClock } from './clock.js';
 import { enqueueEvent } from './webhooks.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
@@ -31,6 +32,7 @@ function isTruemoneyQrEnabled(account: Account, livemode: number): boolean {
 async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
   const account = await findAccount(tx, ctx.scope.accountId);
   if (!account) throw new Error(`account ${ctx.scope.accountId} vanished`);
+  checkClock(ctx, account);
   return account;
 }
 

@@ -4,6 +4,7 @@ import { newId } from '../../src/domain/ids.js';
 import { findCharge, findSource, insertEventWith } from '../../src/store/payments.js';
 import type { EventRow } from '../../src/store/schema.js';
 import { isUniqueViolation } from '../../src/store/store.js';
+import { advanceClock } from '../../src/usecases/clock.js';
 import { describeEachStore } from '../support/harness.js';
 
 describeEachStore('charge writes: source, charge and event together', (h) => {
@@ -64,6 +65,30 @@ describeEachStore('charge writes: source, charge and event together', (h) => {
     for (const created of results.slice(0, 3)) {
       const events = await h.request({ url: `/charges/${created.json.id}/events`, key: h.keys.secretKey });
       assert.equal(events.json.total, 1);
+    }
+  });
+
+  test('a test clock moved elsewhere (another process, `satang clock`) is the time of the very next charge and source', async () => {
+    const first = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
+    assert.equal(first.status, 200);
+    const hourMs = 3600_000;
+    // Straight in the store, as another process would: this process's cached offset is now stale.
+    await h.store.transaction((tx) => advanceClock(tx, h.keys.accountId, Date.now(), { byMs: 5 * hourMs }));
+    const wallBefore = Date.now();
+    const charge = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
+    assert.equal(charge.status, 200);
+    const createdMs = Date.parse(charge.json.created_at);
+    assert.ok(createdMs >= Math.floor(wallBefore / 1000) * 1000 + 5 * hourMs - 1000, `charge created at ${charge.json.created_at}, the clock is 5 hours ahead`);
+    assert.equal(Date.parse(charge.json.expires_at) - createdMs, Date.parse(first.json.expires_at) - Date.parse(first.json.created_at));
+    await h.store.transaction((tx) => advanceClock(tx, h.keys.accountId, Date.now(), { byMs: 5 * hourMs }));
+    const source = await h.request({ method: 'POST', url: '/sources', key: h.keys.publicKey, form: 'amount=20000&currency=THB&type=truemoney_qr' });
+    assert.equal(source.status, 200);
+    assert.ok(Date.parse(source.json.created_at) >= Math.floor(wallBefore / 1000) * 1000 + 10 * hourMs - 1000, `source created at ${source.json.created_at}, the clock is 10 hours ahead`);
+    // Charges made at once after the move all run at the new time.
+    const batch = await Promise.all(Array.from({ length: 5 }, () => h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form })));
+    for (const made of batch) {
+      assert.equal(made.status, 200);
+      assert.ok(Date.parse(made.json.created_at) >= Math.floor(wallBefore / 1000) * 1000 + 10 * hourMs - 1000);
     }
   });
 });
