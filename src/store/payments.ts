@@ -32,7 +32,7 @@ export async function insertSource(db: Kysely<DB>, source: SourceRow): Promise<v
  * scope in SQL, PostgreSQL may plan an account index instead (it does on a table not yet
  * analyzed) and walk every row of the account to find one.
  */
-function inScope<T extends { account_id: string; livemode: number }>(row: T | undefined, scope: Scope): T | undefined {
+export function inScope<T extends { account_id: string; livemode: number }>(row: T | undefined, scope: Scope): T | undefined {
   return row !== undefined && row.account_id === scope.accountId && row.livemode === scope.livemode ? row : undefined;
 }
 
@@ -216,13 +216,7 @@ export async function findEventsByIds(db: Kysely<DB>, ids: string[]): Promise<Ma
 }
 
 export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
-  return db
-    .selectFrom('events')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return inScope(await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst(), scope);
 }
 
 export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
@@ -330,13 +324,7 @@ export async function insertRefund(db: Kysely<DB>, refund: RefundRow): Promise<v
 }
 
 export async function findRefund(db: Kysely<DB>, scope: Scope, id: string): Promise<RefundRow | undefined> {
-  return db
-    .selectFrom('refunds')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return inScope(await db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst(), scope);
 }
 
 export async function findRefundsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, RefundRow>> {

@@ -91,4 +91,19 @@ describeEachStore('charge writes: source, charge and event together', (h) => {
       assert.ok(Date.parse(made.json.created_at) >= Math.floor(wallBefore / 1000) * 1000 + 10 * hourMs - 1000);
     }
   });
+
+  test("an event, refund or transaction is found by its id only in its own account and mode", async () => {
+    const created = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
+    const paid = await h.request({ method: 'POST', url: `/charges/${created.json.id}/mark_as_paid`, key: h.keys.secretKey });
+    assert.equal(paid.status, 200);
+    const refund = await h.request({ method: 'POST', url: `/charges/${created.json.id}/refunds`, key: h.keys.secretKey, json: { amount: 100 } });
+    assert.equal(refund.status, 200);
+    const event = (await h.request({ url: `/charges/${created.json.id}/events`, key: h.keys.secretKey })).json.data[0];
+    const urls = [`/events/${event.id}`, `/transactions/${paid.json.transaction}`, `/charges/${created.json.id}/refunds/${refund.json.id}`];
+    for (const url of urls) {
+      assert.equal((await h.request({ url, key: h.keys.secretKey })).status, 200, url);
+      assert.equal((await h.request({ url, key: h.other.secretKey })).status, 404, `${url} with another account's key`);
+      assert.equal((await h.request({ url, key: h.keys.liveSecretKey })).status, 404, `${url} with the live key`);
+    }
+  });
 });
