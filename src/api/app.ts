@@ -9,7 +9,7 @@ import { systemClock, type WallClock } from '../domain/clock.js';
 import { ExpirySweep } from '../jobs/expiry-sweep.js';
 import type { Json } from '../render/omise-json.js';
 import type { Tx } from '../store/store.js';
-import { AccountClocks } from '../usecases/clock.js';
+import { AccountClocks, ClockMoved } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
 import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
 import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
@@ -60,8 +60,12 @@ export interface Satang {
   webhooks: WebhookDispatcher;
   targetPolicy: TargetPolicy;
   qrPngs: QrPngCache;
-  /** Authenticates the request and returns the use-case context for the caller's account and mode. */
-  authenticate(request: FastifyRequest, access: KeyAccess): Promise<{ caller: Caller; ctx: UseCaseContext }>;
+  /**
+   * Authenticates the request and returns the use-case context for the caller's account and
+   * mode. `clockChecked`: the route's use case checks the test clock in its transaction
+   * (checkClock), so a state change needs no read of the clock first.
+   */
+  authenticate(request: FastifyRequest, access: KeyAccess, options?: { clockChecked?: boolean }): Promise<{ caller: Caller; ctx: UseCaseContext }>;
   /** Runs a state change in one transaction (with Idempotency-Key support) and returns its JSON. */
   mutate(request: FastifyRequest, reply: FastifyReply, ctx: UseCaseContext, unit: (tx: Tx) => Promise<Json>): Promise<Json>;
 }
@@ -183,8 +187,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     webhooks,
     targetPolicy,
     qrPngs: new QrPngCache(),
-    async authenticate(request: FastifyRequest, access: KeyAccess) {
+    async authenticate(request: FastifyRequest, access: KeyAccess, authOptions: { clockChecked?: boolean } = {}) {
       const caller = await authenticator.authenticate(request, access);
+      if (authOptions.clockChecked && request.method !== 'GET') {
+        const clock = await clocks.forCheckedChange(caller.accountId, caller.livemode === 1);
+        return { caller, ctx: { scope: { accountId: caller.accountId, livemode: caller.livemode }, ...clock, publicUrl: app.satang.publicUrl } };
+      }
       const ctx: UseCaseContext = {
         scope: { accountId: caller.accountId, livemode: caller.livemode },
         // Reads may use a clock offset cached for a second; state changes read it fresh (several processes).
@@ -194,7 +202,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return { caller, ctx };
     },
     async mutate(request, reply, ctx, unit) {
-      const body = await runMutation(options.store, request, reply, ctx.scope, wall.nowMs(), unit);
+      let body: Json;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          body = await runMutation(options.store, request, reply, ctx.scope, wall.nowMs(), unit);
+          break;
+        } catch (error) {
+          // The test clock moved since ctx.nowMs was taken (checkClock): run again at its time (the unit reads ctx).
+          if (!(error instanceof ClockMoved) || attempt >= 3) throw error;
+          ctx.nowMs = clocks.moved(ctx.scope.accountId, error.offsetMs);
+          ctx.clockOffsetMs = error.offsetMs;
+        }
+      }
       // A change may have written events into the outbox: deliver them now, not at the next poll.
       webhooks.nudge();
       return body;

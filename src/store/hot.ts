@@ -20,6 +20,18 @@ interface Compiled {
 
 const compiledByDialect = new WeakMap<object, Map<string, Compiled>>();
 
+/**
+ * The SQL of every hot query compiled for PostgreSQL, with a statement name: there each
+ * runs as a named prepared statement, parsed and planned once per connection instead of
+ * on every call (see preparedStatementName in store.ts's pool).
+ */
+const preparedNames = new Map<string, string>();
+
+/** The prepared-statement name of a hot query's SQL, or undefined for any other SQL. */
+export function preparedStatementName(sql: string): string | undefined {
+  return preparedNames.get(sql);
+}
+
 function compileOnce(db: Kysely<DB>, key: string, compile: () => CompiledQuery): Compiled {
   const adapter = db.getExecutor().adapter as object;
   let cache = compiledByDialect.get(adapter);
@@ -34,6 +46,7 @@ function compileOnce(db: Kysely<DB>, key: string, compile: () => CompiledQuery):
       ),
     };
     cache.set(key, compiled);
+    if (!(adapter instanceof DirectSqliteAdapter) && !preparedNames.has(query.sql)) preparedNames.set(query.sql, `satang_hot_${preparedNames.size + 1}`);
   }
   return compiled;
 }

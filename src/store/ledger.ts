@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { type ListWindow, listPage, type Page, type Scope } from './payments.js';
+import { inScope, type ListWindow, listPage, type Page, type Scope } from './payments.js';
 import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
 /** Writes a ledger row and moves the balance by it, in the caller's transaction. */
@@ -19,13 +19,7 @@ export async function findBalance(db: Kysely<DB>, scope: Scope): Promise<Balance
 }
 
 export async function findTransaction(db: Kysely<DB>, scope: Scope, id: string): Promise<TransactionRow | undefined> {
-  return db
-    .selectFrom('transactions')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return inScope(await db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst(), scope);
 }
 
 export function listTransactions(db: Kysely<DB>, scope: Scope, window: ListWindow): Promise<Page<TransactionRow>> {

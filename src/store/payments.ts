@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, PostgresAdapter, type Selectable } from 'kysely';
 import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
+import { enabledEndpointUrls } from './webhooks.js';
 
 /** Which account and mode an object belongs to: every read is scoped by it. */
 export interface Scope {
@@ -26,26 +27,29 @@ export async function insertSource(db: Kysely<DB>, source: SourceRow): Promise<v
   await hotInsert(db, 'sources', source);
 }
 
-type ScopedId = { id: string; accountId: string; livemode: number };
+/**
+ * Point reads take the row by its primary key alone and check the scope here: with the
+ * scope in SQL, PostgreSQL may plan an account index instead (it does on a table not yet
+ * analyzed) and walk every row of the account to find one.
+ */
+export function inScope<T extends { account_id: string; livemode: number }>(row: T | undefined, scope: Scope): T | undefined {
+  return row !== undefined && row.account_id === scope.accountId && row.livemode === scope.livemode ? row : undefined;
+}
 
-const selectSource = hotQuery<ScopedId, SourceRow>('findSource', (db, p) =>
-  db.selectFrom('sources').selectAll().where('id', '=', p.id).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode),
-);
+const selectSource = hotQuery<{ id: string }, SourceRow>('findSource', (db, p) => db.selectFrom('sources').selectAll().where('id', '=', p.id));
 
 export async function findSource(db: Kysely<DB>, scope: Scope, id: string): Promise<SourceRow | undefined> {
-  return (await selectSource(db, { id, ...scope }))[0];
+  return inScope((await selectSource(db, { id }))[0], scope);
 }
 
 export async function insertCharge(db: Kysely<DB>, charge: ChargeRow): Promise<void> {
   await hotInsert(db, 'charges', charge);
 }
 
-const selectCharge = hotQuery<ScopedId, ChargeRow>('findCharge', (db, p) =>
-  db.selectFrom('charges').selectAll().where('id', '=', p.id).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode),
-);
+const selectCharge = hotQuery<{ id: string }, ChargeRow>('findCharge', (db, p) => db.selectFrom('charges').selectAll().where('id', '=', p.id));
 
 export async function findCharge(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeRow | undefined> {
-  return (await selectCharge(db, { id, ...scope }))[0];
+  return inScope((await selectCharge(db, { id }))[0], scope);
 }
 
 const selectChargeBySource = hotQuery<{ sourceId: string }, ChargeRow>('findChargeBySource', (db, p) =>
@@ -80,20 +84,18 @@ const sourceColumns = [
 ] as const satisfies ReadonlyArray<keyof SourceRow>;
 const sourcePrefix = 'source__';
 
-const selectChargeWithSource = hotQuery<ScopedId, Record<string, unknown>>('findChargeWithSource', (db, p) =>
+const selectChargeWithSource = hotQuery<{ id: string }, Record<string, unknown> & { account_id: string; livemode: number }>('findChargeWithSource', (db, p) =>
   db
     .selectFrom('charges')
     .innerJoin('sources', 'sources.id', 'charges.source_id')
     .selectAll('charges')
     .select(sourceColumns.map((column) => `sources.${column} as ${sourcePrefix}${column}` as `sources.${typeof column}`))
-    .where('charges.id', '=', p.id)
-    .where('charges.account_id', '=', p.accountId)
-    .where('charges.livemode', '=', p.livemode),
+    .where('charges.id', '=', p.id),
 );
 
 /** A charge and its source in one query (one round trip on PostgreSQL). */
 export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeWithSource | undefined> {
-  const row = (await selectChargeWithSource(db, { id, ...scope }))[0];
+  const row = inScope((await selectChargeWithSource(db, { id }))[0], scope);
   if (!row) return undefined;
   const charge: Record<string, unknown> = {};
   const source: Record<string, unknown> = {};
@@ -164,6 +166,49 @@ export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void
   await hotInsert(db, 'events', event);
 }
 
+/** Rows written together with an event: the charge it is about when new, and that charge's new source. */
+export interface WrittenWithEvent {
+  source?: SourceRow;
+  charge?: ChargeRow;
+}
+
+/**
+ * Inserts an event, with the new rows it goes with, and returns the URLs of its account's
+ * enabled webhook endpoints (where the event is to be delivered). On PostgreSQL that is
+ * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
+ * statement costs no round trip, the same inserts and the read one after another.
+ */
+export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<string[]> {
+  const scope = { accountId: event.account_id, livemode: event.livemode };
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    if (rows.source) await insertSource(db, rows.source);
+    if (rows.charge) await insertCharge(db, rows.charge);
+    await insertEvent(db, event);
+    return enabledEndpointUrls(db, scope);
+  }
+  const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
+  if (rows.source) parts.push(['sources', rows.source]);
+  if (rows.charge) parts.push(['charges', rows.charge]);
+  parts.push(['events', event]);
+  const args: Record<string, unknown> = { ...scope };
+  for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
+  const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
+  const statement = hotQuery<Record<string, unknown>, { url: string }>(key, (qb, p) => {
+    let query = qb as unknown as Kysely<any>;
+    for (const [index, [table, row]] of parts.entries()) {
+      const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
+      query = query.with(`written_${index}`, (cte) => cte.insertInto(table).values(values)) as unknown as Kysely<any>;
+    }
+    return (query as unknown as Kysely<DB>)
+      .selectFrom('webhook_endpoints')
+      .select('url')
+      .where('account_id', '=', p.accountId as string)
+      .where('livemode', '=', p.livemode as number)
+      .where('enabled', '=', 1);
+  });
+  return (await statement(db, args)).map((row) => row.url);
+}
+
 /** Events by id, whatever their account (the webhook dispatcher's batch load: each job names its event). */
 export async function findEventsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, EventRow>> {
   if (ids.length === 0) return new Map();
@@ -171,13 +216,7 @@ export async function findEventsByIds(db: Kysely<DB>, ids: string[]): Promise<Ma
 }
 
 export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
-  return db
-    .selectFrom('events')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return inScope(await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst(), scope);
 }
 
 export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
@@ -285,13 +324,7 @@ export async function insertRefund(db: Kysely<DB>, refund: RefundRow): Promise<v
 }
 
 export async function findRefund(db: Kysely<DB>, scope: Scope, id: string): Promise<RefundRow | undefined> {
-  return db
-    .selectFrom('refunds')
-    .selectAll()
-    .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .executeTakeFirst();
+  return inScope(await db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst(), scope);
 }
 
 export async function findRefundsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, RefundRow>> {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitUnitsMax } from '../domain/limits.js';
+import { preparedStatementName } from './hot.js';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
 import { QueuedSqliteDialect } from './sqlite-dialect.js';
@@ -109,6 +110,7 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
   });
   // An idle client that loses its connection (server restart) must not crash the process.
   pool.on('error', () => {});
+  pool.on('connect', prepareHotQueries);
   if (options.schema) {
     try {
       await pool.query(`create schema if not exists ${options.schema}`);
@@ -123,6 +125,19 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
   // units) and connections stay free for reads; a batch still replies only after its commit.
   const batchesAtOnce = Math.max(1, Math.floor(poolSize / 4));
   return new GroupCommitStore('postgres', db, db, batchesAtOnce, () => db.destroy(), options.schema);
+}
+
+/**
+ * Hot queries (store/hot.ts) run on this connection as named prepared statements: the
+ * server parses and plans each once per connection, not on every call. Kysely passes
+ * (sql, parameters); everything else goes through unchanged.
+ */
+function prepareHotQueries(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    const name = typeof text === 'string' && Array.isArray(values) ? preparedStatementName(text) : undefined;
+    return name === undefined ? query(text, values, ...rest) : query({ name, text, values });
+  };
 }
 
 class GroupCommitStore implements Store {

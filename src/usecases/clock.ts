@@ -5,7 +5,9 @@
 import { accountNowMs, type WallClock } from '../domain/clock.js';
 import { OmiseError } from '../domain/errors.js';
 import { advanceTestClock, findAccount } from '../store/accounts.js';
+import type { Account } from '../store/schema.js';
 import type { Store, Tx } from '../store/store.js';
+import type { UseCaseContext } from './context.js';
 
 const offsetCacheTtlMs = 1000;
 
@@ -38,6 +40,26 @@ export class AccountClocks {
     return accountNowMs(wallNowMs, false, offsetMs);
   }
 
+  /**
+   * The time for a state change whose use case checks the offset against the account row
+   * it reads in its transaction (checkClock): the cached offset, however old (the check
+   * catches a moved clock), so the change costs no read of the clock beforehand.
+   */
+  async forCheckedChange(accountId: string, livemode: boolean): Promise<{ nowMs: number; clockOffsetMs?: number }> {
+    const wallNowMs = this.wall.nowMs();
+    if (livemode) return { nowMs: wallNowMs };
+    const cached = this.offsets.get(accountId);
+    if (cached) return { nowMs: accountNowMs(wallNowMs, false, cached.offsetMs), clockOffsetMs: cached.offsetMs };
+    const nowMs = await this.nowMs(accountId, false, true);
+    return { nowMs, clockOffsetMs: nowMs - wallNowMs };
+  }
+
+  /** The offset a transaction found (ClockMoved): remembered, and the time at it now. */
+  moved(accountId: string, offsetMs: number): number {
+    this.remember(accountId, offsetMs);
+    return accountNowMs(this.wall.nowMs(), false, offsetMs);
+  }
+
   /** Drops the cached offset, so the next request reads the stored one. */
   forget(accountId: string): void {
     this.offsets.delete(accountId);
@@ -46,6 +68,20 @@ export class AccountClocks {
   private remember(accountId: string, offsetMs: number): void {
     if (this.offsets.size > 10_000) this.offsets.clear();
     this.offsets.set(accountId, { offsetMs, fetchedAtMs: this.wall.nowMs() });
+  }
+}
+
+/** A state change found the account's test clock elsewhere than its ctx assumed: it is run again at this offset. */
+export class ClockMoved extends Error {
+  constructor(readonly offsetMs: number) {
+    super('the test clock moved');
+  }
+}
+
+/** For a use case that reads its account in the transaction: refuses to go on at a stale test-clock time. */
+export function checkClock(ctx: UseCaseContext, account: Pick<Account, 'test_clock_offset_ms'>): void {
+  if (ctx.clockOffsetMs !== undefined && ctx.scope.livemode === 0 && account.test_clock_offset_ms !== ctx.clockOffsetMs) {
+    throw new ClockMoved(account.test_clock_offset_ms);
   }
 }
 

@@ -13,12 +13,13 @@ import {
   findChargeBySource,
   findChargeWithSource,
   findSource,
-  insertCharge,
-  insertEvent,
+  insertEventWith,
   insertSource,
   updateChargeFields,
+  type WrittenWithEvent,
 } from '../store/payments.js';
 import type { Account, ChargeRow, EventRow, SourceRow } from '../store/schema.js';
+import { checkClock } from './clock.js';
 import { enqueueEvent } from './webhooks.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
@@ -31,6 +32,7 @@ function isTruemoneyQrEnabled(account: Account, livemode: number): boolean {
 async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
   const account = await findAccount(tx, ctx.scope.accountId);
   if (!account) throw new Error(`account ${ctx.scope.accountId} vanished`);
+  checkClock(ctx, account);
   return account;
 }
 
@@ -76,7 +78,6 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
   } else {
     if (!isTruemoneyQrEnabled(account, ctx.scope.livemode)) throw new OmiseError('invalid_charge', 'type is currently not supported');
     source = sourceRow(ctx, { type: input.source.type, amount: input.amount, currency: input.currency });
-    await insertSource(tx, source);
   }
 
   const livemode = ctx.scope.livemode === 1;
@@ -120,13 +121,13 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     refund_count: 0,
   };
   try {
-    await insertCharge(tx, charge);
+    // The new source (when inline), the charge and its event: written together.
+    await recordChargeEvent(tx, ctx, 'charge.create', { charge, source }, { source: 'id' in input.source ? undefined : source, charge });
   } catch (error) {
     // Another process charged the same source between our read and our write.
     if (isUniqueViolation(error)) throw new OmiseError('invalid_charge', 'source has already been used');
     throw error;
   }
-  await recordChargeEvent(tx, ctx, 'charge.create', { charge, source });
   return { charge, source };
 }
 
@@ -150,8 +151,11 @@ export async function updateCharge(
   return result;
 }
 
-/** Writes a charge event with the charge as it is now, and its webhook deliveries, in the caller's transaction. */
-export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge }: ChargeWithSource): Promise<void> {
+/**
+ * Writes a charge event with the charge as it is now, and its webhook deliveries, in the
+ * caller's transaction; `written`: new rows that go in with the event (insertEventWith).
+ */
+export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge }: ChargeWithSource, written?: WrittenWithEvent): Promise<void> {
   const event: EventRow = {
     id: newId('evnt', ctx.scope.livemode === 1, ctx.nowMs),
     account_id: ctx.scope.accountId,
@@ -163,6 +167,6 @@ export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string
     snapshot: chargeSnapshot(charge),
     created_at: ctx.nowMs,
   };
-  await insertEvent(tx, event);
-  await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs);
+  const accountUrls = await insertEventWith(tx, event, written);
+  await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs, accountUrls);
 }

@@ -45,9 +45,13 @@ export function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>,
   }));
 }
 
-/** Writes an event's deliveries into the outbox, in the event's transaction. Returns how many. */
-export async function enqueueEvent(tx: Tx, event: EventRow, chargeWebhookEndpoints: string | null, accountNowMs: number): Promise<number> {
-  const urls = await enabledEndpointUrls(tx, { accountId: event.account_id, livemode: event.livemode });
+/**
+ * Writes an event's deliveries into the outbox, in the event's transaction. Returns how many.
+ * `accountUrls`: the account's enabled endpoint URLs when the caller read them already
+ * (insertEventWith returns them with the event's insert).
+ */
+export async function enqueueEvent(tx: Tx, event: EventRow, chargeWebhookEndpoints: string | null, accountNowMs: number, accountUrls?: string[]): Promise<number> {
+  const urls = accountUrls ? [...accountUrls] : await enabledEndpointUrls(tx, { accountId: event.account_id, livemode: event.livemode });
   if (chargeWebhookEndpoints) urls.push(...(JSON.parse(chargeWebhookEndpoints) as string[]));
   if (urls.length === 0) return 0;
   const jobs = jobsFor(event, urls, accountNowMs);

@@ -26,7 +26,8 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
 
   app.post('/charges', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    // createCharge checks the test clock against the account row it reads (checkClock).
+    const { ctx } = await satang.authenticate(request, 'secret', { clockChecked: true });
     if (isPlainObject(request.params_.source) && request.omiseVersion < apiVersionSourcesMin) {
       throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
     }
