@@ -50,8 +50,10 @@ export class AccountClocks {
     if (livemode) return { nowMs: wallNowMs };
     const cached = this.offsets.get(accountId);
     if (cached) return { nowMs: accountNowMs(wallNowMs, false, cached.offsetMs), clockOffsetMs: cached.offsetMs };
-    const nowMs = await this.nowMs(accountId, false, true);
-    return { nowMs, clockOffsetMs: nowMs - wallNowMs };
+    const account = await findAccount(this.store.read, accountId);
+    const offsetMs = account?.test_clock_offset_ms ?? 0;
+    this.remember(accountId, offsetMs);
+    return { nowMs: accountNowMs(wallNowMs, false, offsetMs), clockOffsetMs: offsetMs };
   }
 
   /** The offset a transaction found (ClockMoved): remembered, and the time at it now. */

@@ -30,6 +30,9 @@ interface Answer {
  * A POST with an Idempotency-Key, retried with the same key while the answer is a
  * gateway error or the connection fails: what a careful client does.
  */
+/** The gateways' own logs, shown when one answers 500 so the cause is in the failure. */
+let gatewayLogs: () => string = () => '';
+
 async function post(baseUrl: string, path: string, key: string, json: unknown): Promise<Answer | null> {
   for (let attempt = 0; attempt < 20; attempt++) {
     let response: Response;
@@ -51,7 +54,7 @@ async function post(baseUrl: string, path: string, key: string, json: unknown): 
       await new Promise((r) => setTimeout(r, 50));
       continue;
     }
-    assert.ok(response.status < 500, `${path}: ${response.status} ${text}`);
+    assert.ok(response.status < 500, `${path}: ${response.status} ${text}\n${gatewayLogs()}`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -83,6 +86,7 @@ if (skipReason && inCi) {
     let receiver: Receiver;
     let nginx: Nginx | undefined;
     const gateways: GatewayProcess[] = [];
+    gatewayLogs = () => gateways.map((gateway, i) => `--- gateway ${i} log (end):\n${gateway.output().slice(-4000)}`).join('\n');
 
     before(async () => {
       receiver = await startReceiver();
