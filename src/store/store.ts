@@ -198,8 +198,12 @@ class GroupCommitStore implements Store {
       this.active++;
       void this.runBatch(batch).finally(() => {
         this.active--;
-        // Whatever queued meanwhile forms the next batch at once.
-        this.pump();
+        // The next batch starts after a turn of the event loop, never straight from this one's
+        // promise chain: on SQLite a batch runs synchronously, and a caller that queues its next
+        // unit as soon as the last one commits (the expiry sweep) would otherwise keep the loop
+        // from ever polling sockets or timers. The turn also lets requests that arrived meanwhile
+        // join the batch.
+        this.schedule();
       });
     }
   }
