@@ -140,3 +140,28 @@ export async function dropSchema(databaseUrl: string, schema: string): Promise<v
     if ((error as { code?: string }).code !== '3D000') throw error;
   }
 }
+
+/**
+ * Runs a benchmark's `main` and exits with its code: children, temp dirs and databases are
+ * cleaned up on the way out, also on failure and on Ctrl-C.
+ */
+export async function runBench(main: () => Promise<number>): Promise<never> {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      log(`${signal}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  let exitCode = 1;
+  try {
+    exitCode = await main();
+  } catch (error) {
+    if (!interrupted) process.stderr.write(`\nBENCH FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+  process.exit(exitCode);
+}

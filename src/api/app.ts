@@ -192,16 +192,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     qrPngs: new QrPngCache(),
     async authenticate(request: FastifyRequest, access: KeyAccess, authOptions: { clockChecked?: boolean } = {}) {
       const caller = await authenticator.authenticate(request, access);
-      if (authOptions.clockChecked && request.method !== 'GET') {
-        const clock = await clocks.forCheckedChange(caller.accountId, caller.livemode === 1);
-        return { caller, ctx: { scope: { accountId: caller.accountId, livemode: caller.livemode }, ...clock, publicUrl: app.satang.publicUrl } };
-      }
-      const ctx: UseCaseContext = {
-        scope: { accountId: caller.accountId, livemode: caller.livemode },
-        // Reads may use a clock offset cached for a second; state changes read it fresh (several processes).
-        nowMs: await clocks.nowMs(caller.accountId, caller.livemode === 1, request.method !== 'GET' || request.url.startsWith('/test/clock')),
-        publicUrl: app.satang.publicUrl,
-      };
+      const livemode = caller.livemode === 1;
+      const clock =
+        authOptions.clockChecked && request.method !== 'GET'
+          ? await clocks.forCheckedChange(caller.accountId, livemode)
+          : // Reads may use a clock offset cached for a second; other state changes read it fresh (several processes).
+            { nowMs: await clocks.nowMs(caller.accountId, livemode, request.method !== 'GET' || request.url.startsWith('/test/clock')) };
+      const ctx: UseCaseContext = { scope: { accountId: caller.accountId, livemode: caller.livemode }, ...clock, publicUrl: app.satang.publicUrl };
       return { caller, ctx };
     },
     async mutate(request, reply, ctx, unit) {

@@ -3,7 +3,8 @@
  * database answers and its schema is current), Prometheus metrics (/metrics), a request
  * id on every request and log line, and a draining switch for graceful shutdown.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { constantTimeEqual } from '../domain/constant-time.js';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -123,7 +124,7 @@ export class GatewayMetrics {
   }
 
   private async chargeCounts(): Promise<Map<string, number>> {
-    const nowMs = Date.now();
+    const nowMs = this.wall.nowMs();
     if (!this.chargeTotals || nowMs - this.chargeTotals.atMs >= chargeTotalsTtlMs) {
       this.chargeTotals = { counts: await countChargesByStatus(this.store.read), atMs: nowMs };
     }
@@ -160,12 +161,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     startedAt: bigint;
   }
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -245,7 +240,7 @@ function opsRoutes(app: FastifyInstance, ops: Operations, options: { store: Stor
   app.get('/metrics', async (request, reply) => {
     if (options.metricsToken !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-      if (!match || !sameToken(match[1], options.metricsToken)) {
+      if (!match || !constantTimeEqual(match[1], options.metricsToken)) {
         return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({ status: 'unauthorized' });
       }
     }

@@ -1,4 +1,5 @@
 /** Signing in and out, the first-start setup page, and the account and mode switches. */
+import { constantTimeEqual } from '../../domain/constant-time.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findAccount } from '../../store/accounts.js';
@@ -20,7 +21,7 @@ import {
 } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
 import { field, redirect, sessionOf } from './context.js';
-import { constantTimeEqual, cookieOptions, formCookie, sessionCookie } from './security.js';
+import { cookieOptions, formCookie, sessionCookie } from './security.js';
 
 const publicRoute = { config: { dashboardPublic: true } };
 

@@ -2,6 +2,7 @@
  * The operator dashboard under /dashboard: server-rendered pages, every one behind a
  * database session, every POST behind a per-session CSRF token (and an Origin check).
  */
+import { constantTimeEqual } from '../../domain/constant-time.js';
 import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -14,7 +15,7 @@ import { authRoutes } from './auth.js';
 import { chargeRoutes } from './charges.js';
 import { type DashboardState, page } from './context.js';
 import { overviewRoutes } from './overview.js';
-import { constantTimeEqual, cookiePath, originAllowed, securityHeaders, sessionCookie, submittedCsrf } from './security.js';
+import { cookiePath, originAllowed, securityHeaders, sessionCookie, submittedCsrf } from './security.js';
 import { webhookRoutes } from './webhooks.js';
 
 export const dashboardPrefix = '/dashboard';

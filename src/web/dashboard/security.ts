@@ -1,5 +1,4 @@
 /** Cookies, CSRF tokens and Origin checks for the dashboard (sign-in throttling is in the store: usecases/operators.ts). */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const sessionCookie = 'satang_session';
@@ -17,11 +16,6 @@ export function cookieOptions(publicUrl: string, maxAgeSeconds?: number) {
   };
 }
 
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /** The CSRF token a form or script sent: the `_csrf` field or the X-CSRF-Token header. */
 export function submittedCsrf(request: FastifyRequest): string {
