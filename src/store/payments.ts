@@ -193,7 +193,17 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   const args: Record<string, unknown> = { ...scope };
   for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
-  const statement = hotQuery<Record<string, unknown>, { url: string }>(key, (qb, p) => {
+  let statement = insertEventWithStatements.get(key);
+  if (statement === undefined) insertEventWithStatements.set(key, (statement = insertEventWithStatement(key, parts)));
+  return (await statement(db, args)).map((row) => row.url);
+}
+
+type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<Array<{ url: string }>>;
+/** One statement function per shape of write (which tables, which columns), made at its first use. */
+const insertEventWithStatements = new Map<string, EventWithStatement>();
+
+function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]>): EventWithStatement {
+  return hotQuery<Record<string, unknown>, { url: string }>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
@@ -206,7 +216,6 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
       .where('livemode', '=', p.livemode as number)
       .where('enabled', '=', 1);
   });
-  return (await statement(db, args)).map((row) => row.url);
 }
 
 /** Events by id, whatever their account (the webhook dispatcher's batch load: each job names its event). */

@@ -69,7 +69,6 @@ export class WebhookDispatcher {
   private readonly sendingByOrigin = new Map<string, number>();
   /** Claimed (leased) jobs waiting for a free slot, by origin, oldest first. */
   private readonly waiting = new Map<string, ClaimedJob[]>();
-  private waitingCount = 0;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
   /** The most one claim takes. */
@@ -94,7 +93,6 @@ export class WebhookDispatcher {
     // Hand back what was claimed but not started, in one transaction, so nobody waits for its lease.
     const unstarted = [...this.waiting.values()].flat().map((item) => item.job.id);
     this.waiting.clear();
-    this.waitingCount = 0;
     if (unstarted.length > 0) await this.options.store.transaction((tx) => releaseJobs(tx, unstarted)).catch((error) => this.options.onError?.(error));
     await Promise.allSettled([...this.inFlight]);
   }
@@ -108,7 +106,7 @@ export class WebhookDispatcher {
   async drain(): Promise<void> {
     for (;;) {
       const claimed = await this.tick();
-      if (claimed === 0 && this.inFlight.size === 0 && this.waitingCount === 0) return;
+      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0) return;
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight]);
     }
   }
@@ -143,7 +141,6 @@ export class WebhookDispatcher {
         const queue = this.waiting.get(origin);
         if (queue) queue.push(item);
         else this.waiting.set(origin, [item]);
-        this.waitingCount++;
       }
       this.startWaiting();
       return claimed.length;
@@ -160,7 +157,6 @@ export class WebhookDispatcher {
         if (this.sending >= this.concurrency) break;
         if ((this.sendingByOrigin.get(origin) ?? 0) >= webhookConcurrencyPerOriginMax) continue;
         const item = queue.shift()!;
-        this.waitingCount--;
         if (queue.length === 0) this.waiting.delete(origin);
         this.startDelivery(item, origin);
         started = true;
