@@ -2,6 +2,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Scope } from './payments.js';
 import type { ChargeRow, ChargeStatus, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
+import { seqColumn } from './sequence.js';
 
 export interface ChargeFilter {
   status?: ChargeStatus;
@@ -10,22 +11,24 @@ export interface ChargeFilter {
   toMs?: number;
   /** An exact charge id, pay2 reference or QR ref1. */
   search?: string;
-  /** Keyset cursor: rows strictly older than (createdAt, id). */
-  before?: { createdAt: number; id: string };
+  /** Keyset cursor: rows strictly older than (createdAt, seq). */
+  before?: { createdAt: number; seq: number };
 }
 
-/** What a row of the charge list shows. */
-export type ChargeListRow = Pick<ChargeRow, 'id' | 'status' | 'amount' | 'currency' | 'created_at' | 'paid_at' | 'refunded_amount' | 'funding_source' | 'payment_ref' | 'description'>;
+/** What a row of the charge list shows, and its seq (the page cursor). */
+export type ChargeListRow = Pick<ChargeRow, 'id' | 'status' | 'amount' | 'currency' | 'created_at' | 'paid_at' | 'refunded_amount' | 'funding_source' | 'payment_ref' | 'description'> & {
+  seq: number;
+};
 
 /**
- * One page of charges, newest first, filtered in SQL and paged by keyset on (created_at, id),
+ * One page of charges, newest first, filtered in SQL and paged by keyset on (created_at, seq),
  * so a page costs the same on the first page and the thousandth. Returns up to limit + 1 rows:
  * the extra one says there is a next page.
  */
 export async function listChargesForDashboard(db: Kysely<DB>, scope: Scope, filter: ChargeFilter, limit: number): Promise<ChargeListRow[]> {
   let query = db
     .selectFrom('charges')
-    .select(['id', 'status', 'amount', 'currency', 'created_at', 'paid_at', 'refunded_amount', 'funding_source', 'payment_ref', 'description'])
+    .select(['id', 'status', 'amount', 'currency', 'created_at', 'paid_at', 'refunded_amount', 'funding_source', 'payment_ref', 'description', seqColumn.as('seq')])
     .where('account_id', '=', scope.accountId)
     .where('livemode', '=', scope.livemode);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -40,10 +43,12 @@ export async function listChargesForDashboard(db: Kysely<DB>, scope: Scope, filt
     else query = query.where('qr_ref1', '=', search.toUpperCase());
   }
   if (filter.before) {
-    const { createdAt, id } = filter.before;
-    query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+    const { createdAt, seq } = filter.before;
+    query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb(seqColumn, '<', seq)])]));
   }
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query.orderBy('created_at', 'desc').orderBy(seqColumn, 'desc').limit(limit + 1).execute();
+  // PostgreSQL's bigint arrives as a number already (the pool's type parser); SQLite's integer too.
+  return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 }
 
 export interface DayTotals {
@@ -82,14 +87,14 @@ export async function chargeTotalsByDay(db: Kysely<DB>, scope: Scope, fromMs: nu
 export async function eventsOfCharge(db: Kysely<DB>, scope: Scope, chargeId: string): Promise<EventRow[]> {
   // By charge id alone, so the planner takes events_charge (a charge has a handful of events);
   // with the account's columns in the WHERE, SQLite prefers walking the account's whole list.
-  const rows = await db.selectFrom('events').selectAll().where('charge_id', '=', chargeId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db.selectFrom('events').selectAll().where('charge_id', '=', chargeId).orderBy('created_at').orderBy(seqColumn).execute();
   return rows.filter((row) => row.account_id === scope.accountId && row.livemode === scope.livemode);
 }
 
 /** The outbox rows of these events (what is still to be sent, and what gave up). */
 export async function jobsOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<WebhookJob[]> {
   if (eventIds.length === 0) return [];
-  return db.selectFrom('webhook_jobs').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy('id').execute();
+  return db.selectFrom('webhook_jobs').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy(seqColumn).execute();
 }
 
 /** The latest delivery attempts of one account and mode, newest first. */
@@ -100,6 +105,7 @@ export async function recentDeliveries(db: Kysely<DB>, scope: Scope, limit: numb
     .where('account_id', '=', scope.accountId)
     .where('livemode', '=', scope.livemode)
     .orderBy('created_at', 'desc')
+    .orderBy(seqColumn, 'desc')
     .limit(limit)
     .execute();
 }

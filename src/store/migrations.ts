@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
+import { sequencedTables } from './sequence.js';
 
 /**
  * Migrations, written once for both dialects with Kysely's schema builder. Times are
@@ -327,7 +328,60 @@ const migrations: Record<string, Migration> = {
       for (const table of ['audit_log', 'signin_throttle', 'setup_tokens', 'operator_sessions', 'operators']) await db.schema.dropTable(table).execute();
     },
   },
+  '0007_sequences': {
+    // Insertion order finer than a second (store/sequence.ts): ids stopped counting up within a
+    // millisecond, so lists order by (created_at, seq).
+    async up(db: Kysely<any>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      for (const table of sequencedTables) {
+        const t = sql.table(table);
+        await db.schema.alterTable(table).addColumn('seq', 'bigint').execute();
+        // Rows written before: numbered in the order lists showed them, (created_at, id).
+        if (postgres) {
+          const sequence = sql.id(`${table}_seq`);
+          await sql`update ${t} set seq = o.n from (select id, row_number() over (order by created_at, id) as n from ${t}) o where o.id = ${t}.id`.execute(db);
+          await sql`create sequence ${sequence} owned by ${t}.seq`.execute(db);
+          await sql`select setval(${sql.lit(`${table}_seq`)}, coalesce((select max(seq) from ${t}), 0) + 1, false)`.execute(db);
+          await sql`alter table ${t} alter column seq set default nextval(${sql.lit(`${table}_seq`)}::regclass), alter column seq set not null`.execute(db);
+        } else {
+          await sql`update ${t} set seq = o.n from (select rowid as r, row_number() over (order by created_at, id) as n from ${t}) o where o.r = ${t}.rowid`.execute(db);
+          // The first row a transaction writes reads max(seq): one index probe.
+          await db.schema.createIndex(`${table}_seq`).on(table).column('seq').execute();
+        }
+      }
+      for (const [name, table, columns] of sequencedIndexes) {
+        await db.schema.dropIndex(name).execute();
+        await db.schema.createIndex(name).on(table).columns([...columns, 'seq']).execute();
+      }
+    },
+    async down(db: Kysely<any>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      for (const [name, table, , before] of sequencedIndexes) {
+        await db.schema.dropIndex(name).execute();
+        await db.schema.createIndex(name).on(table).columns(before).execute();
+      }
+      for (const table of sequencedTables) {
+        if (!postgres) await db.schema.dropIndex(`${table}_seq`).execute();
+        // PostgreSQL drops the sequence with the column that owns it.
+        await db.schema.alterTable(table).dropColumn('seq').execute();
+      }
+    },
+  },
 };
+
+/** The list indexes 0007 rebuilt to end in seq: name, table, the columns before seq, the columns before 0007. */
+const sequencedIndexes: Array<[name: string, table: string, columns: string[], before: string[]]> = [
+  ['charges_list', 'charges', ['account_id', 'livemode', 'created_at'], ['account_id', 'livemode', 'created_at', 'id']],
+  ['charges_status_list', 'charges', ['account_id', 'livemode', 'status', 'created_at'], ['account_id', 'livemode', 'status', 'created_at', 'id']],
+  ['events_list', 'events', ['account_id', 'livemode', 'created_at'], ['account_id', 'livemode', 'created_at', 'id']],
+  ['events_charge', 'events', ['charge_id', 'created_at'], ['charge_id', 'created_at', 'id']],
+  ['transactions_list', 'transactions', ['account_id', 'livemode', 'created_at'], ['account_id', 'livemode', 'created_at', 'id']],
+  ['refunds_list', 'refunds', ['account_id', 'livemode', 'created_at'], ['account_id', 'livemode', 'created_at', 'id']],
+  ['refunds_charge', 'refunds', ['charge_id', 'created_at'], ['charge_id', 'created_at', 'id']],
+  ['webhook_deliveries_event', 'webhook_deliveries', ['event_id', 'created_at'], ['event_id', 'created_at']],
+  ['webhook_deliveries_recent', 'webhook_deliveries', ['account_id', 'livemode', 'created_at'], ['account_id', 'livemode', 'created_at']],
+  ['audit_log_recent', 'audit_log', ['created_at'], ['created_at', 'id']],
+];
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

@@ -1,6 +1,7 @@
 /** Dashboard operators, their sessions, the first-start setup token and the audit log. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry, DB, Operator, OperatorSession } from './schema.js';
+import { oneWithSeq, seqColumn } from './sequence.js';
 
 export async function countOperators(db: Kysely<DB>): Promise<number> {
   const row = await db.selectFrom('operators').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
@@ -95,15 +96,10 @@ export async function hasUnusedSetupToken(db: Kysely<DB>, tokenHash: string, iss
 }
 
 export async function insertAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
-  await db.insertInto('audit_log').values(entry).execute();
+  await db.insertInto('audit_log').values(await oneWithSeq(db, 'audit_log', entry)).execute();
 }
 
-export async function listAudit(db: Kysely<DB>, limit: number, beforeId?: { createdAt: number; id: string }): Promise<AuditEntry[]> {
-  let query = db.selectFrom('audit_log').selectAll();
-  if (beforeId) {
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '<', beforeId.createdAt), eb.and([eb('created_at', '=', beforeId.createdAt), eb('id', '<', beforeId.id)])]),
-    );
-  }
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+/** The newest audit entries, newest first. */
+export async function listAudit(db: Kysely<DB>, limit: number): Promise<AuditEntry[]> {
+  return db.selectFrom('audit_log').selectAll().orderBy('created_at', 'desc').orderBy(seqColumn, 'desc').limit(limit).execute();
 }

@@ -1,6 +1,7 @@
 import { type Kysely, PostgresAdapter, type Selectable } from 'kysely';
 import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
+import { oneWithSeq, seqColumn, withSeq } from './sequence.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
 import { enabledEndpointUrls } from './webhooks.js';
 
@@ -43,7 +44,7 @@ export async function findSource(db: Kysely<DB>, scope: Scope, id: string): Prom
 }
 
 export async function insertCharge(db: Kysely<DB>, charge: ChargeRow): Promise<void> {
-  await hotInsert(db, 'charges', charge);
+  await hotInsert(db, 'charges', await oneWithSeq(db, 'charges', charge));
 }
 
 const selectCharge = hotQuery<{ id: string }, ChargeRow>('findCharge', (db, p) => db.selectFrom('charges').selectAll().where('id', '=', p.id));
@@ -152,7 +153,7 @@ export async function listPage<T extends ListedTable>(
   if (where.chargeId !== undefined) base = base.where('charge_id', '=', where.chargeId);
   const direction = window.order === 'chronological' ? 'asc' : 'desc';
   const [rows, count] = await Promise.all([
-    base.selectAll().orderBy('created_at', direction).orderBy('id', direction).limit(window.limit).offset(window.offset).execute(),
+    base.selectAll().orderBy('created_at', direction).orderBy(seqColumn, direction).limit(window.limit).offset(window.offset).execute(),
     base.select((eb: any) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow() as Promise<{ total: number | string }>,
   ]);
   return { rows: rows as Selectable<DB[T]>[], total: Number(count.total) };
@@ -163,7 +164,7 @@ export function listCharges(db: Kysely<DB>, scope: Scope, window: ListWindow): P
 }
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
-  await hotInsert(db, 'events', event);
+  await hotInsert(db, 'events', await oneWithSeq(db, 'events', event));
 }
 
 /** Rows written together with an event: the charge it is about when new, and that charge's new source. */
@@ -308,9 +309,10 @@ export async function findChargesByIds(db: Kysely<DB>, ids: string[]): Promise<M
 }
 
 export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<void> {
-  // Stay well under SQLite's bound-parameter limit: 9 columns a row.
-  for (let start = 0; start < events.length; start += 500) {
-    await db.insertInto('events').values(events.slice(start, start + 500)).execute();
+  const rows = await withSeq(db, 'events', events);
+  // Stay well under SQLite's bound-parameter limit: 10 columns a row.
+  for (let start = 0; start < rows.length; start += 500) {
+    await db.insertInto('events').values(rows.slice(start, start + 500)).execute();
   }
 }
 
@@ -329,7 +331,7 @@ export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise
 // ---------------------------------------------------------------- refunds
 
 export async function insertRefund(db: Kysely<DB>, refund: RefundRow): Promise<void> {
-  await hotInsert(db, 'refunds', refund);
+  await hotInsert(db, 'refunds', await oneWithSeq(db, 'refunds', refund));
 }
 
 export async function findRefund(db: Kysely<DB>, scope: Scope, id: string): Promise<RefundRow | undefined> {
@@ -341,10 +343,10 @@ export async function findRefundsByIds(db: Kysely<DB>, ids: string[]): Promise<M
   return indexBy(await db.selectFrom('refunds').selectAll().where('id', 'in', ids).execute(), 'id');
 }
 
-/** The refunds of these charges, oldest first (a charge has at most 15). */
+/** The refunds of these charges in the order they were applied (a charge has at most 15). */
 export async function refundsOfCharges(db: Kysely<DB>, chargeIds: string[]): Promise<Map<string, RefundRow[]>> {
   if (chargeIds.length === 0) return new Map();
-  return groupBy(await db.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).orderBy('created_at').orderBy('id').execute(), 'charge_id');
+  return groupBy(await db.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).orderBy('created_at').orderBy(seqColumn).execute(), 'charge_id');
 }
 
 export function listRefunds(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<RefundRow>> {

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
+import { oneWithSeq, seqColumn, withSeq } from './sequence.js';
 import type { DueFilter, Scope } from './payments.js';
 import type { DB, WebhookDelivery, WebhookEndpoint, WebhookJob, WebhookJobStatus, WebhookSecret } from './schema.js';
 
 // ---------------------------------------------------------------- endpoints
 
 export async function insertEndpoint(db: Kysely<DB>, endpoint: WebhookEndpoint): Promise<void> {
-  await db.insertInto('webhook_endpoints').values(endpoint).execute();
+  await db.insertInto('webhook_endpoints').values(await oneWithSeq(db, 'webhook_endpoints', endpoint)).execute();
 }
 
 export async function listEndpoints(db: Kysely<DB>, scope: Scope): Promise<WebhookEndpoint[]> {
@@ -17,7 +18,7 @@ export async function listEndpoints(db: Kysely<DB>, scope: Scope): Promise<Webho
     .where('account_id', '=', scope.accountId)
     .where('livemode', '=', scope.livemode)
     .orderBy('created_at')
-    .orderBy('id')
+    .orderBy(seqColumn)
     .execute();
 }
 
@@ -66,9 +67,10 @@ export async function replaceWebhookSecret(db: Kysely<DB>, scope: Scope, fields:
 
 export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  if (jobs.length === 1) return hotInsert(db, 'webhook_jobs', jobs[0]);
-  // 12 columns a row: well under SQLite's bound-parameter limit.
-  for (let start = 0; start < jobs.length; start += 500) await db.insertInto('webhook_jobs').values(jobs.slice(start, start + 500)).execute();
+  const rows = await withSeq(db, 'webhook_jobs', jobs);
+  if (rows.length === 1) return hotInsert(db, 'webhook_jobs', rows[0]);
+  // 13 columns a row: well under SQLite's bound-parameter limit.
+  for (let start = 0; start < rows.length; start += 500) await db.insertInto('webhook_jobs').values(rows.slice(start, start + 500)).execute();
 }
 
 function dueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number, skipUrls: string[]) {
@@ -148,7 +150,7 @@ export async function finishAttempt(
   fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number },
   delivery: WebhookDelivery,
 ): Promise<void> {
-  await hotInsert(db, 'webhook_deliveries', delivery);
+  await hotInsert(db, 'webhook_deliveries', await oneWithSeq(db, 'webhook_deliveries', delivery));
   await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).execute();
 }
 
@@ -160,5 +162,5 @@ export async function releaseJobs(db: Kysely<DB>, ids: string[]): Promise<void> 
 
 export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<Map<string, WebhookDelivery[]>> {
   if (eventIds.length === 0) return new Map();
-  return groupBy(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy('id').execute(), 'event_id');
+  return groupBy(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy(seqColumn).execute(), 'event_id');
 }

@@ -3,7 +3,7 @@
  * (load, decide, save, and the event in the same transaction) and returns rows to render.
  */
 import { OmiseError, notFound } from '../domain/errors.js';
-import { idSuffix, newDownloadToken, newId } from '../domain/ids.js';
+import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/ids.js';
 import { chargeExpiryMs } from '../domain/limits.js';
 import { computeFees } from '../domain/money.js';
 import { chargeSnapshot } from '../domain/charge.js';
@@ -95,10 +95,10 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     metadata: JSON.stringify(input.metadata),
     return_uri: input.returnUri,
     ip: input.ip,
-    payment_ref: newId('pay2', livemode, ctx.nowMs),
-    // The id's random-and-time suffix is unique, upper-cased it fits the QR's ref1 (A-Z0-9, ≤ 20).
-    qr_ref1: idSuffix(id).toUpperCase(),
-    document_id: newId('docu', livemode, ctx.nowMs),
+    // Capabilities: random, derived from nothing (DECISIONS §2, §3). ref1 is unique by a constraint.
+    payment_ref: newCapabilityId('pay2', livemode),
+    qr_ref1: newQrRef1(),
+    document_id: newCapabilityId('docu', livemode),
     download_token: newDownloadToken(),
     fee_rate_bps: account.fee_rate_bps,
     fee_flat_satang: account.fee_flat_satang,

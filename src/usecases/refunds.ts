@@ -28,7 +28,11 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
     const loaded = await findChargeWithSource(tx, ctx.scope, chargeId);
     if (!loaded) throw notFound('charge', chargeId);
     const { charge } = loaded;
-    const decision = decideRefund(refundableCharge(charge), input.amount, input.voidRequested, ctx.nowMs);
+    // Dated inside the transaction that applies it, never before the charge's last change (the
+    // refund before it, when one raced ahead): listed order is applied order, and the void
+    // formula read in that order gives the debits written (DECISIONS §5).
+    const atMs = Math.max(ctx.nowMs, charge.updated_at);
+    const decision = decideRefund(refundableCharge(charge), input.amount, input.voidRequested, atMs);
     if (decision.kind === 'refused') throw new OmiseError(decision.code, decision.message);
     const voided = decision.kind === 'void';
     const added = await addRefundToCharge(
@@ -36,13 +40,13 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       ctx.scope,
       chargeId,
       { refundedAmount: charge.refunded_amount, refundCount: charge.refund_count },
-      { amount: input.amount, voided, atMs: ctx.nowMs },
+      { amount: input.amount, voided, atMs },
     );
     if (!added) continue;
 
     const livemode = ctx.scope.livemode === 1;
     const refund: RefundRow = {
-      id: newId('rfnd', livemode, ctx.nowMs),
+      id: newId('rfnd', livemode, atMs),
       account_id: ctx.scope.accountId,
       livemode: ctx.scope.livemode,
       charge_id: chargeId,
@@ -50,8 +54,8 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       currency: charge.currency,
       voided: voided ? 1 : 0,
       metadata: JSON.stringify(input.metadata),
-      transaction_id: newId('trxn', livemode, ctx.nowMs),
-      created_at: ctx.nowMs,
+      transaction_id: newId('trxn', livemode, atMs),
+      created_at: atMs,
     };
     await insertRefund(tx, refund);
     // A refund gives back its amount (the merchant keeps paying the fee); a void takes
@@ -66,11 +70,11 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       amount: debit,
       currency: refund.currency,
       origin: refund.id,
-      created_at: ctx.nowMs,
-      transferable_at: ctx.nowMs,
+      created_at: atMs,
+      transferable_at: atMs,
     });
     const event: EventRow = {
-      id: newId('evnt', livemode, ctx.nowMs),
+      id: newId('evnt', livemode, atMs),
       account_id: ctx.scope.accountId,
       livemode: ctx.scope.livemode,
       key: 'refund.create',
@@ -78,10 +82,10 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       object_type: 'refund',
       object_id: refund.id,
       snapshot: '{}', // a refund never changes
-      created_at: ctx.nowMs,
+      created_at: atMs,
     };
     await insertEvent(tx, event);
-    await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs);
+    await enqueueEvent(tx, event, charge.webhook_endpoints, atMs);
     return refund;
   }
   throw new OmiseError('failed_refund', 'the charge kept changing while this refund was decided; try again');

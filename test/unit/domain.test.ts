@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { idSuffix, newId } from '../../src/domain/ids.js';
+import { idRandomBits, idSecond, newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../../src/domain/ids.js';
 import { computeFees, divRoundHalfUp, hundredthsToDecimalString, satangToBahtString } from '../../src/domain/money.js';
 import { formatTimestamp, parseTimestamp } from '../../src/domain/time.js';
 
@@ -36,17 +36,38 @@ describe('money', () => {
 });
 
 describe('ids and times', () => {
-  test('ids are prefix_test_ plus 19 base36 characters, time-sortable, and decode to their time', () => {
+  test('ids are prefix_test_ plus 19 base36 characters: the second they were made, then 66 random bits', () => {
     const atMs = Date.parse('2025-03-20T09:24:15.177Z');
     const id = newId('chrg', false, atMs);
     assert.match(id, /^chrg_test_[0-9a-z]{19}$/);
     assert.match(newId('chrg', true, atMs), /^chrg_[0-9a-z]{19}$/);
-    const decodedMs = Number(toBigInt36(idSuffix(id)) >> 55n);
-    assert.equal(decodedMs, atMs);
+    assert.equal(idSecond(id), Math.floor(atMs / 1000));
+    assert.equal(idRandomBits, 66);
+    // Made in one millisecond, ids tell nothing of each other: no run of neighbours.
     const many = Array.from({ length: 1000 }, () => newId('evnt', false, atMs));
-    assert.deepEqual([...many].sort(), many, 'ids made in one millisecond sort in creation order');
     assert.equal(new Set(many).size, many.length);
-    assert.ok(newId('chrg', false, atMs + 1) > many.at(-1)!.replace('evnt', 'chrg'));
+    const values = many.map((made) => toBigInt36(made.slice(-19))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const closeNeighbours = values.slice(1).filter((value, index) => value - values[index] < 1_000_000n).length;
+    assert.equal(closeNeighbours, 0, 'ids made together must not be within a million of each other');
+    // They still sort by the second.
+    assert.ok(newId('chrg', false, atMs + 1000) > newId('chrg', false, atMs));
+    assert.ok(newId('chrg', false, atMs - 1000) < newId('chrg', false, atMs));
+  });
+
+  test('capabilities are random through and through: pay2 and document ids, download tokens, ref1', () => {
+    const pay2 = Array.from({ length: 1000 }, () => newCapabilityId('pay2', false));
+    for (const made of pay2) assert.match(made, /^pay2_test_[0-9a-z]{19}$/);
+    assert.equal(new Set(pay2).size, pay2.length);
+    // No time prefix: the leading characters spread over the whole alphabet, not one second's value.
+    assert.ok(new Set(pay2.map((made) => made.slice(10, 12))).size > 500, 'the first characters vary');
+    const tokens = Array.from({ length: 1000 }, newDownloadToken);
+    for (const token of tokens) assert.match(token, /^[0-9A-F]{16}$/);
+    assert.equal(new Set(tokens).size, tokens.length);
+    const refs = Array.from({ length: 5000 }, newQrRef1);
+    for (const ref1 of refs) assert.match(ref1, /^[A-Z0-9]{16}$/);
+    assert.equal(new Set(refs).size, refs.length);
+    // Every character of the alphabet turns up in every position (80 000 draws: a missing one would be a bias).
+    for (let position = 0; position < 16; position++) assert.equal(new Set(refs.map((ref1) => ref1[position])).size, 36, `position ${position}`);
   });
 
   test('timestamps render as Omise does', () => {

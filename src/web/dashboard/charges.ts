@@ -31,9 +31,9 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     const fromMs = parseDay(query.from);
     const toDay = parseDay(query.to);
     const search = typeof query.q === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(query.q.trim()) ? query.q.trim() : undefined;
-    let before: { createdAt: number; id: string } | undefined;
-    const cursor = typeof query.before === 'string' ? /^(\d{1,15})_([A-Za-z0-9_]{1,64})$/.exec(query.before) : null;
-    if (cursor) before = { createdAt: Number(cursor[1]), id: cursor[2] };
+    let before: { createdAt: number; seq: number } | undefined;
+    const cursor = typeof query.before === 'string' ? /^(\d{1,15})_(\d{1,15})$/.exec(query.before) : null;
+    if (cursor) before = { createdAt: Number(cursor[1]), seq: Number(cursor[2]) };
     const rows = await listChargesForDashboard(satang.store.read, ctx.scope, { status, fromMs, toMs: toDay === undefined ? undefined : toDay + dayMs, search, before }, chargesPerPage);
     const more = rows.length > chargesPerPage;
     const shown = rows.slice(0, chargesPerPage);
@@ -43,7 +43,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     if (search) keep.set('q', search);
     const last = shown.at(-1);
     const nextQuery = new URLSearchParams(keep);
-    if (last) nextQuery.set('before', `${last.created_at}_${last.id}`);
+    if (last) nextQuery.set('before', `${last.created_at}_${last.seq}`);
     return page(request, reply, 'charges', { page: 'charges', title: 'Charges' }, {
       charges: shown,
       statuses,

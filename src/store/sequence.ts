@@ -1,0 +1,59 @@
+/**
+ * Insertion order. Ids sort by the second they were made in, no finer (DECISIONS §2), so every
+ * table that is listed to people has a `seq` column: a number assigned inside the transaction
+ * that writes the row, larger than that of every row written before it. Lists order by
+ * (created_at, seq); a charge's refunds and events come out in the order they were applied.
+ *
+ * PostgreSQL assigns it itself (a sequence as the column default, migration 0007), so several
+ * processes never wait on each other for it. SQLite has one writer at a time: the first row a
+ * transaction writes to a table reads the table's largest seq (an index probe) and later rows of
+ * the same transaction count on from it, so a group-commit batch reads it once per table.
+ *
+ * The application never reads seq; it only orders by it. It is not in the row types of
+ * schema.ts, so rows built in code need not carry it.
+ */
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import type { DB } from './schema.js';
+
+/** The tables with a seq column. */
+export const sequencedTables = [
+  'charges',
+  'events',
+  'refunds',
+  'transactions',
+  'webhook_endpoints',
+  'webhook_jobs',
+  'webhook_deliveries',
+  'audit_log',
+] as const satisfies ReadonlyArray<keyof DB>;
+export type SequencedTable = (typeof sequencedTables)[number];
+
+/** The next seq of each table, per open SQLite transaction. */
+const nextSeqByTransaction = new WeakMap<object, Map<SequencedTable, number>>();
+
+/**
+ * The rows as they are to be inserted: on SQLite with their seq, on PostgreSQL unchanged (the
+ * column default assigns it). Must be called inside the transaction that inserts them.
+ */
+export async function withSeq<T extends object>(db: Kysely<DB>, table: SequencedTable, rows: T[]): Promise<T[]> {
+  if (rows.length === 0 || db.getExecutor().adapter instanceof PostgresAdapter) return rows;
+  if (!db.isTransaction) throw new Error(`rows of ${table} must be inserted in a transaction`);
+  let nextByTable = nextSeqByTransaction.get(db);
+  if (!nextByTable) nextSeqByTransaction.set(db, (nextByTable = new Map()));
+  let next = nextByTable.get(table);
+  if (next === undefined) {
+    const { rows: found } = await sql<{ last: number | null }>`select max(seq) as last from ${sql.table(table)}`.execute(db);
+    next = Number(found[0]?.last ?? 0) + 1;
+  }
+  const numbered = rows.map((row, index) => ({ ...row, seq: next! + index }));
+  nextByTable.set(table, next + rows.length);
+  return numbered;
+}
+
+/** One row as it is to be inserted (see withSeq). */
+export async function oneWithSeq<T extends object>(db: Kysely<DB>, table: SequencedTable, row: T): Promise<T> {
+  return (await withSeq(db, table, [row]))[0];
+}
+
+/** The order of a sequenced table's rows (after created_at, where a list orders by time first). */
+export const seqColumn = sql.ref<number>('seq');
