@@ -327,6 +327,25 @@ const migrations: Record<string, Migration> = {
       for (const table of ['audit_log', 'signin_throttle', 'setup_tokens', 'operator_sessions', 'operators']) await db.schema.dropTable(table).execute();
     },
   },
+  '0009_charge_qr': {
+    // A charge's QR is fixed when it is created (DECISIONS §3): it keeps the biller id and merchant
+    // name of that moment. Charges from before are given their account's, which is what their QR
+    // showed until now; tag 59 is the ASCII form of the name either way (qrMerchantName).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('charges').addColumn('qr_biller_id', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('charges').addColumn('qr_merchant_name', 'text', (c) => c.notNull().defaultTo('')).execute();
+      const ofAccount = (column: 'biller_id' | 'merchant_name') =>
+        db.selectFrom('accounts').select(`accounts.${column}`).whereRef('accounts.id', '=', 'charges.account_id');
+      await db
+        .updateTable('charges')
+        .set({ qr_biller_id: ofAccount('biller_id'), qr_merchant_name: ofAccount('merchant_name') })
+        .where((eb) => eb.exists(ofAccount('biller_id')))
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const column of ['qr_merchant_name', 'qr_biller_id']) await db.schema.alterTable('charges').dropColumn(column).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
