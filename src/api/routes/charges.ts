@@ -80,8 +80,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     const { id, docu, token } = request.params;
     const charge = await findChargeForDownload(satang.store.read, id, docu, token);
     if (!charge) throw notFound('document', docu);
-    const payload = chargeQrPayload(charge);
-    const png = await satang.qrPngs.get(payload, () => payload);
+    const png = await satang.qrPngs.get(chargeQrPayload(charge));
     return reply
       .header('Content-Type', 'image/png')
       .header('Content-Disposition', 'inline; filename="qrcode.png"')
