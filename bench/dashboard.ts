@@ -84,7 +84,8 @@ async function seed(store: Store): Promise<{ accountId: string; chargeId: string
       charges.push({
         id: chargeId, account_id: account.id, livemode: 0, source_id: sourceId, amount, currency: 'THB', status, description: `Order ${i}`, metadata: '{}',
         return_uri: null, ip: null, payment_ref: newId('pay2', false, createdAt), qr_ref1: chargeId.slice(-19).toUpperCase(), document_id: newId('docu', false, createdAt),
-        download_token: newDownloadToken(), fee_rate_bps: 365, fee_flat_satang: 0, fee: fees.feeSatang, fee_vat: fees.feeVatSatang, net: fees.netSatang,
+        download_token: newDownloadToken(), fee_rate_bps: 365, fee_flat_satang: 0,
+        qr_biller_id: account.biller_id, qr_merchant_name: account.merchant_name, fee: fees.feeSatang, fee_vat: fees.feeVatSatang, net: fees.netSatang,
         funding_source: paid ? 'wallet_balance' : null, failure_code: status === 'failed' ? 'failed_processing' : null, failure_message: status === 'failed' ? 'payment processing failed' : null,
         transaction_id: paid ? newId('trxn', false, createdAt) : null, webhook_endpoints: null, created_at: createdAt, paid_at: paid ? createdAt + 60_000 : null,
         authorized_at: paid ? createdAt + 60_000 : null, expires_at: status === 'pending' ? nowMs + dayMs : createdAt + dayMs, expired_at: status === 'expired' ? createdAt + dayMs : null,

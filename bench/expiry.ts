@@ -46,7 +46,7 @@ async function seed(): Promise<string> {
   const store = await openStore({ dataDir, sqliteSynchronous: 'FULL' });
   await store.migrate();
   await prepareAccounts(store, config);
-  const account = await store.read.selectFrom('accounts').select('id').where('is_default', '=', 1).executeTakeFirstOrThrow();
+  const account = await store.read.selectFrom('accounts').select(['id', 'biller_id', 'merchant_name']).where('is_default', '=', 1).executeTakeFirstOrThrow();
   await store.close();
 
   // Bulk rows go straight into SQLite: this is set-up, not the path under test.
@@ -57,8 +57,8 @@ async function seed(): Promise<string> {
   );
   const insertCharge = db.prepare(
     `insert into charges (id, account_id, livemode, source_id, amount, currency, status, metadata, payment_ref, qr_ref1, document_id, download_token,
-       fee_rate_bps, fee_flat_satang, fee, fee_vat, net, created_at, expires_at, updated_at)
-     values (?, ?, 0, ?, ?, 'THB', 'pending', '{}', ?, ?, ?, ?, 365, 0, 365, 26, 9609, ?, ?, ?)`,
+       fee_rate_bps, fee_flat_satang, qr_biller_id, qr_merchant_name, fee, fee_vat, net, created_at, expires_at, updated_at)
+     values (?, ?, 0, ?, ?, 'THB', 'pending', '{}', ?, ?, ?, ?, 365, 0, ?, ?, 365, 26, 9609, ?, ?, ?)`,
   );
   const nowMs = Date.now();
   const total = dueCount + notDueCount;
@@ -71,7 +71,7 @@ async function seed(): Promise<string> {
       const chargeId = newId('chrg', false, createdAtMs);
       if (!firstId) firstId = chargeId;
       insertSource.run(sourceId, account.id, 10000, createdAtMs);
-      insertCharge.run(chargeId, account.id, sourceId, 10000, newId('pay2', false, createdAtMs), chargeId.slice(-19).toUpperCase(), newId('docu', false, createdAtMs), newDownloadToken(), createdAtMs, createdAtMs + dayMs, createdAtMs);
+      insertCharge.run(chargeId, account.id, sourceId, 10000, newId('pay2', false, createdAtMs), chargeId.slice(-19).toUpperCase(), newId('docu', false, createdAtMs), newDownloadToken(), account.biller_id, account.merchant_name, createdAtMs, createdAtMs + dayMs, createdAtMs);
     }
   });
   for (let from = 0; from < total; from += 50_000) chunk(from, Math.min(total, from + 50_000));

@@ -13,6 +13,11 @@ export const feeRateBpsDefault = 365; // 3.65 %
 export const vatRateBps = 700; // 7 %
 export const merchantNameQrCharsMax = 25;
 export const qrRef1CharsMax = 20;
+/** Rendered QR PNGs kept per process (about 0.9 KB each with its key): whichever bound is reached first. */
+export const qrPngCacheEntriesMax = 10_000;
+export const qrPngCacheBytesMax = 8 * 1024 * 1024;
+/** CPU the QR cache spends drawing images in one turn of the event loop (each takes about 0.7 ms). */
+export const qrRenderTurnMsMax = 2;
 export const metadataBytesMax = 16 * 1024;
 export const descriptionCharsMax = 1000;
 export const returnUriCharsMax = 2000;

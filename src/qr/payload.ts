@@ -1,6 +1,7 @@
 import { encode, tag, withCrcTag } from 'promptparse';
 import { merchantNameQrCharsMax, qrRef1CharsMax } from '../domain/limits.js';
 import { satangToBahtString } from '../domain/money.js';
+import type { ChargeRow } from '../store/schema.js';
 
 /** Thai QR Payment bill-payment AID (tag 30, sub-tag 00). */
 export const billPaymentAid = 'A000000677010112';
@@ -31,6 +32,15 @@ export function billPaymentPayload(qr: BillPaymentQr): string {
     tag('59', qrMerchantName(qr.merchantName)),
   ];
   return withCrcTag(encode(fields), '63', true);
+}
+
+/**
+ * The QR payload of a charge: made from the charge row alone, which holds the biller id and name it
+ * was created with (DECISIONS §3). The PNG, the hosted page's simulator link and the simulator's
+ * check all come from here, so they cannot disagree after the account changes.
+ */
+export function chargeQrPayload(charge: Pick<ChargeRow, 'qr_biller_id' | 'qr_merchant_name' | 'qr_ref1' | 'amount'>): string {
+  return billPaymentPayload({ billerId: charge.qr_biller_id, ref1: charge.qr_ref1, amountSatang: charge.amount, merchantName: charge.qr_merchant_name });
 }
 
 /** The merchant name as the QR carries it: printable ASCII only, at most 25 characters. */

@@ -367,6 +367,25 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0009_charge_qr': {
+    // A charge's QR is fixed when it is created (DECISIONS §3): it keeps the biller id and merchant
+    // name of that moment. Charges from before are given their account's, which is what their QR
+    // showed until now; tag 59 is the ASCII form of the name either way (qrMerchantName).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('charges').addColumn('qr_biller_id', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('charges').addColumn('qr_merchant_name', 'text', (c) => c.notNull().defaultTo('')).execute();
+      const ofAccount = (column: 'biller_id' | 'merchant_name') =>
+        db.selectFrom('accounts').select(`accounts.${column}`).whereRef('accounts.id', '=', 'charges.account_id');
+      await db
+        .updateTable('charges')
+        .set({ qr_biller_id: ofAccount('biller_id'), qr_merchant_name: ofAccount('merchant_name') })
+        .where((eb) => eb.exists(ofAccount('biller_id')))
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const column of ['qr_merchant_name', 'qr_biller_id']) await db.schema.alterTable('charges').dropColumn(column).execute();
+    },
+  },
 };
 
 /** The list indexes 0007 rebuilt to end in seq: name, table, the columns before seq, the columns before 0007. */

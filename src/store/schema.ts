@@ -72,6 +72,15 @@ export interface ChargeTable {
   download_token: string;
   fee_rate_bps: number;
   fee_flat_satang: number;
+  /**
+   * What the QR needs beyond the charge's own fields, as the account had it when the charge was
+   * created (DECISIONS §3), so the payload is a function of this row alone: a later change of the
+   * account changes new charges only. The biller id (tag 30, sub-tag 01), and the merchant name the
+   * QR carries (tag 59; its ASCII form, see qrMerchantName; charges from before migration 0009 hold
+   * their account's full name, which comes out as the same tag 59).
+   */
+  qr_biller_id: string;
+  qr_merchant_name: string;
   fee: number;
   fee_vat: number;
   net: number;

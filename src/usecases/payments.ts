@@ -7,6 +7,7 @@ import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/i
 import { chargeExpiryMs } from '../domain/limits.js';
 import { computeFees } from '../domain/money.js';
 import { chargeSnapshot } from '../domain/charge.js';
+import { qrMerchantName } from '../qr/payload.js';
 import { findAccount } from '../store/accounts.js';
 import {
   type ChargeWithSource,
@@ -102,6 +103,8 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     download_token: newDownloadToken(),
     fee_rate_bps: account.fee_rate_bps,
     fee_flat_satang: account.fee_flat_satang,
+    qr_biller_id: account.biller_id,
+    qr_merchant_name: qrMerchantName(account.merchant_name),
     fee: fees.feeSatang,
     fee_vat: fees.feeVatSatang,
     net: fees.netSatang,

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { apiVersionSourcesMin } from '../../domain/limits.js';
-import { billPaymentPayload } from '../../qr/payload.js';
+import { chargeQrPayload } from '../../qr/payload.js';
 import { renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
-import { findAccount } from '../../store/accounts.js';
 import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges, refundsOfCharges } from '../../store/payments.js';
-import type { ChargeRow } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import { parseChargeParams, parseChargeUpdateParams } from '../../usecases/payment-params.js';
 import { createCharge, updateCharge } from '../../usecases/payments.js';
@@ -76,24 +74,17 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     return renderDocument(charge, ctx);
   });
 
-  // The QR image: no authentication, the 16-hex token in the path is the capability.
+  // The QR image: no authentication, the 16-hex token in the path is the capability. The charge row
+  // alone makes the payload (no account read), and the image is cached by that payload.
   app.get<{ Params: { id: string; docu: string; token: string } }>('/charges/:id/documents/:docu/downloads/:token', async (request, reply) => {
     const { id, docu, token } = request.params;
     const charge = await findChargeForDownload(satang.store.read, id, docu, token);
     if (!charge) throw notFound('document', docu);
-    const account = await findAccount(satang.store.read, charge.account_id);
-    if (!account) throw notFound('document', docu);
-    const merchant = { billerId: account.biller_id, merchantName: account.merchant_name };
-    const png = await satang.qrPngs.get(charge.id, () => qrPayloadFor(charge, merchant));
+    const png = await satang.qrPngs.get(chargeQrPayload(charge));
     return reply
       .header('Content-Type', 'image/png')
       .header('Content-Disposition', 'inline; filename="qrcode.png"')
       .header('Cache-Control', 'private, max-age=86400')
       .send(png);
   });
-}
-
-/** The Thai QR payload of a charge (DECISIONS §3). */
-export function qrPayloadFor(charge: ChargeRow, merchant: { billerId: string; merchantName: string }): string {
-  return billPaymentPayload({ billerId: merchant.billerId, ref1: charge.qr_ref1, amountSatang: charge.amount, merchantName: merchant.merchantName });
 }

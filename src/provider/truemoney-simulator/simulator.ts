@@ -74,7 +74,8 @@ function payable(fields: BillPaymentFields, found: ChargeOfAccount | undefined, 
   if (!found) throw new OmiseError('not_found', `no payment is waiting for this QR code (reference ${fields.ref1})`);
   const { charge, account } = found;
   if (charge.livemode === 1) throw new OmiseError('not_authorized', 'only available in test mode: the wallet simulator cannot pay live charges');
-  if (fields.billerId !== account.biller_id) throw new OmiseError('bad_request', 'the QR biller id does not match the merchant of this payment');
+  // The biller id the charge was created with: its QR keeps it after the account's changes.
+  if (fields.billerId !== charge.qr_biller_id) throw new OmiseError('bad_request', 'the QR biller id does not match the merchant of this payment');
   if (fields.amountSatang !== charge.amount) {
     throw new OmiseError(
       'bad_request',

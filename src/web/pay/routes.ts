@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../domain/errors.js';
-import { qrPayloadFor } from '../../api/routes/charges.js';
+import { chargeQrPayload } from '../../qr/payload.js';
 import { findChargeByPaymentRef, type ChargeOfAccount } from '../../store/payment-refs.js';
 import { sendScript } from '../client-scripts.js';
 import { renderErrorsAsPages } from '../page-errors.js';
@@ -40,9 +40,10 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
     renderErrorsAsPages(pages);
     pages.get<RefParams>('/payments/:ref/authorize', async (request, reply) => {
       const { found, nowMs } = await load(request.params.ref);
-      const { charge, account } = found;
+      const { charge } = found;
       const view = paymentView(found, nowMs);
-      const payload = qrPayloadFor(charge, { billerId: account.biller_id, merchantName: account.merchant_name });
+      // The charge's own payload, the one its PNG shows (not the account's settings of today).
+      const payload = chargeQrPayload(charge);
       return sendPage(reply, 'pay/authorize', {
         view,
         qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
