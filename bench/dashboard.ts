@@ -12,7 +12,8 @@
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
-import { newDownloadToken, newId } from '../src/domain/ids.js';
+import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../src/domain/ids.js';
+import { withSeq } from '../src/store/sequence.js';
 import { computeFees } from '../src/domain/money.js';
 import type { ChargeRow, EventRow, SourceRow, WebhookDelivery } from '../src/store/schema.js';
 import { openStore, type Store } from '../src/store/store.js';
@@ -83,7 +84,7 @@ async function seed(store: Store): Promise<{ accountId: string; chargeId: string
       const paid = status === 'successful';
       charges.push({
         id: chargeId, account_id: account.id, livemode: 0, source_id: sourceId, amount, currency: 'THB', status, description: `Order ${i}`, metadata: '{}',
-        return_uri: null, ip: null, payment_ref: newId('pay2', false, createdAt), qr_ref1: chargeId.slice(-19).toUpperCase(), document_id: newId('docu', false, createdAt),
+        return_uri: null, ip: null, payment_ref: newCapabilityId('pay2', false), qr_ref1: newQrRef1(), document_id: newCapabilityId('docu', false),
         download_token: newDownloadToken(), fee_rate_bps: 365, fee_flat_satang: 0,
         qr_biller_id: account.biller_id, qr_merchant_name: account.merchant_name, fee: fees.feeSatang, fee_vat: fees.feeVatSatang, net: fees.netSatang,
         funding_source: paid ? 'wallet_balance' : null, failure_code: status === 'failed' ? 'failed_processing' : null, failure_message: status === 'failed' ? 'payment processing failed' : null,
@@ -102,9 +103,13 @@ async function seed(store: Store): Promise<{ accountId: string; chargeId: string
     }
     await store.transaction(async (tx) => {
       for (let s = 0; s < sources.length; s += 500) await tx.insertInto('sources').values(sources.slice(s, s + 500)).execute();
-      for (let s = 0; s < charges.length; s += 400) await tx.insertInto('charges').values(charges.slice(s, s + 400)).execute();
-      for (let s = 0; s < events.length; s += 500) await tx.insertInto('events').values(events.slice(s, s + 500)).execute();
-      for (let s = 0; s < deliveries.length; s += 500) await tx.insertInto('webhook_deliveries').values(deliveries.slice(s, s + 500)).execute();
+      // withSeq: each listed table's insertion order (store/sequence.ts).
+      const chargeRows = await withSeq(tx, 'charges', charges);
+      const eventRows = await withSeq(tx, 'events', events);
+      const deliveryRows = await withSeq(tx, 'webhook_deliveries', deliveries);
+      for (let s = 0; s < chargeRows.length; s += 400) await tx.insertInto('charges').values(chargeRows.slice(s, s + 400)).execute();
+      for (let s = 0; s < eventRows.length; s += 500) await tx.insertInto('events').values(eventRows.slice(s, s + 500)).execute();
+      for (let s = 0; s < deliveryRows.length; s += 500) await tx.insertInto('webhook_deliveries').values(deliveryRows.slice(s, s + 500)).execute();
     });
   }
   log(`seeded ${chargeCount} charges (${values.store}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);

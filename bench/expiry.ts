@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { newDownloadToken, newId } from '../src/domain/ids.js';
+import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../src/domain/ids.js';
 import { openStore } from '../src/store/store.js';
 import { prepareAccounts } from '../src/server.js';
 import { loadConfig } from '../src/config.js';
@@ -57,8 +57,8 @@ async function seed(): Promise<string> {
   );
   const insertCharge = db.prepare(
     `insert into charges (id, account_id, livemode, source_id, amount, currency, status, metadata, payment_ref, qr_ref1, document_id, download_token,
-       fee_rate_bps, fee_flat_satang, qr_biller_id, qr_merchant_name, fee, fee_vat, net, created_at, expires_at, updated_at)
-     values (?, ?, 0, ?, ?, 'THB', 'pending', '{}', ?, ?, ?, ?, 365, 0, ?, ?, 365, 26, 9609, ?, ?, ?)`,
+       fee_rate_bps, fee_flat_satang, qr_biller_id, qr_merchant_name, fee, fee_vat, net, created_at, expires_at, updated_at, seq)
+     values (?, ?, 0, ?, ?, 'THB', 'pending', '{}', ?, ?, ?, ?, 365, 0, ?, ?, 365, 26, 9609, ?, ?, ?, ?)`,
   );
   const nowMs = Date.now();
   const total = dueCount + notDueCount;
@@ -71,7 +71,8 @@ async function seed(): Promise<string> {
       const chargeId = newId('chrg', false, createdAtMs);
       if (!firstId) firstId = chargeId;
       insertSource.run(sourceId, account.id, 10000, createdAtMs);
-      insertCharge.run(chargeId, account.id, sourceId, 10000, newId('pay2', false, createdAtMs), chargeId.slice(-19).toUpperCase(), newId('docu', false, createdAtMs), newDownloadToken(), account.biller_id, account.merchant_name, createdAtMs, createdAtMs + dayMs, createdAtMs);
+      // seq: the store's insertion order (store/sequence.ts); the database is new, so it counts from 1.
+      insertCharge.run(chargeId, account.id, sourceId, 10000, newCapabilityId('pay2', false), newQrRef1(), newCapabilityId('docu', false), newDownloadToken(), account.biller_id, account.merchant_name, createdAtMs, createdAtMs + dayMs, createdAtMs, i + 1);
     }
   });
   for (let from = 0; from < total; from += 50_000) chunk(from, Math.min(total, from + 50_000));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newCapabilityId, newId, newQrRef1 } from '../../src/domain/ids.js';
 import { findCharge, findSource, insertEventWith } from '../../src/store/payments.js';
 import type { EventRow } from '../../src/store/schema.js';
 import { isUniqueViolation } from '../../src/store/store.js';
@@ -31,7 +31,7 @@ describeEachStore('charge writes: source, charge and event together', (h) => {
     // A second charge on the same source (what a racing process would write): refused by the store.
     const newSource = { ...source, id: newId('src', false, nowMs) };
     const chargeId = newId('chrg', false, nowMs);
-    const second = { ...charge, id: chargeId, payment_ref: newId('pay2', false, nowMs), qr_ref1: chargeId.slice(-19).toUpperCase() };
+    const second = { ...charge, id: chargeId, payment_ref: newCapabilityId('pay2', false), qr_ref1: newQrRef1() };
     const event: EventRow = {
       id: newId('evnt', false, nowMs),
       account_id: charge.account_id,
