@@ -12,7 +12,8 @@ import type { Tx } from '../store/store.js';
 import { AccountClocks, ClockMoved } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
 import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
-import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
+import { apiVersions, connectionsMaxDefault, requestBodyBytesMax, requestNestingDepthMax, requestTimeoutMsDefault } from '../domain/limits.js';
+import { HttpEdge } from './http-edge.js';
 import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
 import type { UseCaseContext } from '../usecases/context.js';
@@ -49,6 +50,10 @@ export interface AppOptions {
   metricsToken?: string;
   /** Which peers may set X-Forwarded-For (Fastify's trustProxy); none by default. */
   trustProxy?: boolean | number | string;
+  /** SATANG_REQUEST_TIMEOUT_MS: a request must arrive whole within this, or it is answered 408. */
+  requestTimeoutMs?: number;
+  /** SATANG_MAX_CONNECTIONS: connections beyond this are refused at accept. */
+  maxConnections?: number;
 }
 
 /** What routes need, decorated onto the app. */
@@ -137,7 +142,13 @@ function trustProxyOption(trust: boolean | number | string | undefined): boolean
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const edge = new HttpEdge({
+    requestTimeoutMs: options.requestTimeoutMs ?? requestTimeoutMsDefault,
+    maxConnections: options.maxConnections ?? connectionsMaxDefault,
+  });
   const app = Fastify({
+    serverFactory: edge.createServer,
+    clientErrorHandler: edge.clientError,
     logger: options.logger ?? false,
     bodyLimit: requestBodyBytesMax,
     routerOptions: {
@@ -164,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const authenticator = new Authenticator(options.store);
   const clocks = new AccountClocks(options.store, wall);
   const metrics = new GatewayMetrics(options.store, wall, (error) => app.log.warn({ err: error }, 'metrics query failed'));
+  metrics.trackConnections(app.server);
   const targetPolicy: TargetPolicy = { allowPrivateTargets: options.webhookAllowPrivateTargets ?? true };
   const webhooks = new WebhookDispatcher({
     store: options.store,
@@ -322,16 +334,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(refundRoutes);
   await app.register(customerRoutes);
   await app.register(dashboardPlugin);
-
-  // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
-  // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every
-  // tunnel is answered by this server itself, in plain HTTP.
-  app.server.on('connect', (_request, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) socket.unshift(head);
-    app.server.emit('connection', socket);
-  });
 
   return app;
 }
