@@ -346,10 +346,16 @@ async function readUnparsedBody(request: FastifyRequest): Promise<unknown> {
   if (length > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of raw) {
-    size += (chunk as Buffer).length;
-    if (size > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of raw) {
+      size += (chunk as Buffer).length;
+      if (size > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof OmiseError) throw error;
+    // The client went away, or its body stopped and the edge answered 408: nothing unexpected here.
+    throw new OmiseError('bad_request', 'the request body did not arrive whole');
   }
   const text = Buffer.concat(chunks).toString('utf8');
   const type = request.headers['content-type'] ?? '';
