@@ -12,7 +12,16 @@ import type { Tx } from '../store/store.js';
 import { AccountClocks, ClockMoved } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
 import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
-import { apiVersions, connectionsMaxDefault, requestBodyBytesMax, requestNestingDepthMax, requestTimeoutMsDefault } from '../domain/limits.js';
+import {
+  apiVersions,
+  connectionsMaxDefault,
+  formNestingDepthMax,
+  requestArrayElementsMax,
+  requestBodyBytesMax,
+  requestNestingDepthMax,
+  requestParametersMax,
+  requestTimeoutMsDefault,
+} from '../domain/limits.js';
 import { HttpEdge } from './http-edge.js';
 import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
@@ -87,14 +96,30 @@ declare module 'fastify' {
   }
 }
 
-const qsOptions = { depth: 5, strictDepth: true, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false } as const;
+const qsOptions = {
+  depth: formNestingDepthMax,
+  strictDepth: true,
+  parameterLimit: requestParametersMax,
+  arrayLimit: requestArrayElementsMax,
+  // Past a limit qs would otherwise cut the form short or turn an array into an object, silently.
+  throwOnLimitExceeded: true,
+  allowPrototypes: false,
+} as const;
 
-/** Form and query strings through qs; nesting deeper than its limit is a 400, never silently flattened. */
+/** qs reports each limit as a RangeError; its message says which one. */
+function limitError(error: RangeError): OmiseError {
+  if (/parameter limit/i.test(error.message)) return new OmiseError('bad_request', `too many parameters: at most ${requestParametersMax} are accepted`);
+  if (/array limit/i.test(error.message)) return new OmiseError('bad_request', `an array has more than ${requestArrayElementsMax} elements (or an index past ${requestArrayElementsMax - 1})`);
+  if (/depth/i.test(error.message)) return new OmiseError('bad_request', 'parameters are nested too deeply');
+  return new OmiseError('bad_request', 'parameters could not be read');
+}
+
+/** Form and query strings through qs; past any of its limits the request is a 400, never silently cut or flattened. */
 function parseQueryString(text: string): Record<string, unknown> {
   try {
     return qs.parse(text, qsOptions);
   } catch (error) {
-    if (error instanceof RangeError) throw new OmiseError('bad_request', 'parameters are nested too deeply');
+    if (error instanceof RangeError) throw limitError(error);
     throw error;
   }
 }
@@ -157,9 +182,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       querystringParser: (text: string) => {
         try {
           return parseQueryString(text);
-        } catch {
+        } catch (error) {
           // Reported in preValidation, where an Omise error can be sent.
-          return { [badQueryMarker]: true };
+          return { [badQueryMarker]: error instanceof OmiseError ? error : new OmiseError('bad_request', 'the query string could not be read') };
         }
       },
       maxParamLength: 1000,
@@ -295,7 +320,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (body === undefined && (request.method === 'GET' || request.method === 'DELETE')) body = await readUnparsedBody(request);
     if (body !== undefined && body !== null && !isPlainObject(body)) throw new OmiseError('bad_request', 'request body must be an object');
     const query = isPlainObject(request.query) ? request.query : {};
-    if (badQueryMarker in query) throw new OmiseError('bad_request', 'parameters are nested too deeply');
+    const queryError = (query as { [badQueryMarker]?: OmiseError })[badQueryMarker];
+    if (queryError) throw queryError;
     // ('*' is the unmatched path of the not-found handler.)
     const pathParams = isPlainObject(request.params) ? Object.entries(request.params).filter(([name]) => name !== '*').map(([, value]) => value) : [];
     if (pathParams.some((value) => typeof value !== 'string' || !pathParamPattern.test(value))) {
