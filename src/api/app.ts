@@ -38,7 +38,7 @@ import { refundRoutes } from './routes/refunds.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
-import { unservedResources } from './routes/unserved.js';
+import { unservedResources, unservedSubresourceRoutes } from './routes/unserved.js';
 import { customerRoutes } from '../web/customer-pages.js';
 import { dashboardPlugin } from '../web/dashboard/index.js';
 
@@ -352,6 +352,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(sourceRoutes);
   await app.register(chargeRoutes);
+  await app.register(unservedSubresourceRoutes);
   await app.register(eventRoutes);
   await app.register(lifecycleRoutes);
   await app.register(ledgerRoutes);

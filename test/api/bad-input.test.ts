@@ -476,6 +476,30 @@ describeEachStore('bad input: lists, routes and keys', (h) => {
     });
   });
 
+  test('a static Omise sub-resource under a served resource (GET /charges/schedules) is 400 feature_not_supported, not read as an id', async () => {
+    await changesNothing(h, async () => {
+      const cases: Array<[string, string]> = [
+        ['GET', '/charges/schedules'],
+        ['GET', '/charges/schedules/'],
+        ['GET', '/charges/schedules?limit=10&order=reverse_chronological'],
+        ['PATCH', '/charges/schedules'],
+        ['POST', '/charges/schedules'],
+        ['DELETE', '/charges/schedules'],
+        ['GET', '/charges/schedules/schd_test_5086xl7ddjbases4sq3i'],
+        ['GET', '/charges/schedules/events'],
+      ];
+      for (const [method, url] of cases) {
+        for (const key of [h.keys.secretKey, undefined]) {
+          const res = await h.request({ method, url, key, ...(method === 'PATCH' || method === 'POST' ? { json: { description: 'x' } } : {}) });
+          assertOmiseError(res, 400, 'feature_not_supported', /charge schedules are not supported/, `${method} ${url} ${key ? 'with key' : 'without key'}`);
+        }
+      }
+    });
+    // A real charge id beside it is still a charge.
+    const charge = await h.request({ url: `/charges/${chargeId}`, key: h.keys.secretKey });
+    assert.equal(charge.status, 200, describeResponse(charge));
+  });
+
   test('a public key where a secret key is needed is 401 authentication_failure', async () => {
     await changesNothing(h, async () => {
       const cases: Array<[string, string, object]> = [
