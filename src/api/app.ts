@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import qs from 'qs';
-import { OmiseError } from '../domain/errors.js';
+import { OmiseError, type OmiseErrorCode } from '../domain/errors.js';
 import { systemClock, type WallClock } from '../domain/clock.js';
 import { ExpirySweep } from '../jobs/expiry-sweep.js';
 import type { Json } from '../render/omise-json.js';
@@ -27,7 +27,7 @@ import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
 import type { UseCaseContext } from '../usecases/context.js';
 import { Authenticator, type Caller, type KeyAccess } from './auth.js';
-import { isPlainObject, nestingDepth, type Params } from './params.js';
+import { findUnstorableText, isPlainObject, nestingDepth, type Params, printableParamName } from './params.js';
 import { chargeRoutes } from './routes/charges.js';
 import { eventRoutes } from './routes/events.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -65,6 +65,9 @@ export interface AppOptions {
   maxConnections?: number;
 }
 
+/** Every route the app registers (HEAD ones aside), as method and URL pattern: the tests that must reach each route walk this list. */
+export const routeTable: Array<{ method: string; url: string }> = [];
+
 /** What routes need, decorated onto the app. */
 export interface Satang {
   store: Store;
@@ -87,6 +90,10 @@ export interface Satang {
 declare module 'fastify' {
   interface FastifyInstance {
     satang: Satang;
+  }
+  interface FastifyContextConfig {
+    /** The code of a parameter refused at the edge (a NUL or a lone surrogate): bad_request unless a route says otherwise. */
+    paramErrorCode?: OmiseErrorCode;
   }
   interface FastifyRequest {
     /** Query string and body merged, the body winning (omise-api.md §2.1). */
@@ -195,6 +202,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     trustProxy: trustProxyOption(options.trustProxy),
+  });
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method === 'HEAD' || routeTable.some((known) => known.method === method && known.url === route.url)) continue;
+      routeTable.push({ method, url: route.url });
+    }
   });
   const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
@@ -326,6 +339,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const pathParams = isPlainObject(request.params) ? Object.entries(request.params).filter(([name]) => name !== '*').map(([, value]) => value) : [];
     if (pathParams.some((value) => typeof value !== 'string' || !pathParamPattern.test(value))) {
       throw new OmiseError('not_found', 'the requested resource was not found');
+    }
+    // One check for every route, before authentication and before any write (DECISIONS §9).
+    const unstorable = findUnstorableText(query) ?? findUnstorableText(body);
+    if (unstorable) {
+      const code = request.routeOptions.config?.paramErrorCode ?? 'bad_request';
+      throw new OmiseError(code, `${printableParamName(unstorable.name)} must not contain ${unstorable.problem}`);
     }
     request.params_ = { ...query, ...((body as Params | undefined) ?? {}) };
   });
