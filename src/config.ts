@@ -1,3 +1,5 @@
+import { connectionsMaxDefault, requestTimeoutMsDefault } from './domain/limits.js';
+
 /** Configuration, from the environment only (names fixed by the foundation issue). */
 export interface Config {
   port: number;
@@ -23,6 +25,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** How long a SIGTERM waits for in-flight requests and deliveries before exiting anyway. */
   shutdownTimeoutMs: number;
+  /** A request (headers and body) not received whole within this is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** Connections beyond this many open ones are refused at accept. */
+  maxConnections: number;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -79,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.SATANG_METRICS_TOKEN || undefined,
     trustProxy: parseTrustProxy(env.SATANG_TRUST_PROXY),
     shutdownTimeoutMs: positiveInteger(env, 'SATANG_SHUTDOWN_TIMEOUT_MS', 30_000),
+    requestTimeoutMs: positiveInteger(env, 'SATANG_REQUEST_TIMEOUT_MS', requestTimeoutMsDefault),
+    maxConnections: positiveInteger(env, 'SATANG_MAX_CONNECTIONS', connectionsMaxDefault),
   };
 }
 

@@ -82,6 +82,8 @@ export async function startGateway(
     webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
     metricsToken: config.metricsToken,
     trustProxy: config.trustProxy,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import qs from 'qs';
-import { OmiseError } from '../domain/errors.js';
+import { OmiseError, type OmiseErrorCode } from '../domain/errors.js';
 import { systemClock, type WallClock } from '../domain/clock.js';
 import { ExpirySweep } from '../jobs/expiry-sweep.js';
 import type { Json } from '../render/omise-json.js';
@@ -12,12 +12,22 @@ import type { Tx } from '../store/store.js';
 import { AccountClocks, ClockMoved } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
 import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
-import { apiVersions, requestBodyBytesMax, requestNestingDepthMax } from '../domain/limits.js';
+import {
+  apiVersions,
+  connectionsMaxDefault,
+  formNestingDepthMax,
+  requestArrayElementsMax,
+  requestBodyBytesMax,
+  requestNestingDepthMax,
+  requestParametersMax,
+  requestTimeoutMsDefault,
+} from '../domain/limits.js';
+import { HttpEdge } from './http-edge.js';
 import { QrPngCache } from '../qr/png.js';
 import type { Store } from '../store/store.js';
 import type { UseCaseContext } from '../usecases/context.js';
 import { Authenticator, type Caller, type KeyAccess } from './auth.js';
-import { isPlainObject, nestingDepth, type Params } from './params.js';
+import { findUnstorableText, isPlainObject, nestingDepth, type Params, printableParamName } from './params.js';
 import { chargeRoutes } from './routes/charges.js';
 import { eventRoutes } from './routes/events.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -28,7 +38,7 @@ import { refundRoutes } from './routes/refunds.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { TargetPolicy } from '../webhooks/targets.js';
 import { sourceRoutes } from './routes/sources.js';
-import { unservedResources } from './routes/unserved.js';
+import { unservedResources, unservedSubresourceRoutes } from './routes/unserved.js';
 import { customerRoutes } from '../web/customer-pages.js';
 import { dashboardPlugin } from '../web/dashboard/index.js';
 
@@ -49,7 +59,14 @@ export interface AppOptions {
   metricsToken?: string;
   /** Which peers may set X-Forwarded-For (Fastify's trustProxy); none by default. */
   trustProxy?: boolean | number | string;
+  /** SATANG_REQUEST_TIMEOUT_MS: a request must arrive whole within this, or it is answered 408. */
+  requestTimeoutMs?: number;
+  /** SATANG_MAX_CONNECTIONS: connections beyond this are refused at accept. */
+  maxConnections?: number;
 }
+
+/** Every route the app registers (HEAD ones aside), as method and URL pattern: the tests that must reach each route walk this list. */
+export const routeTable: Array<{ method: string; url: string }> = [];
 
 /** What routes need, decorated onto the app. */
 export interface Satang {
@@ -74,6 +91,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     satang: Satang;
   }
+  interface FastifyContextConfig {
+    /** The code of a parameter refused at the edge (a NUL or a lone surrogate): bad_request unless a route says otherwise. */
+    paramErrorCode?: OmiseErrorCode;
+  }
   interface FastifyRequest {
     /** Query string and body merged, the body winning (omise-api.md §2.1). */
     params_: Params;
@@ -82,14 +103,30 @@ declare module 'fastify' {
   }
 }
 
-const qsOptions = { depth: 5, strictDepth: true, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false } as const;
+const qsOptions = {
+  depth: formNestingDepthMax,
+  strictDepth: true,
+  parameterLimit: requestParametersMax,
+  arrayLimit: requestArrayElementsMax,
+  // Past a limit qs would otherwise cut the form short or turn an array into an object, silently.
+  throwOnLimitExceeded: true,
+  allowPrototypes: false,
+} as const;
 
-/** Form and query strings through qs; nesting deeper than its limit is a 400, never silently flattened. */
+/** qs reports each limit as a RangeError; its message says which one. */
+function limitError(error: RangeError): OmiseError {
+  if (/parameter limit/i.test(error.message)) return new OmiseError('bad_request', `too many parameters: at most ${requestParametersMax} are accepted`);
+  if (/array limit/i.test(error.message)) return new OmiseError('bad_request', `an array has more than ${requestArrayElementsMax} elements (or an index past ${requestArrayElementsMax - 1})`);
+  if (/depth/i.test(error.message)) return new OmiseError('bad_request', 'parameters are nested too deeply');
+  return new OmiseError('bad_request', 'parameters could not be read');
+}
+
+/** Form and query strings through qs; past any of its limits the request is a 400, never silently cut or flattened. */
 function parseQueryString(text: string): Record<string, unknown> {
   try {
     return qs.parse(text, qsOptions);
   } catch (error) {
-    if (error instanceof RangeError) throw new OmiseError('bad_request', 'parameters are nested too deeply');
+    if (error instanceof RangeError) throw limitError(error);
     throw error;
   }
 }
@@ -137,7 +174,13 @@ function trustProxyOption(trust: boolean | number | string | undefined): boolean
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const edge = new HttpEdge({
+    requestTimeoutMs: options.requestTimeoutMs ?? requestTimeoutMsDefault,
+    maxConnections: options.maxConnections ?? connectionsMaxDefault,
+  });
   const app = Fastify({
+    serverFactory: edge.createServer,
+    clientErrorHandler: edge.clientError,
     logger: options.logger ?? false,
     bodyLimit: requestBodyBytesMax,
     routerOptions: {
@@ -146,9 +189,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       querystringParser: (text: string) => {
         try {
           return parseQueryString(text);
-        } catch {
+        } catch (error) {
           // Reported in preValidation, where an Omise error can be sent.
-          return { [badQueryMarker]: true };
+          return { [badQueryMarker]: error instanceof OmiseError ? error : new OmiseError('bad_request', 'the query string could not be read') };
         }
       },
       maxParamLength: 1000,
@@ -160,10 +203,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdFor,
     trustProxy: trustProxyOption(options.trustProxy),
   });
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method === 'HEAD' || routeTable.some((known) => known.method === method && known.url === route.url)) continue;
+      routeTable.push({ method, url: route.url });
+    }
+  });
   const wall = options.wallClock ?? systemClock;
   const authenticator = new Authenticator(options.store);
   const clocks = new AccountClocks(options.store, wall);
   const metrics = new GatewayMetrics(options.store, wall, (error) => app.log.warn({ err: error }, 'metrics query failed'));
+  metrics.trackConnections(app.server);
   const targetPolicy: TargetPolicy = { allowPrivateTargets: options.webhookAllowPrivateTargets ?? true };
   const webhooks = new WebhookDispatcher({
     store: options.store,
@@ -283,11 +333,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (body === undefined && (request.method === 'GET' || request.method === 'DELETE')) body = await readUnparsedBody(request);
     if (body !== undefined && body !== null && !isPlainObject(body)) throw new OmiseError('bad_request', 'request body must be an object');
     const query = isPlainObject(request.query) ? request.query : {};
-    if (badQueryMarker in query) throw new OmiseError('bad_request', 'parameters are nested too deeply');
+    const queryError = (query as { [badQueryMarker]?: OmiseError })[badQueryMarker];
+    if (queryError) throw queryError;
     // ('*' is the unmatched path of the not-found handler.)
     const pathParams = isPlainObject(request.params) ? Object.entries(request.params).filter(([name]) => name !== '*').map(([, value]) => value) : [];
     if (pathParams.some((value) => typeof value !== 'string' || !pathParamPattern.test(value))) {
       throw new OmiseError('not_found', 'the requested resource was not found');
+    }
+    // One check for every route, before authentication and before any write (DECISIONS §9).
+    const unstorable = findUnstorableText(query) ?? findUnstorableText(body);
+    if (unstorable) {
+      const code = request.routeOptions.config?.paramErrorCode ?? 'bad_request';
+      throw new OmiseError(code, `${printableParamName(unstorable.name)} must not contain ${unstorable.problem}`);
     }
     request.params_ = { ...query, ...((body as Params | undefined) ?? {}) };
   });
@@ -314,6 +371,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(sourceRoutes);
   await app.register(chargeRoutes);
+  await app.register(unservedSubresourceRoutes);
   await app.register(eventRoutes);
   await app.register(lifecycleRoutes);
   await app.register(ledgerRoutes);
@@ -322,16 +380,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(refundRoutes);
   await app.register(customerRoutes);
   await app.register(dashboardPlugin);
-
-  // CONNECT-proxy mode (DECISIONS §8): an unmodified omise-node app with
-  // OMISE_SCHEME=http http_proxy=http://HOST:PORT tunnels to api.omise.co:443; every
-  // tunnel is answered by this server itself, in plain HTTP.
-  app.server.on('connect', (_request, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) socket.unshift(head);
-    app.server.emit('connection', socket);
-  });
 
   return app;
 }
@@ -344,10 +392,16 @@ async function readUnparsedBody(request: FastifyRequest): Promise<unknown> {
   if (length > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of raw) {
-    size += (chunk as Buffer).length;
-    if (size > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of raw) {
+      size += (chunk as Buffer).length;
+      if (size > requestBodyBytesMax) throw new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof OmiseError) throw error;
+    // The client went away, or its body stopped and the edge answered 408: nothing unexpected here.
+    throw new OmiseError('bad_request', 'the request body did not arrive whole');
   }
   const text = Buffer.concat(chunks).toString('utf8');
   const type = request.headers['content-type'] ?? '';

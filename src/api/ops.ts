@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { constantTimeEqual } from '../domain/constant-time.js';
 import type { IncomingMessage } from 'node:http';
+import type { Server } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WallClock } from '../domain/clock.js';
@@ -58,6 +59,9 @@ export class GatewayMetrics {
   private readonly requests: Counter<'method' | 'route' | 'status_code'>;
   private readonly latency: Histogram<'method' | 'route'>;
   private readonly deliveries: Counter<'outcome'>;
+  private readonly connectionsDropped: Counter;
+  /** Reads the listening server's open connections; set by trackConnections. */
+  private openConnections: (() => Promise<number>) | undefined;
   private chargeTotals: { counts: Map<string, number>; atMs: number } | undefined;
 
   constructor(
@@ -76,7 +80,20 @@ export class GatewayMetrics {
     });
     this.deliveries = new Counter({ name: 'satang_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, retry, failed)', labelNames: ['outcome'], registers });
     for (const outcome of ['delivered', 'retry', 'failed']) this.deliveries.inc({ outcome }, 0);
+    this.connectionsDropped = new Counter({
+      name: 'satang_http_connections_dropped_total',
+      help: 'Connections refused at accept because SATANG_MAX_CONNECTIONS were open',
+      registers,
+    });
     const metrics = this;
+    new Gauge({
+      name: 'satang_http_connections_open',
+      help: 'HTTP connections open on this process (idle keep-alive ones included)',
+      registers,
+      async collect() {
+        if (metrics.openConnections) this.set(await metrics.openConnections());
+      },
+    });
     new Gauge({
       name: 'satang_charges',
       help: `Charges by status (pending is counted at each scrape; the others at most every ${chargeTotalsTtlMs / 1000} s)`,
@@ -112,6 +129,12 @@ export class GatewayMetrics {
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
     this.requests.inc({ method, route, status_code: statusCode });
     this.latency.observe({ method, route }, seconds);
+  }
+
+  /** Counts the server's connections: those refused at accept (its 'drop' event), and those open at each scrape. */
+  trackConnections(server: Server): void {
+    server.on('drop', () => this.connectionsDropped.inc());
+    this.openConnections = () => new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
   }
 
   webhookAttempt(outcome: DeliveryOutcome): void {

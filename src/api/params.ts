@@ -35,6 +35,56 @@ export function stringParam(value: unknown): string | undefined | null {
   return null;
 }
 
+declare global {
+  interface String {
+    /** ES2024 (Node 20 has it; the ES2022 lib this project compiles against does not declare it). */
+    isWellFormed(): boolean;
+  }
+}
+
+/** Text no parameter may hold: PostgreSQL cannot store a NUL, and a lone surrogate is not text at all. */
+export type UnstorableText = 'NUL characters' | 'lone surrogates';
+
+function unstorableIn(text: string): UnstorableText | undefined {
+  if (text.includes('\u0000')) return 'NUL characters';
+  if (!text.isWellFormed()) return 'lone surrogates';
+  return undefined;
+}
+
+/**
+ * The first parameter, in a parsed query string or body, whose name or text holds a NUL or a
+ * lone surrogate, at any depth; named as a form would name it (`metadata[note]`, `webhook_endpoints[0]`).
+ */
+export function findUnstorableText(value: unknown, name = ''): { name: string; problem: UnstorableText } | undefined {
+  if (typeof value === 'string') {
+    const problem = unstorableIn(value);
+    return problem && { name, problem };
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findUnstorableText(item, `${name}[${index}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (isPlainObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      const childName = name === '' ? key : `${name}[${key}]`;
+      const problem = unstorableIn(key);
+      if (problem) return { name: childName, problem };
+      const found = findUnstorableText(child, childName);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** A parameter's name as a message can show it: escaped as JSON escapes it, and not too long. */
+export function printableParamName(name: string): string {
+  const escaped = JSON.stringify(name).slice(1, -1);
+  return escaped.length > 100 ? `${escaped.slice(0, 100)}...` : escaped;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

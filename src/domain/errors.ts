@@ -19,6 +19,7 @@ export type OmiseErrorCode =
   | 'invalid_per_page'
   | 'invalid_page'
   | 'invalid_filter'
+  | 'request_timeout'
   | 'internal_error';
 
 const statusByCode: Record<OmiseErrorCode, number> = {
@@ -38,6 +39,7 @@ const statusByCode: Record<OmiseErrorCode, number> = {
   invalid_per_page: 422,
   invalid_page: 422,
   invalid_filter: 422,
+  request_timeout: 408,
   internal_error: 500,
 };
 

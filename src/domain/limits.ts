@@ -9,6 +9,23 @@ export const listLimitDefault = 20;
 export const listLimitMax = 100;
 export const requestBodyBytesMax = 1024 * 1024;
 export const requestNestingDepthMax = 8;
+/** Form bodies and query strings (qs): parameters, elements of one array, and bracket nesting. */
+export const requestParametersMax = 1000;
+export const requestArrayElementsMax = 100;
+export const formNestingDepthMax = 5;
+/** The request line and headers together (Node's parser limit, stated here so it is a decision). */
+export const requestHeadersBytesMax = 16 * 1024;
+/** The request target: below the header limit, so a long URL is a 414, not a 431. */
+export const requestUrlCharsMax = 8 * 1024;
+/** SATANG_REQUEST_TIMEOUT_MS: a request (headers and body) must have arrived within this. */
+export const requestTimeoutMsDefault = 30_000;
+/** How often the server looks for timed-out requests: this many times per timeout, and at least every second. */
+export const requestTimeoutChecksPerTimeout = 10;
+export const requestTimeoutCheckMsMax = 1000;
+/** An idle keep-alive connection is closed after this; longer than a load balancer's idle timeout (nginx: 60 s). */
+export const keepAliveIdleMs = 72_000;
+/** SATANG_MAX_CONNECTIONS: connections beyond this are refused at accept. */
+export const connectionsMaxDefault = 10_000;
 export const feeRateBpsDefault = 365; // 3.65 %
 export const vatRateBps = 700; // 7 %
 export const merchantNameQrCharsMax = 25;

@@ -384,10 +384,13 @@ describeEachStore('bad input: lists, routes and keys', (h) => {
   test('limit 0, -1, "x", 1.5 is 422 invalid_per_page', async () => {
     await changesNothing(h, async () => {
       for (const url of listUrls()) {
-        for (const limit of ['0', '-1', 'x', '1.5', '1e2', '0x10', '%00']) {
+        for (const limit of ['0', '-1', 'x', '1.5', '1e2', '0x10']) {
           const res = await h.request({ url: `${url}?limit=${limit}`, key: h.keys.secretKey });
           assertOmiseError(res, 422, 'invalid_per_page', /limit/, `${url}?limit=${limit}`);
         }
+        // A NUL is refused at the edge, before any parameter's own rule (DECISIONS §9).
+        const nul = await h.request({ url: `${url}?limit=%00`, key: h.keys.secretKey });
+        assertOmiseError(nul, 400, 'bad_request', /^limit must not contain NUL characters$/, `${url}?limit=%00`);
         // The same in a JSON body on GET (omise-python sends list parameters that way).
         const res = await h.request({ url, key: h.keys.secretKey, json: { limit: 0 } });
         assertOmiseError(res, 422, 'invalid_per_page', /limit/, `${url} {"limit":0}`);
@@ -474,6 +477,30 @@ describeEachStore('bad input: lists, routes and keys', (h) => {
         }
       }
     });
+  });
+
+  test('a static Omise sub-resource under a served resource (GET /charges/schedules) is 400 feature_not_supported, not read as an id', async () => {
+    await changesNothing(h, async () => {
+      const cases: Array<[string, string]> = [
+        ['GET', '/charges/schedules'],
+        ['GET', '/charges/schedules/'],
+        ['GET', '/charges/schedules?limit=10&order=reverse_chronological'],
+        ['PATCH', '/charges/schedules'],
+        ['POST', '/charges/schedules'],
+        ['DELETE', '/charges/schedules'],
+        ['GET', '/charges/schedules/schd_test_5086xl7ddjbases4sq3i'],
+        ['GET', '/charges/schedules/events'],
+      ];
+      for (const [method, url] of cases) {
+        for (const key of [h.keys.secretKey, undefined]) {
+          const res = await h.request({ method, url, key, ...(method === 'PATCH' || method === 'POST' ? { json: { description: 'x' } } : {}) });
+          assertOmiseError(res, 400, 'feature_not_supported', /charge schedules are not supported/, `${method} ${url} ${key ? 'with key' : 'without key'}`);
+        }
+      }
+    });
+    // A real charge id beside it is still a charge.
+    const charge = await h.request({ url: `/charges/${chargeId}`, key: h.keys.secretKey });
+    assert.equal(charge.status, 200, describeResponse(charge));
   });
 
   test('a public key where a secret key is needed is 401 authentication_failure', async () => {

@@ -251,6 +251,8 @@ describeEachStore('official omise npm package 1.1.0', (h) => {
       );
       // Tokens go to vaultHost (vault.omise.co), which reaches the same gateway.
       await rejectsWith(omise.tokens.create({ card: { name: 'x', number: '4242424242424242', expiration_month: 1, expiration_year: 2030 } } as any), 'feature_not_supported');
+      // GET /charges/schedules: charge schedules, not a charge whose id is "schedules".
+      await rejectsWith((omise.charges as any).schedules(), 'feature_not_supported');
     });
 
     test('a wrong secret key rejects with authentication_failure', async () => {

@@ -29,6 +29,19 @@ describe('operations configuration', () => {
     assert.throws(() => loadConfig({ SATANG_DATABASE_STATEMENT_TIMEOUT_MS: '-1' }), /SATANG_DATABASE_STATEMENT_TIMEOUT_MS must be a positive whole number/);
   });
 
+  test('SATANG_REQUEST_TIMEOUT_MS and SATANG_MAX_CONNECTIONS are positive whole numbers, 30 s and 10,000 by default', () => {
+    const config = loadConfig({ SATANG_REQUEST_TIMEOUT_MS: '2000', SATANG_MAX_CONNECTIONS: '50' });
+    assert.equal(config.requestTimeoutMs, 2000);
+    assert.equal(config.maxConnections, 50);
+    const defaults = loadConfig({});
+    assert.equal(defaults.requestTimeoutMs, 30_000);
+    assert.equal(defaults.maxConnections, 10_000);
+    for (const bad of ['0', '-5', '1.5', 'soon', '1e3x']) {
+      assert.throws(() => loadConfig({ SATANG_REQUEST_TIMEOUT_MS: bad }), /SATANG_REQUEST_TIMEOUT_MS must be a positive whole number/, bad);
+      assert.throws(() => loadConfig({ SATANG_MAX_CONNECTIONS: bad }), /SATANG_MAX_CONNECTIONS must be a positive whole number/, bad);
+    }
+  });
+
   const pgTest = postgresReady ? test : inCi ? test : test.skip;
   pgTest(`a statement running longer than SATANG_DATABASE_STATEMENT_TIMEOUT_MS is cancelled${postgresReady ? '' : ` (no PostgreSQL at ${postgresUrl})`}`, async () => {
     assert.ok(postgresReady, `PostgreSQL is required under CI=true (${postgresUrl})`);

@@ -23,7 +23,8 @@ export const render = ({ charge, source, refunds }: ChargeWithSource, ctx: Rende
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
 
-  app.post('/charges', async (request, reply) => {
+  // A NUL or lone surrogate in a charge's parameters is invalid_charge, like its other bad parameters (DECISIONS §9).
+  app.post('/charges', { config: { paramErrorCode: 'invalid_charge' } }, async (request, reply) => {
     // createCharge checks the test clock against the account row it reads (checkClock).
     const { ctx } = await satang.authenticate(request, 'secret', { clockChecked: true });
     if (isPlainObject(request.params_.source) && request.omiseVersion < apiVersionSourcesMin) {

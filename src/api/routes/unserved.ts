@@ -2,6 +2,9 @@
  * Omise resources that Satang does not serve (DECISIONS §2): they answer 400
  * feature_not_supported, never a bare 404, so an SDK call fails with a clear reason.
  */
+import type { FastifyInstance } from 'fastify';
+import { OmiseError } from '../../domain/errors.js';
+
 const cardOnly = 'are not supported by this gateway, which serves TrueMoney QR sources and charges';
 
 export const unservedResources = new Map<string, string>([
@@ -22,3 +25,23 @@ export const unservedResources = new Map<string, string>([
   ['bank_accounts', 'bank accounts are not supported by this gateway'],
   ['payment_methods', 'payment methods are not supported by this gateway; see /capability'],
 ]);
+
+/**
+ * Unserved Omise resources that live under a resource Satang does serve, where an `:id` route
+ * would read their name as an id (GET /charges/schedules: "charge schedules was not found").
+ * Each is registered as a static path, which the router prefers to the `:id` beside it.
+ */
+export const unservedSubresources = new Map<string, string>([['/charges/schedules', 'charge schedules are not supported by this gateway']]);
+
+/** The methods the Omise API uses (HEAD answers with GET). */
+const apiMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+export async function unservedSubresourceRoutes(app: FastifyInstance): Promise<void> {
+  for (const [path, message] of unservedSubresources) {
+    const handler = async () => {
+      throw new OmiseError('feature_not_supported', message);
+    };
+    app.route({ method: apiMethods, url: path, handler });
+    app.route({ method: apiMethods, url: `${path}/*`, handler });
+  }
+}
