@@ -17,6 +17,9 @@ export const metadataBytesMax = 16 * 1024;
 export const descriptionCharsMax = 1000;
 export const returnUriCharsMax = 2000;
 export const groupCommitUnitsMax = 256;
+export const webhookUrlCharsMax = 2000;
+/** URLs in a charge's own webhook_endpoints. */
+export const chargeWebhookEndpointsMax = 10;
 export const currencyThb = 'THB';
 
 /** The API versions Omise has published; all are rendered as the latest. */
