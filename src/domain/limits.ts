@@ -20,6 +20,10 @@ export const groupCommitUnitsMax = 256;
 export const webhookUrlCharsMax = 2000;
 /** URLs in a charge's own webhook_endpoints. */
 export const chargeWebhookEndpointsMax = 10;
+/** The start of a receiver's answer kept with each attempt, for people to read. */
+export const webhookResponseExcerptBytesMax = 1024;
+/** How much of a receiver's answer is read at most; past it the connection is closed, the status kept. */
+export const webhookResponseBytesMax = 64 * 1024;
 export const currencyThb = 'THB';
 
 /** The API versions Omise has published; all are rendered as the latest. */

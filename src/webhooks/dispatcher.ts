@@ -12,7 +12,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { WallClock } from '../domain/clock.js';
+import { webhookResponseBytesMax, webhookResponseExcerptBytesMax } from '../domain/limits.js';
 import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
@@ -36,7 +38,6 @@ export const webhookUserAgent = 'Satang-Webhooks/0.1';
  * short of it, a busy origin always has its next jobs at hand when a slot frees.
  */
 export const webhookWaitingPerOriginMax = 4 * webhookConcurrencyPerOriginMax;
-const responseExcerptBytesMax = 1024;
 /** A lease outlives the longest attempt, so a live dispatcher never loses its job. */
 const leaseMarginMs = 5_000;
 /** A job that waited for its slot until less than this margin is left is sent under a new lease. */
@@ -359,7 +360,25 @@ function targetAgents(connect: Connector): TargetAgents {
   return { http: new PinnedHttpAgent({ keepAlive: true }), https: new PinnedHttpsAgent({ keepAlive: true }) };
 }
 
-/** One POST to a checked target: the status and the start of the body; rejects on a socket error, or after timeoutMs in all. */
+/**
+ * A receiver's answer as text that can be stored anywhere: at most
+ * `webhookResponseExcerptBytesMax` bytes of UTF-8, bytes that are not UTF-8 (or encode a lone
+ * surrogate) and NUL characters (PostgreSQL text refuses them) replaced by U+FFFD, no
+ * character cut in half.
+ */
+export function storableExcerpt(bytes: Buffer): string | null {
+  const cut = (buffer: Buffer) => new StringDecoder('utf8').write(buffer.subarray(0, webhookResponseExcerptBytesMax));
+  let text = cut(bytes).replaceAll('\0', '\uFFFD');
+  // A replacement character takes three bytes where the byte it replaced took one.
+  if (Buffer.byteLength(text) > webhookResponseExcerptBytesMax) text = cut(Buffer.from(text, 'utf8'));
+  return text.length > 0 ? text : null;
+}
+
+/**
+ * One POST to a checked target: the status and the start of the body; rejects on a socket
+ * error, or after timeoutMs in all. At most `webhookResponseBytesMax` of the body is read:
+ * past it (a huge or endless answer) the connection is closed and the status stands.
+ */
 function post(
   url: string,
   target: CheckedTarget,
@@ -373,17 +392,24 @@ function post(
     const options = { method: 'POST', headers, agent: secure ? agents.https : agents.http, [checkedTargetOption]: target };
     const request = (secure ? https : http).request(url, options, (response) => {
       const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        if (size >= responseExcerptBytesMax) return;
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      response.on('end', () => {
+      let kept = 0;
+      let read = 0;
+      const settle = () => {
         clearTimeout(timer);
-        const text = Buffer.concat(chunks).subarray(0, responseExcerptBytesMax).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, excerpt: text.length > 0 ? text : null });
+        resolve({ status: response.statusCode ?? 0, excerpt: storableExcerpt(Buffer.concat(chunks)) });
+      };
+      response.on('data', (chunk: Buffer) => {
+        if (kept < webhookResponseExcerptBytesMax) {
+          chunks.push(chunk);
+          kept += chunk.length;
+        }
+        read += chunk.length;
+        if (read > webhookResponseBytesMax) {
+          settle();
+          response.destroy();
+        }
       });
+      response.on('end', settle);
       response.on('error', reject);
     });
     const timer = setTimeout(() => request.destroy(timeoutError(timeoutMs)), timeoutMs);
