@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { DueFilter, Scope } from './payments.js';
@@ -19,6 +19,30 @@ export async function listEndpoints(db: Kysely<DB>, scope: Scope): Promise<Webho
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+}
+
+/** How many endpoints (enabled or not) an account has in a mode. */
+export async function countEndpoints(db: Kysely<DB>, scope: Scope): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The advisory lock class of an account and mode's endpoint list (the second key is a hash of the scope). */
+const endpointListLockClass = 72901;
+
+/**
+ * Serializes changes to an account and mode's endpoint list until the transaction ends, so
+ * two processes adding endpoints at once cannot both pass the limit (a transaction-scoped
+ * advisory lock on PostgreSQL). SQLite has one writer: nothing to do.
+ */
+export async function lockEndpointList(db: Kysely<DB>, scope: Scope): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`select pg_advisory_xact_lock(${sql.lit(endpointListLockClass)}, hashtext(${`${scope.accountId}/${scope.livemode}`}))`.execute(db);
 }
 
 export async function findEndpoint(db: Kysely<DB>, scope: Scope, id: string): Promise<WebhookEndpoint | undefined> {
@@ -158,7 +182,43 @@ export async function releaseJobs(db: Kysely<DB>, ids: string[]): Promise<void> 
   await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
-export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<Map<string, WebhookDelivery[]>> {
+/**
+ * The delivery attempts of these events, oldest first. With `recentMax`, only each event's
+ * `recentMax` most recent: the cut is made in SQL (a window function), so an event with
+ * thousands of attempts costs no more memory here than one with `recentMax`.
+ *
+ * An event's attempts nearly always carry the same bytes (each job renders the event once,
+ * and a claim renders it once for all its jobs): the database sends a payload only where it
+ * differs from the event's latest one, and the rows share that one string, rather than each
+ * row bringing a copy of its own (a list's deliveries are mostly payload).
+ */
+export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[], recentMax?: number): Promise<Map<string, WebhookDelivery[]>> {
   if (eventIds.length === 0) return new Map();
-  return groupBy(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy('id').execute(), 'event_id');
+  const ranked = db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .select((eb) => [
+      eb.fn.agg<number>('row_number').over((over) => over.partitionBy('event_id').orderBy('created_at', 'desc').orderBy('id', 'desc')).as('recency'),
+      eb.fn.agg<string>('first_value', ['payload']).over((over) => over.partitionBy('event_id').orderBy('created_at', 'desc').orderBy('id', 'desc')).as('latest_payload'),
+    ])
+    .where('event_id', 'in', eventIds)
+    .as('ranked');
+  let query = db
+    .selectFrom(ranked)
+    .select(['id', 'job_id', 'event_id', 'account_id', 'livemode', 'uri', 'status', 'error', 'duration_ms', 'response_excerpt', 'created_at', 'recency'])
+    .select((eb) =>
+      eb
+        .case()
+        .when(eb.or([eb('recency', '=', 1), eb('payload', '<>', eb.ref('latest_payload'))]))
+        .then(eb.ref('payload'))
+        .end()
+        .as('payload'),
+    );
+  if (recentMax !== undefined) query = query.where('recency', '<=', recentMax);
+  const rows = await query.orderBy('created_at').orderBy('id').execute();
+  const latestPayloads = new Map(rows.filter((row) => Number(row.recency) === 1).map((row) => [row.event_id, row.payload!]));
+  return groupBy(
+    rows.map(({ recency: _recency, payload, ...delivery }) => ({ ...delivery, payload: payload ?? latestPayloads.get(delivery.event_id)! })),
+    'event_id',
+  );
 }

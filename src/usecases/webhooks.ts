@@ -4,11 +4,13 @@
  */
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { webhookEndpointsPerScopeMax } from '../domain/limits.js';
 import { retryDelayMs, webhookRetrySchedule } from '../domain/webhook-retry.js';
 import { findEvent, type Scope } from '../store/payments.js';
 import type { EventRow, WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import {
+  countEndpoints,
   deleteEndpoint,
   enabledEndpointUrls,
   findEndpoint,
@@ -17,6 +19,7 @@ import {
   insertEndpoint,
   insertJobs,
   insertWebhookSecret,
+  lockEndpointList,
   replaceWebhookSecret,
   updateEndpoint,
 } from '../store/webhooks.js';
@@ -89,9 +92,22 @@ function checkUrl(url: string, policy: TargetPolicy): void {
   if (problem) throw new OmiseError('bad_request', problem);
 }
 
+/**
+ * Adds an endpoint, within the limit per account and mode (DECISIONS §10): every endpoint
+ * multiplies every event's deliveries. An account already above it keeps its endpoints but
+ * adds none. The list is locked first, so racing creates cannot both take the last place.
+ */
 export async function createEndpoint(tx: Tx, ctx: UseCaseContext, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
   if (input.url === undefined) throw new OmiseError('bad_request', 'url is required');
   checkUrl(input.url, policy);
+  await lockEndpointList(tx, ctx.scope);
+  const existing = await countEndpoints(tx, ctx.scope);
+  if (existing >= webhookEndpointsPerScopeMax) {
+    throw new OmiseError(
+      'bad_request',
+      `an account can have at most ${webhookEndpointsPerScopeMax} webhook endpoints per mode (this one has ${existing}); remove one before adding another`,
+    );
+  }
   const endpoint: WebhookEndpoint = {
     id: newId('endp', ctx.scope.livemode === 1, ctx.nowMs),
     account_id: ctx.scope.accountId,

@@ -104,6 +104,6 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
       return { object: 'redelivery', count: jobs.length };
     });
     const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
-    return (await renderEvents(satang.store.read, [event!], ctx.publicUrl, true))[0];
+    return (await renderEvents(satang.store.read, [event!], ctx.publicUrl, 'all'))[0];
   });
 }
