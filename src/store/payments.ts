@@ -2,7 +2,7 @@ import { type Kysely, PostgresAdapter, type Selectable } from 'kysely';
 import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
-import { enabledEndpointUrls } from './webhooks.js';
+import { enabledEndpointTargets, type EndpointTarget } from './webhooks.js';
 
 /** Which account and mode an object belongs to: every read is scoped by it. */
 export interface Scope {
@@ -173,18 +173,18 @@ export interface WrittenWithEvent {
 }
 
 /**
- * Inserts an event, with the new rows it goes with, and returns the URLs of its account's
- * enabled webhook endpoints (where the event is to be delivered). On PostgreSQL that is
+ * Inserts an event, with the new rows it goes with, and returns its account's enabled
+ * webhook endpoints (where the event is to be delivered). On PostgreSQL that is
  * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
  * statement costs no round trip, the same inserts and the read one after another.
  */
-export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<string[]> {
+export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EndpointTarget[]> {
   const scope = { accountId: event.account_id, livemode: event.livemode };
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
     await insertEvent(db, event);
-    return enabledEndpointUrls(db, scope);
+    return enabledEndpointTargets(db, scope);
   }
   const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
   if (rows.source) parts.push(['sources', rows.source]);
@@ -195,15 +195,15 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
   let statement = insertEventWithStatements.get(key);
   if (statement === undefined) insertEventWithStatements.set(key, (statement = insertEventWithStatement(key, parts)));
-  return (await statement(db, args)).map((row) => row.url);
+  return statement(db, args);
 }
 
-type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<Array<{ url: string }>>;
+type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<EndpointTarget[]>;
 /** One statement function per shape of write (which tables, which columns), made at its first use. */
 const insertEventWithStatements = new Map<string, EventWithStatement>();
 
 function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]>): EventWithStatement {
-  return hotQuery<Record<string, unknown>, { url: string }>(key, (qb, p) => {
+  return hotQuery<Record<string, unknown>, EndpointTarget>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
@@ -211,7 +211,7 @@ function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 
     }
     return (query as unknown as Kysely<DB>)
       .selectFrom('webhook_endpoints')
-      .select('url')
+      .select(['id', 'url'])
       .where('account_id', '=', p.accountId as string)
       .where('livemode', '=', p.livemode as number)
       .where('enabled', '=', 1);

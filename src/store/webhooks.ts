@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
 import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import type { DueFilter, Scope } from './payments.js';
@@ -63,13 +63,46 @@ export async function deleteEndpoint(db: Kysely<DB>, scope: Scope, id: string): 
   await db.deleteFrom('webhook_endpoints').where('id', '=', id).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
 }
 
-const selectEnabledUrls = hotQuery<{ accountId: string; livemode: number }, { url: string }>('enabledEndpointUrls', (db, p) =>
-  db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
+/** An enabled endpoint, as an event's delivery needs it. */
+export type EndpointTarget = Pick<WebhookEndpoint, 'id' | 'url'>;
+
+const selectEnabledTargets = hotQuery<{ accountId: string; livemode: number }, EndpointTarget>('enabledEndpointTargets', (db, p) =>
+  db.selectFrom('webhook_endpoints').select(['id', 'url']).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
 );
 
-/** The URLs an event of this account and mode goes to. */
-export async function enabledEndpointUrls(db: Kysely<DB>, scope: Scope): Promise<string[]> {
-  return (await selectEnabledUrls(db, scope)).map((row) => row.url);
+/** The endpoints an event of this account and mode goes to. */
+export async function enabledEndpointTargets(db: Kysely<DB>, scope: Scope): Promise<EndpointTarget[]> {
+  return selectEnabledTargets(db, scope);
+}
+
+/**
+ * Stops what is queued for an endpoint that is going (removed, disabled, or moved to another
+ * URL). A job whose URL another enabled endpoint of the account has too is handed to that one
+ * (an event goes once to each URL, for whichever endpoint named it first); the others are
+ * cancelled. Returns how many were cancelled.
+ */
+export async function cancelEndpointJobs(db: Kysely<DB>, scope: Scope, endpointId: string): Promise<number> {
+  const sameUrl = (eb: ExpressionBuilder<DB, 'webhook_jobs'>) =>
+    eb
+      .selectFrom('webhook_endpoints')
+      .select('webhook_endpoints.id')
+      .where('webhook_endpoints.account_id', '=', scope.accountId)
+      .where('webhook_endpoints.livemode', '=', scope.livemode)
+      .where('webhook_endpoints.enabled', '=', 1)
+      .where('webhook_endpoints.id', '<>', endpointId)
+      .whereRef('webhook_endpoints.url', '=', 'webhook_jobs.url')
+      .orderBy('webhook_endpoints.created_at')
+      .orderBy('webhook_endpoints.id')
+      .limit(1);
+  await db
+    .updateTable('webhook_jobs')
+    .set((eb) => ({ endpoint_id: sameUrl(eb) }))
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.exists(sameUrl(eb)))
+    .execute();
+  const cancelled = await db.updateTable('webhook_jobs').set({ status: 'cancelled' }).where('endpoint_id', '=', endpointId).where('status', '=', 'pending').executeTakeFirst();
+  return Number(cancelled.numUpdatedRows);
 }
 
 // ---------------------------------------------------------------- secrets
@@ -91,7 +124,7 @@ export async function replaceWebhookSecret(db: Kysely<DB>, scope: Scope, fields:
 export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<void> {
   if (jobs.length === 0) return;
   if (jobs.length === 1) return hotInsert(db, 'webhook_jobs', jobs[0]);
-  // 12 columns a row: well under SQLite's bound-parameter limit.
+  // 13 columns a row: well under SQLite's bound-parameter limit.
   for (let start = 0; start < jobs.length; start += 500) await db.insertInto('webhook_jobs').values(jobs.slice(start, start + 500)).execute();
 }
 
@@ -166,14 +199,29 @@ export async function setJobPayloads(db: Kysely<DB>, payloads: Array<{ id: strin
   }
 }
 
+/**
+ * Records an attempt and moves its job on, only while the job is still pending: an attempt
+ * that was under way when its job was cancelled is recorded and counted, but does not revive
+ * the job. An attempt whose job is gone (its test data was reset meanwhile) is not recorded.
+ * Returns whether the job was moved on.
+ */
 export async function finishAttempt(
   db: Kysely<DB>,
   job: Pick<WebhookJob, 'id'>,
   fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number },
   delivery: WebhookDelivery,
-): Promise<void> {
+): Promise<boolean> {
+  const moved = (await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).where('status', '=', 'pending').executeTakeFirst()).numUpdatedRows > 0n;
+  if (!moved) {
+    const counted = await db
+      .updateTable('webhook_jobs')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
+      .where('id', '=', job.id)
+      .executeTakeFirst();
+    if (counted.numUpdatedRows === 0n) return false;
+  }
   await hotInsert(db, 'webhook_deliveries', delivery);
-  await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).execute();
+  return moved;
 }
 
 /** Hands jobs back unsent: their leases end now, so any process may claim them at once. */

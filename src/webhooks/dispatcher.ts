@@ -276,7 +276,9 @@ export class WebhookDispatcher {
       const nowMs = accountNowMs(wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
       return recordAttempt(tx, job, outcome, nowMs, Math.random());
     });
-    this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' ? 'delivered' : 'failed');
+    // A job cancelled while its attempt was under way counts as what the attempt itself was.
+    const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' || (status === 'cancelled' && succeeded) ? 'delivered' : 'failed');
   }
 
   /**
