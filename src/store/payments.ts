@@ -228,6 +228,17 @@ export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promi
   return inScope(await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst(), scope);
 }
 
+/**
+ * An event, locked until the transaction ends on PostgreSQL: a test-data reset deleting it
+ * waits for this transaction (and then deletes what it wrote too), or this read waits for
+ * the reset and finds nothing. SQLite has one writer: a plain read.
+ */
+export async function findEventLocked(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
+  let query = db.selectFrom('events').selectAll().where('id', '=', id);
+  if (db.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate();
+  return inScope(await query.executeTakeFirst(), scope);
+}
+
 export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
   return listPage(db, 'events', scope, window, { chargeId });
 }

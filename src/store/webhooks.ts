@@ -224,6 +224,12 @@ export async function finishAttempt(
   return moved;
 }
 
+/** Cancels pending jobs that cannot be sent (their event is gone). */
+export async function cancelJobs(db: Kysely<DB>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('webhook_jobs').set({ status: 'cancelled', lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending').execute();
+}
+
 /** Hands jobs back unsent: their leases end now, so any process may claim them at once. */
 export async function releaseJobs(db: Kysely<DB>, ids: string[]): Promise<void> {
   if (ids.length === 0) return;

@@ -6,7 +6,7 @@ import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { webhookEndpointsPerScopeMax } from '../domain/limits.js';
 import { retryDelayMs, webhookRetrySchedule } from '../domain/webhook-retry.js';
-import { findEvent, type Scope } from '../store/payments.js';
+import { findEventLocked, type Scope } from '../store/payments.js';
 import type { EventRow, WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import {
@@ -174,9 +174,13 @@ export async function removeEndpoint(tx: Tx, ctx: UseCaseContext, id: string): P
   return found;
 }
 
-/** Sends an event again: to one URL, or to every endpoint it would go to now. Returns the new jobs. */
+/**
+ * Sends an event again: to one URL, or to every endpoint it would go to now. Returns the new
+ * jobs. The event is locked first, so a test-data reset racing this cannot leave the new jobs
+ * behind naming an event it deleted.
+ */
 export async function redeliverEvent(tx: Tx, ctx: UseCaseContext, eventId: string, url: string | undefined, policy: TargetPolicy): Promise<WebhookJob[]> {
-  const event = await findEvent(tx, ctx.scope, eventId);
+  const event = await findEventLocked(tx, ctx.scope, eventId);
   if (!event) throw notFound('event', eventId);
   let targets: DeliveryTarget[];
   if (url !== undefined) {

@@ -22,7 +22,7 @@ import { dueFilters, Periodic } from '../jobs/periodic.js';
 import { findEventsByIds } from '../store/payments.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';
+import { cancelJobs, claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';
 import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
@@ -223,19 +223,24 @@ export class WebhookDispatcher {
       if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
       // Its own transaction where the database allows: a claim does not wait for a batch of API units.
       const batch = await store.transactionNow(async (tx) => {
-        const jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
+        let jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
         // The body is rendered once, at the first attempt, and every attempt sends these bytes.
         // Bodies still to render are rendered together: a few queries per claim, not per job.
         const unrendered = jobs.filter((job) => job.payload === null);
         const payloads = new Map<string, string>();
         if (unrendered.length > 0) {
           const events = await findEventsByIds(tx, [...new Set(unrendered.map((job) => job.event_id))]);
-          const missing = unrendered.find((job) => !events.has(job.event_id));
-          if (missing) throw new Error(`webhook job ${missing.id} names event ${missing.event_id}, which is gone`);
+          // A job whose event is gone (left by a reset that raced a redelivery before the event was
+          // locked there) has nothing to send: it is cancelled, and the rest of the claim goes on.
+          const orphans = new Set(unrendered.filter((job) => !events.has(job.event_id)).map((job) => job.id));
+          if (orphans.size > 0) {
+            await cancelJobs(tx, [...orphans]);
+            jobs = jobs.filter((job) => !orphans.has(job.id));
+          }
           const rows = [...events.values()];
           const rendered = await renderEvents(tx, rows, this.options.publicUrl());
           rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
-          await setJobPayloads(tx, unrendered.map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
+          await setJobPayloads(tx, unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
         }
         // The signing secrets of each account and mode, read once per batch.
         const secretsByScope = new Map<string, string[]>();
