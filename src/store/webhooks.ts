@@ -36,8 +36,8 @@ export async function countEndpoints(db: Kysely<DB>, scope: Scope): Promise<numb
 const endpointListLockClass = 72901;
 
 /**
- * Serializes changes to an account and mode's endpoint list until the transaction ends, so
- * two processes adding endpoints at once cannot both pass the limit (a transaction-scoped
+ * Serializes additions to an account and mode's endpoints until the transaction ends, so two
+ * processes adding endpoints at once cannot both pass the limit (a transaction-scoped
  * advisory lock on PostgreSQL). SQLite has one writer: nothing to do.
  */
 export async function lockEndpointList(db: Kysely<DB>, scope: Scope): Promise<void> {

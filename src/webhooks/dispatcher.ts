@@ -395,7 +395,7 @@ function post(
   headers: Record<string, string>,
 ): Promise<{ status: number; excerpt: string | null }> {
   return new Promise((resolve, reject) => {
-    const secure = url.startsWith('https:');
+    const secure = new URL(url).protocol === 'https:';
     const options = { method: 'POST', headers, agent: secure ? agents.https : agents.http, [checkedTargetOption]: target };
     const request = (secure ? https : http).request(url, options, (response) => {
       const chunks: Buffer[] = [];

@@ -367,11 +367,17 @@ describeEachStore('webhook delivery with an injected resolver and connector (pri
       },
     } as ConstructorParameters<typeof WebhookDispatcher>[0]);
     try {
-      const charge = await chargeWith(h, ['https://secure.merchant.example/omise']);
+      // However the URL spells its scheme.
+      const charge = await chargeWith(h, ['https://secure.merchant.example/omise', 'HTTPS://Upper.Merchant.Example/omise']);
       await dispatcher.drain();
-      assert.deepEqual(connected, [{ host: 'secure.merchant.example', port: 443, addresses: [{ address: '93.184.216.34', family: 4 }] }]);
-      assert.deepEqual(serverNames, ['secure.merchant.example']);
-      assert.deepEqual((await chargeEventDeliveries(h, charge.json.id)).map((d) => [d.status, d.error]), [[null, 'TLS handshake failed']]);
+      const address = [{ address: '93.184.216.34', family: 4 }];
+      assert.deepEqual(connected.map((c) => c.host).sort(), ['secure.merchant.example', 'upper.merchant.example']);
+      for (const target of connected) assert.deepEqual([target.port, target.addresses], [443, address]);
+      assert.deepEqual(serverNames.sort(), ['secure.merchant.example', 'upper.merchant.example']);
+      assert.deepEqual((await chargeEventDeliveries(h, charge.json.id)).map((d) => [d.status, d.error]), [
+        [null, 'TLS handshake failed'],
+        [null, 'TLS handshake failed'],
+      ]);
     } finally {
       await dispatcher.stop();
       await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
