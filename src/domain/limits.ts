@@ -39,6 +39,17 @@ export const metadataBytesMax = 16 * 1024;
 export const descriptionCharsMax = 1000;
 export const returnUriCharsMax = 2000;
 export const groupCommitUnitsMax = 256;
+export const webhookUrlCharsMax = 2000;
+/** Webhook endpoints of one account and mode (DECISIONS §10); accounts already above keep theirs. */
+export const webhookEndpointsPerScopeMax = 20;
+/** URLs in a charge's own webhook_endpoints. */
+export const chargeWebhookEndpointsMax = 10;
+/** Deliveries each event shows in event lists, the most recent (GET /events/:id shows them all). */
+export const eventListDeliveriesMax = 25;
+/** The start of a receiver's answer kept with each attempt, for people to read. */
+export const webhookResponseExcerptBytesMax = 1024;
+/** How much of a receiver's answer is read at most; past it the connection is closed, the status kept. */
+export const webhookResponseBytesMax = 64 * 1024;
 export const currencyThb = 'THB';
 
 /** The API versions Omise has published; all are rendered as the latest. */

@@ -3,6 +3,7 @@
  * object's fixed fields come from its row, so `data` renders exactly as it was then.
  */
 import { chargeAsOf } from '../domain/charge.js';
+import { eventListDeliveriesMax } from '../domain/limits.js';
 import { findChargesByIds, findRefundsByIds, findSourcesByIds, refundsOfCharges } from '../store/payments.js';
 import type { EventRow, WebhookDelivery } from '../store/schema.js';
 import { listDeliveriesOfEvents } from '../store/webhooks.js';
@@ -10,11 +11,16 @@ import type { Tx } from '../store/store.js';
 import { type Json, renderCharge, renderEvent, renderRefund, renderWebhookDelivery } from './omise-json.js';
 
 /**
- * Renders events. With `withDeliveries` each carries its webhook delivery attempts; the
- * body a webhook sends carries none (`"webhook_deliveries": []`), as Omise's does.
+ * Which webhook delivery attempts a rendered event carries: none (the body a webhook sends,
+ * `"webhook_deliveries": []`, as Omise's), all of them (one event), or each event's most
+ * recent (lists, DECISIONS §10: a list's size stays bounded however many attempts piled up).
  */
-export async function renderEvents(db: Tx, events: EventRow[], publicUrl: string, withDeliveries = false): Promise<Json[]> {
-  const deliveries = withDeliveries ? await listDeliveriesOfEvents(db, events.map((event) => event.id)) : new Map<string, WebhookDelivery[]>();
+export type DeliveriesShown = 'none' | 'all' | 'recent';
+
+export async function renderEvents(db: Tx, events: EventRow[], publicUrl: string, shown: DeliveriesShown = 'none'): Promise<Json[]> {
+  const eventIds = events.map((event) => event.id);
+  const deliveries =
+    shown === 'none' ? new Map<string, WebhookDelivery[]>() : await listDeliveriesOfEvents(db, eventIds, shown === 'recent' ? eventListDeliveriesMax : undefined);
   const refundEvents = events.filter((event) => event.object_type === 'refund');
   const refundRows = await findRefundsByIds(db, refundEvents.map((event) => event.object_id));
   const chargeEvents = events.filter((event) => event.object_type === 'charge');

@@ -168,7 +168,7 @@ export function renderEvent(event: EventRow, data: Json, webhookDeliveries: Json
   };
 }
 
-export function renderList(data: Json[], list: { location: string; window: ListWindow; total: number }): Json {
+export function renderList(data: Json[], list: { location: string; window: ListWindow; total: number }): Json & { data: Json[] } {
   return {
     object: 'list',
     data,
@@ -180,6 +180,19 @@ export function renderList(data: Json[], list: { location: string; window: ListW
     from: formatTimestamp(list.window.fromMs),
     to: formatTimestamp(list.window.toMs),
   };
+}
+
+/**
+ * A list's JSON in pieces, one per item: together exactly the bytes of JSON.stringify(list).
+ * A list of events with their deliveries runs to megabytes; sent piece by piece as the client
+ * reads, it never sits in memory whole (as a string, then as a buffer of it) meanwhile.
+ */
+export function* listJsonPieces(list: Json & { data: Json[] }): Generator<string> {
+  const frame = JSON.stringify({ ...list, data: [] });
+  const at = frame.indexOf('"data":[]') + '"data":['.length;
+  yield frame.slice(0, at);
+  for (const [index, item] of list.data.entries()) yield (index > 0 ? ',' : '') + JSON.stringify(item);
+  yield frame.slice(at);
 }
 
 export function renderTransaction(transaction: TransactionRow): Json {

@@ -367,6 +367,18 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0008_webhook_job_origin': {
+    async up(db: Kysely<any>) {
+      // The endpoint a job came from (null: a charge's own webhook_endpoints, a redelivery to a given URL),
+      // so removing, disabling or changing the endpoint cancels what is still queued for it.
+      await db.schema.alterTable('webhook_jobs').addColumn('endpoint_id', 'text').execute();
+      await db.schema.createIndex('webhook_jobs_endpoint').on('webhook_jobs').columns(['endpoint_id']).where(sql.ref('status'), '=', 'pending').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('webhook_jobs_endpoint').execute();
+      await db.schema.alterTable('webhook_jobs').dropColumn('endpoint_id').execute();
+    },
+  },
   '0009_charge_qr': {
     // A charge's QR is fixed when it is created (DECISIONS §3): it keeps the biller id and merchant
     // name of that moment. Charges from before are given their account's, which is what their QR

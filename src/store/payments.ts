@@ -3,7 +3,7 @@ import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import { oneWithSeq, seqColumn, withSeq } from './sequence.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
-import { enabledEndpointUrls } from './webhooks.js';
+import { enabledEndpointTargets, type EndpointTarget } from './webhooks.js';
 
 /** Which account and mode an object belongs to: every read is scoped by it. */
 export interface Scope {
@@ -174,18 +174,18 @@ export interface WrittenWithEvent {
 }
 
 /**
- * Inserts an event, with the new rows it goes with, and returns the URLs of its account's
- * enabled webhook endpoints (where the event is to be delivered). On PostgreSQL that is
+ * Inserts an event, with the new rows it goes with, and returns its account's enabled
+ * webhook endpoints (where the event is to be delivered). On PostgreSQL that is
  * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
  * statement costs no round trip, the same inserts and the read one after another.
  */
-export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<string[]> {
+export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EndpointTarget[]> {
   const scope = { accountId: event.account_id, livemode: event.livemode };
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
     await insertEvent(db, event);
-    return enabledEndpointUrls(db, scope);
+    return enabledEndpointTargets(db, scope);
   }
   const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
   if (rows.source) parts.push(['sources', rows.source]);
@@ -196,15 +196,15 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
   let statement = insertEventWithStatements.get(key);
   if (statement === undefined) insertEventWithStatements.set(key, (statement = insertEventWithStatement(key, parts)));
-  return (await statement(db, args)).map((row) => row.url);
+  return statement(db, args);
 }
 
-type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<Array<{ url: string }>>;
+type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<EndpointTarget[]>;
 /** One statement function per shape of write (which tables, which columns), made at its first use. */
 const insertEventWithStatements = new Map<string, EventWithStatement>();
 
 function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]>): EventWithStatement {
-  return hotQuery<Record<string, unknown>, { url: string }>(key, (qb, p) => {
+  return hotQuery<Record<string, unknown>, EndpointTarget>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
@@ -212,7 +212,7 @@ function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 
     }
     return (query as unknown as Kysely<DB>)
       .selectFrom('webhook_endpoints')
-      .select('url')
+      .select(['id', 'url'])
       .where('account_id', '=', p.accountId as string)
       .where('livemode', '=', p.livemode as number)
       .where('enabled', '=', 1);
@@ -227,6 +227,17 @@ export async function findEventsByIds(db: Kysely<DB>, ids: string[]): Promise<Ma
 
 export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
   return inScope(await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst(), scope);
+}
+
+/**
+ * An event, locked until the transaction ends on PostgreSQL: a test-data reset deleting it
+ * waits for this transaction (and then deletes what it wrote too), or this read waits for
+ * the reset and finds nothing. SQLite has one writer: a plain read.
+ */
+export async function findEventLocked(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
+  let query = db.selectFrom('events').selectAll().where('id', '=', id);
+  if (db.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate();
+  return inScope(await query.executeTakeFirst(), scope);
 }
 
 export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {

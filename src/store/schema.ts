@@ -187,7 +187,8 @@ export interface WebhookSecretTable {
   created_at: number;
 }
 
-export type WebhookJobStatus = 'pending' | 'delivered' | 'failed';
+/** `cancelled`: its endpoint was removed, disabled or changed, or its event is gone; nothing more is sent. */
+export type WebhookJobStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
 
 /** The outbox: one row per event and target URL, written with the event. */
 export interface WebhookJobTable {
@@ -196,6 +197,8 @@ export interface WebhookJobTable {
   account_id: string;
   livemode: number;
   url: string;
+  /** The account endpoint the job delivers for; null for a charge's own webhook_endpoints and a redelivery to a given URL. */
+  endpoint_id: string | null;
   status: WebhookJobStatus;
   attempts: number;
   /** Account-clock ms of the next try, so the test clock can fire retries. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
 import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import { oneWithSeq, seqColumn, withSeq } from './sequence.js';
@@ -22,6 +22,30 @@ export async function listEndpoints(db: Kysely<DB>, scope: Scope): Promise<Webho
     .execute();
 }
 
+/** How many endpoints (enabled or not) an account has in a mode. */
+export async function countEndpoints(db: Kysely<DB>, scope: Scope): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The advisory lock class of an account and mode's endpoint list (the second key is a hash of the scope). */
+const endpointListLockClass = 72901;
+
+/**
+ * Serializes additions to an account and mode's endpoints until the transaction ends, so two
+ * processes adding endpoints at once cannot both pass the limit (a transaction-scoped
+ * advisory lock on PostgreSQL). SQLite has one writer: nothing to do.
+ */
+export async function lockEndpointList(db: Kysely<DB>, scope: Scope): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`select pg_advisory_xact_lock(${sql.lit(endpointListLockClass)}, hashtext(${`${scope.accountId}/${scope.livemode}`}))`.execute(db);
+}
+
 export async function findEndpoint(db: Kysely<DB>, scope: Scope, id: string): Promise<WebhookEndpoint | undefined> {
   return db
     .selectFrom('webhook_endpoints')
@@ -40,13 +64,46 @@ export async function deleteEndpoint(db: Kysely<DB>, scope: Scope, id: string): 
   await db.deleteFrom('webhook_endpoints').where('id', '=', id).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
 }
 
-const selectEnabledUrls = hotQuery<{ accountId: string; livemode: number }, { url: string }>('enabledEndpointUrls', (db, p) =>
-  db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
+/** An enabled endpoint, as an event's delivery needs it. */
+export type EndpointTarget = Pick<WebhookEndpoint, 'id' | 'url'>;
+
+const selectEnabledTargets = hotQuery<{ accountId: string; livemode: number }, EndpointTarget>('enabledEndpointTargets', (db, p) =>
+  db.selectFrom('webhook_endpoints').select(['id', 'url']).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
 );
 
-/** The URLs an event of this account and mode goes to. */
-export async function enabledEndpointUrls(db: Kysely<DB>, scope: Scope): Promise<string[]> {
-  return (await selectEnabledUrls(db, scope)).map((row) => row.url);
+/** The endpoints an event of this account and mode goes to. */
+export async function enabledEndpointTargets(db: Kysely<DB>, scope: Scope): Promise<EndpointTarget[]> {
+  return selectEnabledTargets(db, scope);
+}
+
+/**
+ * Stops what is queued for an endpoint that is going (removed, disabled, or moved to another
+ * URL). A job whose URL another enabled endpoint of the account has too is handed to that one
+ * (an event goes once to each URL, for whichever endpoint named it first); the others are
+ * cancelled. Returns how many were cancelled.
+ */
+export async function cancelEndpointJobs(db: Kysely<DB>, scope: Scope, endpointId: string): Promise<number> {
+  const sameUrl = (eb: ExpressionBuilder<DB, 'webhook_jobs'>) =>
+    eb
+      .selectFrom('webhook_endpoints')
+      .select('webhook_endpoints.id')
+      .where('webhook_endpoints.account_id', '=', scope.accountId)
+      .where('webhook_endpoints.livemode', '=', scope.livemode)
+      .where('webhook_endpoints.enabled', '=', 1)
+      .where('webhook_endpoints.id', '<>', endpointId)
+      .whereRef('webhook_endpoints.url', '=', 'webhook_jobs.url')
+      .orderBy('webhook_endpoints.created_at')
+      .orderBy('webhook_endpoints.id')
+      .limit(1);
+  await db
+    .updateTable('webhook_jobs')
+    .set((eb) => ({ endpoint_id: sameUrl(eb) }))
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.exists(sameUrl(eb)))
+    .execute();
+  const cancelled = await db.updateTable('webhook_jobs').set({ status: 'cancelled' }).where('endpoint_id', '=', endpointId).where('status', '=', 'pending').executeTakeFirst();
+  return Number(cancelled.numUpdatedRows);
 }
 
 // ---------------------------------------------------------------- secrets
@@ -69,7 +126,7 @@ export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<vo
   if (jobs.length === 0) return;
   const rows = await withSeq(db, 'webhook_jobs', jobs);
   if (rows.length === 1) return hotInsert(db, 'webhook_jobs', rows[0]);
-  // 13 columns a row: well under SQLite's bound-parameter limit.
+  // 14 columns a row: well under SQLite's bound-parameter limit.
   for (let start = 0; start < rows.length; start += 500) await db.insertInto('webhook_jobs').values(rows.slice(start, start + 500)).execute();
 }
 
@@ -144,14 +201,35 @@ export async function setJobPayloads(db: Kysely<DB>, payloads: Array<{ id: strin
   }
 }
 
+/**
+ * Records an attempt and moves its job on, only while the job is still pending: an attempt
+ * that was under way when its job was cancelled is recorded and counted, but does not revive
+ * the job. An attempt whose job is gone (its test data was reset meanwhile) is not recorded.
+ * Returns whether the job was moved on.
+ */
 export async function finishAttempt(
   db: Kysely<DB>,
   job: Pick<WebhookJob, 'id'>,
   fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number },
   delivery: WebhookDelivery,
-): Promise<void> {
+): Promise<boolean> {
+  const moved = (await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).where('status', '=', 'pending').executeTakeFirst()).numUpdatedRows > 0n;
+  if (!moved) {
+    const counted = await db
+      .updateTable('webhook_jobs')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
+      .where('id', '=', job.id)
+      .executeTakeFirst();
+    if (counted.numUpdatedRows === 0n) return false;
+  }
   await hotInsert(db, 'webhook_deliveries', await oneWithSeq(db, 'webhook_deliveries', delivery));
-  await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).execute();
+  return moved;
+}
+
+/** Cancels pending jobs that cannot be sent (their event is gone). */
+export async function cancelJobs(db: Kysely<DB>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('webhook_jobs').set({ status: 'cancelled', lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
 /** Hands jobs back unsent: their leases end now, so any process may claim them at once. */
@@ -160,7 +238,43 @@ export async function releaseJobs(db: Kysely<DB>, ids: string[]): Promise<void> 
   await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
-export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[]): Promise<Map<string, WebhookDelivery[]>> {
+/**
+ * The delivery attempts of these events, oldest first. With `recentMax`, only each event's
+ * `recentMax` most recent: the cut is made in SQL (a window function), so an event with
+ * thousands of attempts costs no more memory here than one with `recentMax`.
+ *
+ * An event's attempts nearly always carry the same bytes (each job renders the event once,
+ * and a claim renders it once for all its jobs): the database sends a payload only where it
+ * differs from the event's latest one, and the rows share that one string, rather than each
+ * row bringing a copy of its own (a list's deliveries are mostly payload).
+ */
+export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[], recentMax?: number): Promise<Map<string, WebhookDelivery[]>> {
   if (eventIds.length === 0) return new Map();
-  return groupBy(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', eventIds).orderBy('created_at').orderBy(seqColumn).execute(), 'event_id');
+  const ranked = db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .select((eb) => [
+      eb.fn.agg<number>('row_number').over((over) => over.partitionBy('event_id').orderBy('created_at', 'desc').orderBy(seqColumn, 'desc')).as('recency'),
+      eb.fn.agg<string>('first_value', ['payload']).over((over) => over.partitionBy('event_id').orderBy('created_at', 'desc').orderBy(seqColumn, 'desc')).as('latest_payload'),
+    ])
+    .where('event_id', 'in', eventIds)
+    .as('ranked');
+  let query = db
+    .selectFrom(ranked)
+    .select(['id', 'job_id', 'event_id', 'account_id', 'livemode', 'uri', 'status', 'error', 'duration_ms', 'response_excerpt', 'created_at', 'recency'])
+    .select((eb) =>
+      eb
+        .case()
+        .when(eb.or([eb('recency', '=', 1), eb('payload', '<>', eb.ref('latest_payload'))]))
+        .then(eb.ref('payload'))
+        .end()
+        .as('payload'),
+    );
+  if (recentMax !== undefined) query = query.where('recency', '<=', recentMax);
+  const rows = await query.orderBy('created_at').orderBy(seqColumn).execute();
+  const latestPayloads = new Map(rows.filter((row) => Number(row.recency) === 1).map((row) => [row.event_id, row.payload!]));
+  return groupBy(
+    rows.map(({ recency: _recency, payload, ...delivery }) => ({ ...delivery, payload: payload ?? latestPayloads.get(delivery.event_id)! })),
+    'event_id',
+  );
 }

@@ -20,8 +20,8 @@ import {
   transitionPendingCharge,
 } from '../store/payments.js';
 import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
-import { enabledEndpointUrls, insertJobs } from '../store/webhooks.js';
-import { jobsFor } from './webhooks.js';
+import { enabledEndpointTargets, insertJobs } from '../store/webhooks.js';
+import { chargeTargets, type DeliveryTarget, endpointTargets, jobsFor } from './webhooks.js';
 import type { Store, Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordChargeEvent } from './payments.js';
@@ -110,14 +110,16 @@ export async function expireDueCharges(tx: Tx, store: Pick<Store, 'dialect'>, du
   }));
   await insertEvents(tx, events);
   // The outbox: each account's endpoints are read once per batch.
-  const urlsByScope = new Map<string, string[]>();
+  const endpointsByScope = new Map<string, DeliveryTarget[]>();
   const jobs: WebhookJob[] = [];
   for (const [index, event] of events.entries()) {
     const scopeKey = `${event.account_id}/${event.livemode}`;
-    let urls = urlsByScope.get(scopeKey);
-    if (urls === undefined) urlsByScope.set(scopeKey, (urls = await enabledEndpointUrls(tx, { accountId: event.account_id, livemode: event.livemode })));
-    const extra = expired[index].webhook_endpoints;
-    const targets = extra ? [...urls, ...(JSON.parse(extra) as string[])] : urls;
+    let endpoints = endpointsByScope.get(scopeKey);
+    if (endpoints === undefined) {
+      endpoints = endpointTargets(await enabledEndpointTargets(tx, { accountId: event.account_id, livemode: event.livemode }));
+      endpointsByScope.set(scopeKey, endpoints);
+    }
+    const targets = [...endpoints, ...chargeTargets(expired[index].webhook_endpoints)];
     if (targets.length > 0) jobs.push(...jobsFor(event, targets, due.nowMs));
   }
   await insertJobs(tx, jobs);

@@ -4,8 +4,17 @@
  * Every problem found is reported, joined with " and " as Omise does.
  */
 import { OmiseError, type OmiseErrorCode } from '../domain/errors.js';
-import { chargeAmountSatangMax, chargeAmountSatangMin, currencyThb, descriptionCharsMax, metadataBytesMax, returnUriCharsMax } from '../domain/limits.js';
+import {
+  chargeAmountSatangMax,
+  chargeAmountSatangMin,
+  chargeWebhookEndpointsMax,
+  currencyThb,
+  descriptionCharsMax,
+  metadataBytesMax,
+  returnUriCharsMax,
+} from '../domain/limits.js';
 import { integerParam, isGiven, isPlainObject, type Params, stringParam } from '../api/params.js';
+import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
 
 export const truemoneyQr = 'truemoney_qr';
 
@@ -102,8 +111,8 @@ export function parseSourceParams(params: Params, requestIp: string | null): Sou
   return input;
 }
 
-/** POST /charges; failures are 400 invalid_charge. */
-export function parseChargeParams(params: Params): ChargeInput {
+/** POST /charges; failures are 400 invalid_charge. `policy`: which webhook targets are acceptable. */
+export function parseChargeParams(params: Params, policy: TargetPolicy): ChargeInput {
   const problems = new Problems();
   const amount = checkAmount(params.amount, problems);
   const currency = checkCurrency(params.currency, problems);
@@ -129,7 +138,7 @@ export function parseChargeParams(params: Params): ChargeInput {
   if (returnUri !== null && !isHttpUrl(returnUri)) problems.add('return_uri must be an http or https URL');
   const ip = optionalString(params, 'ip', 64, problems);
   const metadata = parseMetadata(params.metadata, problems);
-  const webhookEndpoints = parseWebhookEndpoints(params.webhook_endpoints, problems);
+  const webhookEndpoints = parseWebhookEndpoints(params.webhook_endpoints, policy, problems);
   problems.throwIfAny('invalid_charge');
   return { amount, currency, source, description, metadata, returnUri, ip, webhookEndpoints };
 }
@@ -154,7 +163,8 @@ function parseMetadata(value: unknown, problems: Problems): Record<string, unkno
   return value;
 }
 
-function parseWebhookEndpoints(value: unknown, problems: Problems): string[] | null {
+/** A charge's own webhook URLs: checked as an endpoint's are (the same policy), at most 10. */
+function parseWebhookEndpoints(value: unknown, policy: TargetPolicy, problems: Problems): string[] | null {
   if (!isGiven(value)) return null;
   // Form encodings send arrays as webhook_endpoints[]=... or webhook_endpoints[0]=...: both arrive as arrays or objects.
   const list = Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [value];
@@ -164,8 +174,14 @@ function parseWebhookEndpoints(value: unknown, problems: Problems): string[] | n
       problems.add('webhook_endpoints must be http or https URLs');
       return null;
     }
+    const problem = urlProblem(item, policy);
+    if (problem) {
+      // "url must ..." becomes "webhook_endpoints[2] must ...".
+      problems.add(`webhook_endpoints[${urls.length}]${problem.replace(/^url/, '')}`);
+      return null;
+    }
     urls.push(item);
   }
-  if (urls.length > 10) problems.add('webhook_endpoints must list at most 10 URLs');
+  if (urls.length > chargeWebhookEndpointsMax) problems.add(`webhook_endpoints must list at most ${chargeWebhookEndpointsMax} URLs`);
   return urls.length > 0 ? urls : null;
 }

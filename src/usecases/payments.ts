@@ -170,6 +170,6 @@ export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string
     snapshot: chargeSnapshot(charge),
     created_at: ctx.nowMs,
   };
-  const accountUrls = await insertEventWith(tx, event, written);
-  await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs, accountUrls);
+  const accountEndpoints = await insertEventWith(tx, event, written);
+  await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs, accountEndpoints);
 }

@@ -4,19 +4,24 @@
  */
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { webhookEndpointsPerScopeMax } from '../domain/limits.js';
 import { retryDelayMs, webhookRetrySchedule } from '../domain/webhook-retry.js';
-import { findEvent, type Scope } from '../store/payments.js';
+import { findEventLocked, type Scope } from '../store/payments.js';
 import type { EventRow, WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import {
+  cancelEndpointJobs,
+  countEndpoints,
   deleteEndpoint,
-  enabledEndpointUrls,
+  enabledEndpointTargets,
+  type EndpointTarget,
   findEndpoint,
   findWebhookSecret,
   finishAttempt,
   insertEndpoint,
   insertJobs,
   insertWebhookSecret,
+  lockEndpointList,
   replaceWebhookSecret,
   updateEndpoint,
 } from '../store/webhooks.js';
@@ -27,14 +32,40 @@ import type { UseCaseContext } from './context.js';
 
 export const secretOverlapMs = 24 * 60 * 60 * 1000;
 
-/** The outbox rows of one event: one per target URL (the account's endpoints and the charge's own). */
-export function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, urls: Iterable<string>, accountNowMs: number): WebhookJob[] {
-  return [...new Set(urls)].map((url) => ({
+/** Where an event goes: a URL, and the account endpoint it is for (null: a charge's own URL, a redelivery's URL). */
+export interface DeliveryTarget {
+  url: string;
+  endpointId: string | null;
+}
+
+/** The account's endpoints as delivery targets. */
+export function endpointTargets(endpoints: EndpointTarget[]): DeliveryTarget[] {
+  return endpoints.map((endpoint) => ({ url: endpoint.url, endpointId: endpoint.id }));
+}
+
+/** A charge's own webhook_endpoints (JSON text, or null) as delivery targets. */
+export function chargeTargets(webhookEndpoints: string | null): DeliveryTarget[] {
+  return webhookEndpoints ? (JSON.parse(webhookEndpoints) as string[]).map((url) => ({ url, endpointId: null })) : [];
+}
+
+/**
+ * The outbox rows of one event: one per target URL (the account's endpoints and the charge's
+ * own). A URL named by the charge itself stays the charge's: removing an endpoint with the
+ * same URL does not cancel it.
+ */
+export function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, targets: Iterable<DeliveryTarget>, accountNowMs: number): WebhookJob[] {
+  const byUrl = new Map<string, DeliveryTarget>();
+  for (const target of targets) {
+    const seen = byUrl.get(target.url);
+    if (!seen || (seen.endpointId !== null && target.endpointId === null)) byUrl.set(target.url, target);
+  }
+  return [...byUrl.values()].map(({ url, endpointId }) => ({
     id: newId('whjb', event.livemode === 1, accountNowMs),
     event_id: event.id,
     account_id: event.account_id,
     livemode: event.livemode,
     url,
+    endpoint_id: endpointId,
     status: 'pending',
     attempts: 0,
     next_attempt_at: accountNowMs,
@@ -47,14 +78,14 @@ export function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>,
 
 /**
  * Writes an event's deliveries into the outbox, in the event's transaction. Returns how many.
- * `accountUrls`: the account's enabled endpoint URLs when the caller read them already
+ * `accountEndpoints`: the account's enabled endpoints when the caller read them already
  * (insertEventWith returns them with the event's insert).
  */
-export async function enqueueEvent(tx: Tx, event: EventRow, chargeWebhookEndpoints: string | null, accountNowMs: number, accountUrls?: string[]): Promise<number> {
-  const urls = accountUrls ? [...accountUrls] : await enabledEndpointUrls(tx, { accountId: event.account_id, livemode: event.livemode });
-  if (chargeWebhookEndpoints) urls.push(...(JSON.parse(chargeWebhookEndpoints) as string[]));
-  if (urls.length === 0) return 0;
-  const jobs = jobsFor(event, urls, accountNowMs);
+export async function enqueueEvent(tx: Tx, event: EventRow, chargeWebhookEndpoints: string | null, accountNowMs: number, accountEndpoints?: EndpointTarget[]): Promise<number> {
+  const endpoints = accountEndpoints ?? (await enabledEndpointTargets(tx, { accountId: event.account_id, livemode: event.livemode }));
+  const targets = [...endpointTargets(endpoints), ...chargeTargets(chargeWebhookEndpoints)];
+  if (targets.length === 0) return 0;
+  const jobs = jobsFor(event, targets, accountNowMs);
   await insertJobs(tx, jobs);
   return jobs.length;
 }
@@ -89,9 +120,22 @@ function checkUrl(url: string, policy: TargetPolicy): void {
   if (problem) throw new OmiseError('bad_request', problem);
 }
 
+/**
+ * Adds an endpoint, within the limit per account and mode (DECISIONS §10): every endpoint
+ * multiplies every event's deliveries. An account already above it keeps its endpoints but
+ * adds none. The list is locked first, so racing creates cannot both take the last place.
+ */
 export async function createEndpoint(tx: Tx, ctx: UseCaseContext, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
   if (input.url === undefined) throw new OmiseError('bad_request', 'url is required');
   checkUrl(input.url, policy);
+  await lockEndpointList(tx, ctx.scope);
+  const existing = await countEndpoints(tx, ctx.scope);
+  if (existing >= webhookEndpointsPerScopeMax) {
+    throw new OmiseError(
+      'bad_request',
+      `an account can have at most ${webhookEndpointsPerScopeMax} webhook endpoints per mode (this one has ${existing}); remove one before adding another`,
+    );
+  }
   const endpoint: WebhookEndpoint = {
     id: newId('endp', ctx.scope.livemode === 1, ctx.nowMs),
     account_id: ctx.scope.accountId,
@@ -106,6 +150,7 @@ export async function createEndpoint(tx: Tx, ctx: UseCaseContext, input: Endpoin
   return endpoint;
 }
 
+/** Changes an endpoint's URL or whether it is enabled; disabling it or moving it to another URL cancels what was queued for it. */
 export async function changeEndpoint(tx: Tx, ctx: UseCaseContext, id: string, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
   const found = await findEndpoint(tx, ctx.scope, id);
   if (!found) throw notFound('webhook endpoint', id);
@@ -116,31 +161,37 @@ export async function changeEndpoint(tx: Tx, ctx: UseCaseContext, id: string, in
     updated_at: ctx.nowMs,
   };
   await updateEndpoint(tx, ctx.scope, id, fields);
+  if ((input.url !== undefined && input.url !== found.url) || input.enabled === false) await cancelEndpointJobs(tx, ctx.scope, id);
   return { ...found, ...fields };
 }
 
+/** Removes an endpoint and cancels what was queued for it (an attempt under way may still finish). */
 export async function removeEndpoint(tx: Tx, ctx: UseCaseContext, id: string): Promise<WebhookEndpoint> {
   const found = await findEndpoint(tx, ctx.scope, id);
   if (!found) throw notFound('webhook endpoint', id);
   await deleteEndpoint(tx, ctx.scope, id);
+  await cancelEndpointJobs(tx, ctx.scope, id);
   return found;
 }
 
-/** Sends an event again: to one URL, or to every endpoint it would go to now. Returns the new jobs. */
+/**
+ * Sends an event again: to one URL, or to every endpoint it would go to now. Returns the new
+ * jobs. The event is locked first, so a test-data reset racing this cannot leave the new jobs
+ * behind naming an event it deleted.
+ */
 export async function redeliverEvent(tx: Tx, ctx: UseCaseContext, eventId: string, url: string | undefined, policy: TargetPolicy): Promise<WebhookJob[]> {
-  const event = await findEvent(tx, ctx.scope, eventId);
+  const event = await findEventLocked(tx, ctx.scope, eventId);
   if (!event) throw notFound('event', eventId);
-  let urls: string[];
+  let targets: DeliveryTarget[];
   if (url !== undefined) {
     checkUrl(url, policy);
-    urls = [url];
+    targets = [{ url, endpointId: null }];
   } else {
-    urls = await enabledEndpointUrls(tx, ctx.scope);
     const charge = event.charge_id ? await findCharge(tx, ctx.scope, event.charge_id) : undefined;
-    if (charge?.webhook_endpoints) urls.push(...(JSON.parse(charge.webhook_endpoints) as string[]));
-    if (urls.length === 0) throw new OmiseError('bad_request', 'there is no webhook endpoint to redeliver to; add one or give url');
+    targets = [...endpointTargets(await enabledEndpointTargets(tx, ctx.scope)), ...chargeTargets(charge?.webhook_endpoints ?? null)];
+    if (targets.length === 0) throw new OmiseError('bad_request', 'there is no webhook endpoint to redeliver to; add one or give url');
   }
-  const jobs = jobsFor(event, urls, ctx.nowMs);
+  const jobs = jobsFor(event, targets, ctx.nowMs);
   await insertJobs(tx, jobs);
   return jobs;
 }
@@ -154,13 +205,17 @@ export interface AttemptOutcome {
   attemptedAtMs: number;
 }
 
-/** Records an attempt and moves its job on: delivered, retried later, or failed after three days. */
+/**
+ * Records an attempt and moves its job on: delivered, retried later, or failed after three
+ * days. Returns the job's status now: `cancelled` when the job stopped being pending while the
+ * attempt was under way (the attempt is recorded, the job stays as it is).
+ */
 export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOutcome, accountNowMs: number, random: number): Promise<WebhookJob['status']> {
   const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
   const attempts = job.attempts + 1;
   const nextAttemptAt = accountNowMs + retryDelayMs(attempts, random);
   const status = succeeded ? 'delivered' : nextAttemptAt > job.give_up_at ? 'failed' : 'pending';
-  await finishAttempt(
+  const moved = await finishAttempt(
     tx,
     job,
     { status, attempts, next_attempt_at: status === 'pending' ? nextAttemptAt : job.next_attempt_at },
@@ -179,5 +234,5 @@ export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOut
       created_at: outcome.attemptedAtMs,
     },
   );
-  return status;
+  return moved ? status : 'cancelled';
 }

@@ -1,5 +1,5 @@
 /** A webhook receiver on loopback for tests: records every request; its answers are programmable. */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
@@ -10,20 +10,35 @@ export interface Received {
   atMs: number;
 }
 
+/**
+ * A status with a body of the receiver's choosing: any bytes, or 'endless' to stream bytes
+ * after the status until the connection is closed.
+ */
+export interface AnswerWithBody {
+  status: number;
+  body: Buffer | 'endless';
+}
+
+export type Answer = number | 'hang' | Promise<number> | AnswerWithBody;
+
 export interface Receiver {
   url: string;
+  port: number;
   received: Received[];
-  /** Decides each answer: a status code, 'hang' to never answer, or a promise of a status code (a slow answer). */
-  respond: (request: Received) => number | 'hang' | Promise<number>;
+  /**
+   * Decides each answer: a status code, 'hang' to never answer, a promise of a status code (a slow
+   * answer), or a status with a body of its own.
+   */
+  respond: (request: Received) => Answer;
   waitFor(predicate: (all: Received[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const hanging = new Set<import('node:http').ServerResponse>();
+  const hanging = new Set<ServerResponse>();
   const receiver = {
     received: [] as Received[],
-    respond: (_request: Received): number | 'hang' | Promise<number> => 200,
+    respond: (_request: Received): Answer => 200,
   } as Receiver;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -43,6 +58,10 @@ export async function startReceiver(): Promise<Receiver> {
         hanging.add(response);
         return;
       }
+      if (typeof answer === 'object' && 'status' in answer) {
+        answerWithBody(response, answer, hanging);
+        return;
+      }
       if (typeof answer !== 'number') {
         hanging.add(response);
         void answer.then((status) => {
@@ -56,7 +75,8 @@ export async function startReceiver(): Promise<Receiver> {
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver.port = (server.address() as AddressInfo).port;
+  receiver.url = `http://127.0.0.1:${receiver.port}`;
   receiver.waitFor = async (predicate, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(receiver.received)) {
@@ -70,4 +90,21 @@ export async function startReceiver(): Promise<Receiver> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   return receiver;
+}
+
+/** Writes the status and the body; an endless body goes on, chunk after chunk, until the client closes. */
+function answerWithBody(response: ServerResponse, answer: AnswerWithBody, open: Set<ServerResponse>): void {
+  if (answer.body !== 'endless') {
+    response.writeHead(answer.status, { 'content-type': 'text/plain', 'content-length': String(answer.body.length) }).end(answer.body);
+    return;
+  }
+  open.add(response);
+  response.writeHead(answer.status, { 'content-type': 'text/plain' });
+  const chunk = Buffer.alloc(16 * 1024, 'x');
+  const more = () => {
+    while (!response.destroyed && response.write(chunk));
+  };
+  response.on('drain', more);
+  response.on('close', () => open.delete(response));
+  more();
 }

@@ -30,7 +30,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     if (isPlainObject(request.params_.source) && request.omiseVersion < apiVersionSourcesMin) {
       throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
     }
-    const input = parseChargeParams(request.params_);
+    const input = parseChargeParams(request.params_, satang.targetPolicy);
     return satang.mutate(request, reply, ctx, async (tx) => render(await createCharge(tx, ctx, input), ctx));
   });
 

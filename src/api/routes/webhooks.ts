@@ -103,7 +103,15 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
       const jobs = await redeliverEvent(tx, ctx, request.params.id, url, satang.targetPolicy);
       return { object: 'redelivery', count: jobs.length };
     });
+    // A test-data reset may have deleted the event (and the new jobs with it) since the commit,
+    // or while it is rendered (its charge is then gone first): either way it was not found.
     const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
-    return (await renderEvents(satang.store.read, [event!], ctx.publicUrl, true))[0];
+    if (!event) throw notFound('event', request.params.id);
+    try {
+      return (await renderEvents(satang.store.read, [event], ctx.publicUrl, 'all'))[0];
+    } catch (error) {
+      if (!(await findEvent(satang.store.read, ctx.scope, request.params.id))) throw notFound('event', request.params.id);
+      throw error;
+    }
   });
 }
