@@ -1,12 +1,12 @@
 import { type Kysely, sql } from 'kysely';
-import { oneWithSeq } from './sequence.js';
+import { seqOfOne } from './sequence.js';
 import { inScope, type ListWindow, listPage, type Page, type Scope } from './payments.js';
 import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
 /** Writes a ledger row and moves the balance by it, in the caller's transaction. */
 export async function postTransaction(db: Kysely<DB>, row: TransactionRow): Promise<void> {
   if (!Number.isSafeInteger(row.amount) || row.amount < 0) throw new Error(`ledger amount must be a non-negative integer: ${row.amount}`);
-  await db.insertInto('transactions').values(await oneWithSeq(db, 'transactions', row)).execute();
+  await db.insertInto('transactions').values({ ...row, ...(await seqOfOne(db, 'transactions')) }).execute();
   const delta = row.direction === 'credit' ? row.amount : -row.amount;
   await db
     .insertInto('balances')

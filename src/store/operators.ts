@@ -1,7 +1,7 @@
 /** Dashboard operators, their sessions, the first-start setup token and the audit log. */
 import type { Kysely } from 'kysely';
 import type { AuditEntry, DB, Operator, OperatorSession } from './schema.js';
-import { oneWithSeq, seqColumn } from './sequence.js';
+import { seqColumn, seqOfOne } from './sequence.js';
 
 export async function countOperators(db: Kysely<DB>): Promise<number> {
   const row = await db.selectFrom('operators').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
@@ -96,7 +96,7 @@ export async function hasUnusedSetupToken(db: Kysely<DB>, tokenHash: string, iss
 }
 
 export async function insertAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
-  await db.insertInto('audit_log').values(await oneWithSeq(db, 'audit_log', entry)).execute();
+  await db.insertInto('audit_log').values({ ...entry, ...(await seqOfOne(db, 'audit_log')) }).execute();
 }
 
 /** The newest audit entries, newest first. */

@@ -1,7 +1,7 @@
 import { type Kysely, PostgresAdapter, type Selectable } from 'kysely';
 import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
-import { oneWithSeq, seqColumn, withSeq } from './sequence.js';
+import { seqColumn, seqOfOne, withSeq } from './sequence.js';
 import type { ChargeRow, ChargeTable, DB, EventRow, RefundRow, SourceRow } from './schema.js';
 import { enabledEndpointTargets, type EndpointTarget } from './webhooks.js';
 
@@ -44,7 +44,7 @@ export async function findSource(db: Kysely<DB>, scope: Scope, id: string): Prom
 }
 
 export async function insertCharge(db: Kysely<DB>, charge: ChargeRow): Promise<void> {
-  await hotInsert(db, 'charges', await oneWithSeq(db, 'charges', charge));
+  await hotInsert(db, 'charges', charge, await seqOfOne(db, 'charges'));
 }
 
 const selectCharge = hotQuery<{ id: string }, ChargeRow>('findCharge', (db, p) => db.selectFrom('charges').selectAll().where('id', '=', p.id));
@@ -164,7 +164,7 @@ export function listCharges(db: Kysely<DB>, scope: Scope, window: ListWindow): P
 }
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
-  await hotInsert(db, 'events', await oneWithSeq(db, 'events', event));
+  await hotInsert(db, 'events', event, await seqOfOne(db, 'events'));
 }
 
 /** Rows written together with an event: the charge it is about when new, and that charge's new source. */
@@ -342,7 +342,7 @@ export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise
 // ---------------------------------------------------------------- refunds
 
 export async function insertRefund(db: Kysely<DB>, refund: RefundRow): Promise<void> {
-  await hotInsert(db, 'refunds', await oneWithSeq(db, 'refunds', refund));
+  await hotInsert(db, 'refunds', refund, await seqOfOne(db, 'refunds'));
 }
 
 export async function findRefund(db: Kysely<DB>, scope: Scope, id: string): Promise<RefundRow | undefined> {

@@ -50,9 +50,13 @@ export async function withSeq<T extends object>(db: Kysely<DB>, table: Sequenced
   return numbered;
 }
 
-/** One row as it is to be inserted (see withSeq). */
-export async function oneWithSeq<T extends object>(db: Kysely<DB>, table: SequencedTable, row: T): Promise<T> {
-  return (await withSeq(db, table, [row]))[0];
+/**
+ * The seq column of one new row, to insert beside it: `{seq}` on SQLite, `{}` on PostgreSQL
+ * (the column default). Kept apart from the row rather than spread into a copy of it (see hotInsert).
+ */
+export async function seqOfOne(db: Kysely<DB>, table: SequencedTable): Promise<{ seq?: number }> {
+  const [numbered] = await withSeq(db, table, [{}]);
+  return numbered;
 }
 
 /** The order of a sequenced table's rows (after created_at, where a list orders by time first). */

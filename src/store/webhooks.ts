@@ -1,14 +1,14 @@
 import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
 import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
-import { oneWithSeq, seqColumn, withSeq } from './sequence.js';
+import { seqColumn, seqOfOne, withSeq } from './sequence.js';
 import type { DueFilter, Scope } from './payments.js';
 import type { DB, WebhookDelivery, WebhookEndpoint, WebhookJob, WebhookJobStatus, WebhookSecret } from './schema.js';
 
 // ---------------------------------------------------------------- endpoints
 
 export async function insertEndpoint(db: Kysely<DB>, endpoint: WebhookEndpoint): Promise<void> {
-  await db.insertInto('webhook_endpoints').values(await oneWithSeq(db, 'webhook_endpoints', endpoint)).execute();
+  await db.insertInto('webhook_endpoints').values({ ...endpoint, ...(await seqOfOne(db, 'webhook_endpoints')) }).execute();
 }
 
 export async function listEndpoints(db: Kysely<DB>, scope: Scope): Promise<WebhookEndpoint[]> {
@@ -124,8 +124,8 @@ export async function replaceWebhookSecret(db: Kysely<DB>, scope: Scope, fields:
 
 export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<void> {
   if (jobs.length === 0) return;
+  if (jobs.length === 1) return hotInsert(db, 'webhook_jobs', jobs[0], await seqOfOne(db, 'webhook_jobs'));
   const rows = await withSeq(db, 'webhook_jobs', jobs);
-  if (rows.length === 1) return hotInsert(db, 'webhook_jobs', rows[0]);
   // 14 columns a row: well under SQLite's bound-parameter limit.
   for (let start = 0; start < rows.length; start += 500) await db.insertInto('webhook_jobs').values(rows.slice(start, start + 500)).execute();
 }
@@ -222,7 +222,7 @@ export async function finishAttempt(
       .executeTakeFirst();
     if (counted.numUpdatedRows === 0n) return false;
   }
-  await hotInsert(db, 'webhook_deliveries', await oneWithSeq(db, 'webhook_deliveries', delivery));
+  await hotInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
   return moved;
 }
 
