@@ -23,11 +23,8 @@
  * The gateway, the temp dir and the PostgreSQL schema are removed on the way out, also on
  * failure and on Ctrl-C.
  */
-import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { eventListDeliveriesMax, webhookEndpointsPerScopeMax, webhookUrlCharsMax } from '../src/domain/limits.js';
 import { renderEvents } from '../src/render/events.js';
@@ -38,9 +35,8 @@ import { ensureDefaultAccount, pinKey } from '../src/usecases/accounts.js';
 import { parseChargeParams } from '../src/usecases/payment-params.js';
 import { createCharge } from '../src/usecases/payments.js';
 import { createEndpoint } from '../src/usecases/webhooks.js';
-import { dropSchema, finalizers, freePort, log, readStatusKb, runBench, sleep, spawnAndWaitForLine, tempDir } from './support.js';
+import { dropSchema, finalizers, freePort, gatewayEnv, log, readStatusKb, runBench, sleep, startBuiltGateway, tempDir } from './support.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: flags } = parseArgs({
   options: {
@@ -190,21 +186,17 @@ async function main(): Promise<number> {
   const setup = await buildData(location);
   log(`${setup.storedDeliveries} deliveries stored in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
 
-  log('npm run build');
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build failed');
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SATANG_') && name !== 'DATABASE_URL') env[name] = value;
-  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', SATANG_DATA_DIR: dataDir, SATANG_LOG_LEVEL: 'warn', SATANG_TEST_SECRET_KEY: setup.secretKey });
-  if (location.databaseUrl) Object.assign(env, { DATABASE_URL: location.databaseUrl, SATANG_DATABASE_SCHEMA: location.schema });
-  const { child: gateway } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
-    cwd: repoRoot,
-    env,
-    match: /Satang is listening on (\S+)/,
-    timeoutMs: 60_000,
-    label: `gateway (${store})`,
+  const env = gatewayEnv({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SATANG_DATA_DIR: dataDir,
+    SATANG_LOG_LEVEL: 'warn',
+    SATANG_TEST_SECRET_KEY: setup.secretKey,
+    DATABASE_URL: location.databaseUrl,
+    SATANG_DATABASE_SCHEMA: location.schema,
   });
+  const { child: gateway } = await startBuiltGateway(env, `gateway (${store})`);
   const pid = gateway.pid!;
   const base = `http://127.0.0.1:${port}`;
   const authorization = `Basic ${Buffer.from(`${setup.secretKey}:`).toString('base64')}`;

@@ -28,12 +28,9 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dropSchema, finalizers, freePort, log, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir } from './support.js';
+import { dropSchema, finalizers, freePort, gatewayEnv, log, runBench, sleep, startBuiltGateway, stopChild, tempDir } from './support.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: flags } = parseArgs({
   options: {
@@ -162,9 +159,7 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
   const port = await freePort();
   const secretKey = `skey_test_${randomKeySuffix()}`;
   const publicKey = `pkey_test_${randomKeySuffix()}`;
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SATANG_') && name !== 'DATABASE_URL') env[name] = value;
-  Object.assign(env, {
+  const env = gatewayEnv({
     PORT: String(port),
     HOST: '127.0.0.1',
     SATANG_DATA_DIR: tempDir('qr-data'),
@@ -181,17 +176,7 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
     env.SATANG_DATABASE_SCHEMA = schema;
   }
 
-  // The gateway runs as `npm start` runs it: compiled JavaScript, no TypeScript loader.
-  log('npm run build');
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build failed');
-  const { child: gateway } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
-    cwd: repoRoot,
-    env,
-    match: /Satang is listening on (\S+)/,
-    timeoutMs: 60_000,
-    label: `gateway (${store})`,
-  });
+  const { child: gateway } = await startBuiltGateway(env, `gateway (${store})`);
   const base = `http://127.0.0.1:${port}`;
   const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
   try {

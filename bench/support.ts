@@ -1,9 +1,13 @@
 /** What the benchmark scripts share: child processes and temp dirs they clean up, and small helpers. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository the benches run from. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const children = new Set<ChildProcess>();
 export const tempDirs: string[] = [];
@@ -164,4 +168,27 @@ export async function runBench(main: () => Promise<number>): Promise<never> {
     await cleanup();
   }
   process.exit(exitCode);
+}
+
+/** A bench gateway's environment: the bench's own minus every Satang setting (and DATABASE_URL), plus `settings`. */
+export function gatewayEnv(settings: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SATANG_') && name !== 'DATABASE_URL') env[name] = value;
+  for (const [name, value] of Object.entries(settings)) if (value !== undefined) env[name] = value;
+  return env;
+}
+
+/** Builds the gateway as `npm start` does (compiled JavaScript, no TypeScript loader) and starts `satang serve` with `env`. */
+export async function startBuiltGateway(env: NodeJS.ProcessEnv, label: string): Promise<{ child: ChildProcess; output: () => string }> {
+  log('npm run build');
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  const { child, output } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
+    cwd: repoRoot,
+    env,
+    match: /Satang is listening on (\S+)/,
+    timeoutMs: 60_000,
+    label,
+  });
+  return { child, output };
 }

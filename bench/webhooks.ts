@@ -37,12 +37,9 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dropSchema, finalizers, freePort, log, readStatusKb, sleep, spawnAndWaitForLine, stopChild, tempDir, runBench } from './support.js';
+import { dropSchema, finalizers, freePort, gatewayEnv, log, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: flags } = parseArgs({
   options: {
@@ -292,9 +289,7 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
   const port = await freePort();
   const secretKey = `skey_test_${randomKeySuffix()}`;
   const publicKey = `pkey_test_${randomKeySuffix()}`;
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SATANG_') && name !== 'DATABASE_URL') env[name] = value;
-  Object.assign(env, {
+  const env = gatewayEnv({
     PORT: String(port),
     HOST: '127.0.0.1',
     SATANG_DATA_DIR: tempDir('webhooks-data'),
@@ -312,17 +307,7 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
     env.SATANG_DATABASE_SCHEMA = schema;
   }
 
-  // The gateway runs as `npm start` runs it: compiled JavaScript, no TypeScript loader.
-  log('npm run build');
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build failed');
-  const { child: gateway, output: gatewayOutput } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
-    cwd: repoRoot,
-    env,
-    match: /Satang is listening on (\S+)/,
-    timeoutMs: 60_000,
-    label: `gateway (${store})`,
-  });
+  const { child: gateway, output: gatewayOutput } = await startBuiltGateway(env, `gateway (${store})`);
   const gatewayPid = gateway.pid!;
   const base = `http://127.0.0.1:${port}`;
   const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;

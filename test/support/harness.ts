@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../src/api/app.js';
@@ -218,6 +219,29 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
       body(h);
     });
   }
+}
+
+/**
+ * A second gateway on the same PostgreSQL schema, with batches of its own, so its writes race the
+ * harness app's in separate transactions (as two processes behind a load balancer do). On SQLite,
+ * one writer: the same app.
+ */
+export async function secondGateway(h: Harness): Promise<{ request: (options: RequestOptions) => Promise<TestResponse>; close: () => Promise<void> }> {
+  if (h.dialect === 'sqlite') return { request: h.request, close: async () => {} };
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(h.store.read);
+  const dataDir = mkdtempSync(join(tmpdir(), 'satang-test-'));
+  const store = await openStore({ dataDir, databaseUrl: postgresUrl, schema: rows[0].schema, poolSize: 8 });
+  const app = await buildApp({ store, publicUrl: h.publicUrl, sweep: false, dispatch: false });
+  await app.ready();
+  return {
+    request: (options) => injectRequest(app, options),
+    close: () =>
+      releaseAll([
+        ['the second app', () => app.close()],
+        ['the second store', () => store.close()],
+        ['its data dir', () => rmSync(dataDir, { recursive: true, force: true })],
+      ]),
+  };
 }
 
 /** Whether PostgreSQL answered when this module loaded. */

@@ -5,16 +5,9 @@
  * list has a bound whatever the endpoints' retries piled up.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { sql } from 'kysely';
-import { buildApp } from '../../src/api/app.js';
-import { openStore } from '../../src/store/store.js';
 import type { WebhookDelivery } from '../../src/store/schema.js';
-import { describeEachStore, type Harness, injectRequest, postgresUrl, type TestResponse, type RequestOptions } from '../support/harness.js';
-import { releaseAll } from '../support/release.js';
+import { describeEachStore, type Harness, secondGateway } from '../support/harness.js';
 
 const endpointsMax = 20;
 const listedDeliveriesMax = 25;
@@ -30,29 +23,6 @@ async function endpointIds(h: Harness, key = h.keys.secretKey): Promise<string[]
 
 async function removeAllEndpoints(h: Harness): Promise<void> {
   for (const id of await endpointIds(h)) await h.request({ method: 'DELETE', url: `/webhook_endpoints/${id}`, key: h.keys.secretKey });
-}
-
-/**
- * A second gateway on the same PostgreSQL schema, with batches of its own, so its writes race the
- * harness app's in separate transactions (as two processes behind a load balancer do). On SQLite,
- * one writer: the same app.
- */
-async function secondGateway(h: Harness): Promise<{ request: (options: RequestOptions) => Promise<TestResponse>; close: () => Promise<void> }> {
-  if (h.dialect === 'sqlite') return { request: h.request, close: async () => {} };
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(h.store.read);
-  const dataDir = mkdtempSync(join(tmpdir(), 'satang-test-'));
-  const store = await openStore({ dataDir, databaseUrl: postgresUrl, schema: rows[0].schema, poolSize: 8 });
-  const app = await buildApp({ store, publicUrl: h.publicUrl, sweep: false, dispatch: false });
-  await app.ready();
-  return {
-    request: (options) => injectRequest(app, options),
-    close: () =>
-      releaseAll([
-        ['the second app', () => app.close()],
-        ['the second store', () => store.close()],
-        ['its data dir', () => rmSync(dataDir, { recursive: true, force: true })],
-      ]),
-  };
 }
 
 describeEachStore('webhooks: endpoints per account and mode are limited', (h) => {

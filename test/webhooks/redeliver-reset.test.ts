@@ -5,39 +5,11 @@
  * every claim.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
-import { buildApp } from '../../src/api/app.js';
-import { openStore } from '../../src/store/store.js';
-import { describeEachStore, type Harness, injectRequest, postgresUrl, type RequestOptions, type TestResponse } from '../support/harness.js';
+import { describeEachStore, type Harness, secondGateway } from '../support/harness.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { releaseAll } from '../support/release.js';
-
-/**
- * A second gateway on the same PostgreSQL schema, with batches of its own, so its writes race the
- * harness app's in separate transactions (as two processes behind a load balancer do). On SQLite,
- * one writer: the same app.
- */
-async function secondGateway(h: Harness): Promise<{ request: (options: RequestOptions) => Promise<TestResponse>; close: () => Promise<void> }> {
-  if (h.dialect === 'sqlite') return { request: h.request, close: async () => {} };
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(h.store.read);
-  const dataDir = mkdtempSync(join(tmpdir(), 'satang-test-'));
-  const store = await openStore({ dataDir, databaseUrl: postgresUrl, schema: rows[0].schema, poolSize: 8 });
-  const app = await buildApp({ store, publicUrl: h.publicUrl, sweep: false, dispatch: false });
-  await app.ready();
-  return {
-    request: (options) => injectRequest(app, options),
-    close: () =>
-      releaseAll([
-        ['the second app', () => app.close()],
-        ['the second store', () => store.close()],
-        ['its data dir', () => rmSync(dataDir, { recursive: true, force: true })],
-      ]),
-  };
-}
 
 async function orphanJobs(h: Harness): Promise<number> {
   const { rows } = await sql<{ n: number | string }>`select count(*) as n from webhook_jobs j where not exists (select 1 from events e where e.id = j.event_id)`.execute(h.store.read);
