@@ -90,7 +90,7 @@ async function seed(): Promise<string> {
 async function timeIdleSweep(): Promise<number> {
   const store = await openStore({ dataDir, sqliteSynchronous: 'FULL' });
   const started = performance.now();
-  const expired = await store.transaction((tx) => expireDueCharges(tx, store, { nowMs: Date.now() }, 2000));
+  const expired = await store.transaction((tx) => expireDueCharges(tx, { nowMs: Date.now() }, 2000));
   const ms = performance.now() - started;
   await store.close();
   if (expired !== 0) throw new Error('nothing should have been due');

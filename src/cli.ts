@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
       logger: gatewayLoggerOptions(config.logLevel),
     });
     // The bound address first (load balancers and tests read it); the public URL when it differs.
-    out(`Satang is listening on ${gateway.boundUrl} (${gateway.store.dialect})${gateway.url !== gateway.boundUrl ? `, public URL ${gateway.url}` : ''}`);
+    out(`Satang is listening on ${gateway.boundUrl} (${gateway.store.dialect.name})${gateway.url !== gateway.boundUrl ? `, public URL ${gateway.url}` : ''}`);
     const stop = async () => {
       process.exit(await shutDownGracefully(gateway, config.shutdownTimeoutMs, out));
     };
@@ -145,7 +145,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'migrate') {
-    await withStore(async (store) => out(`schema is up to date (${store.dialect})`));
+    await withStore(async (store) => out(`schema is up to date (${store.dialect.name})`));
     return;
   }
   if (command === 'accounts') {

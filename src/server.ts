@@ -37,7 +37,7 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
 /** Creates the default account on first start and applies SATANG_TEST_*_KEY; returns a new account's keys. */
 export async function prepareAccounts(store: Store, config: Config): Promise<NewAccount | null> {
   return store.transaction(async (tx) => {
-    await lockAccountSetup(tx, store.dialect);
+    await lockAccountSetup(tx);
     const nowMs = Date.now();
     const { account, created } = await ensureDefaultAccount(tx, nowMs);
     if (config.testPublicKey) await pinKey(tx, account.id, config.testPublicKey, nowMs);

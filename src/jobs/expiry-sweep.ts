@@ -61,7 +61,7 @@ export class ExpirySweep {
     let expired = 0;
     for (const due of await dueFilters(store, wallNowMs)) {
       for (;;) {
-        const count = await store.transaction((tx) => expireDueCharges(tx, store, due, batchSize));
+        const count = await store.transaction((tx) => expireDueCharges(tx, due, batchSize));
         expired += count;
         if (count > 0) this.options.onExpired?.();
         if (count < batchSize || this.loop.isStopped) break;

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { dialectOf } from './dialect.js';
 import { hotQuery } from './hot.js';
 import type { Account, ApiKey, DB } from './schema.js';
 
@@ -82,11 +83,14 @@ export async function listAdvancedClocks(db: Kysely<DB>): Promise<Array<{ id: st
   return db.selectFrom('accounts').select(['id', 'test_clock_offset_ms']).where('test_clock_offset_ms', '>', 0).execute();
 }
 
+/** The advisory lock key of first-start setup. */
+const accountSetupLockKey = 7290180001;
+
 /**
  * Serializes first-start setup between processes sharing one PostgreSQL database (a
  * transaction-scoped advisory lock), so two processes starting together make one default
  * account. SQLite has one writer: nothing to do.
  */
-export async function lockAccountSetup(db: Kysely<DB>, dialect: 'sqlite' | 'postgres'): Promise<void> {
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7290180001)`.execute(db);
+export async function lockAccountSetup(db: Kysely<DB>): Promise<void> {
+  await dialectOf(db).advisoryLock(db, accountSetupLockKey);
 }

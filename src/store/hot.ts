@@ -6,9 +6,9 @@
  * A query is built with named placeholders; compiling it shows where each lands among
  * the positional parameters, so later calls put the real values in the same places.
  */
-import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { dialectOf } from './dialect.js';
 import type { DB } from './schema.js';
-import { DirectSqliteAdapter } from './sqlite-dialect.js';
 
 const placeholderPrefix = '\u0001satang-param:';
 
@@ -46,7 +46,7 @@ function compileOnce(db: Kysely<DB>, key: string, compile: () => CompiledQuery):
       ),
     };
     cache.set(key, compiled);
-    if (!(adapter instanceof DirectSqliteAdapter) && !preparedNames.has(query.sql)) preparedNames.set(query.sql, `satang_hot_${preparedNames.size + 1}`);
+    if (dialectOf(db).namesPreparedStatements && !preparedNames.has(query.sql)) preparedNames.set(query.sql, `satang_hot_${preparedNames.size + 1}`);
   }
   return compiled;
 }
@@ -73,13 +73,7 @@ export function hotQuery<A extends Record<string, unknown>, R>(
 ): (db: Kysely<DB>, args: A) => Promise<R[]> {
   return async (db, args) => {
     const compiled = compileOnce(db, key, () => build(db, placeholders as any).compile());
-    const adapter = db.getExecutor().adapter;
-    if (adapter instanceof DirectSqliteAdapter) {
-      // SQLite: the cached statement, straight on the connection (no executor, no lock).
-      return adapter.connection.statement(compiled.sql).all(argumentsFor(compiled, args)) as R[];
-    }
-    const result = await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, argumentsFor(compiled, args)));
-    return result.rows;
+    return dialectOf(db).run<R>(db, compiled, argumentsFor(compiled, args), true);
   };
 }
 
@@ -97,8 +91,5 @@ export async function hotInsert<T extends keyof DB>(db: Kysely<DB>, table: T, ro
       .values(Object.fromEntries(columns.map((column) => [column, `${placeholderPrefix}${column}`])) as any)
       .compile(),
   );
-  const args = argumentsFor(compiled, row, extra);
-  const adapter = db.getExecutor().adapter;
-  if (adapter instanceof DirectSqliteAdapter) adapter.connection.statement(compiled.sql).run(args);
-  else await db.executeQuery(CompiledQuery.raw(compiled.sql, args));
+  await dialectOf(db).run(db, compiled, argumentsFor(compiled, row, extra), false);
 }

@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { dialectOf } from './dialect.js';
 import { sequencedTables } from './sequence.js';
 
 /**
@@ -332,39 +333,19 @@ const migrations: Record<string, Migration> = {
     // Insertion order finer than a second (store/sequence.ts): ids stopped counting up within a
     // millisecond, so lists order by (created_at, seq).
     async up(db: Kysely<any>) {
-      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-      for (const table of sequencedTables) {
-        const t = sql.table(table);
-        await db.schema.alterTable(table).addColumn('seq', 'bigint').execute();
-        // Rows written before: numbered in the order lists showed them, (created_at, id).
-        if (postgres) {
-          const sequence = sql.id(`${table}_seq`);
-          await sql`update ${t} set seq = o.n from (select id, row_number() over (order by created_at, id) as n from ${t}) o where o.id = ${t}.id`.execute(db);
-          await sql`create sequence ${sequence} owned by ${t}.seq`.execute(db);
-          await sql`select setval(${sql.lit(`${table}_seq`)}, coalesce((select max(seq) from ${t}), 0) + 1, false)`.execute(db);
-          await sql`alter table ${t} alter column seq set default nextval(${sql.lit(`${table}_seq`)}::regclass), alter column seq set not null`.execute(db);
-        } else {
-          await sql`update ${t} set seq = o.n from (select rowid as r, row_number() over (order by created_at, id) as n from ${t}) o where o.r = ${t}.rowid`.execute(db);
-          // The first row a transaction writes reads max(seq): one index probe.
-          await db.schema.createIndex(`${table}_seq`).on(table).column('seq').execute();
-        }
-      }
+      // Rows written before: numbered in the order lists showed them, (created_at, id).
+      for (const table of sequencedTables) await dialectOf(db).addSeqColumn(db, table, sql`created_at, id`);
       for (const [name, table, columns] of sequencedIndexes) {
         await db.schema.dropIndex(name).execute();
         await db.schema.createIndex(name).on(table).columns([...columns, 'seq']).execute();
       }
     },
     async down(db: Kysely<any>) {
-      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
       for (const [name, table, , before] of sequencedIndexes) {
         await db.schema.dropIndex(name).execute();
         await db.schema.createIndex(name).on(table).columns(before).execute();
       }
-      for (const table of sequencedTables) {
-        if (!postgres) await db.schema.dropIndex(`${table}_seq`).execute();
-        // PostgreSQL drops the sequence with the column that owns it.
-        await db.schema.alterTable(table).dropColumn('seq').execute();
-      }
+      for (const table of sequencedTables) await dialectOf(db).dropSeqColumn(db, table);
     },
   },
   '0008_webhook_job_origin': {

@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { dialectOf } from './dialect.js';
 import { groupBy, indexBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import { seqColumn, seqOfOne, withSeq } from './sequence.js';
@@ -181,7 +182,7 @@ export interface WrittenWithEvent {
  */
 export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EndpointTarget[]> {
   const scope = { accountId: event.account_id, livemode: event.livemode };
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+  if (!dialectOf(db).writesInOneStatement) {
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
     await insertEvent(db, event);
@@ -235,8 +236,7 @@ export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promi
  * the reset and finds nothing. SQLite has one writer: a plain read.
  */
 export async function findEventLocked(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
-  let query = db.selectFrom('events').selectAll().where('id', '=', id);
-  if (db.getExecutor().adapter instanceof PostgresAdapter) query = query.forUpdate();
+  const query = dialectOf(db).lock(db.selectFrom('events').selectAll().where('id', '=', id));
   return inScope(await query.executeTakeFirst(), scope);
 }
 
@@ -295,11 +295,10 @@ type ChargeSnapshotFields = Pick<
  * in one statement. It reads the partial index of pending charges only, so charges not
  * yet due are never touched; on PostgreSQL it skips rows another process holds.
  */
-export async function expireDueChargeRows(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', due: DueFilter, limit: number): Promise<ExpiredCharge[]> {
+export async function expireDueChargeRows(db: Kysely<DB>, due: DueFilter, limit: number): Promise<ExpiredCharge[]> {
   let claim = db.selectFrom('charges').select('id').where('status', '=', 'pending').where('expires_at', '<=', due.nowMs);
   if (due.scope) claim = claim.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
-  claim = claim.orderBy('expires_at').limit(limit);
-  if (dialect === 'postgres') claim = claim.forUpdate().skipLocked();
+  claim = dialectOf(db).claim(claim.orderBy('expires_at').limit(limit));
   return db
     .updateTable('charges')
     .set((eb) => ({ status: 'expired', expired_at: eb.ref('expires_at'), updated_at: due.nowMs }))

@@ -12,7 +12,8 @@
  * The application never reads seq; it only orders by it. It is not in the row types of
  * schema.ts, so rows built in code need not carry it.
  */
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { dialectOf } from './dialect.js';
 import type { DB } from './schema.js';
 
 /** The tables with a seq column. */
@@ -36,7 +37,7 @@ const nextSeqByTransaction = new WeakMap<object, Map<SequencedTable, number>>();
  * column default assigns it). Must be called inside the transaction that inserts them.
  */
 export async function withSeq<T extends object>(db: Kysely<DB>, table: SequencedTable, rows: T[]): Promise<T[]> {
-  if (rows.length === 0 || db.getExecutor().adapter instanceof PostgresAdapter) return rows;
+  if (rows.length === 0 || dialectOf(db).assignsSeq) return rows;
   if (!db.isTransaction) throw new Error(`rows of ${table} must be inserted in a transaction`);
   let nextByTable = nextSeqByTransaction.get(db);
   if (!nextByTable) nextSeqByTransaction.set(db, (nextByTable = new Map()));

@@ -4,12 +4,13 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitUnitsMax } from '../domain/limits.js';
+import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
 import { preparedStatementName } from './hot.js';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
 import { QueuedSqliteDialect } from './sqlite-dialect.js';
 
-export type StoreDialect = 'sqlite' | 'postgres';
+export type StoreDialect = Dialect['name'];
 
 /** What a use case receives: a handle on the open transaction. Only store/ runs SQL on it. */
 export type Tx = Kysely<DB>;
@@ -29,7 +30,8 @@ export interface StoreOptions {
 }
 
 export interface Store {
-  readonly dialect: StoreDialect;
+  /** What this database does differently (store/dialect.ts). */
+  readonly dialect: Dialect;
   /** For reads outside a transaction (a second connection on SQLite, the pool on PostgreSQL). */
   readonly read: Kysely<DB>;
   /**
@@ -83,7 +85,7 @@ function openSqlite(options: StoreOptions): Store {
   const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer) });
   const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader) });
   // One writer: one batch at a time.
-  return new GroupCommitStore('sqlite', write, read, 1, async () => {
+  return new GroupCommitStore(sqliteDialect, write, read, 1, async () => {
     await write.destroy();
     await read.destroy();
   });
@@ -124,7 +126,7 @@ async function openPostgres(options: StoreOptions): Promise<Store> {
   // round trips overlap another's. Few of them, so batches stay large (one commit for many
   // units) and connections stay free for reads; a batch still replies only after its commit.
   const batchesAtOnce = Math.max(1, Math.floor(poolSize / 4));
-  return new GroupCommitStore('postgres', db, db, batchesAtOnce, () => db.destroy(), options.schema);
+  return new GroupCommitStore(postgresDialect, db, db, batchesAtOnce, () => db.destroy(), options.schema);
 }
 
 /**
@@ -148,7 +150,7 @@ class GroupCommitStore implements Store {
   private alone = 0;
 
   constructor(
-    readonly dialect: StoreDialect,
+    readonly dialect: Dialect,
     private readonly write: Kysely<DB>,
     readonly read: Kysely<DB>,
     /** How many batches may be in their transactions at once. */
@@ -166,7 +168,7 @@ class GroupCommitStore implements Store {
   }
 
   async transactionNow<T>(unit: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return this.transaction(unit);
+    if (!this.dialect.transactionsBesideBatches) return this.transaction(unit);
     this.alone++;
     try {
       for (let retries = 0; ; retries++) {

@@ -1,4 +1,5 @@
-import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { dialectOf } from './dialect.js';
 import { groupBy } from './group.js';
 import { hotInsert, hotQuery } from './hot.js';
 import { seqColumn, seqOfOne, withSeq } from './sequence.js';
@@ -42,8 +43,7 @@ const endpointListLockClass = 72901;
  * advisory lock on PostgreSQL). SQLite has one writer: nothing to do.
  */
 export async function lockEndpointList(db: Kysely<DB>, scope: Scope): Promise<void> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  await sql`select pg_advisory_xact_lock(${sql.lit(endpointListLockClass)}, hashtext(${`${scope.accountId}/${scope.livemode}`}))`.execute(db);
+  await dialectOf(db).advisoryLock(db, endpointListLockClass, `${scope.accountId}/${scope.livemode}`);
 }
 
 export async function findEndpoint(db: Kysely<DB>, scope: Scope, id: string): Promise<WebhookEndpoint | undefined> {
@@ -149,15 +149,13 @@ export async function hasDueJob(db: Kysely<DB>, due: DueFilter, wallNowMs: numbe
  */
 export async function claimDueJobs(
   db: Kysely<DB>,
-  dialect: 'sqlite' | 'postgres',
   due: DueFilter,
   wallNowMs: number,
   leaseUntilMs: number,
   limit: number,
   skipUrls: string[] = [],
 ): Promise<WebhookJob[]> {
-  let claim = dueJobs(db, due, wallNowMs, skipUrls).orderBy('next_attempt_at').limit(limit);
-  if (dialect === 'postgres') claim = claim.forUpdate().skipLocked();
+  const claim = dialectOf(db).claim(dueJobs(db, due, wallNowMs, skipUrls).orderBy('next_attempt_at').limit(limit));
   return db
     .updateTable('webhook_jobs')
     .set({ lease_until: leaseUntilMs })

@@ -25,7 +25,7 @@ export class AccountClocks {
     private readonly store: Store,
     readonly wall: WallClock,
   ) {
-    this.sharedDatabase = store.dialect === 'postgres';
+    this.sharedDatabase = store.dialect.sharedByProcesses;
   }
 
   /** The account's test-mode time (wall time in live mode); `fresh` for a state change. */

@@ -94,8 +94,8 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
  * The expiry sweep's unit of work: expires up to `limit` due charges at their deadline
  * and writes one charge.expire event each. Returns how many it expired.
  */
-export async function expireDueCharges(tx: Tx, store: Pick<Store, 'dialect'>, due: DueFilter, limit: number): Promise<number> {
-  const expired = await expireDueChargeRows(tx, store.dialect, due, limit);
+export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): Promise<number> {
+  const expired = await expireDueChargeRows(tx, due, limit);
   const events: EventRow[] = expired.map((charge) => ({
     id: newId('evnt', charge.livemode === 1, charge.expires_at),
     account_id: charge.account_id,

@@ -223,7 +223,7 @@ export class WebhookDispatcher {
       if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
       // Its own transaction where the database allows: a claim does not wait for a batch of API units.
       const batch = await store.transactionNow(async (tx) => {
-        let jobs = await claimDueJobs(tx, store.dialect, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
+        let jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
         // The body is rendered once, at the first attempt, and every attempt sends these bytes.
         // Bodies still to render are rendered together: a few queries per claim, not per job.
         const unrendered = jobs.filter((job) => job.payload === null);

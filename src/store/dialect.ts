@@ -1,0 +1,121 @@
+/**
+ * What SQLite and PostgreSQL do differently, in one place: every other module asks the dialect
+ * object of the handle it holds (`dialectOf(tx)`), never which database it is.
+ *
+ * - SQLite has one writer (one process, one connection, one transaction at a time): claims need no
+ *   row locks, advisory locks are moot, a statement costs no round trip, and the store numbers each
+ *   table's rows itself (seq: store/sequence.ts).
+ * - PostgreSQL serves several gateway processes: claims skip rows another transaction holds,
+ *   advisory locks serialize what must not race, several writes go in one statement to save round
+ *   trips, the database's own sequences number rows, and a value cached by one process may be stale.
+ */
+import { CompiledQuery, type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
+import type { DirectSqliteAdapter } from './sqlite-dialect.js';
+
+/** The query builders whose rows can be locked (SELECT ... FOR UPDATE). */
+interface Lockable<Q> {
+  forUpdate(): Q;
+}
+interface SkipLockable<Q> extends Lockable<Q> {
+  skipLocked(): Q;
+}
+
+export interface Dialect {
+  /** For people (log lines, the `satang` command's output); never branched on. */
+  readonly name: 'sqlite' | 'postgres';
+  /** Several processes may write this database, so a value one process cached can be stale. */
+  readonly sharedByProcesses: boolean;
+  /**
+   * Several writes and a read in one statement (data-modifying CTEs): worth it where each
+   * statement is a round trip, not where statements run in-process.
+   */
+  readonly writesInOneStatement: boolean;
+  /** The database gives each row its seq (a sequence as the column default); otherwise the store numbers them. */
+  readonly assignsSeq: boolean;
+  /**
+   * A short transaction someone waits on may run beside the group-commit batches, in a
+   * transaction of its own (several connections); with one writer it joins the batches.
+   */
+  readonly transactionsBesideBatches: boolean;
+  /** A claim: the rows the query selects, skipping rows another transaction holds, locked until this one ends. */
+  claim<Q extends SkipLockable<Q>>(query: Q): Q;
+  /** The rows the query selects, locked until the transaction ends (a racing writer waits). */
+  lock<Q extends Lockable<Q>>(query: Q): Q;
+  /** Serializes transactions taking the same key until each ends (an advisory lock). */
+  advisoryLock(db: Kysely<any>, key: number, subkey?: string): Promise<void>;
+  /** Runs a compiled statement with its arguments: straight on a cached statement, or through the driver. */
+  run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[], returnsRows: boolean): Promise<R[]>;
+  /** Whether a compiled statement is worth naming as a prepared statement on the server. */
+  readonly namesPreparedStatements: boolean;
+  /** Adds a `seq` column to a table that has rows, numbered in the order of `orderBy` (migration 0007). */
+  addSeqColumn(db: Kysely<any>, table: string, orderBy: RawBuilder<unknown>): Promise<void>;
+  /** Removes it again. */
+  dropSeqColumn(db: Kysely<any>, table: string): Promise<void>;
+}
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  sharedByProcesses: false,
+  writesInOneStatement: false,
+  assignsSeq: false,
+  transactionsBesideBatches: false,
+  namesPreparedStatements: false,
+  claim: (query) => query,
+  lock: (query) => query,
+  async advisoryLock() {},
+  async run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[], returnsRows: boolean): Promise<R[]> {
+    const adapter = db.getExecutor().adapter as DirectSqliteAdapter;
+    // A cached statement straight on the connection (no executor, no lock): see sqlite-dialect.ts.
+    const statement = adapter.connection.statement(compiled.sql);
+    if (returnsRows) return statement.all(args) as R[];
+    statement.run(args);
+    return [];
+  },
+  async addSeqColumn(db, table, orderBy) {
+    const t = sql.table(table);
+    await db.schema.alterTable(table).addColumn('seq', 'bigint').execute();
+    await sql`update ${t} set seq = o.n from (select rowid as r, row_number() over (order by ${orderBy}) as n from ${t}) o where o.r = ${t}.rowid`.execute(db);
+    // The first row a transaction writes reads max(seq): one index probe.
+    await db.schema.createIndex(`${table}_seq`).on(table).column('seq').execute();
+  },
+  async dropSeqColumn(db, table) {
+    await db.schema.dropIndex(`${table}_seq`).execute();
+    await db.schema.alterTable(table).dropColumn('seq').execute();
+  },
+};
+
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  sharedByProcesses: true,
+  writesInOneStatement: true,
+  assignsSeq: true,
+  transactionsBesideBatches: true,
+  namesPreparedStatements: true,
+  claim: (query) => query.forUpdate().skipLocked(),
+  lock: (query) => query.forUpdate(),
+  async advisoryLock(db, key, subkey) {
+    if (subkey === undefined) await sql`select pg_advisory_xact_lock(${sql.lit(key)})`.execute(db);
+    else await sql`select pg_advisory_xact_lock(${sql.lit(key)}, hashtext(${subkey}))`.execute(db);
+  },
+  async run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[]): Promise<R[]> {
+    return (await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, args))).rows;
+  },
+  async addSeqColumn(db, table, orderBy) {
+    const t = sql.table(table);
+    const sequence = `${table}_seq`;
+    await db.schema.alterTable(table).addColumn('seq', 'bigint').execute();
+    await sql`update ${t} set seq = o.n from (select id, row_number() over (order by ${orderBy}) as n from ${t}) o where o.id = ${t}.id`.execute(db);
+    await sql`create sequence ${sql.id(sequence)} owned by ${t}.seq`.execute(db);
+    await sql`select setval(${sql.lit(sequence)}, coalesce((select max(seq) from ${t}), 0) + 1, false)`.execute(db);
+    await sql`alter table ${t} alter column seq set default nextval(${sql.lit(sequence)}::regclass), alter column seq set not null`.execute(db);
+  },
+  async dropSeqColumn(db, table) {
+    // The sequence goes with the column that owns it.
+    await db.schema.alterTable(table).dropColumn('seq').execute();
+  },
+};
+
+/** The dialect of a handle: a transaction, the store's read handle, a migration's. */
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? postgresDialect : sqliteDialect;
+}
