@@ -28,7 +28,7 @@ import { request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { eventListDeliveriesMax, webhookEndpointsPerScopeMax, webhookUrlCharsMax } from '../src/domain/limits.js';
 import { renderEvents } from '../src/render/events.js';
-import { listEvents } from '../src/store/payments.js';
+import { listEvents } from '../src/store/events.js';
 import type { WebhookDelivery } from '../src/store/schema.js';
 import { openStore } from '../src/store/store.js';
 import { ensureDefaultAccount, pinKey } from '../src/usecases/accounts.js';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { formatTimestamp, parseTimestamp } from './domain/time.js';
-import { deleteTestData } from './store/payments.js';
+import { deleteTestData } from './store/reset.js';
 import { advanceClock, type ClockAdvance, readClockOffset } from './usecases/clock.js';
 import { listEndpoints } from './store/webhooks.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, redeliverEvent, removeEndpoint, rollWebhookSecret } from './usecases/webhooks.js';

@@ -10,7 +10,7 @@ import { OmiseError } from '../domain/errors.js';
 import { idempotencyRecordTtlMs } from '../jobs/expiry-sweep.js';
 import type { Json } from '../render/omise-json.js';
 import { deleteIdempotencyRecord, findIdempotencyRecord, insertIdempotencyRecord } from '../store/idempotency.js';
-import type { Scope } from '../store/payments.js';
+import type { Scope } from '../store/scope.js';
 import type { IdempotencyRecord } from '../store/schema.js';
 import { isUniqueViolation, type Store, type Tx } from '../store/store.js';
 

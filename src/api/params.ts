@@ -5,7 +5,7 @@
 import { OmiseError } from '../domain/errors.js';
 import { listLimitDefault, listLimitMax } from '../domain/limits.js';
 import { parseTimestamp } from '../domain/time.js';
-import type { ListWindow } from '../store/payments.js';
+import type { ListWindow } from '../store/lists.js';
 
 export type Params = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
  * A background loop: runs its work every interval, or at once when nudged; never two
  * runs at a time (a nudge during a run asks for one more right after); stops cleanly.
  */
-import type { DueFilter } from '../store/payments.js';
+import type { DueFilter } from '../store/scope.js';
 import { listAdvancedClocks } from '../store/accounts.js';
 import type { Store } from '../store/store.js';
 

@@ -4,7 +4,8 @@
  */
 import { chargeAsOf } from '../domain/charge.js';
 import { eventListDeliveriesMax } from '../domain/limits.js';
-import { findChargesByIds, findRefundsByIds, findSourcesByIds, refundsOfCharges } from '../store/payments.js';
+import { findChargesByIds, findSourcesByIds } from '../store/charges.js';
+import { findRefundsByIds, refundsOfCharges } from '../store/refunds.js';
 import type { EventRow, WebhookDelivery } from '../store/schema.js';
 import { listDeliveriesOfEvents } from '../store/webhooks.js';
 import type { Tx } from '../store/store.js';

@@ -6,7 +6,7 @@ import { chargeFlags, sourceChargeStatus } from '../domain/charge.js';
 import { vatRateBps } from '../domain/limits.js';
 import { hundredthsToDecimalString } from '../domain/money.js';
 import { formatNullableTimestamp, formatTimestamp } from '../domain/time.js';
-import type { ListWindow } from '../store/payments.js';
+import type { ListWindow } from '../store/lists.js';
 import type { ChargeRow, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery, WebhookEndpoint } from '../store/schema.js';
 
 export type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { dialectOf } from './dialect.js';
-import { hotQuery } from './hot.js';
+import { preparedQuery } from './prepared.js';
 import type { Account, ApiKey, DB } from './schema.js';
 
 export type AccountSettings = Partial<
@@ -11,7 +11,7 @@ export async function insertAccount(db: Kysely<DB>, account: Account): Promise<v
   await db.insertInto('accounts').values(account).execute();
 }
 
-const selectAccount = hotQuery<{ id: string }, Account>('findAccount', (db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p.id));
+const selectAccount = preparedQuery<{ id: string }, Account>('findAccount', (db, p) => db.selectFrom('accounts').selectAll().where('id', '=', p.id));
 
 export async function findAccount(db: Kysely<DB>, id: string): Promise<Account | undefined> {
   return (await selectAccount(db, { id }))[0];
@@ -35,7 +35,7 @@ export async function insertApiKey(db: Kysely<DB>, key: ApiKey): Promise<void> {
 }
 
 /** The active key with this lookup value (a public key, or a secret key's digest). */
-const selectActiveKey = hotQuery<{ lookup: string }, ApiKey>('findActiveKey', (db, p) =>
+const selectActiveKey = preparedQuery<{ lookup: string }, ApiKey>('findActiveKey', (db, p) =>
   db.selectFrom('api_keys').selectAll().where('lookup', '=', p.lookup).where('revoked_at', 'is', null),
 );
 

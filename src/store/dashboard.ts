@@ -1,6 +1,6 @@
 /** The dashboard's reads: filtered charge pages, daily aggregates, a charge's timeline, recent deliveries. */
 import { type Kysely, sql } from 'kysely';
-import type { Scope } from './payments.js';
+import type { Scope } from './scope.js';
 import type { ChargeRow, ChargeStatus, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
 import { seqColumn } from './sequence.js';
 

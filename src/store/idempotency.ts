@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { Scope } from './payments.js';
-import { hotInsert, hotQuery } from './hot.js';
+import type { Scope } from './scope.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
 import type { DB, IdempotencyRecord } from './schema.js';
 
-const selectRecord = hotQuery<{ accountId: string; livemode: number; key: string }, IdempotencyRecord>('findIdempotencyRecord', (db, p) =>
+const selectRecord = preparedQuery<{ accountId: string; livemode: number; key: string }, IdempotencyRecord>('findIdempotencyRecord', (db, p) =>
   db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('key', '=', p.key),
 );
 
@@ -12,7 +12,7 @@ export async function findIdempotencyRecord(db: Kysely<DB>, scope: Scope, key: s
 }
 
 export async function insertIdempotencyRecord(db: Kysely<DB>, record: IdempotencyRecord): Promise<void> {
-  await hotInsert(db, 'idempotency_keys', record);
+  await preparedInsert(db, 'idempotency_keys', record);
 }
 
 /** Deletes up to `limit` records made before `beforeMs`; returns how many. */

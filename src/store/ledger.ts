@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { seqOfOne } from './sequence.js';
-import { inScope, type ListWindow, listPage, type Page, type Scope } from './payments.js';
+import { type ListWindow, listPage, type Page } from './lists.js';
+import { inScope, type Scope } from './scope.js';
 import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
 /** Writes a ledger row and moves the balance by it, in the caller's transaction. */

@@ -53,7 +53,7 @@ export async function withSeq<T extends object>(db: Kysely<DB>, table: Sequenced
 
 /**
  * The seq column of one new row, to insert beside it: `{seq}` on SQLite, `{}` on PostgreSQL
- * (the column default). Kept apart from the row rather than spread into a copy of it (see hotInsert).
+ * (the column default). Kept apart from the row rather than spread into a copy of it (see preparedInsert).
  */
 export async function seqOfOne(db: Kysely<DB>, table: SequencedTable): Promise<{ seq?: number }> {
   const [numbered] = await withSeq(db, table, [{}]);

@@ -5,7 +5,7 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitUnitsMax } from '../domain/limits.js';
 import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
-import { preparedStatementName } from './hot.js';
+import { preparedStatementName } from './prepared.js';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
 import { QueuedSqliteDialect } from './sqlite-dialect.js';

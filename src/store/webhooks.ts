@@ -1,9 +1,9 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { dialectOf } from './dialect.js';
-import { groupBy } from './group.js';
-import { hotInsert, hotQuery } from './hot.js';
+import { rowsGroupedByKey } from './row-maps.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
 import { seqColumn, seqOfOne, withSeq } from './sequence.js';
-import type { DueFilter, Scope } from './payments.js';
+import type { DueFilter, Scope } from './scope.js';
 import type { DB, WebhookDelivery, WebhookEndpoint, WebhookJob, WebhookJobStatus, WebhookSecret } from './schema.js';
 
 // ---------------------------------------------------------------- endpoints
@@ -67,7 +67,7 @@ export async function deleteEndpoint(db: Kysely<DB>, scope: Scope, id: string): 
 /** An enabled endpoint, as an event's delivery needs it. */
 export type EndpointTarget = Pick<WebhookEndpoint, 'id' | 'url'>;
 
-const selectEnabledTargets = hotQuery<{ accountId: string; livemode: number }, EndpointTarget>('enabledEndpointTargets', (db, p) =>
+const selectEnabledTargets = preparedQuery<{ accountId: string; livemode: number }, EndpointTarget>('enabledEndpointTargets', (db, p) =>
   db.selectFrom('webhook_endpoints').select(['id', 'url']).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
 );
 
@@ -124,7 +124,7 @@ export async function replaceWebhookSecret(db: Kysely<DB>, scope: Scope, fields:
 
 export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  if (jobs.length === 1) return hotInsert(db, 'webhook_jobs', jobs[0], await seqOfOne(db, 'webhook_jobs'));
+  if (jobs.length === 1) return preparedInsert(db, 'webhook_jobs', jobs[0], await seqOfOne(db, 'webhook_jobs'));
   const rows = await withSeq(db, 'webhook_jobs', jobs);
   // 14 columns a row: well under SQLite's bound-parameter limit.
   for (let start = 0; start < rows.length; start += 500) await db.insertInto('webhook_jobs').values(rows.slice(start, start + 500)).execute();
@@ -220,7 +220,7 @@ export async function finishAttempt(
       .executeTakeFirst();
     if (counted.numUpdatedRows === 0n) return false;
   }
-  await hotInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
+  await preparedInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
   return moved;
 }
 
@@ -271,7 +271,7 @@ export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[],
   if (recentMax !== undefined) query = query.where('recency', '<=', recentMax);
   const rows = await query.orderBy('created_at').orderBy(seqColumn).execute();
   const latestPayloads = new Map(rows.filter((row) => Number(row.recency) === 1).map((row) => [row.event_id, row.payload!]));
-  return groupBy(
+  return rowsGroupedByKey(
     rows.map(({ recency: _recency, payload, ...delivery }) => ({ ...delivery, payload: payload ?? latestPayloads.get(delivery.event_id)! })),
     'event_id',
   );

@@ -1,4 +1,4 @@
-import type { Scope } from '../store/payments.js';
+import type { Scope } from '../store/scope.js';
 
 /** Who is acting, when, and where URLs point: what every use case is called with. */
 export interface UseCaseContext {

@@ -9,20 +9,13 @@ import { type Completion, failedProcessing } from '../domain/lifecycle.js';
 import { formatTimestamp } from '../domain/time.js';
 import { chargeSnapshot } from '../domain/charge.js';
 import { postTransaction } from '../store/ledger.js';
-import {
-  type ChargeTransition,
-  type ChargeWithSource,
-  type DueFilter,
-  expireDueChargeRows,
-  findCharge,
-  findChargeWithSource,
-  insertEvents,
-  transitionPendingCharge,
-} from '../store/payments.js';
+import { type ChargeTransition, type ChargeWithSource, expireDueChargeRows, findCharge, findChargeWithSource, transitionPendingCharge } from '../store/charges.js';
+import { insertEvents } from '../store/events.js';
+import { type DueFilter } from '../store/scope.js';
 import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
 import { enabledEndpointTargets, insertJobs } from '../store/webhooks.js';
 import { chargeTargets, type DeliveryTarget, endpointTargets, jobsFor } from './webhooks.js';
-import type { Store, Tx } from '../store/store.js';
+import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordChargeEvent } from './payments.js';
 

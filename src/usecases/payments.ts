@@ -9,16 +9,8 @@ import { computeFees } from '../domain/money.js';
 import { chargeSnapshot } from '../domain/charge.js';
 import { qrMerchantName } from '../qr/payload.js';
 import { findAccount } from '../store/accounts.js';
-import {
-  type ChargeWithSource,
-  findChargeBySource,
-  findChargeWithSource,
-  findSource,
-  insertEventWith,
-  insertSource,
-  updateChargeFields,
-  type WrittenWithEvent,
-} from '../store/payments.js';
+import { type ChargeWithSource, findChargeBySource, findChargeWithSource, findSource, insertSource, updateChargeFields } from '../store/charges.js';
+import { insertEventWith, type WrittenWithEvent } from '../store/events.js';
 import type { Account, ChargeRow, EventRow, SourceRow } from '../store/schema.js';
 import { checkClock } from './clock.js';
 import { enqueueEvent } from './webhooks.js';

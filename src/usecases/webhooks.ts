@@ -6,7 +6,8 @@ import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { webhookEndpointsPerScopeMax } from '../domain/limits.js';
 import { retryDelayMs, webhookRetrySchedule } from '../domain/webhook-retry.js';
-import { findEventLocked, type Scope } from '../store/payments.js';
+import { findEventLocked } from '../store/events.js';
+import { type Scope } from '../store/scope.js';
 import type { EventRow, WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import {
@@ -25,7 +26,7 @@ import {
   replaceWebhookSecret,
   updateEndpoint,
 } from '../store/webhooks.js';
-import { findCharge } from '../store/payments.js';
+import { findCharge } from '../store/charges.js';
 import { newWebhookSecret } from '../webhooks/signing.js';
 import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
 import type { UseCaseContext } from './context.js';

@@ -19,7 +19,7 @@ import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import { findEventsByIds } from '../store/payments.js';
+import { findEventsByIds } from '../store/events.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { cancelJobs, claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newCapabilityId, newId, newQrRef1 } from '../../src/domain/ids.js';
-import { findCharge, findSource, insertEventWith } from '../../src/store/payments.js';
+import { findCharge, findSource } from '../../src/store/charges.js';
+import { insertEventWith } from '../../src/store/events.js';
 import type { EventRow } from '../../src/store/schema.js';
 import { isUniqueViolation } from '../../src/store/store.js';
 import { advanceClock } from '../../src/usecases/clock.js';

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { findAccount, listActiveKeys } from '../../src/store/accounts.js';
 import { findSession, listAudit } from '../../src/store/operators.js';
-import { findCharge } from '../../src/store/payments.js';
+import { findCharge } from '../../src/store/charges.js';
 import { listEndpoints } from '../../src/store/webhooks.js';
 import { dashboardRouteTable } from '../../src/web/dashboard/index.js';
 import { sha256Hex } from '../../src/usecases/operators.js';

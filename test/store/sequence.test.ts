@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { Migrator, sql } from 'kysely';
 import { migrationProvider } from '../../src/store/migrations.js';
 import { openStore, type Store } from '../../src/store/store.js';
-import { insertEvent } from '../../src/store/payments.js';
+import { insertEvent } from '../../src/store/events.js';
 import type { EventRow } from '../../src/store/schema.js';
 import { dropSchema, inCi, postgresReady, postgresUrl } from '../support/harness.js';
 import { releaseAll } from '../support/release.js';

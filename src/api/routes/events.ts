@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound } from '../../domain/errors.js';
 import { renderEvents } from '../../render/events.js';
 import { type Json, listJsonPieces, renderList } from '../../render/omise-json.js';
-import { findCharge, findEvent, listEvents } from '../../store/payments.js';
+import { findCharge } from '../../store/charges.js';
+import { findEvent, listEvents } from '../../store/events.js';
 import { parseListWindow } from '../params.js';
 
 /** Sends a list of events piece by piece (listJsonPieces): with their deliveries they run to megabytes. */

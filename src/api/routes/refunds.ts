@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { metadataBytesMax } from '../../domain/limits.js';
 import { renderList, renderRefund } from '../../render/omise-json.js';
-import { findCharge, findRefund, listRefunds } from '../../store/payments.js';
+import { findCharge } from '../../store/charges.js';
+import { findRefund, listRefunds } from '../../store/refunds.js';
 import { createRefund, type RefundInput } from '../../usecases/refunds.js';
 import { integerParam, isGiven, isPlainObject, type Params, parseListWindow } from '../params.js';
 

@@ -7,7 +7,7 @@ import { OmiseError, notFound } from '../../domain/errors.js';
 import { apiVersionSourcesMin, chargeAmountSatangMax, chargeAmountSatangMin, currencyThb } from '../../domain/limits.js';
 import { renderSource } from '../../render/omise-json.js';
 import { findAccount } from '../../store/accounts.js';
-import { findChargeBySource, findSource } from '../../store/payments.js';
+import { findChargeBySource, findSource } from '../../store/charges.js';
 import { parseSourceParams, truemoneyQr } from '../../usecases/payment-params.js';
 import { createSource } from '../../usecases/payments.js';
 

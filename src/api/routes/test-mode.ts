@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { formatTimestamp, parseTimestamp } from '../../domain/time.js';
-import { deleteTestData } from '../../store/payments.js';
+import { deleteTestData } from '../../store/reset.js';
 import { advanceClock, type ClockAdvance } from '../../usecases/clock.js';
 import { integerParam, isGiven, stringParam } from '../params.js';
 import { testModeOnly } from './lifecycle.js';

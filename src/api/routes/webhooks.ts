@@ -7,7 +7,7 @@ import { OmiseError, notFound } from '../../domain/errors.js';
 import { formatTimestamp } from '../../domain/time.js';
 import { renderEvents } from '../../render/events.js';
 import { renderWebhookEndpoint } from '../../render/omise-json.js';
-import { findEvent } from '../../store/payments.js';
+import { findEvent } from '../../store/events.js';
 import type { WebhookSecret } from '../../store/schema.js';
 import { findEndpoint, listEndpoints } from '../../store/webhooks.js';
 import {

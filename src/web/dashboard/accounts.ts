@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findAccount, listActiveKeys } from '../../store/accounts.js';
 import { listAudit } from '../../store/operators.js';
-import { deleteTestData } from '../../store/payments.js';
+import { deleteTestData } from '../../store/reset.js';
 import { changeSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
 import { act, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';

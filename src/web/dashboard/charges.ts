@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { type Completion, fundingSources, isFundingSource } from '../../domain/lifecycle.js';
 import { eventsOfCharge, jobsOfEvents, listChargesForDashboard } from '../../store/dashboard.js';
-import { findChargeWithSource } from '../../store/payments.js';
+import { findChargeWithSource } from '../../store/charges.js';
 import type { ChargeStatus } from '../../store/schema.js';
 import { listDeliveriesOfEvents } from '../../store/webhooks.js';
 import { completeCharge, expireCharge } from '../../usecases/lifecycle.js';

@@ -64,10 +64,10 @@ function argumentsFor(compiled: Compiled, args: Record<string, unknown>, extra?:
 const placeholders = new Proxy({} as Record<string, any>, { get: (_target, name) => `${placeholderPrefix}${String(name)}` });
 
 /**
- * Defines a query whose arguments are named: `hotQuery('findCharge', (db, p) => db.selectFrom(...).where('id', '=', p.id))`.
+ * Defines a query whose arguments are named: `preparedQuery('findCharge', (db, p) => db.selectFrom(...).where('id', '=', p.id))`.
  * The result runs it on any Kysely handle (a transaction too) with real arguments.
  */
-export function hotQuery<A extends Record<string, unknown>, R>(
+export function preparedQuery<A extends Record<string, unknown>, R>(
   key: string,
   build: (db: Kysely<DB>, p: { [K in keyof A]: A[K] }) => Compilable<R>,
 ): (db: Kysely<DB>, args: A) => Promise<R[]> {
@@ -83,7 +83,7 @@ export function hotQuery<A extends Record<string, unknown>, R>(
  * copy of the row: V8 gives a copy of a row as wide as a charge's (45 columns) a slow, large shape,
  * which cost a quarter of POST /charges' CPU and 40 MB of heap when it was tried.
  */
-export async function hotInsert<T extends keyof DB>(db: Kysely<DB>, table: T, row: Record<string, unknown>, extra?: Record<string, unknown>): Promise<void> {
+export async function preparedInsert<T extends keyof DB>(db: Kysely<DB>, table: T, row: Record<string, unknown>, extra?: Record<string, unknown>): Promise<void> {
   const columns = extra === undefined ? Object.keys(row) : [...Object.keys(row), ...Object.keys(extra)];
   const compiled = compileOnce(db, `insert ${table} ${columns.join(',')}`, () =>
     db

@@ -1,0 +1,99 @@
+/** Events: written alone, in batches, or with the rows they are about; read by id and listed. */
+import type { Kysely } from 'kysely';
+import { insertCharge, insertSource } from './charges.js';
+import { dialectOf } from './dialect.js';
+import { listPage, type ListWindow, type Page } from './lists.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
+import { rowsByKey } from './row-maps.js';
+import type { ChargeRow, DB, EventRow, SourceRow } from './schema.js';
+import { inScope, type Scope } from './scope.js';
+import { seqOfOne, withSeq } from './sequence.js';
+import { enabledEndpointTargets, type EndpointTarget } from './webhooks.js';
+
+export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
+  await preparedInsert(db, 'events', event, await seqOfOne(db, 'events'));
+}
+
+export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<void> {
+  const rows = await withSeq(db, 'events', events);
+  // Stay well under SQLite's bound-parameter limit: 10 columns a row.
+  for (let start = 0; start < rows.length; start += 500) {
+    await db.insertInto('events').values(rows.slice(start, start + 500)).execute();
+  }
+}
+
+/** Rows written together with an event: the charge it is about when new, and that charge's new source. */
+export interface WrittenWithEvent {
+  source?: SourceRow;
+  charge?: ChargeRow;
+}
+
+/**
+ * Inserts an event, with the new rows it goes with, and returns its account's enabled
+ * webhook endpoints (where the event is to be delivered). On PostgreSQL that is
+ * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
+ * statement costs no round trip, the same inserts and the read one after another.
+ */
+export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EndpointTarget[]> {
+  const scope = { accountId: event.account_id, livemode: event.livemode };
+  if (!dialectOf(db).writesInOneStatement) {
+    if (rows.source) await insertSource(db, rows.source);
+    if (rows.charge) await insertCharge(db, rows.charge);
+    await insertEvent(db, event);
+    return enabledEndpointTargets(db, scope);
+  }
+  const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
+  if (rows.source) parts.push(['sources', rows.source]);
+  if (rows.charge) parts.push(['charges', rows.charge]);
+  parts.push(['events', event]);
+  const args: Record<string, unknown> = { ...scope };
+  for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
+  const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
+  let statement = insertEventWithStatements.get(key);
+  if (statement === undefined) insertEventWithStatements.set(key, (statement = insertEventWithStatement(key, parts)));
+  return statement(db, args);
+}
+
+type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<EndpointTarget[]>;
+/** One statement function per shape of write (which tables, which columns), made at its first use. */
+const insertEventWithStatements = new Map<string, EventWithStatement>();
+
+function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]>): EventWithStatement {
+  return preparedQuery<Record<string, unknown>, EndpointTarget>(key, (qb, p) => {
+    let query = qb as unknown as Kysely<any>;
+    for (const [index, [table, row]] of parts.entries()) {
+      const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
+      query = query.with(`written_${index}`, (cte) => cte.insertInto(table).values(values)) as unknown as Kysely<any>;
+    }
+    return (query as unknown as Kysely<DB>)
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'url'])
+      .where('account_id', '=', p.accountId as string)
+      .where('livemode', '=', p.livemode as number)
+      .where('enabled', '=', 1);
+  });
+}
+
+/** Events by id, whatever their account (the webhook dispatcher's batch load: each job names its event). */
+export async function findEventsByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, EventRow>> {
+  if (ids.length === 0) return new Map();
+  return rowsByKey(await db.selectFrom('events').selectAll().where('id', 'in', ids).execute(), 'id');
+}
+
+export async function findEvent(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
+  return inScope(await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst(), scope);
+}
+
+/**
+ * An event, locked until the transaction ends on PostgreSQL: a test-data reset deleting it
+ * waits for this transaction (and then deletes what it wrote too), or this read waits for
+ * the reset and finds nothing. SQLite has one writer: a plain read.
+ */
+export async function findEventLocked(db: Kysely<DB>, scope: Scope, id: string): Promise<EventRow | undefined> {
+  const query = dialectOf(db).lock(db.selectFrom('events').selectAll().where('id', '=', id));
+  return inScope(await query.executeTakeFirst(), scope);
+}
+
+export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
+  return listPage(db, 'events', scope, window, { chargeId });
+}

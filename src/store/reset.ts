@@ -1,0 +1,15 @@
+/** Test-data reset (DECISIONS §8). */
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.js';
+
+/** Deletes an account's test-mode objects (DECISIONS §8); returns how many charges went. */
+export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise<number> {
+  const charges = await db.deleteFrom('charges').where('account_id', '=', accountId).where('livemode', '=', 0).executeTakeFirst();
+  for (const table of ['sources', 'events', 'transactions', 'balances', 'idempotency_keys'] as const) {
+    await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
+  }
+  for (const table of ['refunds', 'webhook_jobs', 'webhook_deliveries'] as const) {
+    await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
+  }
+  return Number(charges.numDeletedRows);
+}
