@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { formatTimestamp, parseTimestamp } from './domain/time.js';
-import { deleteTestData } from './store/reset.js';
+import { resetTestData } from './usecases/reset.js';
 import { advanceClock, type ClockAdvance, readClockOffset } from './usecases/clock.js';
 import { listEndpoints } from './store/webhooks.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, redeliverEvent, removeEndpoint, rollWebhookSecret } from './usecases/webhooks.js';
@@ -215,7 +215,7 @@ async function main(argv: string[]): Promise<void> {
           if (toMs === null) throw new UsageError('--to must be an ISO 8601 date and time');
           advance = { toMs };
         } else throw new UsageError('clock advance needs --seconds N or --to ISO8601');
-        await store.transaction((tx) => advanceClock(tx, account.id, Date.now(), advance));
+        await store.transaction((tx) => advanceClock(tx, { accountId: account.id, livemode: 0 }, Date.now(), advance));
       } else if (sub !== 'show' && sub !== undefined) {
         throw new UsageError(`unknown clock command ${sub}`);
       }
@@ -281,7 +281,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'reset') {
     await withStore(async (store) => {
       const account = await resolveAccount(store, values.account);
-      const charges = await store.transaction((tx) => deleteTestData(tx, account.id));
+      const charges = await store.transaction((tx) => resetTestData(tx, { accountId: account.id, livemode: 0 }));
       out(`deleted the test-mode data of ${account.id} (${charges} charges)`);
     });
     return;

@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import qs from 'qs';
+import { type ApiVersion, apiVersionLatest, requestedApiVersion } from '../domain/api-versions.js';
 import { OmiseError, type OmiseErrorCode } from '../domain/errors.js';
 import { systemClock, type WallClock } from '../domain/clock.js';
 import { ExpirySweep } from '../jobs/expiry-sweep.js';
@@ -13,7 +14,6 @@ import { AccountClocks, ClockMoved } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
 import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
 import {
-  apiVersions,
   connectionsMaxDefault,
   formNestingDepthMax,
   requestArrayElementsMax,
@@ -99,7 +99,7 @@ declare module 'fastify' {
     /** Query string and body merged, the body winning (omise-api.md §2.1). */
     params_: Params;
     /** The Omise-Version the caller asked for, or the latest. */
-    omiseVersion: string;
+    omiseVersion: ApiVersion;
   }
 }
 
@@ -286,7 +286,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   installOps(app, { store: options.store, metrics, metricsToken: options.metricsToken });
   app.decorateRequest('params_', null as unknown as Params);
-  app.decorateRequest('omiseVersion', '');
+  app.decorateRequest('omiseVersion', apiVersionLatest);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -317,14 +317,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', async (request) => {
-    const version = request.headers['omise-version'];
-    if (version === undefined || version === '') {
-      request.omiseVersion = apiVersions.at(-1)!;
-    } else if (typeof version === 'string' && (apiVersions as readonly string[]).includes(version.trim())) {
-      request.omiseVersion = version.trim();
-    } else {
-      throw new OmiseError('bad_request', `Omise-Version ${String(version).slice(0, 40)} is not supported; use one of ${apiVersions.join(', ')}`);
-    }
+    request.omiseVersion = requestedApiVersion(request.headers['omise-version']);
   });
 
   // GET and DELETE bodies (omise-python and omise-go send JSON there) are read by hand.

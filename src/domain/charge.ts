@@ -1,5 +1,4 @@
-import type { ChargeRow } from '../store/schema.js';
-import { isFundingSource } from './lifecycle.js';
+import { type ChargeStatus, isFundingSource } from './lifecycle.js';
 import { type RefundableCharge, refundFlags } from './refunds.js';
 
 /**
@@ -16,7 +15,34 @@ export interface ChargeFlags {
   voided: boolean;
 }
 
-export function chargeFlags(charge: ChargeRow, nowMs: number): ChargeFlags {
+/**
+ * The fields of a charge that change after it is made; everything else is fixed when it is made.
+ * (The store's charge row has these and the fixed ones: store/schema.ts.)
+ */
+export interface ChargeState {
+  status: ChargeStatus;
+  description: string | null;
+  metadata: string;
+  funding_source: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  transaction_id: string | null;
+  paid_at: number | null;
+  authorized_at: number | null;
+  expires_at: number;
+  expired_at: number | null;
+  refunded_amount: number;
+  voided_amount: number;
+  refund_count: number;
+}
+
+/** What the flags and the refund rules read of a charge. */
+export type RuledCharge = Pick<ChargeState, 'status' | 'refunded_amount' | 'voided_amount' | 'refund_count' | 'funding_source' | 'authorized_at'> & {
+  amount: number;
+  created_at: number;
+};
+
+export function chargeFlags(charge: RuledCharge, nowMs: number): ChargeFlags {
   const successful = charge.status === 'successful';
   const refunds = refundFlags(refundableCharge(charge), nowMs);
   return {
@@ -29,7 +55,7 @@ export function chargeFlags(charge: ChargeRow, nowMs: number): ChargeFlags {
 }
 
 /** The part of a charge the refund rules read. */
-export function refundableCharge(charge: ChargeRow): RefundableCharge {
+export function refundableCharge(charge: RuledCharge): RefundableCharge {
   return {
     status: charge.status,
     amount: charge.amount,
@@ -42,7 +68,7 @@ export function refundableCharge(charge: ChargeRow): RefundableCharge {
 }
 
 /** The source's charge_status: its charge's status, or "unknown" before one exists. */
-export function sourceChargeStatus(charge: Pick<ChargeRow, 'status'> | undefined): string {
+export function sourceChargeStatus(charge: Pick<ChargeState, 'status'> | undefined): string {
   return charge ? charge.status : 'unknown';
 }
 
@@ -62,9 +88,9 @@ export const chargeMutableFields = [
   'refunded_amount',
   'voided_amount',
   'refund_count',
-] as const satisfies ReadonlyArray<keyof ChargeRow>;
+] as const satisfies ReadonlyArray<keyof ChargeState>;
 
-export type ChargeSnapshot = Pick<ChargeRow, (typeof chargeMutableFields)[number]>;
+export type ChargeSnapshot = Pick<ChargeState, (typeof chargeMutableFields)[number]>;
 
 /** What an event keeps of its charge: the mutable fields, as JSON. */
 export function chargeSnapshot(charge: ChargeSnapshot): string {
@@ -74,6 +100,6 @@ export function chargeSnapshot(charge: ChargeSnapshot): string {
 }
 
 /** The charge as it was when a snapshot was taken. */
-export function chargeAsOf(charge: ChargeRow, snapshot: string): ChargeRow {
+export function chargeAsOf<C extends ChargeSnapshot>(charge: C, snapshot: string): C {
   return { ...charge, ...(JSON.parse(snapshot) as ChargeSnapshot) };
 }

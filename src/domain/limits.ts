@@ -52,6 +52,3 @@ export const webhookResponseExcerptBytesMax = 1024;
 export const webhookResponseBytesMax = 64 * 1024;
 export const currencyThb = 'THB';
 
-/** The API versions Omise has published; all are rendered as the latest. */
-export const apiVersions = ['2014-07-27', '2015-11-17', '2017-11-02', '2019-05-29'] as const;
-export const apiVersionSourcesMin = '2017-11-02';

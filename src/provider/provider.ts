@@ -9,7 +9,7 @@
  * (`completeCharge`), inside the store's transaction.
  */
 import type { FundingSource } from '../domain/lifecycle.js';
-import type { ChargeStatus } from '../store/schema.js';
+import type { ChargeStatus } from '../domain/lifecycle.js';
 
 /** What a scanned QR names, as the payer's app shows it before they approve. */
 export interface ScannedPayment {

@@ -1,7 +1,8 @@
 /** The dashboard's reads: filtered charge pages, daily aggregates, a charge's timeline, recent deliveries. */
 import { type Kysely, sql } from 'kysely';
 import type { Scope } from './scope.js';
-import type { ChargeRow, ChargeStatus, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
+import type { ChargeStatus } from '../domain/lifecycle.js';
+import type { ChargeRow, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
 import { seqColumn } from './sequence.js';
 
 export interface ChargeFilter {

@@ -4,6 +4,7 @@
  * normalises PostgreSQL's int8 strings to numbers, so rows read the same on both.
  */
 import type { Selectable } from 'kysely';
+import type { ChargeStatus } from '../domain/lifecycle.js';
 
 export interface AccountTable {
   id: string;
@@ -50,7 +51,6 @@ export interface SourceTable {
   created_at: number;
 }
 
-export type ChargeStatus = 'pending' | 'successful' | 'failed' | 'expired';
 
 export interface ChargeTable {
   id: string;

@@ -4,6 +4,8 @@
  */
 import { accountNowMs, type WallClock } from '../domain/clock.js';
 import { OmiseError } from '../domain/errors.js';
+import { requireTestMode } from '../domain/test-mode.js';
+import type { Scope } from '../store/scope.js';
 import { advanceTestClock, findAccount } from '../store/accounts.js';
 import type { Account } from '../store/schema.js';
 import type { Store, Tx } from '../store/store.js';
@@ -89,8 +91,10 @@ export function checkClock(ctx: UseCaseContext, account: Pick<Account, 'test_clo
 
 export type ClockAdvance = { byMs: number } | { toMs: number };
 
-/** Moves the account's test clock forward; returns the new offset from the wall clock. */
-export async function advanceClock(tx: Tx, accountId: string, wallNowMs: number, advance: ClockAdvance): Promise<number> {
+/** Moves the account's test clock forward (test mode only); returns the new offset from the wall clock. */
+export async function advanceClock(tx: Tx, scope: Scope, wallNowMs: number, advance: ClockAdvance): Promise<number> {
+  requireTestMode(scope.livemode);
+  const accountId = scope.accountId;
   const account = await findAccount(tx, accountId);
   if (!account) throw new OmiseError('not_found', `account ${accountId} was not found`);
   const currentOffsetMs = account.test_clock_offset_ms;

@@ -3,10 +3,9 @@
  * (the test-mode routes, the expiry sweep, the wallet simulator, the dashboard) goes
  * through these functions, so there is one code path that can make a charge successful.
  */
-import { OmiseError, notFound } from '../domain/errors.js';
+import { notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { type Completion, failedProcessing } from '../domain/lifecycle.js';
-import { formatTimestamp } from '../domain/time.js';
+import { canComplete, canExpire, type Completer, type CompletionRequest, enforce, failedProcessing } from '../domain/lifecycle.js';
 import { chargeSnapshot } from '../domain/charge.js';
 import { postTransaction } from '../store/ledger.js';
 import { type ChargeTransition, type ChargeWithSource, expireDueChargeRows, findCharge, findChargeWithSource, transitionPendingCharge } from '../store/charges.js';
@@ -19,19 +18,17 @@ import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordChargeEvent } from './payments.js';
 
-function notPending(charge: ChargeRow): OmiseError {
-  return new OmiseError('bad_request', `charge is not pending (status: ${charge.status})`);
-}
-
-/** Completes a pending charge as successful (crediting its net) or failed; emits charge.complete. */
-export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, completion: Completion): Promise<ChargeWithSource> {
+/**
+ * Completes a pending charge as successful (crediting its net) or failed; emits charge.complete.
+ * `by`: the test tools (test mode only) or a provider confirming a real payment (canComplete).
+ */
+export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, request: CompletionRequest, by: Completer): Promise<ChargeWithSource> {
   const loaded = await findChargeWithSource(tx, ctx.scope, id);
   if (!loaded) throw notFound('charge', id);
   const found = loaded.charge;
-  if (found.status !== 'pending') throw notPending(found);
-  if (found.expires_at <= ctx.nowMs) {
-    throw new OmiseError('bad_request', `charge is not pending: it expired at ${formatTimestamp(found.expires_at)}`);
-  }
+  const allowance = canComplete(found, request, ctx.nowMs, by);
+  enforce(allowance);
+  const { completion } = allowance;
   const fields: ChargeTransition =
     completion.outcome === 'successful'
       ? {
@@ -44,9 +41,11 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, co
         }
       : { status: 'failed', failure_code: failedProcessing.code, failure_message: failedProcessing.message, updated_at: ctx.nowMs };
   if (!(await transitionPendingCharge(tx, ctx.scope, id, fields, ctx.nowMs))) {
-    // Another caller ended it between our read and our write.
+    // Another caller ended it between our read and our write: refused as the rules refuse it now.
     const now = await findCharge(tx, ctx.scope, id);
-    throw now ? notPending(now) : notFound('charge', id);
+    if (!now) throw notFound('charge', id);
+    enforce(canComplete(now, request, ctx.nowMs, by));
+    throw new Error(`charge ${id} could not be completed, and the rules allow it`);
   }
   const charge: ChargeRow = { ...found, ...fields };
   if (charge.status === 'successful') {
@@ -73,10 +72,14 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
   const loaded = await findChargeWithSource(tx, ctx.scope, id);
   if (!loaded) throw notFound('charge', id);
   const found = loaded.charge;
+  enforce(canExpire(found));
   const fields: ChargeTransition = { status: 'expired', expired_at: ctx.nowMs, expires_at: ctx.nowMs, updated_at: ctx.nowMs };
-  if (found.status !== 'pending' || !(await transitionPendingCharge(tx, ctx.scope, id, fields))) {
-    const now = found.status !== 'pending' ? found : await findCharge(tx, ctx.scope, id);
-    throw new OmiseError('failed_expire', `expire failed: charge is ${now?.status ?? 'gone'}`);
+  if (!(await transitionPendingCharge(tx, ctx.scope, id, fields))) {
+    // Another caller ended it between our read and our write.
+    const now = await findCharge(tx, ctx.scope, id);
+    if (!now) throw notFound('charge', id);
+    enforce(canExpire(now));
+    throw new Error(`charge ${id} could not be expired, and the rules allow it`);
   }
   const result = { charge: { ...found, ...fields }, source: loaded.source };
   await recordChargeEvent(tx, ctx, 'charge.expire', result);

@@ -4,6 +4,7 @@
  * Every problem found is reported, joined with " and " as Omise does.
  */
 import { OmiseError, type OmiseErrorCode } from '../domain/errors.js';
+import { truemoneyQr } from '../domain/payment-methods.js';
 import {
   chargeAmountSatangMax,
   chargeAmountSatangMin,
@@ -16,7 +17,6 @@ import {
 import { integerParam, isGiven, isPlainObject, type Params, stringParam } from '../api/params.js';
 import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
 
-export const truemoneyQr = 'truemoney_qr';
 
 export interface SourceInput {
   type: string;

@@ -5,6 +5,7 @@
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/ids.js';
 import { chargeExpiryMs } from '../domain/limits.js';
+import { isTruemoneyQrEnabled } from '../domain/payment-methods.js';
 import { computeFees } from '../domain/money.js';
 import { chargeSnapshot } from '../domain/charge.js';
 import { qrMerchantName } from '../qr/payload.js';
@@ -18,9 +19,6 @@ import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import type { ChargeInput, SourceInput } from './payment-params.js';
 
-function isTruemoneyQrEnabled(account: Account, livemode: number): boolean {
-  return (livemode === 1 ? account.truemoney_qr_live : account.truemoney_qr_test) === 1;
-}
 
 async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
   const account = await findAccount(tx, ctx.scope.accountId);

@@ -74,14 +74,14 @@ describeEachStore('charge writes: source, charge and event together', (h) => {
     assert.equal(first.status, 200);
     const hourMs = 3600_000;
     // Straight in the store, as another process would: this process's cached offset is now stale.
-    await h.store.transaction((tx) => advanceClock(tx, h.keys.accountId, Date.now(), { byMs: 5 * hourMs }));
+    await h.store.transaction((tx) => advanceClock(tx, { accountId: h.keys.accountId, livemode: 0 }, Date.now(), { byMs: 5 * hourMs }));
     const wallBefore = Date.now();
     const charge = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, form });
     assert.equal(charge.status, 200);
     const createdMs = Date.parse(charge.json.created_at);
     assert.ok(createdMs >= Math.floor(wallBefore / 1000) * 1000 + 5 * hourMs - 1000, `charge created at ${charge.json.created_at}, the clock is 5 hours ahead`);
     assert.equal(Date.parse(charge.json.expires_at) - createdMs, Date.parse(first.json.expires_at) - Date.parse(first.json.created_at));
-    await h.store.transaction((tx) => advanceClock(tx, h.keys.accountId, Date.now(), { byMs: 5 * hourMs }));
+    await h.store.transaction((tx) => advanceClock(tx, { accountId: h.keys.accountId, livemode: 0 }, Date.now(), { byMs: 5 * hourMs }));
     const source = await h.request({ method: 'POST', url: '/sources', key: h.keys.publicKey, form: 'amount=20000&currency=THB&type=truemoney_qr' });
     assert.equal(source.status, 200);
     assert.ok(Date.parse(source.json.created_at) >= Math.floor(wallBefore / 1000) * 1000 + 10 * hourMs - 1000, `source created at ${source.json.created_at}, the clock is 10 hours ahead`);

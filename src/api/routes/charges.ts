@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { OmiseError, notFound } from '../../domain/errors.js';
-import { apiVersionSourcesMin } from '../../domain/limits.js';
+import { canCreateSourcesAt } from '../../domain/api-versions.js';
+import { enforce } from '../../domain/lifecycle.js';
 import { chargeQrPayload } from '../../qr/payload.js';
 import { renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
 import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges } from '../../store/charges.js';
@@ -28,9 +29,8 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   app.post('/charges', { config: { paramErrorCode: 'invalid_charge' } }, async (request, reply) => {
     // createCharge checks the test clock against the account row it reads (checkClock).
     const { ctx } = await satang.authenticate(request, 'secret', { clockChecked: true });
-    if (isPlainObject(request.params_.source) && request.omiseVersion < apiVersionSourcesMin) {
-      throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
-    }
+    // An inline source is a source made at this version.
+    if (isPlainObject(request.params_.source)) enforce(canCreateSourcesAt(request.omiseVersion));
     const input = parseChargeParams(request.params_, satang.targetPolicy);
     return satang.mutate(request, reply, ctx, async (tx) => render(await createCharge(tx, ctx, input), ctx));
   });

@@ -3,12 +3,15 @@
  * They answer CORS preflights and carry Access-Control-Allow-Origin on every reply.
  */
 import type { FastifyInstance } from 'fastify';
-import { OmiseError, notFound } from '../../domain/errors.js';
-import { apiVersionSourcesMin, chargeAmountSatangMax, chargeAmountSatangMin, currencyThb } from '../../domain/limits.js';
+import { notFound } from '../../domain/errors.js';
+import { canCreateSourcesAt } from '../../domain/api-versions.js';
+import { enforce } from '../../domain/lifecycle.js';
+import { chargeAmountSatangMax, chargeAmountSatangMin, currencyThb } from '../../domain/limits.js';
+import { isTruemoneyQrEnabled, truemoneyQr } from '../../domain/payment-methods.js';
 import { renderSource } from '../../render/omise-json.js';
 import { findAccount } from '../../store/accounts.js';
 import { findChargeBySource, findSource } from '../../store/charges.js';
-import { parseSourceParams, truemoneyQr } from '../../usecases/payment-params.js';
+import { parseSourceParams } from '../../usecases/payment-params.js';
 import { createSource } from '../../usecases/payments.js';
 
 const corsPaths = ['/sources', '/sources/:id', '/capability'];
@@ -34,9 +37,7 @@ export async function sourceRoutes(app: FastifyInstance): Promise<void> {
   app.post('/sources', async (request, reply) => {
     // createSource checks the test clock against the account row it reads (checkClock).
     const { ctx } = await satang.authenticate(request, 'public', { clockChecked: true });
-    if (request.omiseVersion < apiVersionSourcesMin) {
-      throw new OmiseError('service_not_found', 'you are using api version which does not support this operation');
-    }
+    enforce(canCreateSourcesAt(request.omiseVersion));
     const input = parseSourceParams(request.params_, request.ip ?? null);
     return satang.mutate(request, reply, ctx, async (tx) => renderSource(await createSource(tx, ctx, input), undefined, ctx));
   });
@@ -52,7 +53,7 @@ export async function sourceRoutes(app: FastifyInstance): Promise<void> {
   app.get('/capability', async (request) => {
     const { ctx } = await satang.authenticate(request, 'public');
     const account = await findAccount(satang.store.read, ctx.scope.accountId);
-    const enabled = account ? (ctx.scope.livemode === 1 ? account.truemoney_qr_live : account.truemoney_qr_test) === 1 : false;
+    const enabled = account ? isTruemoneyQrEnabled(account, ctx.scope.livemode) : false;
     return {
       object: 'capability',
       location: '/capability',

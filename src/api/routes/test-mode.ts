@@ -5,10 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { formatTimestamp, parseTimestamp } from '../../domain/time.js';
-import { deleteTestData } from '../../store/reset.js';
+import { requireTestMode } from '../../domain/test-mode.js';
+import { resetTestData } from '../../usecases/reset.js';
 import { advanceClock, type ClockAdvance } from '../../usecases/clock.js';
 import { integerParam, isGiven, stringParam } from '../params.js';
-import { testModeOnly } from './lifecycle.js';
 
 export function renderClock(nowMs: number, wallNowMs: number) {
   return {
@@ -40,17 +40,16 @@ export async function testModeRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/test/clock', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    testModeOnly(ctx.scope.livemode);
+    requireTestMode(ctx.scope.livemode);
     return renderClock(ctx.nowMs, satang.clocks.wall.nowMs());
   });
 
   app.post('/test/clock/advance', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    testModeOnly(ctx.scope.livemode);
     const advance = parseAdvance(request.params_);
     const wallNowMs = satang.clocks.wall.nowMs();
     const body = await satang.mutate(request, reply, ctx, async (tx) => {
-      const offsetMs = await advanceClock(tx, ctx.scope.accountId, wallNowMs, advance);
+      const offsetMs = await advanceClock(tx, ctx.scope, wallNowMs, advance);
       return renderClock(wallNowMs + offsetMs, wallNowMs);
     });
     satang.clocks.forget(ctx.scope.accountId);
@@ -60,9 +59,8 @@ export async function testModeRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/test/reset', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    testModeOnly(ctx.scope.livemode);
     return satang.mutate(request, reply, ctx, async (tx) => {
-      const charges = await deleteTestData(tx, ctx.scope.accountId);
+      const charges = await resetTestData(tx, ctx.scope);
       return { object: 'test_reset', livemode: false, location: '/test/reset', deleted_charges: charges };
     });
   });

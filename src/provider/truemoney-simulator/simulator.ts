@@ -5,7 +5,7 @@
  * ends a charge, inside the store's transaction; racing decisions are settled by its compare-and-set.
  */
 import { OmiseError } from '../../domain/errors.js';
-import { fundingSources, type Completion } from '../../domain/lifecycle.js';
+import { canComplete, type CompletionRequest, fundingSources } from '../../domain/lifecycle.js';
 import { formatTimestamp } from '../../domain/time.js';
 import { satangToBahtString } from '../../domain/money.js';
 import { findChargeByQrRef1, type ChargeOfAccount } from '../../store/payment-refs.js';
@@ -43,7 +43,7 @@ export class TrueMoneySimulator implements PaymentProvider {
   async authorize(payload: string, decision: PayerDecision): Promise<AuthorizedPayment> {
     const fields = parseBillPaymentPayload(payload);
     const scanned = await this.lookUp(fields);
-    const completion: Completion =
+    const completion: CompletionRequest =
       decision.decision === 'approve' ? { outcome: 'successful', fundingSource: decision.fundingSource } : { outcome: 'failed' };
     const { store, publicUrl } = this.options;
     const result = await store.transaction(async (tx) => {
@@ -51,7 +51,7 @@ export class TrueMoneySimulator implements PaymentProvider {
       const found = await findChargeByQrRef1(tx, fields.ref1);
       const payment = payable(fields, found, scanned.nowMs);
       const ctx = { scope: { accountId: found!.account.id, livemode: found!.charge.livemode }, nowMs: scanned.nowMs, publicUrl: publicUrl() };
-      const completed = await completeCharge(tx, ctx, payment.chargeId, completion);
+      const completed = await completeCharge(tx, ctx, payment.chargeId, completion, 'test tools');
       return { payment: { ...payment, status: completed.charge.status }, charge: completed.charge };
     });
     this.options.onCompleted?.();
@@ -73,7 +73,9 @@ export class TrueMoneySimulator implements PaymentProvider {
 function payable(fields: BillPaymentFields, found: ChargeOfAccount | undefined, nowMs: number): ScannedPayment {
   if (!found) throw new OmiseError('not_found', `no payment is waiting for this QR code (reference ${fields.ref1})`);
   const { charge, account } = found;
-  if (charge.livemode === 1) throw new OmiseError('not_authorized', 'only available in test mode: the wallet simulator cannot pay live charges');
+  // The wallet is a test tool: the rules of canComplete, told in the payer's words.
+  const allowance = canComplete(charge, { outcome: 'failed' }, nowMs, 'test tools');
+  if (!allowance.allowed && allowance.rule === 'live') throw new OmiseError('not_authorized', 'only available in test mode: the wallet simulator cannot pay live charges');
   // The biller id the charge was created with: its QR keeps it after the account's changes.
   if (fields.billerId !== charge.qr_biller_id) throw new OmiseError('bad_request', 'the QR biller id does not match the merchant of this payment');
   if (fields.amountSatang !== charge.amount) {
@@ -82,10 +84,11 @@ function payable(fields: BillPaymentFields, found: ChargeOfAccount | undefined, 
       `the QR amount (THB ${satangToBahtString(fields.amountSatang)}) does not match the payment (THB ${satangToBahtString(charge.amount)})`,
     );
   }
-  if (charge.status === 'expired' || (charge.status === 'pending' && charge.expires_at <= nowMs)) {
-    throw new OmiseError('bad_request', `this QR code has expired: the payment expired at ${formatTimestamp(charge.expired_at ?? charge.expires_at)}`);
+  if (!allowance.allowed) {
+    const expired = allowance.rule === 'deadline_passed' || (allowance.rule === 'not_pending' && allowance.status === 'expired');
+    if (expired) throw new OmiseError('bad_request', `this QR code has expired: the payment expired at ${formatTimestamp(charge.expired_at ?? charge.expires_at)}`);
+    throw new OmiseError('bad_request', `this QR code was already used: the payment is ${charge.status}`);
   }
-  if (charge.status !== 'pending') throw new OmiseError('bad_request', `this QR code was already used: the payment is ${charge.status}`);
   return {
     chargeId: charge.id,
     paymentRef: charge.payment_ref,

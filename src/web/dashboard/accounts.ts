@@ -3,16 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findAccount, listActiveKeys } from '../../store/accounts.js';
 import { listAudit } from '../../store/operators.js';
-import { deleteTestData } from '../../store/reset.js';
+import { resetTestData } from '../../usecases/reset.js';
 import { changeSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
 import { act, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
-
-function testModeOnly(livemode: number, what: string): void {
-  if (livemode === 1) throw new OmiseError('not_authorized', `${what} is only available in test mode`);
-}
 
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
@@ -76,11 +72,10 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/clock/advance', async (request, reply) => {
     const session = sessionOf(request);
-    testModeOnly(session.livemode, 'the test clock');
     const seconds = clockSteps[field(request, 'seconds') ?? ''];
     if (seconds === undefined) throw new OmiseError('bad_request', 'choose how far to move the clock');
     const wallNowMs = satang.clocks.wall.nowMs();
-    await act(request, 'clock.advance', session.account_id, { seconds }, (tx) => advanceClock(tx, session.account_id, wallNowMs, { byMs: seconds * 1000 }));
+    await act(request, 'clock.advance', session.account_id, { seconds }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, { byMs: seconds * 1000 }));
     satang.clocks.forget(session.account_id);
     satang.sweep.nudge();
     return redirect(reply, '/dashboard/settings?notice=clock_advanced');
@@ -88,9 +83,8 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/reset', async (request, reply) => {
     const session = sessionOf(request);
-    testModeOnly(session.livemode, 'resetting test data');
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm the reset');
-    await act(request, 'test_data.reset', session.account_id, {}, (tx) => deleteTestData(tx, session.account_id));
+    await act(request, 'test_data.reset', session.account_id, {}, (tx, ctx) => resetTestData(tx, ctx.scope));
     return redirect(reply, '/dashboard/settings?notice=reset');
   });
 

@@ -4,14 +4,14 @@ import { OmiseError, notFound } from '../../domain/errors.js';
 import { type Completion, fundingSources, isFundingSource } from '../../domain/lifecycle.js';
 import { eventsOfCharge, jobsOfEvents, listChargesForDashboard } from '../../store/dashboard.js';
 import { findChargeWithSource } from '../../store/charges.js';
-import type { ChargeStatus } from '../../store/schema.js';
+import type { ChargeStatus } from '../../domain/lifecycle.js';
 import { listDeliveriesOfEvents } from '../../store/webhooks.js';
 import { completeCharge, expireCharge } from '../../usecases/lifecycle.js';
 import { createRefund } from '../../usecases/refunds.js';
 import { redeliverEvent } from '../../usecases/webhooks.js';
 import { act, contextOf, field, page, redirect } from './context.js';
 import { dayMs, parseBaht, parseDay } from './format.js';
-import { chargeActions } from './rules.js';
+import { chargeActions } from '../../domain/charge-actions.js';
 
 type IdParams = { Params: { id: string } };
 const statuses: ChargeStatus[] = ['pending', 'successful', 'failed', 'expired'];
@@ -87,10 +87,8 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
       if (!isFundingSource(source)) throw new OmiseError('bad_request', `choose a funding source: one of ${fundingSources.join(', ')}`);
       completion = { outcome: 'successful', fundingSource: source };
     } else throw new OmiseError('bad_request', 'outcome must be successful or failed');
-    await act(request, `charge.mark_${completion.outcome}`, id, completion.outcome === 'successful' ? { funding_source: completion.fundingSource } : {}, async (tx, ctx) => {
-      if (ctx.scope.livemode === 1) throw new OmiseError('not_authorized', 'only test-mode charges can be marked by hand');
-      return completeCharge(tx, ctx, id, completion);
-    });
+    const details = completion.outcome === 'successful' ? { funding_source: completion.fundingSource } : {};
+    await act(request, `charge.mark_${completion.outcome}`, id, details, (tx, ctx) => completeCharge(tx, ctx, id, completion, 'test tools'));
     return redirect(reply, chargeUrl(id, completion.outcome === 'successful' ? 'marked_successful' : 'marked_failed'));
   });
 

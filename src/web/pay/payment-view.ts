@@ -5,7 +5,7 @@
  */
 import { formatTimestamp } from '../../domain/time.js';
 import type { ChargeOfAccount } from '../../store/payment-refs.js';
-import type { ChargeStatus } from '../../store/schema.js';
+import type { ChargeStatus } from '../../domain/lifecycle.js';
 
 export interface PaymentView {
   paymentRef: string;

@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
+import { requireTestMode } from '../../domain/test-mode.js';
 import { fundingSourceDefault, type FundingSource, fundingSources, isFundingSource } from '../../domain/lifecycle.js';
 import { formatTimestamp } from '../../domain/time.js';
 import type { AuthorizedPayment, PayerDecision, PaymentProvider, ScannedPayment } from '../../provider/provider.js';
@@ -93,7 +94,7 @@ export async function simulatorRoutes(app: FastifyInstance, options: { provider:
   app.addHook('preHandler', async (request) => {
     if (request.headers.authorization === undefined) return;
     const { caller } = await satang.authenticate(request, 'public');
-    if (caller.livemode === 1) throw new OmiseError('not_authorized', 'only available in test mode: the wallet simulator cannot be used with a live key');
+    requireTestMode(caller.livemode);
   });
 
   app.post('/simulator/scan', async (request) => renderScan(await provider.scan(payloadParam(request.params_, true))));

@@ -1,17 +1,20 @@
-/** What the dashboard may offer for a charge right now, and why not, from the domain rules. */
-import { refundableCharge } from '../../domain/charge.js';
-import { formatTimestamp } from '../../domain/time.js';
-import { decideRefund, refundMatrix, refundWindowEndsAt, voidWindowEndsAt } from '../../domain/refunds.js';
-import type { ChargeRow } from '../../store/schema.js';
+/**
+ * What a person may do with a charge right now, and why not: the same decisions the use cases
+ * enforce (canComplete, canExpire, decideRefund), gathered for the dashboard to show.
+ */
+import { type RuledCharge, refundableCharge } from './charge.js';
+import { type ChargeEnding, canComplete, canExpire } from './lifecycle.js';
+import { decideRefund, refundMatrix, refundWindowEndsAt, voidWindowEndsAt } from './refunds.js';
 
-export interface Allowance {
+/** Whether an action is allowed now, and the reason a person is shown. */
+export interface ActionAllowed {
   allowed: boolean;
   reason: string;
 }
 
 export interface ChargeActions {
-  complete: Allowance;
-  expire: Allowance;
+  complete: ActionAllowed;
+  expire: ActionAllowed;
   refund: {
     allowed: boolean;
     remaining: number;
@@ -32,15 +35,11 @@ function describe(decision: ReturnType<typeof decideRefund>): string {
   return decision.kind === 'void' ? 'allowed, as a void' : 'allowed, as a refund';
 }
 
-export function chargeActions(charge: ChargeRow, nowMs: number): ChargeActions {
-  const pending = charge.status === 'pending';
-  const pastDeadline = pending && charge.expires_at <= nowMs;
-  let complete: Allowance;
-  if (!pending) complete = { allowed: false, reason: `the charge is ${charge.status}; only a pending charge can be completed` };
-  else if (pastDeadline) complete = { allowed: false, reason: `the charge's deadline passed at ${formatTimestamp(charge.expires_at)}; it is expiring` };
-  else if (charge.livemode === 1) complete = { allowed: false, reason: 'only test-mode charges are marked by hand; live charges end when the wallet reports them' };
-  else complete = { allowed: true, reason: `pending until ${formatTimestamp(charge.expires_at)}` };
-  const expire: Allowance = pending ? { allowed: true, reason: 'the charge is pending' } : { allowed: false, reason: `the charge is ${charge.status}` };
+export function chargeActions(charge: RuledCharge & ChargeEnding, nowMs: number): ChargeActions {
+  const completion = canComplete(charge, { outcome: 'successful' }, nowMs, 'test tools');
+  const expiry = canExpire(charge);
+  const complete = { allowed: completion.allowed, reason: completion.reason };
+  const expire = { allowed: expiry.allowed, reason: expiry.reason };
 
   const refundable = refundableCharge(charge);
   const remaining = charge.amount - charge.refunded_amount;
