@@ -15,6 +15,7 @@ export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void
 }
 
 export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<void> {
+  if (events.length === 1) return insertEvent(db, events[0]);
   const rows = await withSeq(db, 'events', events);
   // Stay well under SQLite's bound-parameter limit: 10 columns a row.
   for (let start = 0; start < rows.length; start += 500) {

@@ -6,17 +6,13 @@
 import { notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { canComplete, canExpire, type Completer, type CompletionRequest, enforce, failedProcessing } from '../domain/lifecycle.js';
-import { chargeSnapshot } from '../domain/charge.js';
 import { postTransaction } from '../store/ledger.js';
 import { type ChargeTransition, type ChargeWithSource, expireDueChargeRows, findCharge, findChargeWithSource, transitionPendingCharge } from '../store/charges.js';
-import { insertEvents } from '../store/events.js';
 import { type DueFilter } from '../store/scope.js';
-import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
-import { enabledEndpointTargets, insertJobs } from '../store/webhooks.js';
-import { chargeTargets, type DeliveryTarget, endpointTargets, jobsFor } from './webhooks.js';
+import type { ChargeRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
-import { recordChargeEvent } from './payments.js';
+import { chargeEvent, recordEvents } from './events.js';
 
 /**
  * Completes a pending charge as successful (crediting its net) or failed; emits charge.complete.
@@ -63,7 +59,7 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, re
     });
   }
   const result = { charge, source: loaded.source };
-  await recordChargeEvent(tx, ctx, 'charge.complete', result);
+  await recordEvents(tx, [chargeEvent('charge.complete', charge, ctx.nowMs)], ctx.nowMs);
   return result;
 }
 
@@ -82,7 +78,7 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
     throw new Error(`charge ${id} could not be expired, and the rules allow it`);
   }
   const result = { charge: { ...found, ...fields }, source: loaded.source };
-  await recordChargeEvent(tx, ctx, 'charge.expire', result);
+  await recordEvents(tx, [chargeEvent('charge.expire', result.charge, ctx.nowMs)], ctx.nowMs);
   return result;
 }
 
@@ -92,32 +88,17 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
  */
 export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): Promise<number> {
   const expired = await expireDueChargeRows(tx, due, limit);
-  const events: EventRow[] = expired.map((charge) => ({
-    id: newId('evnt', charge.livemode === 1, charge.expires_at),
-    account_id: charge.account_id,
-    livemode: charge.livemode,
-    key: 'charge.expire',
-    charge_id: charge.id,
-    object_type: 'charge',
-    object_id: charge.id,
-    snapshot: chargeSnapshot(charge),
-    // The charge expired at its deadline, and so did its event.
-    created_at: charge.expires_at,
-  }));
-  await insertEvents(tx, events);
-  // The outbox: each account's endpoints are read once per batch.
-  const endpointsByScope = new Map<string, DeliveryTarget[]>();
-  const jobs: WebhookJob[] = [];
-  for (const [index, event] of events.entries()) {
-    const scopeKey = `${event.account_id}/${event.livemode}`;
-    let endpoints = endpointsByScope.get(scopeKey);
-    if (endpoints === undefined) {
-      endpoints = endpointTargets(await enabledEndpointTargets(tx, { accountId: event.account_id, livemode: event.livemode }));
-      endpointsByScope.set(scopeKey, endpoints);
-    }
-    const targets = [...endpoints, ...chargeTargets(expired[index].webhook_endpoints)];
-    if (targets.length > 0) jobs.push(...jobsFor(event, targets, due.nowMs));
-  }
-  await insertJobs(tx, jobs);
+  // The charge expired at its deadline, and so did its event.
+  await recordEvents(
+    tx,
+    expired.map((charge) => ({
+      scope: { accountId: charge.account_id, livemode: charge.livemode },
+      key: 'charge.expire',
+      about: { charge },
+      chargeWebhookEndpoints: charge.webhook_endpoints,
+      createdAtMs: charge.expires_at,
+    })),
+    due.nowMs,
+  );
   return expired.length;
 }

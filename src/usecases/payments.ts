@@ -7,18 +7,15 @@ import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/i
 import { chargeExpiryMs } from '../domain/limits.js';
 import { isTruemoneyQrEnabled } from '../domain/payment-methods.js';
 import { computeFees } from '../domain/money.js';
-import { chargeSnapshot } from '../domain/charge.js';
 import { qrMerchantName } from '../qr/payload.js';
 import { findAccount } from '../store/accounts.js';
 import { type ChargeWithSource, findChargeBySource, findChargeWithSource, findSource, insertSource, updateChargeFields } from '../store/charges.js';
-import { insertEventWith, type WrittenWithEvent } from '../store/events.js';
-import type { Account, ChargeRow, EventRow, SourceRow } from '../store/schema.js';
+import type { Account, ChargeRow, SourceRow } from '../store/schema.js';
 import { checkClock } from './clock.js';
-import { enqueueEvent } from './webhooks.js';
+import { chargeEvent, recordEvents } from './events.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import type { ChargeInput, SourceInput } from './payment-params.js';
-
 
 async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
   const account = await findAccount(tx, ctx.scope.accountId);
@@ -115,7 +112,7 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
   };
   try {
     // The new source (when inline), the charge and its event: written together.
-    await recordChargeEvent(tx, ctx, 'charge.create', { charge, source }, { source: 'id' in input.source ? undefined : source, charge });
+    await recordEvents(tx, [chargeEvent('charge.create', charge, ctx.nowMs)], ctx.nowMs, { source: 'id' in input.source ? undefined : source, charge });
   } catch (error) {
     // Another process charged the same source between our read and our write.
     if (isUniqueViolation(error)) throw new OmiseError('invalid_charge', 'source has already been used');
@@ -140,26 +137,6 @@ export async function updateCharge(
   };
   await updateChargeFields(tx, ctx.scope, id, fields);
   const result = { charge: { ...found, ...fields }, source: loaded.source, refunds: loaded.refunds };
-  await recordChargeEvent(tx, ctx, 'charge.update', result);
+  await recordEvents(tx, [chargeEvent('charge.update', result.charge, ctx.nowMs)], ctx.nowMs);
   return result;
-}
-
-/**
- * Writes a charge event with the charge as it is now, and its webhook deliveries, in the
- * caller's transaction; `written`: new rows that go in with the event (insertEventWith).
- */
-export async function recordChargeEvent(tx: Tx, ctx: UseCaseContext, key: string, { charge }: ChargeWithSource, written?: WrittenWithEvent): Promise<void> {
-  const event: EventRow = {
-    id: newId('evnt', ctx.scope.livemode === 1, ctx.nowMs),
-    account_id: ctx.scope.accountId,
-    livemode: ctx.scope.livemode,
-    key,
-    charge_id: charge.id,
-    object_type: 'charge',
-    object_id: charge.id,
-    snapshot: chargeSnapshot(charge),
-    created_at: ctx.nowMs,
-  };
-  const accountEndpoints = await insertEventWith(tx, event, written);
-  await enqueueEvent(tx, event, charge.webhook_endpoints, ctx.nowMs, accountEndpoints);
 }

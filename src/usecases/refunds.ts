@@ -9,12 +9,11 @@ import { newId } from '../domain/ids.js';
 import { decideRefund, voidDebitSatang } from '../domain/refunds.js';
 import { postTransaction } from '../store/ledger.js';
 import { addRefundToCharge, findChargeWithSource } from '../store/charges.js';
-import { insertEvent } from '../store/events.js';
 import { insertRefund } from '../store/refunds.js';
-import type { EventRow, RefundRow } from '../store/schema.js';
+import type { RefundRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
-import { enqueueEvent } from './webhooks.js';
+import { recordEvents } from './events.js';
 
 export interface RefundInput {
   amount: number;
@@ -75,19 +74,7 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       created_at: atMs,
       transferable_at: atMs,
     });
-    const event: EventRow = {
-      id: newId('evnt', livemode, atMs),
-      account_id: ctx.scope.accountId,
-      livemode: ctx.scope.livemode,
-      key: 'refund.create',
-      charge_id: chargeId,
-      object_type: 'refund',
-      object_id: refund.id,
-      snapshot: '{}', // a refund never changes
-      created_at: atMs,
-    };
-    await insertEvent(tx, event);
-    await enqueueEvent(tx, event, charge.webhook_endpoints, atMs);
+    await recordEvents(tx, [{ scope: ctx.scope, key: 'refund.create', about: { refund, chargeId }, chargeWebhookEndpoints: charge.webhook_endpoints, createdAtMs: atMs }], atMs);
     return refund;
   }
   throw new OmiseError('failed_refund', 'the charge kept changing while this refund was decided; try again');

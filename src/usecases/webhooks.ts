@@ -5,22 +5,21 @@
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { webhookEndpointsPerScopeMax } from '../domain/limits.js';
-import { retryDelayMs, webhookRetrySchedule } from '../domain/webhook-retry.js';
+import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
+import { retryDelayMs } from '../domain/webhook-retry.js';
 import { findEventLocked } from '../store/events.js';
 import { type Scope } from '../store/scope.js';
-import type { EventRow, WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
+import type { WebhookEndpoint, WebhookJob, WebhookSecret } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import {
   cancelEndpointJobs,
   countEndpoints,
   deleteEndpoint,
   enabledEndpointTargets,
-  type EndpointTarget,
   findEndpoint,
   findWebhookSecret,
   finishAttempt,
   insertEndpoint,
-  insertJobs,
   insertWebhookSecret,
   lockEndpointList,
   replaceWebhookSecret,
@@ -30,66 +29,9 @@ import { findCharge } from '../store/charges.js';
 import { newWebhookSecret } from '../webhooks/signing.js';
 import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
 import type { UseCaseContext } from './context.js';
+import { enqueueDeliveries } from './events.js';
 
 export const secretOverlapMs = 24 * 60 * 60 * 1000;
-
-/** Where an event goes: a URL, and the account endpoint it is for (null: a charge's own URL, a redelivery's URL). */
-export interface DeliveryTarget {
-  url: string;
-  endpointId: string | null;
-}
-
-/** The account's endpoints as delivery targets. */
-export function endpointTargets(endpoints: EndpointTarget[]): DeliveryTarget[] {
-  return endpoints.map((endpoint) => ({ url: endpoint.url, endpointId: endpoint.id }));
-}
-
-/** A charge's own webhook_endpoints (JSON text, or null) as delivery targets. */
-export function chargeTargets(webhookEndpoints: string | null): DeliveryTarget[] {
-  return webhookEndpoints ? (JSON.parse(webhookEndpoints) as string[]).map((url) => ({ url, endpointId: null })) : [];
-}
-
-/**
- * The outbox rows of one event: one per target URL (the account's endpoints and the charge's
- * own). A URL named by the charge itself stays the charge's: removing an endpoint with the
- * same URL does not cancel it.
- */
-export function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, targets: Iterable<DeliveryTarget>, accountNowMs: number): WebhookJob[] {
-  const byUrl = new Map<string, DeliveryTarget>();
-  for (const target of targets) {
-    const seen = byUrl.get(target.url);
-    if (!seen || (seen.endpointId !== null && target.endpointId === null)) byUrl.set(target.url, target);
-  }
-  return [...byUrl.values()].map(({ url, endpointId }) => ({
-    id: newId('whjb', event.livemode === 1, accountNowMs),
-    event_id: event.id,
-    account_id: event.account_id,
-    livemode: event.livemode,
-    url,
-    endpoint_id: endpointId,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: accountNowMs,
-    give_up_at: accountNowMs + webhookRetrySchedule.giveUpAfterMs,
-    lease_until: 0,
-    payload: null,
-    created_at: accountNowMs,
-  }));
-}
-
-/**
- * Writes an event's deliveries into the outbox, in the event's transaction. Returns how many.
- * `accountEndpoints`: the account's enabled endpoints when the caller read them already
- * (insertEventWith returns them with the event's insert).
- */
-export async function enqueueEvent(tx: Tx, event: EventRow, chargeWebhookEndpoints: string | null, accountNowMs: number, accountEndpoints?: EndpointTarget[]): Promise<number> {
-  const endpoints = accountEndpoints ?? (await enabledEndpointTargets(tx, { accountId: event.account_id, livemode: event.livemode }));
-  const targets = [...endpointTargets(endpoints), ...chargeTargets(chargeWebhookEndpoints)];
-  if (targets.length === 0) return 0;
-  const jobs = jobsFor(event, targets, accountNowMs);
-  await insertJobs(tx, jobs);
-  return jobs.length;
-}
 
 export async function ensureWebhookSecret(tx: Tx, scope: Scope, nowMs: number): Promise<WebhookSecret> {
   const existing = await findWebhookSecret(tx, scope);
@@ -189,12 +131,10 @@ export async function redeliverEvent(tx: Tx, ctx: UseCaseContext, eventId: strin
     targets = [{ url, endpointId: null }];
   } else {
     const charge = event.charge_id ? await findCharge(tx, ctx.scope, event.charge_id) : undefined;
-    targets = [...endpointTargets(await enabledEndpointTargets(tx, ctx.scope)), ...chargeTargets(charge?.webhook_endpoints ?? null)];
+    targets = deliveryTargets(await enabledEndpointTargets(tx, ctx.scope), charge?.webhook_endpoints ?? null);
     if (targets.length === 0) throw new OmiseError('bad_request', 'there is no webhook endpoint to redeliver to; add one or give url');
   }
-  const jobs = jobsFor(event, targets, ctx.nowMs);
-  await insertJobs(tx, jobs);
-  return jobs;
+  return enqueueDeliveries(tx, event, targets, ctx.nowMs);
 }
 
 export interface AttemptOutcome {

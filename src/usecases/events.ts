@@ -1,0 +1,111 @@
+/**
+ * The event writer (DECISIONS §6): every event and its outbox rows are written here, in the
+ * transaction of the change they record, so a crash can delay a webhook but never lose one.
+ * Charge events, refund events and the expiry sweep's batches all come through recordEvents;
+ * redelivery adds outbox rows to an event that exists (enqueueDeliveries).
+ */
+import { chargeSnapshot, type ChargeSnapshot } from '../domain/charge.js';
+import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
+import { newId } from '../domain/ids.js';
+import { webhookRetrySchedule } from '../domain/webhook-retry.js';
+import { insertEvents, insertEventWith, type WrittenWithEvent } from '../store/events.js';
+import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
+import type { Scope } from '../store/scope.js';
+import type { Tx } from '../store/store.js';
+import { enabledEndpointTargets, type EndpointTarget, insertJobs } from '../store/webhooks.js';
+
+/** An event to write. */
+export interface NewEvent {
+  scope: Scope;
+  key: 'charge.create' | 'charge.update' | 'charge.complete' | 'charge.expire' | 'refund.create';
+  /** What it is about: a charge (its state now is kept with the event), or a refund (which never changes). */
+  about: { charge: { id: string } & ChargeSnapshot } | { refund: { id: string }; chargeId: string };
+  /** The charge's own webhook URLs (its `webhook_endpoints`, JSON or null): they get the event too. */
+  chargeWebhookEndpoints: string | null;
+  /** When it happened, on the account's clock. */
+  createdAtMs: number;
+}
+
+/**
+ * Writes events and their deliveries into the outbox. `outboxNowMs`: the account time the
+ * deliveries are first due. `written`: new rows that go in with a single event (a new charge and
+ * its inline source), in one statement where the database makes that worth it.
+ */
+export async function recordEvents(tx: Tx, events: NewEvent[], outboxNowMs: number, written?: WrittenWithEvent): Promise<EventRow[]> {
+  const rows = events.map(eventRow);
+  let endpointsOfScope: (scope: Scope) => Promise<EndpointTarget[]>;
+  if (written && rows.length === 1) {
+    const endpoints = await insertEventWith(tx, rows[0], written);
+    endpointsOfScope = async () => endpoints;
+  } else {
+    if (written) throw new Error('rows are written with one event at a time');
+    await insertEvents(tx, rows);
+    // Each account and mode's endpoints are read once, however many of its events the batch holds.
+    const byScope = new Map<string, Promise<EndpointTarget[]>>();
+    endpointsOfScope = (scope) => {
+      const key = `${scope.accountId}/${scope.livemode}`;
+      let endpoints = byScope.get(key);
+      if (endpoints === undefined) byScope.set(key, (endpoints = enabledEndpointTargets(tx, scope)));
+      return endpoints;
+    };
+  }
+  const jobs: WebhookJob[] = [];
+  for (const [index, event] of events.entries()) {
+    jobs.push(...jobsFor(rows[index], deliveryTargets(await endpointsOfScope(event.scope), event.chargeWebhookEndpoints), outboxNowMs));
+  }
+  await insertJobs(tx, jobs);
+  return rows;
+}
+
+/** An event about a charge, as it is now: its scope, its own webhook URLs and its state are the charge's. */
+export function chargeEvent(key: NewEvent['key'], charge: ChargeRow, createdAtMs: number): NewEvent {
+  return {
+    scope: { accountId: charge.account_id, livemode: charge.livemode },
+    key,
+    about: { charge },
+    chargeWebhookEndpoints: charge.webhook_endpoints,
+    createdAtMs,
+  };
+}
+
+/** Queues deliveries of an event that exists (a redelivery); returns the new outbox rows. */
+export async function enqueueDeliveries(tx: Tx, event: EventRow, targets: DeliveryTarget[], outboxNowMs: number): Promise<WebhookJob[]> {
+  const jobs = jobsFor(event, targets, outboxNowMs);
+  await insertJobs(tx, jobs);
+  return jobs;
+}
+
+function eventRow(event: NewEvent): EventRow {
+  const about = event.about;
+  return {
+    id: newId('evnt', event.scope.livemode === 1, event.createdAtMs),
+    account_id: event.scope.accountId,
+    livemode: event.scope.livemode,
+    key: event.key,
+    charge_id: 'charge' in about ? about.charge.id : about.chargeId,
+    object_type: 'charge' in about ? 'charge' : 'refund',
+    object_id: 'charge' in about ? about.charge.id : about.refund.id,
+    // A charge event keeps the charge's changing fields as they are now; a refund never changes.
+    snapshot: 'charge' in about ? chargeSnapshot(about.charge) : '{}',
+    created_at: event.createdAtMs,
+  };
+}
+
+/** The outbox rows of one event: one per target. */
+function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, targets: DeliveryTarget[], outboxNowMs: number): WebhookJob[] {
+  return targets.map(({ url, endpointId }) => ({
+    id: newId('whjb', event.livemode === 1, outboxNowMs),
+    event_id: event.id,
+    account_id: event.account_id,
+    livemode: event.livemode,
+    url,
+    endpoint_id: endpointId,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: outboxNowMs,
+    give_up_at: outboxNowMs + webhookRetrySchedule.giveUpAfterMs,
+    lease_until: 0,
+    payload: null,
+    created_at: outboxNowMs,
+  }));
+}
