@@ -28,7 +28,7 @@ import { request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { eventListDeliveriesMax, webhookEndpointsPerScopeMax, webhookUrlCharsMax } from '../src/domain/limits.js';
 import { renderEvents } from '../src/render/events.js';
-import { listEvents } from '../src/store/events.js';
+import { listEvents, loadEventRelations } from '../src/store/events.js';
 import type { WebhookDelivery } from '../src/store/schema.js';
 import { openStore } from '../src/store/store.js';
 import { ensureDefaultAccount, pinKey } from '../src/usecases/accounts.js';
@@ -104,7 +104,7 @@ async function buildData(location: { dataDir: string; databaseUrl?: string; sche
       await store.transaction((tx) => createCharge(tx, { scope, nowMs: startMs + i * 1000, publicUrl }, input));
     }
     const events = (await listEvents(store.read, scope, { fromMs: 0, toMs: Date.now(), offset: 0, limit: eventCount, order: 'chronological' })).rows;
-    const payloads = await renderEvents(store.read, events, publicUrl);
+    const payloads = renderEvents(events, await loadEventRelations(store.read, events, 'none'), publicUrl);
     const payloadOf = new Map(events.map((event, index) => [event.id, JSON.stringify(payloads[index])]));
     const jobs = await store.read.selectFrom('webhook_jobs').selectAll().execute();
     let stored = 0;

@@ -1,14 +1,16 @@
 /** Events: written alone, in batches, or with the rows they are about; read by id and listed. */
 import type { Kysely } from 'kysely';
-import { insertCharge, insertSource } from './charges.js';
+import { eventListDeliveriesMax } from '../domain/limits.js';
+import { findChargesByIds, findSourcesByIds, insertCharge, insertSource } from './charges.js';
 import { dialectOf } from './dialect.js';
 import { listPage, type ListWindow, type Page } from './lists.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { rowsByKey } from './row-maps.js';
-import type { ChargeRow, DB, EventRow, SourceRow } from './schema.js';
+import { findRefundsByIds, refundsOfCharges } from './refunds.js';
+import type { ChargeRow, DB, EventRow, RefundRow, SourceRow, WebhookDelivery } from './schema.js';
 import { inScope, type Scope } from './scope.js';
 import { seqOfOne, withSeq } from './sequence.js';
-import { enabledEndpointTargets, type EndpointTarget } from './webhooks.js';
+import { enabledEndpointTargets, type EndpointTarget, listDeliveriesOfEvents } from './webhooks.js';
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
   await preparedInsert(db, 'events', event, await seqOfOne(db, 'events'));
@@ -97,4 +99,32 @@ export async function findEventLocked(db: Kysely<DB>, scope: Scope, id: string):
 
 export function listEvents(db: Kysely<DB>, scope: Scope, window: ListWindow, chargeId?: string): Promise<Page<EventRow>> {
   return listPage(db, 'events', scope, window, { chargeId });
+}
+
+/**
+ * Which webhook delivery attempts are loaded with events: none (the body a webhook sends,
+ * `"webhook_deliveries": []`, as Omise's), all of them (one event), or each event's most
+ * recent (lists, DECISIONS §10: a list's size stays bounded however many attempts piled up).
+ */
+export type DeliveriesShown = 'none' | 'all' | 'recent';
+
+/** The rows events are rendered from, besides their own: what each is about, and its delivery attempts. */
+export interface EventRelations {
+  charges: Map<string, ChargeRow>;
+  sources: Map<string, SourceRow>;
+  refunds: Map<string, RefundRow>;
+  /** Each charge's refunds in the order they were applied. */
+  refundsByCharge: Map<string, RefundRow[]>;
+  deliveries: Map<string, WebhookDelivery[]>;
+}
+
+/** Loads what `events` are rendered from: a few queries for them all, however many there are. */
+export async function loadEventRelations(db: Kysely<DB>, events: EventRow[], shown: DeliveriesShown): Promise<EventRelations> {
+  const deliveries =
+    shown === 'none' ? new Map<string, WebhookDelivery[]>() : await listDeliveriesOfEvents(db, events.map((event) => event.id), shown === 'recent' ? eventListDeliveriesMax : undefined);
+  const refunds = await findRefundsByIds(db, events.filter((event) => event.object_type === 'refund').map((event) => event.object_id));
+  const charges = await findChargesByIds(db, [...new Set(events.filter((event) => event.object_type === 'charge').map((event) => event.object_id))]);
+  const sources = await findSourcesByIds(db, [...new Set([...charges.values()].map((charge) => charge.source_id))]);
+  const refundsByCharge = await refundsOfCharges(db, [...charges.values()].filter((charge) => charge.refund_count > 0).map((charge) => charge.id));
+  return { charges, sources, refunds, refundsByCharge, deliveries };
 }

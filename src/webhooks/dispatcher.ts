@@ -19,7 +19,7 @@ import { accountNowMs } from '../domain/clock.js';
 import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import { findEventsByIds } from '../store/events.js';
+import { findEventsByIds, loadEventRelations } from '../store/events.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { cancelJobs, claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';
@@ -238,7 +238,7 @@ export class WebhookDispatcher {
             jobs = jobs.filter((job) => !orphans.has(job.id));
           }
           const rows = [...events.values()];
-          const rendered = await renderEvents(tx, rows, this.options.publicUrl());
+          const rendered = renderEvents(rows, await loadEventRelations(tx, rows, 'none'), this.options.publicUrl());
           rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
           await setJobPayloads(tx, unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
         }

@@ -4,8 +4,15 @@ import { notFound } from '../../domain/errors.js';
 import { renderEvents } from '../../render/events.js';
 import { type Json, listJsonPieces, renderList } from '../../render/omise-json.js';
 import { findCharge } from '../../store/charges.js';
-import { findEvent, listEvents } from '../../store/events.js';
+import type { Kysely } from 'kysely';
+import { type DeliveriesShown, findEvent, listEvents, loadEventRelations } from '../../store/events.js';
+import type { DB, EventRow } from '../../store/schema.js';
 import { parseListWindow } from '../params.js';
+
+/** Events as the API shows them: their rows loaded, then rendered. */
+export async function eventsJson(db: Kysely<DB>, events: EventRow[], shown: DeliveriesShown, publicUrl: string): Promise<Json[]> {
+  return renderEvents(events, await loadEventRelations(db, events, shown), publicUrl);
+}
 
 /** Sends a list of events piece by piece (listJsonPieces): with their deliveries they run to megabytes. */
 function sendList(reply: FastifyReply, list: Json & { data: Json[] }): FastifyReply {
@@ -19,14 +26,14 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const { ctx } = await satang.authenticate(request, 'secret');
     const window = parseListWindow(request.params_, ctx.nowMs);
     const page = await listEvents(satang.store.read, ctx.scope, window);
-    return sendList(reply, renderList(await renderEvents(satang.store.read, page.rows, ctx.publicUrl, 'recent'), { location: '/events', window, total: page.total }));
+    return sendList(reply, renderList(await eventsJson(satang.store.read, page.rows, 'recent', ctx.publicUrl), { location: '/events', window, total: page.total }));
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
     const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
     if (!event) throw notFound('event', request.params.id);
-    return (await renderEvents(satang.store.read, [event], ctx.publicUrl, 'all'))[0];
+    return (await eventsJson(satang.store.read, [event], 'all', ctx.publicUrl))[0];
   });
 
   app.get<{ Params: { id: string } }>('/charges/:id/events', async (request, reply) => {
@@ -35,6 +42,6 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
     const charge = await findCharge(satang.store.read, ctx.scope, request.params.id);
     if (!charge) throw notFound('charge', request.params.id);
     const page = await listEvents(satang.store.read, ctx.scope, window, charge.id);
-    return sendList(reply, renderList(await renderEvents(satang.store.read, page.rows, ctx.publicUrl, 'recent'), { location: `/charges/${charge.id}/events`, window, total: page.total }));
+    return sendList(reply, renderList(await eventsJson(satang.store.read, page.rows, 'recent', ctx.publicUrl), { location: `/charges/${charge.id}/events`, window, total: page.total }));
   });
 }

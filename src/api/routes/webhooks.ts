@@ -3,9 +3,9 @@
  * in its dashboard), secret key, per account and mode.
  */
 import type { FastifyInstance } from 'fastify';
+import { eventsJson } from './events.js';
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { formatTimestamp } from '../../domain/time.js';
-import { renderEvents } from '../../render/events.js';
 import { renderWebhookEndpoint } from '../../render/omise-json.js';
 import { findEvent } from '../../store/events.js';
 import type { WebhookSecret } from '../../store/schema.js';
@@ -108,7 +108,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
     if (!event) throw notFound('event', request.params.id);
     try {
-      return (await renderEvents(satang.store.read, [event], ctx.publicUrl, 'all'))[0];
+      return (await eventsJson(satang.store.read, [event], 'all', ctx.publicUrl))[0];
     } catch (error) {
       if (!(await findEvent(satang.store.read, ctx.scope, request.params.id))) throw notFound('event', request.params.id);
       throw error;
