@@ -32,7 +32,7 @@ import { listEvents, loadEventRelations } from '../src/store/events.js';
 import type { WebhookDelivery } from '../src/store/schema.js';
 import { openStore } from '../src/store/store.js';
 import { ensureDefaultAccount, pinKey } from '../src/usecases/accounts.js';
-import { parseChargeParams } from '../src/usecases/payment-params.js';
+import { parseChargeParams } from '../src/api/payment-params.js';
 import { createCharge } from '../src/usecases/payments.js';
 import { createEndpoint } from '../src/usecases/webhooks.js';
 import { dropSchema, finalizers, freePort, gatewayEnv, log, readStatusKb, runBench, sleep, startBuiltGateway, tempDir } from './support.js';

@@ -14,6 +14,7 @@ import { AccountClocks, ClockMoved } from '../usecases/clock.js';
 import { runMutation } from './idempotency.js';
 import { GatewayMetrics, installOps, requestIdFor } from './ops.js';
 import {
+  clockMovedRetriesMax,
   connectionsMaxDefault,
   formNestingDepthMax,
   requestArrayElementsMax,
@@ -97,7 +98,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** Query string and body merged, the body winning (omise-api.md §2.1). */
-    params_: Params;
+    omiseParams: Params;
     /** The Omise-Version the caller asked for, or the latest. */
     omiseVersion: ApiVersion;
   }
@@ -164,8 +165,6 @@ function parseUndeclaredBody(text: string): unknown {
 
 const badQueryMarker = Symbol('bad query string');
 
-/** How often a state change is run again at a test clock that moved under it before it runs unchecked. */
-const clockMovedRetriesMax = 8;
 
 /** A hop count becomes the function Fastify's types ask for (the first N hops are trusted). */
 function trustProxyOption(trust: boolean | number | string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
@@ -285,7 +284,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onClose', async () => webhooks.stop());
   }
   installOps(app, { store: options.store, metrics, metricsToken: options.metricsToken });
-  app.decorateRequest('params_', null as unknown as Params);
+  app.decorateRequest('omiseParams', null as unknown as Params);
   app.decorateRequest('omiseVersion', apiVersionLatest);
 
   app.removeAllContentTypeParsers();
@@ -339,7 +338,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const code = request.routeOptions.config?.paramErrorCode ?? 'bad_request';
       throw new OmiseError(code, `${printableParamName(unstorable.name)} must not contain ${unstorable.problem}`);
     }
-    request.params_ = { ...query, ...((body as Params | undefined) ?? {}) };
+    request.omiseParams = { ...query, ...((body as Params | undefined) ?? {}) };
   });
 
   app.setErrorHandler((error: any, request, reply) => {

@@ -8,6 +8,7 @@ import { authenticationFailure } from '../domain/errors.js';
 import { findActiveKey } from '../store/accounts.js';
 import type { Store } from '../store/store.js';
 import { describeKey, secretDigest } from '../usecases/accounts.js';
+import { apiKeyCacheEntriesMax, apiKeyCacheMs } from '../domain/limits.js';
 
 export type KeyAccess = 'public' | 'secret';
 
@@ -27,9 +28,6 @@ export function keyFromAuthorization(header: string | undefined): string | null 
   const key = colon === -1 ? decoded : decoded.slice(0, colon);
   return key.length > 0 ? key : null;
 }
-
-const cacheTtlMs = 2000;
-const cacheEntriesMax = 10_000;
 
 /**
  * Resolves keys to callers. Hits are cached for two seconds, so a rolled key stops working
@@ -60,8 +58,8 @@ export class Authenticator {
       throw authenticationFailure();
     }
     const caller: Caller = { accountId: row.account_id, livemode: row.livemode, kind: row.kind };
-    if (this.cache.size >= cacheEntriesMax) this.cache.clear();
-    this.cache.set(header!, { caller, expiresAtMs: nowMs + cacheTtlMs });
+    if (this.cache.size >= apiKeyCacheEntriesMax) this.cache.clear();
+    this.cache.set(header!, { caller, expiresAtMs: nowMs + apiKeyCacheMs });
     return caller;
   }
 }

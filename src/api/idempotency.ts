@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OmiseError } from '../domain/errors.js';
-import { idempotencyRecordTtlMs } from '../jobs/expiry-sweep.js';
+import { idempotencyRecordTtlMs } from '../domain/limits.js';
 import type { Json } from '../render/omise-json.js';
 import { deleteIdempotencyRecord, findIdempotencyRecord, insertIdempotencyRecord } from '../store/idempotency.js';
 import type { Scope } from '../store/scope.js';
@@ -32,7 +32,7 @@ function canonical(value: unknown): unknown {
 
 function requestHash(request: FastifyRequest): string {
   const path = request.url.split('?')[0].replace(/\/+$/, '');
-  return createHash('sha256').update(`${request.method} ${path}\n${JSON.stringify(canonical(request.params_))}`).digest('hex');
+  return createHash('sha256').update(`${request.method} ${path}\n${JSON.stringify(canonical(request.omiseParams))}`).digest('hex');
 }
 
 /**

@@ -12,6 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { WallClock } from '../domain/clock.js';
 import { countChargesByStatus, countPendingCharges, ping, webhookQueueDepth } from '../store/ops.js';
 import type { Store } from '../store/store.js';
+import { chargeTotalsCacheMs } from '../domain/limits.js';
 
 /** Log paths pino blanks: credentials in headers, and keys, secrets and passwords anywhere in a logged object. */
 export const logRedactPaths = [
@@ -47,8 +48,6 @@ export function requestIdFor(request: IncomingMessage): string {
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
-/** Charges by status need a scan of the table: recounted at most this often. */
-const chargeTotalsTtlMs = 15_000;
 
 /** Process-wide metrics (CPU, memory, event loop), registered once however many apps a process builds. */
 let processRegistry: Registry | undefined;
@@ -96,7 +95,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'satang_charges',
-      help: `Charges by status (pending is counted at each scrape; the others at most every ${chargeTotalsTtlMs / 1000} s)`,
+      help: `Charges by status (pending is counted at each scrape; the others at most every ${chargeTotalsCacheMs / 1000} s)`,
       labelNames: ['status'],
       registers,
       async collect() {
@@ -148,7 +147,7 @@ export class GatewayMetrics {
 
   private async chargeCounts(): Promise<Map<string, number>> {
     const nowMs = this.wall.nowMs();
-    if (!this.chargeTotals || nowMs - this.chargeTotals.atMs >= chargeTotalsTtlMs) {
+    if (!this.chargeTotals || nowMs - this.chargeTotals.atMs >= chargeTotalsCacheMs) {
       this.chargeTotals = { counts: await countChargesByStatus(this.store.read), atMs: nowMs };
     }
     const counts = new Map(this.chargeTotals.counts);

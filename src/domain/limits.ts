@@ -2,9 +2,11 @@
  * Every limit Satang enforces, named unit-last so a reader sees the unit in the name.
  * Amounts are integer satang (1 THB = 100 satang).
  */
+import { dayMs, hourMs, minuteMs, secondMs } from './time.js';
+
 export const chargeAmountSatangMin = 10_000; // THB 100.00 (seed guide, Limits)
 export const chargeAmountSatangMax = 5_000_000; // THB 50,000.00
-export const chargeExpiryMs = 24 * 60 * 60 * 1000; // a pending charge expires 24 h after creation
+export const chargeExpiryMs = dayMs; // a pending charge expires 24 h after creation
 export const listLimitDefault = 20;
 export const listLimitMax = 100;
 export const requestBodyBytesMax = 1024 * 1024;
@@ -52,3 +54,79 @@ export const webhookResponseExcerptBytesMax = 1024;
 export const webhookResponseBytesMax = 64 * 1024;
 export const currencyThb = 'THB';
 
+// ---------------------------------------------------------------- refunds (DECISIONS §5)
+export const refundsPerChargeMax = 15;
+export const refundWindowMs = 30 * dayMs;
+/** Rereads allowed when another refund of the same charge commits between a refund's read and its write. */
+export const refundRaceRetriesMax = 5;
+
+// ---------------------------------------------------------------- the test clock (DECISIONS §8)
+/** How long a process trusts a test-clock offset it read (a change checks it in its transaction anyway). */
+export const testClockOffsetCacheMs = secondMs;
+/** How far ahead of the wall clock the test clock may go. */
+export const testClockAheadMsMax = 100 * 365 * dayMs;
+/** How often a change is run again at a test clock that moved under it before it runs unchecked at a fresh read. */
+export const clockMovedRetriesMax = 8;
+
+// ---------------------------------------------------------------- background work
+export const expiryBatchChargesMax = 2000;
+export const expirySweepIntervalMs = secondMs;
+/** Idempotency-Key records are kept this long (DECISIONS §8). */
+export const idempotencyRecordTtlMs = dayMs;
+
+// ---------------------------------------------------------------- webhooks (DECISIONS §6)
+/** SATANG_WEBHOOK_TIMEOUT_MS: how long an endpoint has to answer. */
+export const webhookTimeoutMsDefault = 10 * secondMs;
+/** SATANG_WEBHOOK_CONCURRENCY: deliveries in flight at once. */
+export const webhookConcurrencyDefault = 32;
+export const webhookConcurrencyPerOriginMax = 16;
+export const webhookPollIntervalMs = 250;
+/**
+ * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are left in
+ * the outbox (claims skip them), so its backlog does not crowd out other endpoints; short of it, a
+ * busy origin always has its next jobs at hand when a slot frees.
+ */
+export const webhookWaitingPerOriginMax = 4 * webhookConcurrencyPerOriginMax;
+/** A lease outlives the longest attempt by this, so a live dispatcher never loses its job. */
+export const webhookLeaseMarginMs = 5 * secondMs;
+/** A job that waited for its slot until less than this is left of its lease is sent under a new lease. */
+export const webhookLeaseRenewMarginMs = webhookLeaseMarginMs / 2;
+/** After a secret is rolled the old one keeps signing this long. */
+export const webhookSecretOverlapMs = dayMs;
+/** The retry schedule: the first wait, its growth, its cap and jitter, and when a job gives up. */
+export const webhookRetryFirstDelayMs = 10 * secondMs;
+export const webhookRetryDelayFactor = 2;
+export const webhookRetryDelayMsMax = 6 * hourMs;
+export const webhookRetryJitterRatio = 0.2;
+export const webhookGiveUpAfterMs = 3 * dayMs;
+
+// ---------------------------------------------------------------- the dashboard (DECISIONS §7)
+export const operatorPasswordCharsMin = 12;
+export const operatorPasswordCharsMax = 200;
+export const operatorSessionLifetimeMs = 12 * hourMs;
+/** Failed sign-ins allowed per email and per client address in one window, shared by every process. */
+export const signInFailuresPerEmailMax = 5;
+export const signInFailuresPerAddressMax = 20;
+export const signInWindowMs = 15 * minuteMs;
+/** The first operator's setup link works this long. */
+export const setupTokenLifetimeMs = hourMs;
+
+// ---------------------------------------------------------------- the customer's pages and the wallet simulator
+/** How often the hosted page asks for its payment's status: a change shows within this time. */
+export const paymentStatusPollMs = 1500;
+/** How long a finished payment stays on screen before the customer is sent back to the shop. */
+export const paymentReturnDelayMs = 3 * secondMs;
+/** A scanned QR's text, and an uploaded QR image's pixels. */
+export const scannedPayloadCharsMax = 512;
+export const qrImagePixelsMax = 2000 * 2000;
+
+// ---------------------------------------------------------------- caches and retries inside a process
+/** API keys found by their digest are trusted this long (a rolled key stops working within it). */
+export const apiKeyCacheMs = 2 * secondMs;
+export const apiKeyCacheEntriesMax = 10_000;
+/** Charges by status for /metrics need a table scan: recounted at most this often. */
+export const chargeTotalsCacheMs = 15 * secondMs;
+/** Prepared SQLite statements kept per connection. */
+export const sqliteStatementsCachedMax = 500;
+/** How often a group-commit unit that lost a deadlock or a serialization race runs again. */
+export const transactionRetriesMax = 5;

@@ -4,13 +4,9 @@
  */
 import type { FundingSource } from './lifecycle.js';
 import { divRoundHalfUp } from './money.js';
-import { formatTimestamp } from './time.js';
+import { refundsPerChargeMax, refundWindowMs } from './limits.js';
+import { bangkokDayOf, bangkokDayStartMs, formatTimestamp } from './time.js';
 
-export const refundsPerChargeMax = 15;
-export const refundWindowMs = 30 * 24 * 60 * 60 * 1000;
-const dayMs = 24 * 60 * 60 * 1000;
-/** Asia/Bangkok is UTC+7 all year (no daylight saving). */
-const bangkokOffsetMs = 7 * 60 * 60 * 1000;
 
 interface Allowed {
   voidFull: boolean;
@@ -30,7 +26,7 @@ export const refundMatrix: Record<FundingSource, Allowed> = {
 
 /** The first Asia/Bangkok midnight after the authorization: voids are allowed before it. */
 export function voidWindowEndsAt(authorizedAtMs: number): number {
-  return Math.floor((authorizedAtMs + bangkokOffsetMs) / dayMs) * dayMs + dayMs - bangkokOffsetMs;
+  return bangkokDayStartMs(bangkokDayOf(authorizedAtMs) + 1);
 }
 
 /** Refunds are allowed while now ≤ this (30 days after the charge was created). */

@@ -1,3 +1,18 @@
+export const secondMs = 1000;
+export const minuteMs = 60 * secondMs;
+export const hourMs = 60 * minuteMs;
+export const dayMs = 24 * hourMs;
+/** Asia/Bangkok is UTC+7 all year (no daylight saving). */
+export const bangkokOffsetMs = 7 * hourMs;
+
+/** The start of the Asia/Bangkok day `ms` falls in, and that day's number since the epoch. */
+export function bangkokDayOf(ms: number): number {
+  return Math.floor((ms + bangkokOffsetMs) / dayMs);
+}
+export function bangkokDayStartMs(day: number): number {
+  return day * dayMs - bangkokOffsetMs;
+}
+
 const recentTimestamps = new Map<number, string>();
 
 /** Omise timestamps: ISO 8601 UTC with seconds and a Z, e.g. 2025-03-20T09:24:15Z. */

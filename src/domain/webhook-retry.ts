@@ -3,12 +3,13 @@
  * fire retries: attempt n waits first × factor^(n-1), capped, with ±jitter, and a job
  * that has not succeeded three days after its event is marked failed.
  */
+import { webhookGiveUpAfterMs, webhookRetryDelayFactor, webhookRetryDelayMsMax, webhookRetryFirstDelayMs, webhookRetryJitterRatio } from './limits.js';
 export const webhookRetrySchedule = {
-  firstDelayMs: 10_000,
-  factor: 2,
-  delayMsMax: 6 * 60 * 60 * 1000,
-  jitterRatio: 0.2,
-  giveUpAfterMs: 3 * 24 * 60 * 60 * 1000,
+  firstDelayMs: webhookRetryFirstDelayMs,
+  factor: webhookRetryDelayFactor,
+  delayMsMax: webhookRetryDelayMsMax,
+  jitterRatio: webhookRetryJitterRatio,
+  giveUpAfterMs: webhookGiveUpAfterMs,
 } as const;
 
 /** The wait before the next attempt after `attemptsMade` failures; `random` is in [0, 1). */

@@ -9,10 +9,8 @@ import { purgeIdempotencyRecords } from '../store/idempotency.js';
 import type { Store } from '../store/store.js';
 import { expireDueCharges } from '../usecases/lifecycle.js';
 import { dueFilters, Periodic } from './periodic.js';
+import { expiryBatchChargesMax, expirySweepIntervalMs, idempotencyRecordTtlMs } from '../domain/limits.js';
 
-export const expiryBatchSizeMax = 2000;
-export const sweepIntervalMs = 1000;
-export const idempotencyRecordTtlMs = 24 * 60 * 60 * 1000;
 
 export interface SweepOptions {
   store: Store;
@@ -30,7 +28,7 @@ export class ExpirySweep {
   private running: Promise<number> | undefined;
 
   constructor(private readonly options: SweepOptions) {
-    this.loop = new Periodic(options.intervalMs ?? sweepIntervalMs, () => this.runOnce(), options.onError);
+    this.loop = new Periodic(options.intervalMs ?? expirySweepIntervalMs, () => this.runOnce(), options.onError);
   }
 
   start(): void {
@@ -56,7 +54,7 @@ export class ExpirySweep {
 
   private async sweep(): Promise<number> {
     const { store, wall } = this.options;
-    const batchSize = this.options.batchSize ?? expiryBatchSizeMax;
+    const batchSize = this.options.batchSize ?? expiryBatchChargesMax;
     const wallNowMs = wall.nowMs();
     let expired = 0;
     for (const due of await dueFilters(store, wallNowMs)) {

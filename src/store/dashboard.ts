@@ -4,6 +4,7 @@ import type { Scope } from './scope.js';
 import type { ChargeStatus } from '../domain/lifecycle.js';
 import type { ChargeRow, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
 import { seqColumn } from './sequence.js';
+import { dayMs } from '../domain/time.js';
 
 export interface ChargeFilter {
   status?: ChargeStatus;
@@ -63,7 +64,6 @@ export interface DayTotals {
 
 /** Charges per day since `fromMs` (days cut at `offsetMs` from UTC), read from a covering index. */
 export async function chargeTotalsByDay(db: Kysely<DB>, scope: Scope, fromMs: number, offsetMs: number): Promise<DayTotals[]> {
-  const dayMs = 86_400_000;
   if (!Number.isSafeInteger(offsetMs)) throw new Error('offset must be an integer');
   // Literals, not parameters: PostgreSQL must see the same expression in select and group by.
   const day = sql<number>`(created_at + ${sql.lit(offsetMs)}) / ${sql.lit(dayMs)}`;

@@ -17,8 +17,8 @@ import {
   SqliteDialect,
   type TransactionSettings,
 } from 'kysely';
+import { sqliteStatementsCachedMax } from '../domain/limits.js';
 
-const statementCacheEntriesMax = 500;
 
 export class CachingConnection implements DatabaseConnection {
   private readonly statements = new Map<string, Database.Statement>();
@@ -28,7 +28,7 @@ export class CachingConnection implements DatabaseConnection {
     let statement = this.statements.get(source);
     if (statement === undefined) {
       statement = this.db.prepare(source);
-      if (this.statements.size >= statementCacheEntriesMax) this.statements.delete(this.statements.keys().next().value!);
+      if (this.statements.size >= sqliteStatementsCachedMax) this.statements.delete(this.statements.keys().next().value!);
       this.statements.set(source, statement);
     }
     return statement;

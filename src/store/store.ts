@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { groupCommitUnitsMax } from '../domain/limits.js';
+import { groupCommitUnitsMax, transactionRetriesMax } from '../domain/limits.js';
 import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
 import { preparedStatementName } from './prepared.js';
 import { migrationProvider } from './migrations.js';
@@ -62,7 +62,6 @@ interface QueuedUnit {
 }
 
 /** A unit that lost a deadlock (40P01) or a serialization race (40001) to another transaction is run again. */
-const retriesMax = 5;
 function isRetryable(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === '40P01' || code === '40001';
@@ -175,7 +174,7 @@ class GroupCommitStore implements Store {
         try {
           return await this.write.transaction().execute(unit);
         } catch (error) {
-          if (!isRetryable(error) || retries >= retriesMax) throw error;
+          if (!isRetryable(error) || retries >= transactionRetriesMax) throw error;
         }
       }
     } finally {
@@ -212,7 +211,7 @@ class GroupCommitStore implements Store {
 
   /** Rejects a unit, or queues it again when it lost a deadlock to another transaction. */
   private fail(queued: QueuedUnit, error: unknown): void {
-    if (isRetryable(error) && (queued.retries ?? 0) < retriesMax) {
+    if (isRetryable(error) && (queued.retries ?? 0) < transactionRetriesMax) {
       queued.retries = (queued.retries ?? 0) + 1;
       this.queue.push(queued);
       this.schedule();

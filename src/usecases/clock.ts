@@ -10,8 +10,8 @@ import { advanceTestClock, findAccount } from '../store/accounts.js';
 import type { Account } from '../store/schema.js';
 import type { Store, Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
+import { testClockAheadMsMax, testClockOffsetCacheMs } from '../domain/limits.js';
 
-const offsetCacheTtlMs = 1000;
 
 /**
  * Account clocks for request handling. Offsets are cached for a second: a clock advanced
@@ -35,7 +35,7 @@ export class AccountClocks {
     const wallNowMs = this.wall.nowMs();
     if (livemode) return wallNowMs;
     const cached = this.offsets.get(accountId);
-    if (cached && !(fresh && this.sharedDatabase) && wallNowMs - cached.fetchedAtMs < offsetCacheTtlMs) return accountNowMs(wallNowMs, false, cached.offsetMs);
+    if (cached && !(fresh && this.sharedDatabase) && wallNowMs - cached.fetchedAtMs < testClockOffsetCacheMs) return accountNowMs(wallNowMs, false, cached.offsetMs);
     const account = await findAccount(this.store.read, accountId);
     const offsetMs = account?.test_clock_offset_ms ?? 0;
     this.remember(accountId, offsetMs);
@@ -106,7 +106,7 @@ export async function advanceClock(tx: Tx, scope: Scope, wallNowMs: number, adva
     offsetMs = advance.toMs - wallNowMs;
     if (offsetMs <= currentOffsetMs) throw new OmiseError('bad_request', 'the test clock never moves backward: `to` must be later than its current time');
   }
-  if (!Number.isSafeInteger(offsetMs) || offsetMs > 100 * 365 * 24 * 3600 * 1000) {
+  if (!Number.isSafeInteger(offsetMs) || offsetMs > testClockAheadMsMax) {
     throw new OmiseError('bad_request', 'the test clock can move at most 100 years ahead');
   }
   const stored = await advanceTestClock(tx, accountId, offsetMs);

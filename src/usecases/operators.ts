@@ -21,12 +21,17 @@ import {
 import type { Operator } from '../store/schema.js';
 import { clearAttempts, countAttempt, deleteExpiredAttempts, uncountAttempt } from '../store/signin-throttle.js';
 import type { Tx } from '../store/store.js';
+import {
+  operatorPasswordCharsMax,
+  operatorPasswordCharsMin,
+  operatorSessionLifetimeMs,
+  setupTokenLifetimeMs,
+  signInFailuresPerAddressMax,
+  signInFailuresPerEmailMax,
+  signInWindowMs,
+} from '../domain/limits.js';
 
-export const passwordLengthMin = 12;
-export const passwordLengthMax = 200;
-export const sessionLifetimeMs = 12 * 60 * 60 * 1000;
 /** Sign-in attempts allowed per email and per client address in a 15-minute window (shared by all processes). */
-export const signInLimits = { perEmail: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
 /** scrypt cost: N=2^15, r=8, p=1 (about 32 MiB, tens of milliseconds). */
 const scryptParams = { N: 32768, r: 8, p: 1 };
 const keyLength = 32;
@@ -74,8 +79,8 @@ export function normalizeEmail(email: string): string {
 
 export function checkOperatorInput(email: string, password: string): void {
   if (!/^[^\s@]{1,64}@[^\s@]{1,190}$/.test(email)) throw new OmiseError('bad_request', 'email must look like name@example.com');
-  if (password.length < passwordLengthMin) throw new OmiseError('bad_request', `password must be at least ${passwordLengthMin} characters`);
-  if (password.length > passwordLengthMax) throw new OmiseError('bad_request', `password must be at most ${passwordLengthMax} characters`);
+  if (password.length < operatorPasswordCharsMin) throw new OmiseError('bad_request', `password must be at least ${operatorPasswordCharsMin} characters`);
+  if (password.length > operatorPasswordCharsMax) throw new OmiseError('bad_request', `password must be at most ${operatorPasswordCharsMax} characters`);
 }
 
 /** Creates an operator. The password is hashed before the transaction (scrypt is slow by design). */
@@ -88,7 +93,6 @@ export async function createOperator(tx: Tx, input: { email: string; passwordHas
 }
 
 /** A setup link works for an hour after it was issued (wall clock). */
-export const setupTokenLifetimeMs = 60 * 60 * 1000;
 
 /**
  * Issues a one-time setup token when no operator exists yet; returns it (shown once) or null.
@@ -126,8 +130,8 @@ const throttleKeys = (email: string, address: string) => [`email:${email}`, `add
  */
 export async function reserveSignInAttempt(tx: Tx, email: string, address: string, nowMs: number): Promise<boolean> {
   const keys = throttleKeys(email, address);
-  const [byEmail, byAddress] = await countAttempt(tx, keys, nowMs, signInLimits.windowMs);
-  if (byEmail <= signInLimits.perEmail && byAddress <= signInLimits.perAddress) return true;
+  const [byEmail, byAddress] = await countAttempt(tx, keys, nowMs, signInWindowMs);
+  if (byEmail <= signInFailuresPerEmailMax && byAddress <= signInFailuresPerAddressMax) return true;
   await uncountAttempt(tx, keys);
   return false;
 }
@@ -137,7 +141,7 @@ async function signInSucceeded(tx: Tx, email: string, address: string, nowMs: nu
   const [emailKey, addressKey] = throttleKeys(email, address);
   await clearAttempts(tx, emailKey);
   await uncountAttempt(tx, [addressKey]);
-  await deleteExpiredAttempts(tx, nowMs, signInLimits.windowMs);
+  await deleteExpiredAttempts(tx, nowMs, signInWindowMs);
 }
 
 export interface NewSession {
@@ -162,7 +166,7 @@ export async function startSession(tx: Tx, operator: Operator, nowMs: number, si
     account_id: account.id,
     livemode: 0,
     created_at: nowMs,
-    expires_at: nowMs + sessionLifetimeMs,
+    expires_at: nowMs + operatorSessionLifetimeMs,
     flash: null,
   });
   if (signedInFrom) await signInSucceeded(tx, signedInFrom.email, signedInFrom.address, nowMs);

@@ -15,7 +15,31 @@ import { checkClock } from './clock.js';
 import { chargeEvent, recordEvents } from './events.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
-import type { ChargeInput, SourceInput } from './payment-params.js';
+
+/** A new source's parameters, checked (api/payment-params.ts). */
+export interface SourceInput {
+  type: string;
+  amount: number;
+  currency: string;
+  ip: string | null;
+  email: string | null;
+  name: string | null;
+  mobileNumber: string | null;
+  phoneNumber: string | null;
+  platformType: string | null;
+}
+
+export interface ChargeInput {
+  amount: number;
+  currency: string;
+  /** A source id, or an inline source's type. */
+  source: { id: string } | { type: string };
+  description: string | null;
+  metadata: Record<string, unknown>;
+  returnUri: string | null;
+  ip: string | null;
+  webhookEndpoints: string[] | null;
+}
 
 async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
   const account = await findAccount(tx, ctx.scope.accountId);

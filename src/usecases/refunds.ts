@@ -14,6 +14,7 @@ import type { RefundRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordEvents } from './events.js';
+import { refundRaceRetriesMax } from '../domain/limits.js';
 
 export interface RefundInput {
   amount: number;
@@ -21,11 +22,9 @@ export interface RefundInput {
   metadata: Record<string, unknown>;
 }
 
-/** Rereads allowed when another refund of the same charge commits between our read and our write. */
-const raceRetriesMax = 5;
 
 export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string, input: RefundInput): Promise<RefundRow> {
-  for (let attempt = 0; attempt < raceRetriesMax; attempt++) {
+  for (let attempt = 0; attempt < refundRaceRetriesMax; attempt++) {
     const loaded = await findChargeWithSource(tx, ctx.scope, chargeId);
     if (!loaded) throw notFound('charge', chargeId);
     const { charge } = loaded;

@@ -4,7 +4,7 @@
  */
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { webhookEndpointsPerScopeMax } from '../domain/limits.js';
+import { webhookEndpointsPerScopeMax, webhookSecretOverlapMs } from '../domain/limits.js';
 import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
 import { retryDelayMs } from '../domain/webhook-retry.js';
 import { findEventLocked } from '../store/events.js';
@@ -31,7 +31,6 @@ import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
 import type { UseCaseContext } from './context.js';
 import { enqueueDeliveries } from './events.js';
 
-export const secretOverlapMs = 24 * 60 * 60 * 1000;
 
 export async function ensureWebhookSecret(tx: Tx, scope: Scope, nowMs: number): Promise<WebhookSecret> {
   const existing = await findWebhookSecret(tx, scope);
@@ -49,7 +48,7 @@ export function signingSecrets(secret: WebhookSecret, accountNowMs: number): str
 
 export async function rollWebhookSecret(tx: Tx, ctx: UseCaseContext): Promise<WebhookSecret> {
   const current = await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs);
-  await replaceWebhookSecret(tx, ctx.scope, { secret: newWebhookSecret(), previous_secret: current.secret, previous_valid_until: ctx.nowMs + secretOverlapMs });
+  await replaceWebhookSecret(tx, ctx.scope, { secret: newWebhookSecret(), previous_secret: current.secret, previous_valid_until: ctx.nowMs + webhookSecretOverlapMs });
   return (await findWebhookSecret(tx, ctx.scope))!;
 }
 

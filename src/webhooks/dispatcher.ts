@@ -26,22 +26,17 @@ import { cancelJobs, claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPa
 import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
+import {
+  webhookConcurrencyDefault,
+  webhookConcurrencyPerOriginMax,
+  webhookLeaseMarginMs,
+  webhookLeaseRenewMarginMs,
+  webhookPollIntervalMs,
+  webhookTimeoutMsDefault,
+  webhookWaitingPerOriginMax,
+} from '../domain/limits.js';
 
-export const webhookTimeoutMsDefault = 10_000;
-export const webhookConcurrencyDefault = 32;
-export const webhookConcurrencyPerOriginMax = 16;
-export const webhookPollIntervalMs = 250;
 export const webhookUserAgent = 'Satang-Webhooks/0.1';
-/**
- * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are
- * left in the outbox (claims skip them), so its backlog does not crowd out other endpoints;
- * short of it, a busy origin always has its next jobs at hand when a slot frees.
- */
-export const webhookWaitingPerOriginMax = 4 * webhookConcurrencyPerOriginMax;
-/** A lease outlives the longest attempt, so a live dispatcher never loses its job. */
-const leaseMarginMs = 5_000;
-/** A job that waited for its slot until less than this margin is left is sent under a new lease. */
-const leaseRenewMarginMs = leaseMarginMs / 2;
 
 export interface DispatcherOptions {
   store: Store;
@@ -223,7 +218,7 @@ export class WebhookDispatcher {
       if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
       // Its own transaction where the database allows: a claim does not wait for a batch of API units.
       const batch = await store.transactionNow(async (tx) => {
-        let jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + leaseMarginMs, limit - claimed.length, skipUrls);
+        let jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + webhookLeaseMarginMs, limit - claimed.length, skipUrls);
         // The body is rendered once, at the first attempt, and every attempt sends these bytes.
         // Bodies still to render are rendered together: a few queries per claim, not per job.
         const unrendered = jobs.filter((job) => job.payload === null);
@@ -268,9 +263,9 @@ export class WebhookDispatcher {
   private async deliver(item: ClaimedJob, answered: () => void): Promise<void> {
     const { store, wall } = this.options;
     let { job } = item;
-    if (job.lease_until < wall.nowMs() + this.timeoutMs + leaseRenewMarginMs) {
+    if (job.lease_until < wall.nowMs() + this.timeoutMs + webhookLeaseRenewMarginMs) {
       // It waited long for its slot: extend the lease first, unless it ran out and another process took the job.
-      const leaseUntil = wall.nowMs() + this.timeoutMs + leaseMarginMs;
+      const leaseUntil = wall.nowMs() + this.timeoutMs + webhookLeaseMarginMs;
       if (!(await store.transaction((tx) => extendLease(tx, job, job.lease_until, leaseUntil)))) return;
       job = { ...job, lease_until: leaseUntil };
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { WebhookDispatcher, webhookConcurrencyPerOriginMax, webhookWaitingPerOriginMax } from '../../src/webhooks/dispatcher.js';
+import { webhookConcurrencyPerOriginMax, webhookWaitingPerOriginMax } from '../../src/domain/limits.js';
+import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 

@@ -7,7 +7,7 @@ import { renderCharge, renderDocument, renderList, type RenderContext } from '..
 import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges } from '../../store/charges.js';
 import { refundsOfCharges } from '../../store/refunds.js';
 import type { Tx } from '../../store/store.js';
-import { parseChargeParams, parseChargeUpdateParams } from '../../usecases/payment-params.js';
+import { parseChargeParams, parseChargeUpdateParams } from '../payment-params.js';
 import { createCharge, updateCharge } from '../../usecases/payments.js';
 import type { UseCaseContext } from '../../usecases/context.js';
 import { isPlainObject, parseListWindow } from '../params.js';
@@ -30,14 +30,14 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     // createCharge checks the test clock against the account row it reads (checkClock).
     const { ctx } = await satang.authenticate(request, 'secret', { clockChecked: true });
     // An inline source is a source made at this version.
-    if (isPlainObject(request.params_.source)) enforce(canCreateSourcesAt(request.omiseVersion));
-    const input = parseChargeParams(request.params_, satang.targetPolicy);
+    if (isPlainObject(request.omiseParams.source)) enforce(canCreateSourcesAt(request.omiseVersion));
+    const input = parseChargeParams(request.omiseParams, satang.targetPolicy);
     return satang.mutate(request, reply, ctx, async (tx) => render(await createCharge(tx, ctx, input), ctx));
   });
 
   app.get('/charges', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const window = parseListWindow(request.params_, ctx.nowMs);
+    const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const db = satang.store.read;
     const page = await listCharges(db, ctx.scope, window);
     const sources = await findSourcesByIds(db, page.rows.map((charge) => charge.source_id));
@@ -53,7 +53,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch<IdParams>('/charges/:id', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const update = parseChargeUpdateParams(request.params_);
+    const update = parseChargeUpdateParams(request.omiseParams);
     return satang.mutate(request, reply, ctx, async (tx) => render(await updateCharge(tx, ctx, request.params.id, update), ctx));
   });
 

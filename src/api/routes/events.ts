@@ -24,7 +24,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/events', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const window = parseListWindow(request.params_, ctx.nowMs);
+    const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const page = await listEvents(satang.store.read, ctx.scope, window);
     return sendList(reply, renderList(await eventsJson(satang.store.read, page.rows, 'recent', ctx.publicUrl), { location: '/events', window, total: page.total }));
   });
@@ -38,7 +38,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { id: string } }>('/charges/:id/events', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const window = parseListWindow(request.params_, ctx.nowMs);
+    const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const charge = await findCharge(satang.store.read, ctx.scope, request.params.id);
     if (!charge) throw notFound('charge', request.params.id);
     const page = await listEvents(satang.store.read, ctx.scope, window, charge.id);

@@ -31,7 +31,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/transactions', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const window = parseListWindow(request.params_, ctx.nowMs);
+    const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const page = await listTransactions(satang.store.read, ctx.scope, window);
     return renderList(page.rows.map(renderTransaction), { location: '/transactions', window, total: page.total });
   });

@@ -12,7 +12,7 @@ export async function lifecycleRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<IdParams>('/charges/:id/mark_as_paid', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const given = request.params_.funding_source;
+    const given = request.omiseParams.funding_source;
     const completion: CompletionRequest = { outcome: 'successful', fundingSource: isGiven(given) ? given : undefined };
     return satang.mutate(request, reply, ctx, async (tx) => render(await completeCharge(tx, ctx, request.params.id, completion, 'test tools'), ctx));
   });

@@ -36,14 +36,14 @@ export async function refundRoutes(app: FastifyInstance): Promise<void> {
     const { ctx } = await satang.authenticate(request, 'secret');
     // An unknown charge is 404 before any rule about the amount (DECISIONS §9).
     if (!(await findCharge(satang.store.read, ctx.scope, request.params.id))) throw notFound('charge', request.params.id);
-    const input = parseRefundParams(request.params_);
+    const input = parseRefundParams(request.omiseParams);
     return satang.mutate(request, reply, ctx, async (tx) => renderRefund(await createRefund(tx, ctx, request.params.id, input)));
   });
 
   app.get<IdParams>('/charges/:id/refunds', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
     if (!(await findCharge(satang.store.read, ctx.scope, request.params.id))) throw notFound('charge', request.params.id);
-    const window = parseListWindow(request.params_, ctx.nowMs);
+    const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const page = await listRefunds(satang.store.read, ctx.scope, window, request.params.id);
     return renderList(page.rows.map(renderRefund), { location: `/charges/${request.params.id}/refunds`, window, total: page.total });
   });
@@ -57,7 +57,7 @@ export async function refundRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/refunds', async (request) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const window = parseListWindow(request.params_, ctx.nowMs);
+    const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const page = await listRefunds(satang.store.read, ctx.scope, window);
     return renderList(page.rows.map(renderRefund), { location: '/refunds', window, total: page.total });
   });

@@ -11,7 +11,7 @@ import { isTruemoneyQrEnabled, truemoneyQr } from '../../domain/payment-methods.
 import { renderSource } from '../../render/omise-json.js';
 import { findAccount } from '../../store/accounts.js';
 import { findChargeBySource, findSource } from '../../store/charges.js';
-import { parseSourceParams } from '../../usecases/payment-params.js';
+import { parseSourceParams } from '../payment-params.js';
 import { createSource } from '../../usecases/payments.js';
 
 const corsPaths = ['/sources', '/sources/:id', '/capability'];
@@ -38,7 +38,7 @@ export async function sourceRoutes(app: FastifyInstance): Promise<void> {
     // createSource checks the test clock against the account row it reads (checkClock).
     const { ctx } = await satang.authenticate(request, 'public', { clockChecked: true });
     enforce(canCreateSourcesAt(request.omiseVersion));
-    const input = parseSourceParams(request.params_, request.ip ?? null);
+    const input = parseSourceParams(request.omiseParams, request.ip ?? null);
     return satang.mutate(request, reply, ctx, async (tx) => renderSource(await createSource(tx, ctx, input), undefined, ctx));
   });
 

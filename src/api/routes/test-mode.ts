@@ -46,7 +46,7 @@ export async function testModeRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/test/clock/advance', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const advance = parseAdvance(request.params_);
+    const advance = parseAdvance(request.omiseParams);
     const wallNowMs = satang.clocks.wall.nowMs();
     const body = await satang.mutate(request, reply, ctx, async (tx) => {
       const offsetMs = await advanceClock(tx, ctx.scope, wallNowMs, advance);

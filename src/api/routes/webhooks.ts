@@ -59,7 +59,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/webhook_endpoints', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const input = parseEndpointInput(request.params_);
+    const input = parseEndpointInput(request.omiseParams);
     return satang.mutate(request, reply, ctx, async (tx) => renderWebhookEndpoint(await createEndpoint(tx, ctx, input, satang.targetPolicy)));
   });
 
@@ -72,7 +72,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch<IdParams>('/webhook_endpoints/:id', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const input = parseEndpointInput(request.params_);
+    const input = parseEndpointInput(request.omiseParams);
     return satang.mutate(request, reply, ctx, async (tx) => renderWebhookEndpoint(await changeEndpoint(tx, ctx, request.params.id, input, satang.targetPolicy)));
   });
 
@@ -97,7 +97,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<IdParams>('/events/:id/redeliver', async (request, reply) => {
     const { ctx } = await satang.authenticate(request, 'secret');
-    const url = stringParam(request.params_.url);
+    const url = stringParam(request.omiseParams.url);
     if (url === null) throw new OmiseError('bad_request', 'url must be a string');
     await satang.mutate(request, reply, ctx, async (tx) => {
       const jobs = await redeliverEvent(tx, ctx, request.params.id, url, satang.targetPolicy);

@@ -6,11 +6,11 @@
 import { createRequire } from 'node:module';
 import { PNG } from 'pngjs';
 import { OmiseError } from '../../domain/errors.js';
+import { qrImagePixelsMax } from '../../domain/limits.js';
 
 // jsqr is a UMD bundle whose module.exports is the function; its typings say `export default`.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 
-export const qrImagePixelsMax = 2000 * 2000;
 const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** `image` is base64 PNG, optionally as a data: URL. Returns the text of the QR code in it. */

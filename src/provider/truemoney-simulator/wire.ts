@@ -6,6 +6,7 @@
 import { parse } from 'promptparse';
 import { OmiseError } from '../../domain/errors.js';
 import { billPaymentAid } from '../../qr/payload.js';
+import { scannedPayloadCharsMax } from '../../domain/limits.js';
 
 export interface BillPaymentFields {
   billerId: string;
@@ -15,7 +16,6 @@ export interface BillPaymentFields {
 }
 
 /** Longer than any EMVCo QR (the format caps a code at 512 characters). */
-export const scannedPayloadCharsMax = 512;
 
 const invalid = (message: string) => new OmiseError('bad_request', message);
 

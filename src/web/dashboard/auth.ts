@@ -13,7 +13,6 @@ import {
   randomToken,
   recordAudit,
   reserveSignInAttempt,
-  sessionLifetimeMs,
   setupTokenUsable,
   startSession,
   unknownOperatorHash,
@@ -22,6 +21,7 @@ import {
 import { sendPage } from '../views.js';
 import { field, redirect, sessionOf } from './context.js';
 import { cookieOptions, formCookie, sessionCookie } from './security.js';
+import { operatorSessionLifetimeMs } from '../../domain/limits.js';
 
 const publicRoute = { config: { dashboardPublic: true } };
 
@@ -74,7 +74,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       return signInPage(request, reply, { error: 'Invalid email or password.', email, next }, 401);
     }
     const session = await satang.store.transaction((tx) => startSession(tx, operator, nowMs, { email, address }));
-    reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, sessionLifetimeMs / 1000));
+    reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, operatorSessionLifetimeMs / 1000));
     reply.clearCookie(formCookie, cookieOptions(satang.publicUrl));
     return redirect(reply, safeNext(next));
   });
@@ -117,7 +117,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const nowMs = satang.clocks.wall.nowMs();
     try {
       const session = await satang.store.transaction(async (tx) => startSession(tx, await createFirstOperator(tx, token, { email, passwordHash }, nowMs), nowMs));
-      reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, sessionLifetimeMs / 1000));
+      reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, operatorSessionLifetimeMs / 1000));
       reply.clearCookie(formCookie, cookieOptions(satang.publicUrl));
       return redirect(reply, '/dashboard');
     } catch (error) {

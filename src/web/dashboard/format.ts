@@ -1,6 +1,5 @@
 /** How the dashboard writes money and times. */
-const bangkokOffsetMs = 7 * 60 * 60 * 1000;
-export const dayMs = 86_400_000;
+import { bangkokDayOf, bangkokDayStartMs, bangkokOffsetMs, dayMs } from '../../domain/time.js';
 
 /** 123456 satang → "1,234.56". */
 export function baht(satang: number): string {
@@ -28,16 +27,11 @@ export function span(ms: number): string {
 }
 
 /** The Bangkok day number of a time, and the time a Bangkok day starts. */
-export function bangkokDay(ms: number): number {
-  return Math.floor((ms + bangkokOffsetMs) / dayMs);
-}
-export function bangkokDayStart(day: number): number {
-  return day * dayMs - bangkokOffsetMs;
-}
+export { bangkokDayOf as bangkokDay, bangkokDayStartMs as bangkokDayStart };
 export function dayLabel(day: number): string {
   return new Date(day * dayMs).toISOString().slice(0, 10);
 }
-export { bangkokOffsetMs };
+export { bangkokOffsetMs, dayMs };
 
 /** "123.45" or "123" baht typed by a person → satang, or null when it is not an amount. */
 export function parseBaht(text: unknown): number | null {

@@ -12,13 +12,10 @@ import { sendScript } from '../client-scripts.js';
 import { renderErrorsAsPages } from '../page-errors.js';
 import { sendPage } from '../views.js';
 import { paymentView, renderPaymentStatus } from './payment-view.js';
+import { paymentReturnDelayMs, paymentStatusPollMs } from '../../domain/limits.js';
 
 type RefParams = { Params: { ref: string } };
 
-/** How often the page asks for the status; a change shows within this time. */
-export const statusPollMs = 1500;
-/** How long a finished payment stays on screen before the customer is sent back to the shop. */
-export const returnDelayMs = 3000;
 
 export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
   const { satang } = app;
@@ -49,8 +46,8 @@ export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
         qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
         simulatorUrl: charge.livemode === 1 ? null : `/simulator?payload=${encodeURIComponent(payload)}`,
         statusUrl: `/payments/${charge.payment_ref}/status`,
-        statusPollMs,
-        returnDelayMs,
+        statusPollMs: paymentStatusPollMs,
+        returnDelayMs: paymentReturnDelayMs,
       });
     });
   });

@@ -97,13 +97,13 @@ export async function simulatorRoutes(app: FastifyInstance, options: { provider:
     requireTestMode(caller.livemode);
   });
 
-  app.post('/simulator/scan', async (request) => renderScan(await provider.scan(payloadParam(request.params_, true))));
+  app.post('/simulator/scan', async (request) => renderScan(await provider.scan(payloadParam(request.omiseParams, true))));
   app.post('/simulator/approve', async (request) => {
-    const params = request.params_;
+    const params = request.omiseParams;
     const decision: PayerDecision = { decision: 'approve', fundingSource: fundingSourceParam(params) };
     return renderPayment(await provider.authorize(payloadParam(params, true), decision));
   });
-  app.post('/simulator/decline', async (request) => renderPayment(await provider.authorize(payloadParam(request.params_, true), { decision: 'decline' })));
+  app.post('/simulator/decline', async (request) => renderPayment(await provider.authorize(payloadParam(request.omiseParams, true), { decision: 'decline' })));
 
   app.get('/simulator/assets/simulator.js', async (_request, reply) => sendScript(reply, 'simulator/simulator.js'));
   app.get('/simulator/assets/jsqr.js', async (_request, reply) => sendScript(reply, jsQrPath));
@@ -115,10 +115,10 @@ export async function simulatorRoutes(app: FastifyInstance, options: { provider:
     const page = { fundingSources, fundingSourceLabels };
 
     pages.get('/simulator', async (request, reply) => {
-      const payload = request.params_.payload;
+      const payload = request.omiseParams.payload;
       if (!isGiven(payload)) return sendPage(reply, 'simulator/index', { ...page, payload: '', scan: null, error: null, result: null });
       try {
-        const scan = scanView(await provider.scan(payloadParam(request.params_)), String(payload));
+        const scan = scanView(await provider.scan(payloadParam(request.omiseParams)), String(payload));
         return sendPage(reply, 'simulator/index', { ...page, payload: String(payload), scan, error: null, result: null });
       } catch (error) {
         if (!(error instanceof OmiseError) || error.statusCode >= 500) throw error;
@@ -127,7 +127,7 @@ export async function simulatorRoutes(app: FastifyInstance, options: { provider:
     });
 
     pages.post('/simulator', async (request, reply) => {
-      const params = request.params_;
+      const params = request.omiseParams;
       const payload = typeof params.payload === 'string' ? params.payload : '';
       try {
         const decision: PayerDecision =

@@ -14,33 +14,10 @@ import {
   metadataBytesMax,
   returnUriCharsMax,
 } from '../domain/limits.js';
-import { integerParam, isGiven, isPlainObject, type Params, stringParam } from '../api/params.js';
+import type { ChargeInput, SourceInput } from '../usecases/payments.js';
+import { integerParam, isGiven, isPlainObject, type Params, stringParam } from './params.js';
 import { type TargetPolicy, urlProblem } from '../webhooks/targets.js';
 
-
-export interface SourceInput {
-  type: string;
-  amount: number;
-  currency: string;
-  ip: string | null;
-  email: string | null;
-  name: string | null;
-  mobileNumber: string | null;
-  phoneNumber: string | null;
-  platformType: string | null;
-}
-
-export interface ChargeInput {
-  amount: number;
-  currency: string;
-  /** A source id, or an inline source's type. */
-  source: { id: string } | { type: string };
-  description: string | null;
-  metadata: Record<string, unknown>;
-  returnUri: string | null;
-  ip: string | null;
-  webhookEndpoints: string[] | null;
-}
 
 class Problems {
   private readonly messages: string[] = [];
