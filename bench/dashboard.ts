@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
+import { Gateway } from '../src/gateway.js';
 import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../src/domain/ids.js';
 import { withSeq } from '../src/store/sequence.js';
 import { computeFees } from '../src/domain/money.js';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   const store = await openBenchStore();
   const { chargeId } = await seed(store);
   await analyze();
-  const app = await buildApp({ store, publicUrl: 'http://127.0.0.1', sweep: false, dispatch: false });
+  const app = await buildApp(new Gateway({ store, publicUrl: 'http://127.0.0.1' }));
   await app.ready();
   try {
     const cookie = await signIn(app);

@@ -14,9 +14,13 @@ import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from '.
 import type { Account } from './store/schema.js';
 import type { Store } from './store/store.js';
 import { listOperators } from './store/operators.js';
-import { checkOperatorInput, createOperator, hashPassword, normalizeEmail } from './usecases/operators.js';
+import { type Actor, checkOperatorInput, createOperator, hashPassword, normalizeEmail } from './usecases/operators.js';
 import { openConfiguredStore, shutDownGracefully, startGateway } from './server.js';
-import { gatewayLoggerOptions } from './api/ops.js';
+import { Gateway } from './gateway.js';
+import { type AuditLine, valueOf } from './usecases/changes.js';
+import type { UseCaseContext } from './usecases/context.js';
+import type { Tx } from './store/store.js';
+import { gatewayLogger } from './api/ops.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
 const usage = `usage: satang <command>
@@ -91,14 +95,24 @@ function describeAccount(account: Account): string {
   ].join('\n');
 }
 
-async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openConfiguredStore(loadConfig());
+/**
+ * Runs a command on a gateway built on the configured store (no server, no background work): its
+ * changes go through the change runner, as every change does, with the command's audit line.
+ */
+async function withGateway<T>(run: (gateway: Gateway, store: Store) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openConfiguredStore(config);
+  const gateway = new Gateway({ store, publicUrl: config.publicUrl || `http://127.0.0.1:${config.port}`, webhookAllowPrivateTargets: config.webhookAllowPrivateTargets });
   try {
-    return await run(store);
+    return await run(gateway, store);
   } finally {
     await store.close();
   }
 }
+
+/** Who the audit log says did a command's change. */
+const commandActor: Actor = { operatorId: 'satang-command', email: 'the satang command' };
+const audited = (action: string, target: string | null, details: Record<string, unknown> = {}): AuditLine => ({ actor: commandActor, action, target, details });
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -133,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'serve') {
     const config = loadConfig();
     const gateway = await startGateway(config, {
-      logger: gatewayLoggerOptions(config.logLevel),
+      logger: gatewayLogger(config.logLevel),
     });
     // The bound address first (load balancers and tests read it); the public URL when it differs.
     out(`Satang is listening on ${gateway.boundUrl} (${gateway.store.dialect.name})${gateway.url !== gateway.boundUrl ? `, public URL ${gateway.url}` : ''}`);
@@ -145,19 +159,20 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'migrate') {
-    await withStore(async (store) => out(`schema is up to date (${store.dialect.name})`));
+    await withGateway(async (gateway, store) => out(`schema is up to date (${store.dialect.name})`));
     return;
   }
   if (command === 'accounts') {
-    await withStore(async (store) => {
+    await withGateway(async (gateway, store) => {
       if (sub === 'list' || sub === undefined) {
         for (const account of await listAccounts(store.read)) {
           out(`${account.id}  ${account.is_default ? '*' : ' '} ${account.name}  (${account.merchant_name})`);
         }
       } else if (sub === 'create') {
         if (!values.name) throw new UsageError('accounts create needs --name');
-        const created = await store.transaction((tx) =>
-          createAccount(tx, { name: values.name!, merchantName: values['merchant-name'], isDefault: false }, Date.now()),
+        const created = await gateway.changes.system(
+          (tx) => createAccount(tx, { name: values.name!, merchantName: values['merchant-name'], isDefault: false }, gateway.wall.nowMs()),
+          audited('account.create', null, { name: values.name }),
         );
         out(describeAccount(created.account));
         for (const pair of created.keys) out(`${pair.mode} public key   ${pair.publicKey}\n${pair.mode} secret key   ${pair.secretKey}`);
@@ -175,7 +190,8 @@ async function main(argv: string[]): Promise<void> {
           truemoneyQrTest: onOff(values['truemoney-qr-test'], '--truemoney-qr-test'),
           truemoneyQrLive: onOff(values['truemoney-qr-live'], '--truemoney-qr-live'),
         };
-        out(describeAccount(await store.transaction((tx) => changeSettings(tx, account.id, input))));
+        const details = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+        out(describeAccount(await gateway.changes.system((tx) => changeSettings(tx, account.id, input), audited('account.settings', account.id, details))));
       } else {
         throw new UsageError(`unknown accounts command ${sub}`);
       }
@@ -183,7 +199,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'keys') {
-    await withStore(async (store) => {
+    await withGateway(async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       if (sub === 'show' || sub === undefined) {
         for (const key of await listActiveKeys(store.read, account.id)) {
@@ -195,7 +211,11 @@ async function main(argv: string[]): Promise<void> {
         if (mode !== 'test' && mode !== 'live') throw new UsageError('keys roll needs --mode test or --mode live');
         const kind = (values.kind ?? 'secret') as KeyKind;
         if (kind !== 'secret' && kind !== 'public') throw new UsageError('--kind must be secret or public');
-        const key = await store.transaction((tx) => rollKey(tx, account.id, mode, kind, Date.now()));
+        const scope = { accountId: account.id, livemode: mode === 'live' ? 1 : 0 };
+        const key = await gateway.changes.system((tx) => rollKey(tx, account.id, mode, kind, gateway.wall.nowMs()), {
+          ...audited('key.roll', `${mode}/${kind}`, { mode, kind }),
+          scope,
+        });
         out(`new ${mode} ${kind} key   ${key}`);
         out('The old key stops working within two seconds.' + (kind === 'secret' ? ' The new secret key is shown this once.' : ''));
       } else {
@@ -205,7 +225,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'clock') {
-    await withStore(async (store) => {
+    await withGateway(async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       if (sub === 'advance') {
         let advance: ClockAdvance;
@@ -215,7 +235,9 @@ async function main(argv: string[]): Promise<void> {
           if (toMs === null) throw new UsageError('--to must be an ISO 8601 date and time');
           advance = { toMs };
         } else throw new UsageError('clock advance needs --seconds N or --to ISO8601');
-        await store.transaction((tx) => advanceClock(tx, { accountId: account.id, livemode: 0 }, Date.now(), advance));
+        const wallNowMs = gateway.wall.nowMs();
+        const scope = { accountId: account.id, livemode: 0 };
+        await gateway.changes.forAccount({ scope, audit: audited('clock.advance', account.id, { ...advance }) }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, advance));
       } else if (sub !== 'show' && sub !== undefined) {
         throw new UsageError(`unknown clock command ${sub}`);
       }
@@ -225,35 +247,39 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'webhooks') {
-    await withStore(async (store) => {
+    await withGateway(async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       const mode = values.mode ?? 'test';
       if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
       const scope = { accountId: account.id, livemode: mode === 'live' ? 1 : 0 };
-      const ctx = { scope, nowMs: Date.now() + (scope.livemode ? 0 : await readClockOffset(store, account.id)), publicUrl: loadConfig().publicUrl || 'http://127.0.0.1:4000' };
-      const policy = { allowPrivateTargets: loadConfig().webhookAllowPrivateTargets };
+      const policy = gateway.targetPolicy;
+      const change = <T>(action: string, target: string, unit: (tx: Tx, ctx: UseCaseContext) => Promise<T>) =>
+        gateway.changes.forAccount({ scope, audit: audited(action, target, { mode }) }, unit).then(valueOf);
       const show = (e: { id: string; url: string; enabled: number }) => out(`${e.id}  ${e.enabled ? 'enabled ' : 'disabled'}  ${e.url}`);
       if (sub === 'list' || sub === undefined) {
         for (const endpoint of await listEndpoints(store.read, scope)) show(endpoint);
       } else if (sub === 'add') {
         if (!arg) throw new UsageError('webhooks add needs a URL');
-        show(await store.transaction((tx) => createEndpoint(tx, ctx, { url: arg }, policy)));
+        show(await change('webhook_endpoint.create', arg, (tx, ctx) => createEndpoint(tx, ctx, { url: arg }, policy)));
       } else if (sub === 'enable' || sub === 'disable') {
         if (!arg) throw new UsageError(`webhooks ${sub} needs an endpoint id`);
-        show(await store.transaction((tx) => changeEndpoint(tx, ctx, arg, { enabled: sub === 'enable' }, policy)));
+        show(await change('webhook_endpoint.update', arg, (tx, ctx) => changeEndpoint(tx, ctx, arg, { enabled: sub === 'enable' }, policy)));
       } else if (sub === 'remove') {
         if (!arg) throw new UsageError('webhooks remove needs an endpoint id');
-        const removed = await store.transaction((tx) => removeEndpoint(tx, ctx, arg));
+        const removed = await change('webhook_endpoint.delete', arg, (tx, ctx) => removeEndpoint(tx, ctx, arg));
         out(`removed ${removed.id} (${removed.url})`);
       } else if (sub === 'secret') {
-        const secret = await store.transaction((tx) => (values.roll ? rollWebhookSecret(tx, ctx) : ensureWebhookSecret(tx, scope, ctx.nowMs)));
+        const { secret, nowMs } = await change(values.roll ? 'webhook_secret.roll' : 'webhook_secret.reveal', account.id, async (tx, ctx) => ({
+          secret: values.roll ? await rollWebhookSecret(tx, ctx) : await ensureWebhookSecret(tx, scope, ctx.nowMs),
+          nowMs: ctx.nowMs,
+        }));
         out(`${mode} webhook secret   ${secret.secret}`);
-        if (secret.previous_secret && secret.previous_valid_until !== null && ctx.nowMs < secret.previous_valid_until) {
+        if (secret.previous_secret && secret.previous_valid_until !== null && nowMs < secret.previous_valid_until) {
           out(`the previous secret also signs until ${formatTimestamp(secret.previous_valid_until)}`);
         }
       } else if (sub === 'redeliver') {
         if (!arg) throw new UsageError('webhooks redeliver needs an event id');
-        const jobs = await store.transaction((tx) => redeliverEvent(tx, ctx, arg, values.url, policy));
+        const jobs = await change('event.redeliver', arg, (tx, ctx) => redeliverEvent(tx, ctx, arg, values.url, policy));
         out(`queued ${jobs.length} deliver${jobs.length === 1 ? 'y' : 'ies'} of ${arg}; a running gateway sends ${jobs.length === 1 ? 'it' : 'them'} within a second`);
       } else {
         throw new UsageError(`unknown webhooks command ${sub}`);
@@ -262,7 +288,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'operators') {
-    await withStore(async (store) => {
+    await withGateway(async (gateway, store) => {
       if (sub === 'list' || sub === undefined) {
         for (const operator of await listOperators(store.read)) out(`${operator.id}  ${operator.email}  created ${formatTimestamp(operator.created_at)}`);
       } else if (sub === 'create') {
@@ -270,7 +296,10 @@ async function main(argv: string[]): Promise<void> {
         const password = (await readStdin()).replace(/\r?\n$/, '');
         checkOperatorInput(normalizeEmail(values.email), password);
         const passwordHash = await hashPassword(password);
-        const operator = await store.transaction((tx) => createOperator(tx, { email: values.email!, passwordHash }, Date.now()));
+        const operator = await gateway.changes.system(
+          (tx) => createOperator(tx, { email: values.email!, passwordHash }, gateway.wall.nowMs()),
+          audited('operator.create', normalizeEmail(values.email)),
+        );
         out(`created operator ${operator.email} (${operator.id}); sign in at /dashboard`);
       } else {
         throw new UsageError(`unknown operators command ${sub}`);
@@ -279,9 +308,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'reset') {
-    await withStore(async (store) => {
+    await withGateway(async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
-      const charges = await store.transaction((tx) => resetTestData(tx, { accountId: account.id, livemode: 0 }));
+      const scope = { accountId: account.id, livemode: 0 };
+      const charges = valueOf(await gateway.changes.forAccount({ scope, audit: audited('test_data.reset', account.id) }, (tx, ctx) => resetTestData(tx, ctx.scope)));
       out(`deleted the test-mode data of ${account.id} (${charges} charges)`);
     });
     return;

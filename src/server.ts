@@ -3,7 +3,11 @@
  * listen. Used by `satang serve` and by tests that want a real server.
  */
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './api/app.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { buildApp, edgeFor } from './api/app.js';
+import { OmiseError } from './domain/errors.js';
+import { Gateway } from './gateway.js';
 import { type Config, publicUrlFor } from './config.js';
 import { lockAccountSetup } from './store/accounts.js';
 import { openStore, type Store } from './store/store.js';
@@ -12,6 +16,7 @@ import { issueSetupToken } from './usecases/operators.js';
 
 export interface RunningGateway {
   app: FastifyInstance;
+  gateway: Gateway;
   store: Store;
   /** The public URL (SATANG_PUBLIC_URL, or the bound address). */
   url: string;
@@ -65,41 +70,71 @@ export function setupLine(url: string, token: string): string {
   return `Satang: no dashboard operator yet. Create the first one at ${url}/dashboard/setup?token=${token} (one-time link, valid for an hour; a restart prints a new one and retires this one), or run \`satang operators create --email EMAIL\`.\n`;
 }
 
+/** What answers a request that arrives between listening and the app being ready: 503, come back in a second. */
+function startingHandler(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify(new OmiseError('service_unavailable', 'the gateway is starting; try again in a moment').toJSON());
+  response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'retry-after': '1', connection: 'close' });
+  response.end(body);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/**
+ * Starts a gateway process's work: the store (migrated, the default account there), the server
+ * listening (first, so the public URL is known when PORT=0 picks the port), the gateway built on
+ * that URL, the HTTP app on the gateway, then the background work.
+ */
 export async function startGateway(
   config: Config,
-  options: { logger?: boolean | object; onFirstStart?: (banner: string) => void; onSetupToken?: (line: string) => void } = {},
+  options: { logger?: Logger | false; onFirstStart?: (banner: string) => void; onSetupToken?: (line: string) => void } = {},
 ): Promise<RunningGateway> {
   const store = await openConfiguredStore(config);
   const created = await prepareAccounts(store, config);
   if (created) (options.onFirstStart ?? ((banner) => process.stdout.write(banner)))(firstStartBanner(created, config));
-  // The public URL needs the bound port when PORT=0, so build after a placeholder and set it at listen.
-  const app = await buildApp({
+  const edge = edgeFor(config);
+  let handle: (request: IncomingMessage, response: ServerResponse) => void = startingHandler;
+  const server = edge.createServer((request, response) => handle(request, response));
+  const port = await listen(server, config.port, config.host);
+  const url = publicUrlFor(config, port);
+  const gateway = new Gateway({
     store,
-    publicUrl: config.publicUrl || 'http://127.0.0.1',
-    logger: options.logger,
+    publicUrl: url,
+    log: options.logger || undefined,
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookConcurrency: config.webhookConcurrency,
     webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
+  });
+  const app = await buildApp(gateway, {
+    logger: options.logger,
     metricsToken: config.metricsToken,
     trustProxy: config.trustProxy,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxConnections: config.maxConnections,
+    listening: { edge, server, bindHandler: (handler) => (handle = handler) },
   });
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = publicUrlFor(config, port);
-  app.satang.publicUrl = url;
-  const setupToken = await store.transaction((tx) => issueSetupToken(tx, Date.now()));
+  await app.ready();
+  gateway.start();
+  const setupToken = await gateway.changes.system((tx) => issueSetupToken(tx, gateway.wall.nowMs()));
   if (setupToken) (options.onSetupToken ?? ((line) => process.stdout.write(line)))(setupLine(url, setupToken));
   const boundHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     app,
+    gateway,
     store,
     url,
     boundUrl: `http://${boundHost}:${port}`,
     port,
     async close() {
+      server.close();
+      server.closeAllConnections();
+      await gateway.stop();
       await app.close();
       await store.close();
     },
@@ -125,9 +160,11 @@ export async function shutDownGracefully(gateway: RunningGateway, timeoutMs: num
     // callback is not awaited: it fires only when every connection has gone).
     gateway.app.server.close();
     gateway.app.server.closeIdleConnections();
-    // Requests already received are answered, and their work committed, first.
+    // Requests already received are answered, and their work committed, first; then the background work stops.
     await gateway.app.ops.whenIdle();
-    await gateway.close();
+    await gateway.gateway.stop();
+    await gateway.app.close();
+    await gateway.store.close();
   })().then(
     () => 'closed' as const,
     (error) => {

@@ -3,7 +3,6 @@
  * the user name; the password, and even the colon (omise.js sends none), may be absent.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import { authenticationFailure } from '../domain/errors.js';
 import { findActiveKey } from '../store/accounts.js';
 import type { Store } from '../store/store.js';
@@ -37,8 +36,8 @@ export class Authenticator {
   private readonly cache = new Map<string, { caller: Caller; expiresAtMs: number }>();
   constructor(private readonly store: Store) {}
 
-  async authenticate(request: FastifyRequest, access: KeyAccess): Promise<Caller> {
-    const header = request.headers.authorization;
+  /** The caller an Authorization header names, allowed `access`; or 401 authentication_failure. */
+  async authenticate(header: string | undefined, access: KeyAccess): Promise<Caller> {
     const nowMs = Date.now();
     // Keyed by the header itself, so a cached key costs no decoding and no hashing.
     const cached = header === undefined ? undefined : this.cache.get(header);

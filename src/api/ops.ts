@@ -4,6 +4,7 @@
  * id on every request and log line, and a draining switch for graceful shutdown.
  */
 import { randomUUID } from 'node:crypto';
+import { type Logger, pino } from 'pino';
 import { constantTimeEqual } from '../domain/constant-time.js';
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:net';
@@ -33,9 +34,10 @@ export const logRedactPaths = [
   '*.token',
 ];
 
-/** The gateway's logger: JSON lines at `level`, credentials blanked; each request's lines carry its reqId. */
-export function gatewayLoggerOptions(level: string, stream?: { write(line: string): void }): object {
-  return { level, redact: { paths: logRedactPaths, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+/** The gateway's logger: JSON lines at `level` (to standard output, or `stream`), credentials blanked; each request's lines carry its reqId. */
+export function gatewayLogger(level: string, stream?: { write(line: string): void }): Logger {
+  const options = { level, redact: { paths: logRedactPaths, censor: '[redacted]' } };
+  return stream ? pino(options, stream) : pino(options);
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:@-]{1,128}$/;

@@ -20,6 +20,7 @@ export type OmiseErrorCode =
   | 'invalid_page'
   | 'invalid_filter'
   | 'request_timeout'
+  | 'service_unavailable'
   | 'internal_error';
 
 const statusByCode: Record<OmiseErrorCode, number> = {
@@ -40,6 +41,7 @@ const statusByCode: Record<OmiseErrorCode, number> = {
   invalid_page: 422,
   invalid_filter: 422,
   request_timeout: 408,
+  service_unavailable: 503,
   internal_error: 500,
 };
 

@@ -7,6 +7,7 @@
 import type { WallClock } from '../domain/clock.js';
 import { purgeIdempotencyRecords } from '../store/idempotency.js';
 import type { Store } from '../store/store.js';
+import type { ChangeRunner } from '../usecases/changes.js';
 import { expireDueCharges } from '../usecases/lifecycle.js';
 import { dueFilters, Periodic } from './periodic.js';
 import { expiryBatchChargesMax, expirySweepIntervalMs, idempotencyRecordTtlMs } from '../domain/limits.js';
@@ -15,11 +16,10 @@ import { expiryBatchChargesMax, expirySweepIntervalMs, idempotencyRecordTtlMs } 
 export interface SweepOptions {
   store: Store;
   wall: WallClock;
-  publicUrl: () => string;
+  /** Each batch is one change (the runner wakes the webhook dispatcher after it). */
+  changes: ChangeRunner;
   intervalMs?: number;
   batchSize?: number;
-  /** Called after charges expired (their events may have webhooks to send). */
-  onExpired?: () => void;
   onError?: (error: unknown) => void;
 }
 
@@ -53,19 +53,18 @@ export class ExpirySweep {
   }
 
   private async sweep(): Promise<number> {
-    const { store, wall } = this.options;
+    const { store, wall, changes } = this.options;
     const batchSize = this.options.batchSize ?? expiryBatchChargesMax;
     const wallNowMs = wall.nowMs();
     let expired = 0;
     for (const due of await dueFilters(store, wallNowMs)) {
       for (;;) {
-        const count = await store.transaction((tx) => expireDueCharges(tx, due, batchSize));
+        const count = await changes.system((tx) => expireDueCharges(tx, due, batchSize));
         expired += count;
-        if (count > 0) this.options.onExpired?.();
         if (count < batchSize || this.loop.isStopped) break;
       }
     }
-    await store.transaction((tx) => purgeIdempotencyRecords(tx, wallNowMs - idempotencyRecordTtlMs, batchSize));
+    await changes.system((tx) => purgeIdempotencyRecords(tx, wallNowMs - idempotencyRecordTtlMs, batchSize));
     return expired;
   }
 }

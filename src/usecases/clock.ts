@@ -7,9 +7,7 @@ import { OmiseError } from '../domain/errors.js';
 import { requireTestMode } from '../domain/test-mode.js';
 import type { Scope } from '../store/scope.js';
 import { advanceTestClock, findAccount } from '../store/accounts.js';
-import type { Account } from '../store/schema.js';
 import type { Store, Tx } from '../store/store.js';
-import type { UseCaseContext } from './context.js';
 import { testClockAheadMsMax, testClockOffsetCacheMs } from '../domain/limits.js';
 
 
@@ -72,20 +70,6 @@ export class AccountClocks {
   private remember(accountId: string, offsetMs: number): void {
     if (this.offsets.size > 10_000) this.offsets.clear();
     this.offsets.set(accountId, { offsetMs, fetchedAtMs: this.wall.nowMs() });
-  }
-}
-
-/** A state change found the account's test clock elsewhere than its ctx assumed: it is run again at this offset. */
-export class ClockMoved extends Error {
-  constructor(readonly offsetMs: number) {
-    super('the test clock moved');
-  }
-}
-
-/** For a use case that reads its account in the transaction: refuses to go on at a stale test-clock time. */
-export function checkClock(ctx: UseCaseContext, account: Pick<Account, 'test_clock_offset_ms'>): void {
-  if (ctx.clockOffsetMs !== undefined && ctx.scope.livemode === 0 && account.test_clock_offset_ms !== ctx.clockOffsetMs) {
-    throw new ClockMoved(account.test_clock_offset_ms);
   }
 }
 

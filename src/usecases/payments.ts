@@ -11,7 +11,6 @@ import { qrMerchantName } from '../qr/payload.js';
 import { findAccount } from '../store/accounts.js';
 import { type ChargeWithSource, findChargeBySource, findChargeWithSource, findSource, insertSource, updateChargeFields } from '../store/charges.js';
 import type { Account, ChargeRow, SourceRow } from '../store/schema.js';
-import { checkClock } from './clock.js';
 import { chargeEvent, recordEvents } from './events.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
@@ -41,10 +40,10 @@ export interface ChargeInput {
   webhookEndpoints: string[] | null;
 }
 
-async function loadAccount(tx: Tx, ctx: UseCaseContext): Promise<Account> {
-  const account = await findAccount(tx, ctx.scope.accountId);
+/** The account a source or charge is made for: as the change runner read it, or read now. */
+async function accountOf(tx: Tx, ctx: UseCaseContext): Promise<Account> {
+  const account = ctx.account ?? (await findAccount(tx, ctx.scope.accountId));
   if (!account) throw new Error(`account ${ctx.scope.accountId} vanished`);
-  checkClock(ctx, account);
   return account;
 }
 
@@ -68,7 +67,7 @@ function sourceRow(ctx: UseCaseContext, input: Pick<SourceInput, 'type' | 'amoun
 }
 
 export async function createSource(tx: Tx, ctx: UseCaseContext, input: SourceInput): Promise<SourceRow> {
-  const account = await loadAccount(tx, ctx);
+  const account = await accountOf(tx, ctx);
   if (!isTruemoneyQrEnabled(account, ctx.scope.livemode)) throw new OmiseError('bad_request', 'type is currently not supported');
   const source = sourceRow(ctx, input);
   await insertSource(tx, source);
@@ -76,7 +75,7 @@ export async function createSource(tx: Tx, ctx: UseCaseContext, input: SourceInp
 }
 
 export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInput): Promise<ChargeWithSource> {
-  const account = await loadAccount(tx, ctx);
+  const account = await accountOf(tx, ctx);
   let source: SourceRow;
   if ('id' in input.source) {
     const found = await findSource(tx, ctx.scope, input.source.id);

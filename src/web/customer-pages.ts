@@ -3,20 +3,12 @@
  * the TrueMoney wallet simulator and the omise.js-compatible script. One registration in app.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import { TrueMoneySimulator } from '../provider/truemoney-simulator/simulator.js';
 import { omiseJsRoutes } from './omise-js.js';
 import { paymentPageRoutes } from './pay/routes.js';
 import { simulatorRoutes } from './simulator/routes.js';
 
 export async function customerRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
-  const provider = new TrueMoneySimulator({
-    store: satang.store,
-    clocks: satang.clocks,
-    publicUrl: () => satang.publicUrl,
-    onCompleted: () => satang.webhooks.nudge(),
-  });
   await app.register(omiseJsRoutes);
   await app.register(paymentPageRoutes);
-  await app.register(simulatorRoutes, { provider });
+  await app.register(simulatorRoutes, { provider: app.gateway.wallet });
 }

@@ -50,13 +50,13 @@ export function omiseJsSource(interfaceUrl: string): string {
 }
 
 export async function omiseJsRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
   app.get(omiseJsPath, async (_request, reply) => {
     return reply
       .header('content-type', 'application/javascript; charset=utf-8')
       .header('access-control-allow-origin', '*')
       .header('cache-control', 'public, max-age=300')
       .header('x-content-type-options', 'nosniff')
-      .send(omiseJsSource(satang.publicUrl));
+      .send(omiseJsSource(gateway.publicUrl));
   });
 }

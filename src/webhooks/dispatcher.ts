@@ -41,7 +41,7 @@ export const webhookUserAgent = 'Satang-Webhooks/0.1';
 export interface DispatcherOptions {
   store: Store;
   wall: WallClock;
-  publicUrl: () => string;
+  publicUrl: string;
   policy: TargetPolicy;
   timeoutMs?: number;
   concurrency?: number;
@@ -233,7 +233,7 @@ export class WebhookDispatcher {
             jobs = jobs.filter((job) => !orphans.has(job.id));
           }
           const rows = [...events.values()];
-          const rendered = renderEvents(rows, await loadEventRelations(tx, rows, 'none'), this.options.publicUrl());
+          const rendered = renderEvents(rows, await loadEventRelations(tx, rows, 'none'), this.options.publicUrl);
           rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
           await setJobPayloads(tx, unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
         }

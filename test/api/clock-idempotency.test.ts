@@ -43,12 +43,12 @@ describeEachStore(
       const otherAccount = await newCharge(h, h.other.secretKey);
       const paid = await newCharge(h);
       await h.request({ method: 'POST', url: `/charges/${paid.id}/mark_as_paid`, key: h.keys.secretKey });
-      assert.equal(await h.app.satang.sweep.runOnce(), 0, 'nothing is due yet');
+      assert.equal(await h.gateway.sweep.runOnce(), 0, 'nothing is due yet');
 
       await h.request({ method: 'POST', url: '/test/clock/advance', key: h.keys.secretKey, json: { seconds: 24 * 3600 + 1 } });
       const late = await newCharge(h); // created after the jump: not due
       // `due` and the charge the first test made an hour ahead are both past their deadline now.
-      assert.equal(await h.app.satang.sweep.runOnce(), 2);
+      assert.equal(await h.gateway.sweep.runOnce(), 2);
       const expired = await h.request({ url: `/charges/${due.id}`, key: h.keys.secretKey });
       assert.equal(expired.json.status, 'expired');
       assert.equal(expired.json.expired_at, due.expires_at, 'expired_at is the deadline, however late the sweep ran');
@@ -59,7 +59,7 @@ describeEachStore(
       for (const [id, key, status] of [[otherAccount.id, h.other.secretKey, 'pending'], [paid.id, h.keys.secretKey, 'successful'], [late.id, h.keys.secretKey, 'pending']]) {
         assert.equal((await h.request({ url: `/charges/${id}`, key })).json.status, status, id);
       }
-      assert.equal(await h.app.satang.sweep.runOnce(), 0, 'each charge expires once');
+      assert.equal(await h.gateway.sweep.runOnce(), 0, 'each charge expires once');
       const pay = await h.request({ method: 'POST', url: `/charges/${due.id}/mark_as_paid`, key: h.keys.secretKey });
       assert.equal(pay.status, 400);
     });
@@ -70,7 +70,7 @@ describeEachStore(
       const res = await h.request({ method: 'POST', url: `/charges/${charge.id}/mark_as_paid`, key: h.keys.secretKey });
       assert.equal(res.status, 400);
       assert.match(res.json.message, /^charge is not pending: it expired at /);
-      await h.app.satang.sweep.runOnce();
+      await h.gateway.sweep.runOnce();
       assert.equal((await h.request({ url: `/charges/${charge.id}`, key: h.keys.secretKey })).json.status, 'expired');
     });
 
@@ -78,7 +78,7 @@ describeEachStore(
       const charge = await newCharge(h);
       await h.request({ method: 'POST', url: '/test/clock/advance', key: h.keys.secretKey, json: { seconds: 24 * 3600 + 1 } });
       const [swept, ...calls] = await Promise.all([
-        h.app.satang.sweep.runOnce(),
+        h.gateway.sweep.runOnce(),
         ...Array.from({ length: 20 }, () => h.request({ method: 'POST', url: `/charges/${charge.id}/expire`, key: h.keys.secretKey })),
       ]);
       const callWins = calls.filter((r) => r.status === 200).length;
@@ -92,7 +92,7 @@ describeEachStore(
     test('the sweep expires due charges of several accounts in bounded batches', async () => {
       const charges = await Promise.all(Array.from({ length: 30 }, () => newCharge(h, h.other.secretKey)));
       wall.ms += 25 * hourMs; // the wall clock passes every deadline
-      assert.ok((await h.app.satang.sweep.runOnce()) >= 30);
+      assert.ok((await h.gateway.sweep.runOnce()) >= 30);
       const list = await h.request({ url: '/charges?limit=100', key: h.other.secretKey });
       for (const charge of charges) assert.equal(list.json.data.find((c: any) => c.id === charge.id).status, 'expired');
       const events = await h.request({ url: '/events?limit=100', key: h.other.secretKey });
@@ -172,7 +172,7 @@ describeEachStore(
     test('records are purged after 24 hours, freeing the key', async () => {
       await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, json: body, headers: { 'idempotency-key': 'old-key' } });
       wall.ms += 25 * hourMs;
-      await h.app.satang.sweep.runOnce();
+      await h.gateway.sweep.runOnce();
       const stored = await h.store.read.selectFrom('idempotency_keys').select('key').where('key', '=', 'old-key').execute();
       assert.equal(stored.length, 0);
       const fresh = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, json: { ...body, amount: 27000 }, headers: { 'idempotency-key': 'old-key' } });

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
 import { findAccount, listActiveKeys } from '../../src/store/accounts.js';
 import { findSession, listAudit } from '../../src/store/operators.js';
 import { findCharge } from '../../src/store/charges.js';
@@ -13,7 +12,7 @@ import { listEndpoints } from '../../src/store/webhooks.js';
 import { dashboardRouteTable } from '../../src/web/dashboard/index.js';
 import { sha256Hex } from '../../src/usecases/operators.js';
 import { addOperator, cookieValue, type DashboardClient, getPage, operatorPassword, postForm, signIn } from '../support/dashboard.js';
-import { describeEachStore, type Harness } from '../support/harness.js';
+import { describeEachStore, type Harness, startTestGateway, type TestGateway } from '../support/harness.js';
 
 async function newCharge(h: Harness, amount = 50000) {
   const res = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, json: { amount, currency: 'THB', source: { type: 'truemoney_qr' } } });
@@ -150,10 +149,10 @@ describeEachStore('dashboard sign-in: generic errors, throttling, cookies, sign-
     await addOperator(h.store, 'alice@example.com');
   });
 
-  async function attempt(email: string, password: string, headers: Record<string, string> = {}) {
-    const form = await getPage(h.app, '/dashboard/signin');
+  async function attempt(email: string, password: string, headers: Record<string, string> = {}, app = h.app) {
+    const form = await getPage(app, '/dashboard/signin');
     const token = cookieValue(form.setCookies, 'satang_form')!;
-    return postForm(h.app, '/dashboard/signin', { _form: token, email, password }, { cookie: `satang_form=${token}`, ...headers });
+    return postForm(app, '/dashboard/signin', { _form: token, email, password }, { cookie: `satang_form=${token}`, ...headers });
   }
 
   test('a wrong password and an unknown email get the same answer', async () => {
@@ -175,13 +174,13 @@ describeEachStore('dashboard sign-in: generic errors, throttling, cookies, sign-
     assert.match(line, /SameSite=Lax/);
     assert.match(line, /Path=\/dashboard/);
     assert.doesNotMatch(line, /Secure/);
-    const publicUrl = h.app.satang.publicUrl;
-    h.app.satang.publicUrl = 'https://pay.example.com';
+    // The same database behind https: a gateway whose public URL is https.
+    const behindHttps = await startTestGateway(h.store, { publicUrl: 'https://pay.example.com' });
     try {
-      const secure = await attempt('alice@example.com', 'correct horse battery staple');
+      const secure = await attempt('alice@example.com', 'correct horse battery staple', {}, behindHttps.app);
       assert.match(secure.setCookies.find((c) => c.startsWith('satang_session='))!, /; Secure/);
     } finally {
-      h.app.satang.publicUrl = publicUrl;
+      await behindHttps.close();
     }
   });
 
@@ -233,16 +232,17 @@ describeEachStore(
   'dashboard sign-in throttling is shared by every gateway process through the database',
   (h) => {
     let second: FastifyInstance;
+    let secondGateway: TestGateway | undefined;
     before(async () => {
       throttleClock.ms = Date.now();
       // A second gateway on the same database: what another `satang serve` process would be.
-      second = await buildApp({ store: h.store, publicUrl: h.publicUrl, wallClock: throttleClock, sweep: false, dispatch: false });
-      await second.ready();
+      secondGateway = await startTestGateway(h.store, { publicUrl: h.publicUrl, wallClock: throttleClock });
+      second = secondGateway.app;
       await addOperator(h.store, 'carol@example.com');
       await addOperator(h.store, 'dave@example.com');
     });
     after(async () => {
-      await second?.close();
+      await secondGateway?.close();
     });
 
     async function attempt(app: FastifyInstance, email: string, password: string, remoteAddress = '127.0.0.1') {

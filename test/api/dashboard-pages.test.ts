@@ -372,7 +372,7 @@ describeEachStore(
       await addOperator(h.store, 'clocks@example.com');
       const client = await signIn(h.app, 'clocks@example.com');
       const level = await newCharge(h, 10000);
-      await h.app.satang.webhooks.drain();
+      await h.gateway.webhooks.drain();
       const before = await client.get(`/dashboard/charges/${level.id}`);
       assert.match(before.body, /sent at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(wall clock\)/);
       assert.doesNotMatch(before.body, /data-test="clock-ahead"/, 'no note while both clocks agree');
@@ -380,7 +380,7 @@ describeEachStore(
       const advanced = await h.request({ method: 'POST', url: '/test/clock/advance', key: h.keys.secretKey, json: { seconds: 86_400 + 7200 } });
       assert.equal(advanced.status, 200, advanced.body);
       const ahead = await newCharge(h, 20000);
-      await h.app.satang.webhooks.drain();
+      await h.gateway.webhooks.drain();
       assert.ok(receiver.received.some((r) => r.json?.data?.id === ahead.id), 'the event was delivered');
       const page = await client.get(`/dashboard/charges/${ahead.id}`);
       assert.match(page.body, /data-test="clock-ahead">The account's test clock is 1 d 2 h ahead of the wall clock</);

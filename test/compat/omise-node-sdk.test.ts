@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -52,16 +52,11 @@ async function rejectsWith(promise: Promise<unknown>, code: string, message?: st
   });
 }
 
+/** The port of the harness's listening gateway (describeEachStore with `listen: true`). */
 function listening(h: Harness): () => number {
-  let port = 0;
-  before(async () => {
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    port = (h.app.server.address() as AddressInfo).port;
-    h.app.satang.publicUrl = `http://127.0.0.1:${port}`;
-  });
   return () => {
-    assert.ok(port > 0, 'the gateway is listening');
-    return port;
+    assert.ok(h.port > 0, 'the gateway is listening');
+    return h.port;
   };
 }
 
@@ -401,4 +396,4 @@ describeEachStore('official omise npm package 1.1.0', (h) => {
       assert.equal(inline.status, 200);
     });
   });
-});
+}, { listen: true });

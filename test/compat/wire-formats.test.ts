@@ -11,7 +11,7 @@
  * percent-encoding are exactly what the SDK puts on the wire.
  */
 import assert from 'node:assert/strict';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { before, describe, test } from 'node:test';
 import { describeEachStore, type Harness, type Keys, makeKeys } from '../support/harness.js';
 
@@ -453,16 +453,11 @@ function keyOf(keys: Keys, kind: KeyKind): string {
   return kind === 'public' ? keys.publicKey : keys.secretKey;
 }
 
+/** The port of the harness's listening gateway (describeEachStore with `listen: true`). */
 function listening(h: Harness): () => number {
-  let port = 0;
-  before(async () => {
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    port = (h.app.server.address() as AddressInfo).port;
-    h.app.satang.publicUrl = `http://127.0.0.1:${port}`;
-  });
   return () => {
-    assert.ok(port > 0, 'the gateway is listening');
-    return port;
+    assert.ok(h.port > 0, 'the gateway is listening');
+    return h.port;
   };
 }
 
@@ -796,4 +791,4 @@ describeEachStore('SDK wire formats over TCP', (h) => {
       });
     }
   });
-});
+}, { listen: true });

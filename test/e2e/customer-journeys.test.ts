@@ -9,15 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import type { Page, Request } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { startStore, type RunningStore } from '../../examples/store/store.js';
-import { buildApp } from '../../src/api/app.js';
 import { describeWithBrowser, phone } from '../support/browser.js';
-import { injectRequest, type Keys, makeKeys, openTestStore, type TestStore } from '../support/harness.js';
+import { injectRequest, type Keys, makeKeys, openTestStore, startTestGateway, type TestGateway, type TestStore } from '../support/harness.js';
 import { releaseAll } from '../support/release.js';
 
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
@@ -39,17 +36,15 @@ async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, 
 
 describeWithBrowser('customer journeys: store → hosted page → wallet simulator (phone)', (browser) => {
   let testStore: TestStore;
-  let gateway: FastifyInstance;
+  let gateway: TestGateway;
   let satangUrl: string;
   let keys: Keys;
   let shop: RunningStore;
 
   before(async () => {
     testStore = await openTestStore('sqlite', 'customer journeys');
-    gateway = await buildApp({ store: testStore.store, publicUrl: 'http://127.0.0.1', sweep: true, dispatch: true });
-    await gateway.listen({ port: 0, host: '127.0.0.1' });
-    satangUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
-    gateway.satang.publicUrl = satangUrl;
+    gateway = await startTestGateway(testStore.store, { listen: true, sweep: true, dispatch: true });
+    satangUrl = gateway.publicUrl;
     keys = await makeKeys(testStore.store);
     shop = await startStore({ satangUrl, publicKey: keys.publicKey, secretKey: keys.secretKey, port: 0, log: () => {} });
   });
@@ -61,7 +56,7 @@ describeWithBrowser('customer journeys: store → hosted page → wallet simulat
     ]),
   );
 
-  const api = (options: Parameters<typeof injectRequest>[1]) => injectRequest(gateway, options);
+  const api = (options: Parameters<typeof injectRequest>[1]) => injectRequest(gateway.app, options);
 
   /** Product → checkout → pay: returns the hosted page and the request omise.js made for the source. */
   async function checkout(page: Page, screenshots = false): Promise<{ sourceRequest: Request; orderId: () => string }> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/api/app.js';
-import { gatewayLoggerOptions } from '../../src/api/ops.js';
+import { gatewayLogger } from '../../src/api/ops.js';
 import { basic, describeEachStore, injectRequest } from '../support/harness.js';
 
 /** The value of one sample line of the Prometheus text format, or undefined. */
@@ -72,7 +72,7 @@ describeEachStore('operations: health, readiness, metrics, request ids, logs', (
   });
 
   test('with SATANG_METRICS_TOKEN set, /metrics needs it as a bearer token', async () => {
-    const app = await buildApp({ store: h.store, publicUrl: h.publicUrl, sweep: false, dispatch: false, metricsToken: 'scrape-token-1' });
+    const app = await buildApp(h.gateway, { metricsToken: 'scrape-token-1' });
     try {
       const none = await injectRequest(app, { url: '/metrics' });
       assert.equal(none.status, 401);
@@ -89,7 +89,7 @@ describeEachStore('operations: health, readiness, metrics, request ids, logs', (
 
   test('log lines are JSON with the request id; credentials, keys and secrets are redacted', async () => {
     const lines: string[] = [];
-    const app = await buildApp({ store: h.store, publicUrl: h.publicUrl, sweep: false, dispatch: false, logger: gatewayLoggerOptions('info', { write: (line) => void lines.push(line) }) });
+    const app = await buildApp(h.gateway, { logger: gatewayLogger('info', { write: (line) => void lines.push(line) }) });
     try {
       const res = await injectRequest(app, { url: '/balance', key: h.keys.secretKey, headers: { 'x-request-id': 'trace-123' } });
       assert.equal(res.status, 200);

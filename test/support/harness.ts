@@ -11,7 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../../src/api/app.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AppOptions, buildApp, edgeFor } from '../../src/api/app.js';
+import { Gateway } from '../../src/gateway.js';
 import type { WallClock } from '../../src/domain/clock.js';
 import { openStore, type Store, type StoreDialect } from '../../src/store/store.js';
 import { createAccount, ensureDefaultAccount, pinKey } from '../../src/usecases/accounts.js';
@@ -102,7 +105,11 @@ export interface Keys {
 export interface Harness {
   dialect: StoreDialect;
   store: Store;
+  /** The composition root the app runs on (src/gateway.ts). */
+  gateway: Gateway;
   app: FastifyInstance;
+  /** With `listen: true`, the port the app listens on (127.0.0.1); its public URL is http://127.0.0.1:PORT. */
+  port: number;
   publicUrl: string;
   /** The default account's keys. */
   keys: Keys;
@@ -172,11 +179,64 @@ export async function makeKeys(store: Store, accountName?: string): Promise<Keys
 
 export { pinKey };
 
+export interface TestGatewayOptions {
+  wallClock?: WallClock;
+  /** Background work this test runs (none by default: tests drive the sweep and the dispatcher themselves). */
+  sweep?: boolean;
+  dispatch?: boolean;
+  webhookTimeoutMs?: number;
+  webhookAllowPrivateTargets?: boolean;
+  /** Listen on 127.0.0.1 (a free port) before the gateway is built, its public URL the bound address (clients that need a socket: the SDKs). */
+  listen?: boolean;
+  publicUrl?: string;
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  app: FastifyInstance;
+  publicUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A gateway and its app on a store, as `satang serve` builds them (a listening server only when asked). */
+export async function startTestGateway(store: Store, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  let port = 0;
+  let publicUrl = options.publicUrl ?? 'http://satang.test';
+  let listening: AppOptions['listening'];
+  let server: Server | undefined;
+  if (options.listen) {
+    const edge = edgeFor({});
+    let handle: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => response.writeHead(503).end();
+    server = edge.createServer((request, response) => handle(request, response));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    publicUrl = `http://127.0.0.1:${port}`;
+    listening = { edge, server, bindHandler: (handler) => (handle = handler) };
+  }
+  const gateway = new Gateway({ store, publicUrl, wallClock: options.wallClock, webhookTimeoutMs: options.webhookTimeoutMs, webhookAllowPrivateTargets: options.webhookAllowPrivateTargets });
+  const app = await buildApp(gateway, { listening });
+  await app.ready();
+  gateway.start({ sweep: options.sweep ?? false, dispatch: options.dispatch ?? false });
+  return {
+    gateway,
+    app,
+    publicUrl,
+    port,
+    async close() {
+      server?.close();
+      server?.closeAllConnections();
+      await gateway.stop();
+      await app.close();
+    },
+  };
+}
+
 /**
  * Runs `body` once per store. Each run gets a fresh store and app; `h` is filled in
  * before the tests of the block run.
  */
-export function describeEachStore(title: string, body: (h: Harness) => void, options: { wallClock?: WallClock; sweep?: boolean; dispatch?: boolean; webhookTimeoutMs?: number; webhookAllowPrivateTargets?: boolean } = {}): void {
+export function describeEachStore(title: string, body: (h: Harness) => void, options: TestGatewayOptions = {}): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     const name = `${title} [${dialect}]`;
     if (dialect === 'postgres' && !postgresReady) {
@@ -191,20 +251,15 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
     describe(name, () => {
       const h = { dialect } as Harness;
       let testStore: TestStore | undefined;
+      let running: TestGateway | undefined;
       before(async () => {
         testStore = await openTestStore(dialect, title);
         h.store = testStore.store;
-        h.publicUrl = 'http://satang.test';
-        h.app = await buildApp({
-          store: h.store,
-          publicUrl: h.publicUrl,
-          wallClock: options.wallClock,
-          sweep: options.sweep ?? false,
-          dispatch: options.dispatch ?? false,
-          webhookTimeoutMs: options.webhookTimeoutMs,
-          webhookAllowPrivateTargets: options.webhookAllowPrivateTargets,
-        });
-        await h.app.ready();
+        running = await startTestGateway(h.store, options);
+        h.gateway = running.gateway;
+        h.app = running.app;
+        h.publicUrl = running.publicUrl;
+        h.port = running.port;
         h.keys = await makeKeys(h.store);
         h.other = await makeKeys(h.store, 'Other merchant');
         h.request = (requestOptions) => injectRequest(h.app, requestOptions);
@@ -212,7 +267,7 @@ export function describeEachStore(title: string, body: (h: Harness) => void, opt
       // Both run (and neither can hang the file) even when a test failed or one of them throws.
       after(() =>
         releaseAll([
-          ['the app', () => h.app?.close()],
+          ['the app', () => running?.close()],
           ['the store', () => testStore?.drop()],
         ]),
       );
@@ -231,13 +286,12 @@ export async function secondGateway(h: Harness): Promise<{ request: (options: Re
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(h.store.read);
   const dataDir = mkdtempSync(join(tmpdir(), 'satang-test-'));
   const store = await openStore({ dataDir, databaseUrl: postgresUrl, schema: rows[0].schema, poolSize: 8 });
-  const app = await buildApp({ store, publicUrl: h.publicUrl, sweep: false, dispatch: false });
-  await app.ready();
+  const second = await startTestGateway(store, { publicUrl: h.publicUrl });
   return {
-    request: (options) => injectRequest(app, options),
+    request: (options) => injectRequest(second.app, options),
     close: () =>
       releaseAll([
-        ['the second app', () => app.close()],
+        ['the second app', () => second.close()],
         ['the second store', () => store.close()],
         ['its data dir', () => rmSync(dataDir, { recursive: true, force: true })],
       ]),

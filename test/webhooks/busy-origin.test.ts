@@ -80,7 +80,7 @@ describeEachStore(
       answers.release();
       const all = [...backlog, ...later];
       await busy.waitFor(() => all.every((id) => timesReceived(busy, id) >= 1), 15_000);
-      await h.app.satang.webhooks.drain();
+      await h.gateway.webhooks.drain();
       for (const id of all) assert.equal(timesReceived(busy, id), 1, `${id} sent once`);
       const events = await h.request({ method: 'GET', url: '/events?limit=100', key: h.keys.secretKey });
       assert.equal(events.status, 200);
@@ -112,7 +112,7 @@ describeEachStore(
       const answers = holdAnswers(busy);
       await addEndpoint(h, `${busy.url}/hook`);
       const ids = await createCharges(h, webhookConcurrencyPerOriginMax + 4);
-      const first = h.app.satang.webhooks;
+      const first = h.gateway.webhooks;
       assert.equal(await first.tick(), ids.length, 'one claim takes them all');
       await busy.waitFor((all) => all.length >= webhookConcurrencyPerOriginMax, 10_000);
       const sent = new Set(busy.received.map((r) => r.json.data.id));
@@ -123,7 +123,7 @@ describeEachStore(
       // job, answered at once, while the first process's requests are still unanswered.
       moving.ms += timeoutMs + 5000 + 1;
       busy.respond = () => 200;
-      const second = new WebhookDispatcher({ store: h.store, wall: moving, publicUrl: () => h.publicUrl, policy: { allowPrivateTargets: true }, timeoutMs });
+      const second = new WebhookDispatcher({ store: h.store, wall: moving, publicUrl: h.publicUrl, policy: { allowPrivateTargets: true }, timeoutMs });
       await second.drain();
       for (const id of waited) assert.equal(timesReceived(busy, id), 1);
 

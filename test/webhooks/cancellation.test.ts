@@ -23,7 +23,7 @@ describeEachStore(
       client = await signIn(h.app, 'ops@example.com');
     });
     after(() => releaseAll([['the receiver', () => receiver?.close()]]));
-    const drain = () => h.app.satang.webhooks.drain();
+    const drain = () => h.gateway.webhooks.drain();
 
     async function addEndpoint(path: string): Promise<string> {
       const res = await h.request({ method: 'POST', url: '/webhook_endpoints', key: h.keys.secretKey, json: { url: `${receiver.url}${path}` } });
@@ -165,7 +165,7 @@ describeEachStore(
       assert.equal(refund.status, 200, refund.body);
       const expiring = await charge({ webhook_endpoints: [own] });
       await advance(25 * 3600);
-      assert.equal(await h.app.satang.sweep.runOnce(), 1);
+      assert.equal(await h.gateway.sweep.runOnce(), 1);
       assert.equal((await h.request({ method: 'POST', url: `/events/${paid.eventId}/redeliver`, key: h.keys.secretKey })).status, 200);
       assert.equal((await h.request({ method: 'POST', url: `/events/${paid.eventId}/redeliver`, key: h.keys.secretKey, json: { url: `${receiver.url}/given` } })).status, 200);
 
@@ -202,7 +202,7 @@ describeEachStore(
       receiver.respond = () => held;
       try {
         const made = await charge();
-        const dispatcher = h.app.satang.webhooks;
+        const dispatcher = h.gateway.webhooks;
         assert.equal(await dispatcher.tick(), 1);
         await receiver.waitFor((all) => all.some((r) => r.path === '/in-flight' && r.json?.id === made.eventId));
         assert.equal((await h.request({ method: 'DELETE', url: `/webhook_endpoints/${endpointId}`, key: h.keys.secretKey })).status, 200);

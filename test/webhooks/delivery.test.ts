@@ -38,7 +38,7 @@ describeEachStore(
         ['the other receiver', () => other?.close()],
       ]),
     );
-    const drain = () => h.app.satang.webhooks.drain();
+    const drain = () => h.gateway.webhooks.drain();
 
     test('endpoints: add, list, read, disable, delete; bad URLs and other accounts refused', async () => {
       const created = await h.request({ method: 'POST', url: '/webhook_endpoints', key: h.keys.secretKey, json: { url: `${other.url}/hooks` } });

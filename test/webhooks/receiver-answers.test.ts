@@ -48,7 +48,7 @@ describeEachStore(
           json: { amount: 10000, currency: 'THB', source: { type: 'truemoney_qr' }, webhook_endpoints: [`${receiver.url}/${kind}`] },
         });
         assert.equal(charge.status, 200, charge.body);
-        const dispatcher = h.app.satang.webhooks;
+        const dispatcher = h.gateway.webhooks;
         await dispatcher.drain();
         // Past any lease the attempt could have left behind: a job still pending would be claimed again now.
         wall.ms += timeoutMs + 10_000;

@@ -61,7 +61,7 @@ describeEachStore(
       assert.equal(await orphanJobs(h), 0, `no job names a missing event (answers: ${JSON.stringify([...statuses])})`);
 
       const charge = await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, json: { amount: 10000, currency: 'THB', source: { type: 'truemoney_qr' } } });
-      await h.app.satang.webhooks.drain();
+      await h.gateway.webhooks.drain();
       assert.ok(receiver.received.some((r) => r.json?.data?.id === charge.json.id), 'the dispatcher still delivers');
     });
 
@@ -87,7 +87,7 @@ describeEachStore(
           })
           .execute(),
       );
-      await h.app.satang.webhooks.drain();
+      await h.gateway.webhooks.drain();
       assert.ok(receiver.received.some((r) => r.json?.data?.id === charge.json.id), 'the live event is delivered');
       const orphan = await h.store.read.selectFrom('webhook_jobs').select(['status', 'attempts']).where('id', '=', 'whjb_test_orphan0000000000001').executeTakeFirstOrThrow();
       assert.deepEqual(orphan, { status: 'cancelled', attempts: 0 });

@@ -228,7 +228,7 @@ describeEachStore(
       const charge = await chargeWith(h, mapped);
       assert.equal(charge.status, 200, charge.body);
       // The operator restarts with SATANG_WEBHOOK_ALLOW_PRIVATE=false.
-      const strict = new WebhookDispatcher({ store: h.store, wall: systemClock, publicUrl: () => h.publicUrl, policy: off, timeoutMs: 2000 });
+      const strict = new WebhookDispatcher({ store: h.store, wall: systemClock, publicUrl: h.publicUrl, policy: off, timeoutMs: 2000 });
       try {
         await strict.drain();
       } finally {
@@ -249,7 +249,7 @@ describeEachStore(
       try {
         const port = await closedPort();
         const charge = await chargeWith(h, [`http://127.0.0.1:${port}/closed`, `${reset.url}/reset`, `${garbage.url}/garbage`]);
-        await h.app.satang.webhooks.drain();
+        await h.gateway.webhooks.drain();
         const byPath = new Map((await chargeEventDeliveries(h, charge.json.id)).map((d) => [new URL(d.uri).pathname, d.error]));
         assert.equal(byPath.get('/closed'), 'connection refused');
         assert.equal(byPath.get('/reset'), 'connection reset');
@@ -285,7 +285,7 @@ describeEachStore('webhook delivery with an injected resolver and connector (pri
     const dispatcher = new WebhookDispatcher({
       store: h.store,
       wall: systemClock,
-      publicUrl: () => h.publicUrl,
+      publicUrl: h.publicUrl,
       policy: { allowPrivateTargets },
       timeoutMs: 2000,
       resolve: async (host: string) => {
@@ -357,7 +357,7 @@ describeEachStore('webhook delivery with an injected resolver and connector (pri
     const dispatcher = new WebhookDispatcher({
       store: h.store,
       wall: systemClock,
-      publicUrl: () => h.publicUrl,
+      publicUrl: h.publicUrl,
       policy: off,
       timeoutMs: 2000,
       resolve: async () => [{ address: '93.184.216.34', family: 4 as const }],
@@ -391,7 +391,7 @@ describeEachStore('webhook delivery with an injected resolver and connector (pri
     const dispatcher = new WebhookDispatcher({
       store: h.store,
       wall: systemClock,
-      publicUrl: () => h.publicUrl,
+      publicUrl: h.publicUrl,
       policy: { allowPrivateTargets: true },
       timeoutMs: 2000,
       resolve: async (host: string) => {

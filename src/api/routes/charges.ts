@@ -11,6 +11,7 @@ import { parseChargeParams, parseChargeUpdateParams } from '../payment-params.js
 import { createCharge, updateCharge } from '../../usecases/payments.js';
 import type { UseCaseContext } from '../../usecases/context.js';
 import { isPlainObject, parseListWindow } from '../params.js';
+import { callerOf, readContext, runChange } from '../requests.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -23,22 +24,22 @@ export async function loadChargeWithSource(db: Tx, ctx: UseCaseContext, id: stri
 export const render = ({ charge, source, refunds }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx, refunds);
 
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   // A NUL or lone surrogate in a charge's parameters is invalid_charge, like its other bad parameters (DECISIONS §9).
   app.post('/charges', { config: { paramErrorCode: 'invalid_charge' } }, async (request, reply) => {
     // createCharge checks the test clock against the account row it reads (checkClock).
-    const { ctx } = await satang.authenticate(request, 'secret', { clockChecked: true });
+    const caller = await callerOf(request, 'secret');
     // An inline source is a source made at this version.
     if (isPlainObject(request.omiseParams.source)) enforce(canCreateSourcesAt(request.omiseVersion));
-    const input = parseChargeParams(request.omiseParams, satang.targetPolicy);
-    return satang.mutate(request, reply, ctx, async (tx) => render(await createCharge(tx, ctx, input), ctx));
+    const input = parseChargeParams(request.omiseParams, gateway.targetPolicy);
+    return runChange(request, reply, caller, async (tx, ctx) => render(await createCharge(tx, ctx, input), ctx));
   });
 
   app.get('/charges', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const { ctx } = await readContext(request, 'secret');
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
-    const db = satang.store.read;
+    const db = gateway.store.read;
     const page = await listCharges(db, ctx.scope, window);
     const sources = await findSourcesByIds(db, page.rows.map((charge) => charge.source_id));
     const refunds = await refundsOfCharges(db, page.rows.filter((charge) => charge.refund_count > 0).map((charge) => charge.id));
@@ -47,14 +48,14 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get<IdParams>('/charges/:id', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    return render(await loadChargeWithSource(satang.store.read, ctx, request.params.id), ctx);
+    const { ctx } = await readContext(request, 'secret');
+    return render(await loadChargeWithSource(gateway.store.read, ctx, request.params.id), ctx);
   });
 
   app.patch<IdParams>('/charges/:id', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     const update = parseChargeUpdateParams(request.omiseParams);
-    return satang.mutate(request, reply, ctx, async (tx) => render(await updateCharge(tx, ctx, request.params.id, update), ctx));
+    return runChange(request, reply, caller, async (tx, ctx) => render(await updateCharge(tx, ctx, request.params.id, update), ctx));
   });
 
   // Card-only operations: the charge must exist, then they are refused for TrueMoney QR.
@@ -63,15 +64,15 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     ['reverse', 'failed_reverse'],
   ] as const) {
     app.post<IdParams>(`/charges/:id/${action}`, async (request) => {
-      const { ctx } = await satang.authenticate(request, 'secret');
-      await loadChargeWithSource(satang.store.read, ctx, request.params.id);
+      const { ctx } = await readContext(request, 'secret');
+      await loadChargeWithSource(gateway.store.read, ctx, request.params.id);
       throw new OmiseError(code, `${action} failed: TrueMoney QR charges are captured when paid and cannot be ${action}d`);
     });
   }
 
   app.get<{ Params: { id: string; docu: string } }>('/charges/:id/documents/:docu', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const { charge } = await loadChargeWithSource(satang.store.read, ctx, request.params.id);
+    const { ctx } = await readContext(request, 'secret');
+    const { charge } = await loadChargeWithSource(gateway.store.read, ctx, request.params.id);
     if (charge.document_id !== request.params.docu) throw notFound('document', request.params.docu);
     return renderDocument(charge, ctx);
   });
@@ -80,9 +81,9 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   // alone makes the payload (no account read), and the image is cached by that payload.
   app.get<{ Params: { id: string; docu: string; token: string } }>('/charges/:id/documents/:docu/downloads/:token', async (request, reply) => {
     const { id, docu, token } = request.params;
-    const charge = await findChargeForDownload(satang.store.read, id, docu, token);
+    const charge = await findChargeForDownload(gateway.store.read, id, docu, token);
     if (!charge) throw notFound('document', docu);
-    const png = await satang.qrPngs.get(chargeQrPayload(charge));
+    const png = await gateway.qrPngs.get(chargeQrPayload(charge));
     return reply
       .header('Content-Type', 'image/png')
       .header('Content-Disposition', 'inline; filename="qrcode.png"')

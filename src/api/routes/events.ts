@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { type DeliveriesShown, findEvent, listEvents, loadEventRelations } from '../../store/events.js';
 import type { DB, EventRow } from '../../store/schema.js';
 import { parseListWindow } from '../params.js';
+import { readContext } from '../requests.js';
 
 /** Events as the API shows them: their rows loaded, then rendered. */
 export async function eventsJson(db: Kysely<DB>, events: EventRow[], shown: DeliveriesShown, publicUrl: string): Promise<Json[]> {
@@ -20,28 +21,28 @@ function sendList(reply: FastifyReply, list: Json & { data: Json[] }): FastifyRe
 }
 
 export async function eventRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/events', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const { ctx } = await readContext(request, 'secret');
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
-    const page = await listEvents(satang.store.read, ctx.scope, window);
-    return sendList(reply, renderList(await eventsJson(satang.store.read, page.rows, 'recent', ctx.publicUrl), { location: '/events', window, total: page.total }));
+    const page = await listEvents(gateway.store.read, ctx.scope, window);
+    return sendList(reply, renderList(await eventsJson(gateway.store.read, page.rows, 'recent', ctx.publicUrl), { location: '/events', window, total: page.total }));
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
+    const { ctx } = await readContext(request, 'secret');
+    const event = await findEvent(gateway.store.read, ctx.scope, request.params.id);
     if (!event) throw notFound('event', request.params.id);
-    return (await eventsJson(satang.store.read, [event], 'all', ctx.publicUrl))[0];
+    return (await eventsJson(gateway.store.read, [event], 'all', ctx.publicUrl))[0];
   });
 
   app.get<{ Params: { id: string } }>('/charges/:id/events', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const { ctx } = await readContext(request, 'secret');
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
-    const charge = await findCharge(satang.store.read, ctx.scope, request.params.id);
+    const charge = await findCharge(gateway.store.read, ctx.scope, request.params.id);
     if (!charge) throw notFound('charge', request.params.id);
-    const page = await listEvents(satang.store.read, ctx.scope, window, charge.id);
-    return sendList(reply, renderList(await eventsJson(satang.store.read, page.rows, 'recent', ctx.publicUrl), { location: `/charges/${charge.id}/events`, window, total: page.total }));
+    const page = await listEvents(gateway.store.read, ctx.scope, window, charge.id);
+    return sendList(reply, renderList(await eventsJson(gateway.store.read, page.rows, 'recent', ctx.publicUrl), { location: `/charges/${charge.id}/events`, window, total: page.total }));
   });
 }

@@ -7,14 +7,15 @@ import { findAccount } from '../../store/accounts.js';
 import { findBalance, findTransaction, listTransactions } from '../../store/ledger.js';
 import { formatTimestamp } from '../../domain/time.js';
 import { parseListWindow } from '../params.js';
+import { readContext } from '../requests.js';
 
 export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/balance', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const balance = await findBalance(satang.store.read, ctx.scope);
-    const createdAtMs = balance?.created_at ?? (await findAccount(satang.store.read, ctx.scope.accountId))?.created_at ?? ctx.nowMs;
+    const { ctx } = await readContext(request, 'secret');
+    const balance = await findBalance(gateway.store.read, ctx.scope);
+    const createdAtMs = balance?.created_at ?? (await findAccount(gateway.store.read, ctx.scope.accountId))?.created_at ?? ctx.nowMs;
     const total = balance?.total ?? 0;
     return {
       object: 'balance',
@@ -30,15 +31,15 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/transactions', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const { ctx } = await readContext(request, 'secret');
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
-    const page = await listTransactions(satang.store.read, ctx.scope, window);
+    const page = await listTransactions(gateway.store.read, ctx.scope, window);
     return renderList(page.rows.map(renderTransaction), { location: '/transactions', window, total: page.total });
   });
 
   app.get<{ Params: { id: string } }>('/transactions/:id', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const transaction = await findTransaction(satang.store.read, ctx.scope, request.params.id);
+    const { ctx } = await readContext(request, 'secret');
+    const transaction = await findTransaction(gateway.store.read, ctx.scope, request.params.id);
     if (!transaction) throw notFound('transaction', request.params.id);
     return renderTransaction(transaction);
   });

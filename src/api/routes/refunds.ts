@@ -7,6 +7,7 @@ import { findCharge } from '../../store/charges.js';
 import { findRefund, listRefunds } from '../../store/refunds.js';
 import { createRefund, type RefundInput } from '../../usecases/refunds.js';
 import { integerParam, isGiven, isPlainObject, type Params, parseListWindow } from '../params.js';
+import { callerOf, readContext, runChange } from '../requests.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -30,35 +31,35 @@ function parseRefundParams(params: Params): RefundInput {
 }
 
 export async function refundRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.post<IdParams>('/charges/:id/refunds', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     // An unknown charge is 404 before any rule about the amount (DECISIONS §9).
-    if (!(await findCharge(satang.store.read, ctx.scope, request.params.id))) throw notFound('charge', request.params.id);
+    if (!(await findCharge(gateway.store.read, { accountId: caller.accountId, livemode: caller.livemode }, request.params.id))) throw notFound('charge', request.params.id);
     const input = parseRefundParams(request.omiseParams);
-    return satang.mutate(request, reply, ctx, async (tx) => renderRefund(await createRefund(tx, ctx, request.params.id, input)));
+    return runChange(request, reply, caller, async (tx, ctx) => renderRefund(await createRefund(tx, ctx, request.params.id, input)));
   });
 
   app.get<IdParams>('/charges/:id/refunds', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    if (!(await findCharge(satang.store.read, ctx.scope, request.params.id))) throw notFound('charge', request.params.id);
+    const { ctx } = await readContext(request, 'secret');
+    if (!(await findCharge(gateway.store.read, ctx.scope, request.params.id))) throw notFound('charge', request.params.id);
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
-    const page = await listRefunds(satang.store.read, ctx.scope, window, request.params.id);
+    const page = await listRefunds(gateway.store.read, ctx.scope, window, request.params.id);
     return renderList(page.rows.map(renderRefund), { location: `/charges/${request.params.id}/refunds`, window, total: page.total });
   });
 
   app.get<{ Params: { id: string; refund: string } }>('/charges/:id/refunds/:refund', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const refund = await findRefund(satang.store.read, ctx.scope, request.params.refund);
+    const { ctx } = await readContext(request, 'secret');
+    const refund = await findRefund(gateway.store.read, ctx.scope, request.params.refund);
     if (!refund || refund.charge_id !== request.params.id) throw notFound('refund', request.params.refund);
     return renderRefund(refund);
   });
 
   app.get('/refunds', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const { ctx } = await readContext(request, 'secret');
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
-    const page = await listRefunds(satang.store.read, ctx.scope, window);
+    const page = await listRefunds(gateway.store.read, ctx.scope, window);
     return renderList(page.rows.map(renderRefund), { location: '/refunds', window, total: page.total });
   });
 }

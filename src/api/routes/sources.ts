@@ -13,11 +13,12 @@ import { findAccount } from '../../store/accounts.js';
 import { findChargeBySource, findSource } from '../../store/charges.js';
 import { parseSourceParams } from '../payment-params.js';
 import { createSource } from '../../usecases/payments.js';
+import { callerOf, readContext, runChange } from '../requests.js';
 
 const corsPaths = ['/sources', '/sources/:id', '/capability'];
 
 export async function sourceRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('Access-Control-Allow-Origin', request.headers.origin ?? '*');
@@ -36,23 +37,23 @@ export async function sourceRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/sources', async (request, reply) => {
     // createSource checks the test clock against the account row it reads (checkClock).
-    const { ctx } = await satang.authenticate(request, 'public', { clockChecked: true });
+    const caller = await callerOf(request, 'public');
     enforce(canCreateSourcesAt(request.omiseVersion));
     const input = parseSourceParams(request.omiseParams, request.ip ?? null);
-    return satang.mutate(request, reply, ctx, async (tx) => renderSource(await createSource(tx, ctx, input), undefined, ctx));
+    return runChange(request, reply, caller, async (tx, ctx) => renderSource(await createSource(tx, ctx, input), undefined, ctx));
   });
 
   app.get<{ Params: { id: string } }>('/sources/:id', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'public');
-    const db = satang.store.read;
+    const { ctx } = await readContext(request, 'public');
+    const db = gateway.store.read;
     const source = await findSource(db, ctx.scope, request.params.id);
     if (!source) throw notFound('source', request.params.id);
     return renderSource(source, await findChargeBySource(db, source.id), ctx);
   });
 
   app.get('/capability', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'public');
-    const account = await findAccount(satang.store.read, ctx.scope.accountId);
+    const { ctx } = await readContext(request, 'public');
+    const account = await findAccount(gateway.store.read, ctx.scope.accountId);
     const enabled = account ? isTruemoneyQrEnabled(account, ctx.scope.livemode) : false;
     return {
       object: 'capability',

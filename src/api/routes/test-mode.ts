@@ -9,6 +9,7 @@ import { requireTestMode } from '../../domain/test-mode.js';
 import { resetTestData } from '../../usecases/reset.js';
 import { advanceClock, type ClockAdvance } from '../../usecases/clock.js';
 import { integerParam, isGiven, stringParam } from '../params.js';
+import { callerOf, readContext, runChange } from '../requests.js';
 
 export function renderClock(nowMs: number, wallNowMs: number) {
   return {
@@ -36,30 +37,29 @@ function parseAdvance(params: Record<string, unknown>): ClockAdvance {
 }
 
 export async function testModeRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/test/clock', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const { ctx } = await readContext(request, 'secret');
     requireTestMode(ctx.scope.livemode);
-    return renderClock(ctx.nowMs, satang.clocks.wall.nowMs());
+    return renderClock(ctx.nowMs, gateway.wall.nowMs());
   });
 
   app.post('/test/clock/advance', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     const advance = parseAdvance(request.omiseParams);
-    const wallNowMs = satang.clocks.wall.nowMs();
-    const body = await satang.mutate(request, reply, ctx, async (tx) => {
+    const wallNowMs = gateway.wall.nowMs();
+    const body = await runChange(request, reply, caller, async (tx, ctx) => {
       const offsetMs = await advanceClock(tx, ctx.scope, wallNowMs, advance);
       return renderClock(wallNowMs + offsetMs, wallNowMs);
     });
-    satang.clocks.forget(ctx.scope.accountId);
-    satang.sweep.nudge();
+    gateway.clockMoved(caller.accountId);
     return body;
   });
 
   app.post('/test/reset', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    return satang.mutate(request, reply, ctx, async (tx) => {
+    const caller = await callerOf(request, 'secret');
+    return runChange(request, reply, caller, async (tx, ctx) => {
       const charges = await resetTestData(tx, ctx.scope);
       return { object: 'test_reset', livemode: false, location: '/test/reset', deleted_charges: charges };
     });

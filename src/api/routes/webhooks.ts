@@ -20,6 +20,7 @@ import {
   rollWebhookSecret,
 } from '../../usecases/webhooks.js';
 import { isGiven, type Params, stringParam } from '../params.js';
+import { callerOf, readContext, runChange } from '../requests.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -49,68 +50,69 @@ function renderSecret(secret: WebhookSecret, nowMs: number) {
 }
 
 export async function webhookRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/webhook_endpoints', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const endpoints = await listEndpoints(satang.store.read, ctx.scope);
+    const { ctx } = await readContext(request, 'secret');
+    const endpoints = await listEndpoints(gateway.store.read, ctx.scope);
     return { object: 'list', data: endpoints.map(renderWebhookEndpoint), total: endpoints.length, location: '/webhook_endpoints' };
   });
 
   app.post('/webhook_endpoints', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     const input = parseEndpointInput(request.omiseParams);
-    return satang.mutate(request, reply, ctx, async (tx) => renderWebhookEndpoint(await createEndpoint(tx, ctx, input, satang.targetPolicy)));
+    return runChange(request, reply, caller, async (tx, ctx) => renderWebhookEndpoint(await createEndpoint(tx, ctx, input, gateway.targetPolicy)));
   });
 
   app.get<IdParams>('/webhook_endpoints/:id', async (request) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    const endpoint = await findEndpoint(satang.store.read, ctx.scope, request.params.id);
+    const { ctx } = await readContext(request, 'secret');
+    const endpoint = await findEndpoint(gateway.store.read, ctx.scope, request.params.id);
     if (!endpoint) throw notFound('webhook endpoint', request.params.id);
     return renderWebhookEndpoint(endpoint);
   });
 
   app.patch<IdParams>('/webhook_endpoints/:id', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     const input = parseEndpointInput(request.omiseParams);
-    return satang.mutate(request, reply, ctx, async (tx) => renderWebhookEndpoint(await changeEndpoint(tx, ctx, request.params.id, input, satang.targetPolicy)));
+    return runChange(request, reply, caller, async (tx, ctx) => renderWebhookEndpoint(await changeEndpoint(tx, ctx, request.params.id, input, gateway.targetPolicy)));
   });
 
   app.delete<IdParams>('/webhook_endpoints/:id', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    return satang.mutate(request, reply, ctx, async (tx) => {
+    const caller = await callerOf(request, 'secret');
+    return runChange(request, reply, caller, async (tx, ctx) => {
       const removed = await removeEndpoint(tx, ctx, request.params.id);
       return { object: 'webhook_endpoint', id: removed.id, livemode: removed.livemode === 1, deleted: true };
     });
   });
 
   app.get('/webhook_secret', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     // Made on first sight for accounts older than webhooks.
-    return satang.mutate(request, reply, ctx, async (tx) => renderSecret(await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), ctx.nowMs));
+    return runChange(request, reply, caller, async (tx, ctx) => renderSecret(await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), ctx.nowMs));
   });
 
   app.post('/webhook_secret/roll', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
-    return satang.mutate(request, reply, ctx, async (tx) => renderSecret(await rollWebhookSecret(tx, ctx), ctx.nowMs));
+    const caller = await callerOf(request, 'secret');
+    return runChange(request, reply, caller, async (tx, ctx) => renderSecret(await rollWebhookSecret(tx, ctx), ctx.nowMs));
   });
 
   app.post<IdParams>('/events/:id/redeliver', async (request, reply) => {
-    const { ctx } = await satang.authenticate(request, 'secret');
+    const caller = await callerOf(request, 'secret');
     const url = stringParam(request.omiseParams.url);
     if (url === null) throw new OmiseError('bad_request', 'url must be a string');
-    await satang.mutate(request, reply, ctx, async (tx) => {
-      const jobs = await redeliverEvent(tx, ctx, request.params.id, url, satang.targetPolicy);
+    await runChange(request, reply, caller, async (tx, ctx) => {
+      const jobs = await redeliverEvent(tx, ctx, request.params.id, url, gateway.targetPolicy);
       return { object: 'redelivery', count: jobs.length };
     });
     // A test-data reset may have deleted the event (and the new jobs with it) since the commit,
     // or while it is rendered (its charge is then gone first): either way it was not found.
-    const event = await findEvent(satang.store.read, ctx.scope, request.params.id);
+    const scope = { accountId: caller.accountId, livemode: caller.livemode };
+    const event = await findEvent(gateway.store.read, scope, request.params.id);
     if (!event) throw notFound('event', request.params.id);
     try {
-      return (await eventsJson(satang.store.read, [event], 'all', ctx.publicUrl))[0];
+      return (await eventsJson(gateway.store.read, [event], 'all', gateway.publicUrl))[0];
     } catch (error) {
-      if (!(await findEvent(satang.store.read, ctx.scope, request.params.id))) throw notFound('event', request.params.id);
+      if (!(await findEvent(gateway.store.read, scope, request.params.id))) throw notFound('event', request.params.id);
       throw error;
     }
   });

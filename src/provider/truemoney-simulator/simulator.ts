@@ -11,6 +11,7 @@ import { satangToBahtString } from '../../domain/money.js';
 import { findChargeByQrRef1, type ChargeOfAccount } from '../../store/payment-refs.js';
 import type { Store } from '../../store/store.js';
 import type { AccountClocks } from '../../usecases/clock.js';
+import { type ChangeRunner, valueOf } from '../../usecases/changes.js';
 import { completeCharge } from '../../usecases/lifecycle.js';
 import type { AuthorizedPayment, PayerDecision, PaymentProvider, ScannedPayment } from '../provider.js';
 import { parseBillPaymentPayload, type BillPaymentFields } from './wire.js';
@@ -18,9 +19,8 @@ import { parseBillPaymentPayload, type BillPaymentFields } from './wire.js';
 export interface SimulatorOptions {
   store: Store;
   clocks: AccountClocks;
-  publicUrl: () => string;
-  /** Called after a decision is committed (the API nudges the webhook dispatcher). */
-  onCompleted?: () => void;
+  /** The payer's decision is a change like any other. */
+  changes: ChangeRunner;
 }
 
 export class TrueMoneySimulator implements PaymentProvider {
@@ -42,26 +42,27 @@ export class TrueMoneySimulator implements PaymentProvider {
 
   async authorize(payload: string, decision: PayerDecision): Promise<AuthorizedPayment> {
     const fields = parseBillPaymentPayload(payload);
-    const scanned = await this.lookUp(fields);
+    const found = await findChargeByQrRef1(this.options.store.read, fields.ref1);
+    // Refused at once, in the payer's words, when the code cannot be paid (no transaction for that).
+    payable(fields, found, found ? await this.options.clocks.nowMs(found.account.id, found.charge.livemode === 1) : 0);
     const completion: CompletionRequest =
       decision.decision === 'approve' ? { outcome: 'successful', fundingSource: decision.fundingSource } : { outcome: 'failed' };
-    const { store, publicUrl } = this.options;
-    const result = await store.transaction(async (tx) => {
-      // Read again inside the transaction; completeCharge's compare-and-set settles any race.
-      const found = await findChargeByQrRef1(tx, fields.ref1);
-      const payment = payable(fields, found, scanned.nowMs);
-      const ctx = { scope: { accountId: found!.account.id, livemode: found!.charge.livemode }, nowMs: scanned.nowMs, publicUrl: publicUrl() };
-      const completed = await completeCharge(tx, ctx, payment.chargeId, completion, 'test tools');
-      return { payment: { ...payment, status: completed.charge.status }, charge: completed.charge };
-    });
-    this.options.onCompleted?.();
+    const scope = { accountId: found!.account.id, livemode: found!.charge.livemode };
+    const result = valueOf(
+      await this.options.changes.forAccount({ scope }, async (tx, ctx) => {
+        // Read again inside the transaction, at the change's time; completeCharge's compare-and-set settles any race.
+        const payment = payable(fields, await findChargeByQrRef1(tx, fields.ref1), ctx.nowMs);
+        const completed = await completeCharge(tx, ctx, payment.chargeId, completion, 'test tools');
+        return { payment: { ...payment, status: completed.charge.status }, charge: completed.charge, nowMs: ctx.nowMs };
+      }),
+    );
     const status = result.charge.status;
     if (status !== 'successful' && status !== 'failed') throw new Error(`completeCharge left charge ${result.charge.id} ${status}`);
     return {
       payment: result.payment,
       status,
       fundingSource: decision.decision === 'approve' ? decision.fundingSource : null,
-      completedAtMs: scanned.nowMs,
+      completedAtMs: result.nowMs,
     };
   }
 }

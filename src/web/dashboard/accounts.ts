@@ -11,12 +11,12 @@ import { act, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/keys', async (request, reply) => {
     const session = sessionOf(request);
     const rolled = await takeFlash<{ mode: string; kind: string; key: string }>(request, 'keys');
-    const keys = (await listActiveKeys(satang.store.read, session.account_id)).filter((k) => k.livemode === session.livemode);
+    const keys = (await listActiveKeys(gateway.store.read, session.account_id)).filter((k) => k.livemode === session.livemode);
     return page(request, reply, 'keys', { page: 'keys', title: 'Keys' }, { keys, rolled, mode: session.livemode ? 'live' : 'test' });
   });
 
@@ -27,7 +27,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm: the old key stops working');
     const mode = session.livemode ? 'live' : 'test';
     await act(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, async (tx) => {
-      const key = await rollKey(tx, session.account_id, mode, kind, satang.clocks.wall.nowMs());
+      const key = await rollKey(tx, session.account_id, mode, kind, gateway.wall.nowMs());
       await leaveFlash(tx, request, 'keys', { mode, kind, key });
     });
     // Post/Redirect/Get: reloading the keys page shows the key once and never rolls again.
@@ -36,7 +36,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/settings', async (request, reply) => {
     const ctx = await contextOf(request);
-    const account = await findAccount(satang.store.read, ctx.scope.accountId);
+    const account = await findAccount(gateway.store.read, ctx.scope.accountId);
     return page(request, reply, 'settings', { page: 'settings', title: 'Settings' }, {
       settings: account,
       liveProviderAvailable,
@@ -74,10 +74,9 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const session = sessionOf(request);
     const seconds = clockSteps[field(request, 'seconds') ?? ''];
     if (seconds === undefined) throw new OmiseError('bad_request', 'choose how far to move the clock');
-    const wallNowMs = satang.clocks.wall.nowMs();
+    const wallNowMs = gateway.wall.nowMs();
     await act(request, 'clock.advance', session.account_id, { seconds }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, { byMs: seconds * 1000 }));
-    satang.clocks.forget(session.account_id);
-    satang.sweep.nudge();
+    gateway.clockMoved(session.account_id);
     return redirect(reply, '/dashboard/settings?notice=clock_advanced');
   });
 
@@ -89,7 +88,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/audit', async (request, reply) => {
-    const entries = await listAudit(satang.store.read, 100);
+    const entries = await listAudit(gateway.store.read, 100);
     return page(request, reply, 'audit', { page: 'audit', title: 'Audit log' }, { entries });
   });
 }

@@ -11,7 +11,6 @@ import {
   hashPassword,
   normalizeEmail,
   randomToken,
-  recordAudit,
   reserveSignInAttempt,
   setupTokenUsable,
   startSession,
@@ -19,7 +18,7 @@ import {
   verifyPassword,
 } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
-import { field, redirect, sessionOf } from './context.js';
+import { field, operatorOf, redirect, sessionOf } from './context.js';
 import { cookieOptions, formCookie, sessionCookie } from './security.js';
 import { operatorSessionLifetimeMs } from '../../domain/limits.js';
 
@@ -31,12 +30,12 @@ function safeNext(next: unknown): string {
 }
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   /** A fresh pre-session form token, set as a cookie and put in the form (double submit). */
   function formToken(reply: FastifyReply): string {
     const token = randomToken(16);
-    reply.setCookie(formCookie, token, cookieOptions(satang.publicUrl, 3600));
+    reply.setCookie(formCookie, token, cookieOptions(gateway.publicUrl, 3600));
     return token;
   }
   function formTokenValid(request: FastifyRequest): boolean {
@@ -50,7 +49,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/signin', publicRoute, async (request, reply) => {
     if (request.dashboard.session) return redirect(reply, '/dashboard');
-    if ((await countOperators(satang.store.read)) === 0) {
+    if ((await countOperators(gateway.store.read)) === 0) {
       return sendPage(reply, 'dashboard/setup', { nonce: request.dashboard.nonce, form: formToken(reply), token: '', error: 'No operator exists yet. Open the setup link printed in the server log, or run `satang operators create --email you@example.com`.', email: '' });
     }
     return signInPage(request, reply, { next: (request.query as Record<string, unknown>).next as string });
@@ -62,30 +61,32 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const next = field(request, 'next');
     if (!formTokenValid(request)) return signInPage(request, reply, { error: 'The form expired; please sign in again.', email, next }, 403);
     const address = request.ip;
-    const nowMs = satang.clocks.wall.nowMs();
-    if (!(await satang.store.transaction((tx) => reserveSignInAttempt(tx, email, address, nowMs)))) {
+    const nowMs = gateway.wall.nowMs();
+    if (!(await gateway.changes.system((tx) => reserveSignInAttempt(tx, email, address, nowMs)))) {
       return signInPage(request, reply, { error: 'Too many failed sign-ins. Wait 15 minutes and try again.', email, next }, 429);
     }
-    const operator = email === '' ? undefined : await findOperatorByEmail(satang.store.read, email);
+    const operator = email === '' ? undefined : await findOperatorByEmail(gateway.store.read, email);
     // An unknown email costs the same scrypt as a wrong password.
     const ok = await verifyPassword(password, operator?.password_hash ?? (await unknownOperatorHash()));
     if (!operator || !ok) {
       // The attempt was counted when it was reserved.
       return signInPage(request, reply, { error: 'Invalid email or password.', email, next }, 401);
     }
-    const session = await satang.store.transaction((tx) => startSession(tx, operator, nowMs, { email, address }));
-    reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, operatorSessionLifetimeMs / 1000));
-    reply.clearCookie(formCookie, cookieOptions(satang.publicUrl));
+    const session = await gateway.changes.system((tx) => startSession(tx, operator, nowMs, { email, address }));
+    reply.setCookie(sessionCookie, session.token, cookieOptions(gateway.publicUrl, operatorSessionLifetimeMs / 1000));
+    reply.clearCookie(formCookie, cookieOptions(gateway.publicUrl));
     return redirect(reply, safeNext(next));
   });
 
   app.post('/signout', async (request, reply) => {
     const session = sessionOf(request);
-    await satang.store.transaction(async (tx) => {
-      await endSession(tx, request.dashboard.tokenHash!);
-      await recordAudit(tx, { operatorId: session.operator_id, email: session.email }, null, 'operator.sign_out', session.operator_id, {}, satang.clocks.wall.nowMs());
-    });
-    reply.clearCookie(sessionCookie, cookieOptions(satang.publicUrl));
+    await gateway.changes.system(
+      async (tx) => {
+        await endSession(tx, request.dashboard.tokenHash!);
+      },
+      { actor: operatorOf(request), action: 'operator.sign_out', target: session.operator_id, details: {} },
+    );
+    reply.clearCookie(sessionCookie, cookieOptions(gateway.publicUrl));
     return redirect(reply, '/dashboard/signin');
   });
 
@@ -94,8 +95,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/setup', publicRoute, async (request, reply) => {
     const token = String((request.query as Record<string, unknown>).token ?? '');
-    if ((await countOperators(satang.store.read)) > 0) return redirect(reply, '/dashboard/signin');
-    if (!/^[A-Za-z0-9_-]{10,100}$/.test(token) || !(await setupTokenUsable(satang.store.read, token, satang.clocks.wall.nowMs()))) {
+    if ((await countOperators(gateway.store.read)) > 0) return redirect(reply, '/dashboard/signin');
+    if (!/^[A-Za-z0-9_-]{10,100}$/.test(token) || !(await setupTokenUsable(gateway.store.read, token, gateway.wall.nowMs()))) {
       return setupPage(request, reply, { token: '', error: 'This setup link is not valid: it was used, replaced by a newer one (each server start prints a new link), or is more than an hour old. Use the latest link in the server log, or run `satang operators create`.' }, 403);
     }
     return setupPage(request, reply, { token });
@@ -114,11 +115,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     }
     const passwordHash = await hashPassword(password);
-    const nowMs = satang.clocks.wall.nowMs();
+    const nowMs = gateway.wall.nowMs();
     try {
-      const session = await satang.store.transaction(async (tx) => startSession(tx, await createFirstOperator(tx, token, { email, passwordHash }, nowMs), nowMs));
-      reply.setCookie(sessionCookie, session.token, cookieOptions(satang.publicUrl, operatorSessionLifetimeMs / 1000));
-      reply.clearCookie(formCookie, cookieOptions(satang.publicUrl));
+      const session = await gateway.changes.system(async (tx) => startSession(tx, await createFirstOperator(tx, token, { email, passwordHash }, nowMs), nowMs));
+      reply.setCookie(sessionCookie, session.token, cookieOptions(gateway.publicUrl, operatorSessionLifetimeMs / 1000));
+      reply.clearCookie(formCookie, cookieOptions(gateway.publicUrl));
       return redirect(reply, '/dashboard');
     } catch (error) {
       if (error instanceof OmiseError) return setupPage(request, reply, { token: '', email, error: error.message }, 403);
@@ -127,24 +128,26 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/session/account', async (request, reply) => {
-    const session = sessionOf(request);
     const accountId = field(request, 'account') ?? '';
-    if (!(await findAccount(satang.store.read, accountId))) throw new OmiseError('not_found', `account ${accountId} was not found`);
-    await satang.store.transaction(async (tx) => {
-      await updateSessionView(tx, request.dashboard.tokenHash!, { account_id: accountId });
-      await recordAudit(tx, { operatorId: session.operator_id, email: session.email }, null, 'session.switch_account', accountId, {}, satang.clocks.wall.nowMs());
-    });
+    if (!(await findAccount(gateway.store.read, accountId))) throw new OmiseError('not_found', `account ${accountId} was not found`);
+    await gateway.changes.system(
+      async (tx) => {
+        await updateSessionView(tx, request.dashboard.tokenHash!, { account_id: accountId });
+      },
+      { actor: operatorOf(request), action: 'session.switch_account', target: accountId, details: {} },
+    );
     return redirect(reply, safeNext(field(request, 'back')));
   });
 
   app.post('/session/mode', async (request, reply) => {
     const mode = field(request, 'mode');
     if (mode !== 'test' && mode !== 'live') throw new OmiseError('bad_request', 'mode must be test or live');
-    const session = sessionOf(request);
-    await satang.store.transaction(async (tx) => {
-      await updateSessionView(tx, request.dashboard.tokenHash!, { livemode: mode === 'live' ? 1 : 0 });
-      await recordAudit(tx, { operatorId: session.operator_id, email: session.email }, null, 'session.switch_mode', mode, {}, satang.clocks.wall.nowMs());
-    });
+    await gateway.changes.system(
+      async (tx) => {
+        await updateSessionView(tx, request.dashboard.tokenHash!, { livemode: mode === 'live' ? 1 : 0 });
+      },
+      { actor: operatorOf(request), action: 'session.switch_mode', target: mode, details: {} },
+    );
     return redirect(reply, safeNext(field(request, 'back')));
   });
 }

@@ -22,7 +22,7 @@ function chargeUrl(id: string, notice?: string): string {
 }
 
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/charges', async (request, reply) => {
     const ctx = await contextOf(request);
@@ -34,7 +34,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     let before: { createdAt: number; seq: number } | undefined;
     const cursor = typeof query.before === 'string' ? /^(\d{1,15})_(\d{1,15})$/.exec(query.before) : null;
     if (cursor) before = { createdAt: Number(cursor[1]), seq: Number(cursor[2]) };
-    const rows = await listChargesForDashboard(satang.store.read, ctx.scope, { status, fromMs, toMs: toDay === undefined ? undefined : toDay + dayMs, search, before }, chargesPerPage);
+    const rows = await listChargesForDashboard(gateway.store.read, ctx.scope, { status, fromMs, toMs: toDay === undefined ? undefined : toDay + dayMs, search, before }, chargesPerPage);
     const more = rows.length > chargesPerPage;
     const shown = rows.slice(0, chargesPerPage);
     const keep = new URLSearchParams();
@@ -56,7 +56,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<IdParams>('/charges/:id', async (request, reply) => {
     const ctx = await contextOf(request);
-    const db = satang.store.read;
+    const db = gateway.store.read;
     const found = await findChargeWithSource(db, ctx.scope, request.params.id);
     if (!found) throw notFound('charge', request.params.id);
     const events = await eventsOfCharge(db, ctx.scope, found.charge.id);
@@ -73,7 +73,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
       qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
       nowMs: ctx.nowMs,
       // Event times follow the account's clock, delivery attempts the wall clock: say how far apart they are.
-      clockAheadMs: ctx.nowMs - satang.clocks.wall.nowMs(),
+      clockAheadMs: ctx.nowMs - gateway.wall.nowMs(),
     });
   });
 
@@ -109,7 +109,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: { id: string; event: string } }>('/charges/:id/events/:event/redeliver', async (request, reply) => {
     const { id, event } = request.params;
-    await act(request, 'event.redeliver', event, {}, (tx, ctx) => redeliverEvent(tx, ctx, event, undefined, satang.targetPolicy));
+    await act(request, 'event.redeliver', event, {}, (tx, ctx) => redeliverEvent(tx, ctx, event, undefined, gateway.targetPolicy));
     return redirect(reply, chargeUrl(id, 'redelivered'));
   });
 }

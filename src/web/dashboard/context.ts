@@ -5,7 +5,8 @@ import { type SessionWithOperator, setSessionFlash, takeSessionFlash } from '../
 import type { Account } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import type { UseCaseContext } from '../../usecases/context.js';
-import { recordAudit } from '../../usecases/operators.js';
+import { valueOf } from '../../usecases/changes.js';
+import type { Actor } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
 import { baht, span, when } from './format.js';
 
@@ -35,11 +36,11 @@ export function sessionOf(request: FastifyRequest): SessionWithOperator {
 /** The use-case context of the account and mode the operator is looking at. */
 export async function contextOf(request: FastifyRequest): Promise<UseCaseContext> {
   const session = sessionOf(request);
-  const { satang } = request.server;
+  const { gateway } = request.server;
   return {
     scope: { accountId: session.account_id, livemode: session.livemode },
-    nowMs: await satang.clocks.nowMs(session.account_id, session.livemode === 1),
-    publicUrl: satang.publicUrl,
+    nowMs: await gateway.clocks.nowMs(session.account_id, session.livemode === 1),
+    publicUrl: gateway.publicUrl,
   };
 }
 
@@ -68,7 +69,7 @@ export interface Nav {
 /** Renders a signed-in page inside the layout (header with account switcher and mode switch). */
 export async function page(request: FastifyRequest, reply: FastifyReply, template: string, nav: Nav, data: Record<string, unknown> = {}, statusCode = 200) {
   const session = sessionOf(request);
-  const accounts: Account[] = await listAccounts(request.server.satang.store.read);
+  const accounts: Account[] = await listAccounts(request.server.gateway.store.read);
   const account = accounts.find((a) => a.id === session.account_id);
   const query = request.query as Record<string, unknown>;
   const notice = typeof query.notice === 'string' ? notices[query.notice] : undefined;
@@ -92,9 +93,16 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
   );
 }
 
+/** The signed-in operator, as an audit line names them. */
+export function operatorOf(request: FastifyRequest): Actor {
+  const session = sessionOf(request);
+  return { operatorId: session.operator_id, email: session.email };
+}
+
 /**
- * Runs an operator's action: the use case and its audit line in one transaction through the
- * store's group commit, then wakes the webhook dispatcher (the change may have written events).
+ * Runs an operator's action on the account and mode in view: a change like any other (the change
+ * runner: one transaction, the test clock checked, the audit line written with it, the webhook
+ * dispatcher woken after).
  */
 export async function act<T>(
   request: FastifyRequest,
@@ -104,15 +112,8 @@ export async function act<T>(
   unit: (tx: Tx, ctx: UseCaseContext) => Promise<T>,
 ): Promise<T> {
   const session = sessionOf(request);
-  const ctx = await contextOf(request);
-  const { satang } = request.server;
-  const result = await satang.store.transaction(async (tx) => {
-    const value = await unit(tx, ctx);
-    await recordAudit(tx, { operatorId: session.operator_id, email: session.email }, ctx.scope, action, target, details, satang.clocks.wall.nowMs());
-    return value;
-  });
-  satang.webhooks.nudge();
-  return result;
+  const scope = { accountId: session.account_id, livemode: session.livemode };
+  return valueOf(await request.server.gateway.changes.forAccount({ scope, audit: { actor: operatorOf(request), action, target, details } }, unit));
 }
 
 /**
@@ -134,7 +135,7 @@ export async function takeFlash<T>(request: FastifyRequest, page: string): Promi
     parsed = {};
   }
   if (parsed.page !== page) return null;
-  const taken = await request.server.satang.store.transaction((tx) => takeSessionFlash(tx, request.dashboard.tokenHash!, flash));
+  const taken = await request.server.gateway.store.transaction((tx) => takeSessionFlash(tx, request.dashboard.tokenHash!, flash));
   return taken ? (parsed.value as T) : null;
 }
 

@@ -74,14 +74,14 @@ async function dashboard(app: FastifyInstance): Promise<void> {
 
   // Sessions and CSRF: after the body is parsed, before any handler.
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const { satang } = app;
-    if (request.method === 'POST' && !originAllowed(request, satang.publicUrl)) {
+    const { gateway } = app;
+    if (request.method === 'POST' && !originAllowed(request, gateway.publicUrl)) {
       return errorPage(reply, 403, 'This request came from another site and was refused.', request.dashboard.nonce);
     }
     const token = request.cookies[sessionCookie];
     if (token && /^[A-Za-z0-9_-]{20,100}$/.test(token)) {
       const tokenHash = sha256Hex(token);
-      const session = await findSession(satang.store.read, tokenHash, satang.clocks.wall.nowMs());
+      const session = await findSession(gateway.store.read, tokenHash, gateway.wall.nowMs());
       if (session) request.dashboard.session = session;
       if (session) request.dashboard.tokenHash = tokenHash;
     }

@@ -43,7 +43,7 @@ export async function overviewRoutes(app: FastifyInstance): Promise<void> {
     const ctx = await contextOf(request);
     const today = bangkokDay(ctx.nowMs);
     const first = today - (days - 1);
-    const rows = await chargeTotalsByDay(app.satang.store.read, ctx.scope, bangkokDayStart(first), bangkokOffsetMs);
+    const rows = await chargeTotalsByDay(app.gateway.store.read, ctx.scope, bangkokDayStart(first), bangkokOffsetMs);
     const byDay = new Map(rows.map((r) => [r.day, r]));
     const series: DayTotals[] = [];
     for (let day = first; day <= today; day++) series.push(byDay.get(day) ?? { day, count: 0, successful: 0, volume: 0 });

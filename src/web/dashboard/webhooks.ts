@@ -20,12 +20,12 @@ function failed(status: number | null): boolean {
 }
 
 export async function webhookRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   app.get('/webhooks', async (request, reply) => {
     const revealed = await takeFlash<Revealed>(request, 'webhooks');
     const ctx = await contextOf(request);
-    const db = satang.store.read;
+    const db = gateway.store.read;
     const [endpoints, deliveries] = await Promise.all([listEndpoints(db, ctx.scope), recentDeliveries(db, ctx.scope, deliveriesShown)]);
     // Failures first, newest first within each group.
     const sorted = [...deliveries.filter((d) => failed(d.status)), ...deliveries.filter((d) => !failed(d.status))];
@@ -39,7 +39,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/webhooks/endpoints', async (request, reply) => {
     const url = field(request, 'url') ?? '';
-    await act(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, satang.targetPolicy));
+    await act(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_added');
   });
 
@@ -51,7 +51,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
       ...(url !== undefined ? { url: url.trim() } : {}),
       ...(enabled === 'true' || enabled === 'false' ? { enabled: enabled === 'true' } : {}),
     };
-    await act(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, satang.targetPolicy));
+    await act(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_changed');
   });
 

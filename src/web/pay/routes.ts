@@ -18,12 +18,12 @@ type RefParams = { Params: { ref: string } };
 
 
 export async function paymentPageRoutes(app: FastifyInstance): Promise<void> {
-  const { satang } = app;
+  const { gateway } = app;
 
   async function load(ref: string): Promise<{ found: ChargeOfAccount; nowMs: number }> {
-    const found = await findChargeByPaymentRef(satang.store.read, ref);
+    const found = await findChargeByPaymentRef(gateway.store.read, ref);
     if (!found) throw notFound('payment', ref);
-    return { found, nowMs: await satang.clocks.nowMs(found.account.id, found.charge.livemode === 1) };
+    return { found, nowMs: await gateway.clocks.nowMs(found.account.id, found.charge.livemode === 1) };
   }
 
   app.get<RefParams>('/payments/:ref/status', async (request, reply) => {

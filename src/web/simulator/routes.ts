@@ -18,6 +18,7 @@ import { fundingSourceDefault, type FundingSource, fundingSources, isFundingSour
 import { formatTimestamp } from '../../domain/time.js';
 import type { AuthorizedPayment, PayerDecision, PaymentProvider, ScannedPayment } from '../../provider/provider.js';
 import { isGiven, type Params } from '../../api/params.js';
+import { callerOf } from '../../api/requests.js';
 import { decodeQrImage } from '../../provider/truemoney-simulator/qr-image.js';
 import { assetBytes, sendScript } from '../client-scripts.js';
 import { renderErrorsAsPages } from '../page-errors.js';
@@ -89,11 +90,10 @@ function scanView(payment: ScannedPayment, payload: string) {
 
 export async function simulatorRoutes(app: FastifyInstance, options: { provider: PaymentProvider }): Promise<void> {
   const { provider } = options;
-  const { satang } = app;
 
   app.addHook('preHandler', async (request) => {
     if (request.headers.authorization === undefined) return;
-    const { caller } = await satang.authenticate(request, 'public');
+    const caller = await callerOf(request, 'public');
     requireTestMode(caller.livemode);
   });
 

@@ -1,0 +1,14 @@
+import http from 'node:http';
+import Fastify from 'fastify';
+let handler: any = (req: any, res: any) => { res.statusCode = 503; res.end('starting'); };
+const server = http.createServer((req, res) => handler(req, res));
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+const port = (server.address() as any).port;
+const before = await fetch(`http://127.0.0.1:${port}/x`).then((r) => r.status);
+const app = Fastify({ serverFactory: (h) => { handler = h; return server; } });
+app.get('/x', async () => ({ ok: true }));
+await app.ready();
+const after = await fetch(`http://127.0.0.1:${port}/x`).then((r) => r.text());
+console.log('before', before, 'after', after, 'listening', server.listening);
+await app.close();
+console.log('after close listening', server.listening);

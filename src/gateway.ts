@@ -1,0 +1,117 @@
+/**
+ * The composition root: everything a gateway process runs on, built once, in one place, from a
+ * store and settings that are fixed before anything uses them (the public URL included). The HTTP
+ * app (api/app.ts), the dashboard, the customer's pages, the `satang` command and the tests all
+ * take a Gateway; none of them builds a worker, a clock or a provider of its own.
+ *
+ *   store ─► clocks ─► change runner ◄── API, dashboard, wallet simulator, expiry sweep, CLI
+ *                          │ after each commit
+ *                          ▼
+ *                   webhook dispatcher ─► merchants' endpoints
+ */
+import { Authenticator } from './api/auth.js';
+import { GatewayMetrics } from './api/ops.js';
+import { systemClock, type WallClock } from './domain/clock.js';
+import { ExpirySweep } from './jobs/expiry-sweep.js';
+import { TrueMoneySimulator } from './provider/truemoney-simulator/simulator.js';
+import { QrPngCache } from './qr/png.js';
+import type { Store } from './store/store.js';
+import { ChangeRunner } from './usecases/changes.js';
+import { AccountClocks } from './usecases/clock.js';
+import { type Connector, WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { Resolver, TargetPolicy } from './webhooks/targets.js';
+
+/** Where the background workers report what went wrong (pino's signature: details, then the message). */
+export interface GatewayLog {
+  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+const silentLog: GatewayLog = { error() {}, warn() {} };
+
+export interface GatewayOptions {
+  store: Store;
+  /** The base of every absolute URL Satang prints (authorize_uri, QR download_uri); fixed for the gateway's life. */
+  publicUrl: string;
+  wallClock?: WallClock;
+  log?: GatewayLog;
+  /** SATANG_WEBHOOK_TIMEOUT_MS, SATANG_WEBHOOK_CONCURRENCY, SATANG_WEBHOOK_ALLOW_PRIVATE (default true: a sandbox). */
+  webhookTimeoutMs?: number;
+  webhookConcurrency?: number;
+  webhookAllowPrivateTargets?: boolean;
+  /** How deliveries resolve names and connect (tests inject both, so they never leave loopback). */
+  webhookResolve?: Resolver;
+  webhookConnect?: Connector;
+}
+
+/** Which background work a process runs (every process may run both: the database shares the work out). */
+export interface BackgroundWork {
+  sweep: boolean;
+  dispatch: boolean;
+}
+
+export class Gateway {
+  readonly store: Store;
+  readonly wall: WallClock;
+  readonly publicUrl: string;
+  readonly log: GatewayLog;
+  readonly clocks: AccountClocks;
+  readonly targetPolicy: TargetPolicy;
+  readonly metrics: GatewayMetrics;
+  readonly changes: ChangeRunner;
+  readonly webhooks: WebhookDispatcher;
+  readonly sweep: ExpirySweep;
+  /** The payment provider a sandbox ships: the TrueMoney wallet simulator. */
+  readonly wallet: TrueMoneySimulator;
+  readonly qrPngs = new QrPngCache();
+  /** API keys, found by their digest and cached for two seconds (api/auth.ts). */
+  readonly keys: Authenticator;
+  private started: BackgroundWork = { sweep: false, dispatch: false };
+
+  constructor(options: GatewayOptions) {
+    this.store = options.store;
+    this.wall = options.wallClock ?? systemClock;
+    this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+    this.log = options.log ?? silentLog;
+    this.clocks = new AccountClocks(this.store, this.wall);
+    this.keys = new Authenticator(this.store);
+    this.targetPolicy = { allowPrivateTargets: options.webhookAllowPrivateTargets ?? true };
+    this.metrics = new GatewayMetrics(this.store, this.wall, (error) => this.log.warn({ err: error }, 'metrics query failed'));
+    this.webhooks = new WebhookDispatcher({
+      store: this.store,
+      wall: this.wall,
+      publicUrl: this.publicUrl,
+      policy: this.targetPolicy,
+      timeoutMs: options.webhookTimeoutMs,
+      concurrency: options.webhookConcurrency,
+      resolve: options.webhookResolve,
+      connect: options.webhookConnect,
+      onError: (error) => this.log.error({ err: error }, 'webhook dispatch failed'),
+      onAttempt: (outcome) => this.metrics.webhookAttempt(outcome),
+    });
+    // A committed change may have written events into the outbox: deliver them now, not at the next poll.
+    this.changes = new ChangeRunner({ store: this.store, clocks: this.clocks, wall: this.wall, publicUrl: this.publicUrl, onCommitted: () => this.webhooks.nudge() });
+    this.sweep = new ExpirySweep({ store: this.store, wall: this.wall, changes: this.changes, onError: (error) => this.log.error({ err: error }, 'expiry sweep failed') });
+    this.wallet = new TrueMoneySimulator({ store: this.store, clocks: this.clocks, changes: this.changes });
+  }
+
+  /** Starts the background work this process runs. */
+  start(work: BackgroundWork = { sweep: true, dispatch: true }): void {
+    if (work.sweep) this.sweep.start();
+    if (work.dispatch) this.webhooks.start();
+    this.started = work;
+  }
+
+  /** Stops the background work: the sweep finishes its batch, the dispatcher its deliveries in flight. */
+  async stop(): Promise<void> {
+    if (this.started.sweep) await this.sweep.stop();
+    if (this.started.dispatch) await this.webhooks.stop();
+    this.started = { sweep: false, dispatch: false };
+  }
+
+  /** An account's test clock moved: forget its cached offset, and look for what fell due at once. */
+  clockMoved(accountId: string): void {
+    this.clocks.forget(accountId);
+    this.sweep.nudge();
+  }
+}
