@@ -135,7 +135,7 @@ export async function takeFlash<T>(request: FastifyRequest, page: string): Promi
     parsed = {};
   }
   if (parsed.page !== page) return null;
-  const taken = await request.server.gateway.store.transaction((tx) => takeSessionFlash(tx, request.dashboard.tokenHash!, flash));
+  const taken = await request.server.gateway.changes.system((tx) => takeSessionFlash(tx, request.dashboard.tokenHash!, flash));
   return taken ? (parsed.value as T) : null;
 }
 
