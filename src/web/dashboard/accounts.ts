@@ -6,7 +6,7 @@ import { listAudit } from '../../store/operators.js';
 import { resetTestData } from '../../usecases/reset.js';
 import { changeSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
-import { act, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
+import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
@@ -26,7 +26,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     if (kind !== 'public' && kind !== 'secret') throw new OmiseError('bad_request', 'kind must be public or secret');
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm: the old key stops working');
     const mode = session.livemode ? 'live' : 'test';
-    await act(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, async (tx) => {
+    await runChange(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, async (tx) => {
       const key = await rollKey(tx, session.account_id, mode, kind, gateway.wall.nowMs());
       await leaveFlash(tx, request, 'keys', { mode, kind, key });
     });
@@ -66,7 +66,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       truemoneyQrLive: field(request, 'qr_form') === '1' ? field(request, 'truemoney_qr_live') === 'on' : undefined,
     };
     const details = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-    await act(request, 'account.settings', session.account_id, details, (tx) => changeSettings(tx, session.account_id, input));
+    await runChange(request, 'account.settings', session.account_id, details, (tx) => changeSettings(tx, session.account_id, input));
     return redirect(reply, '/dashboard/settings?notice=settings_saved');
   });
 
@@ -75,7 +75,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const seconds = clockSteps[field(request, 'seconds') ?? ''];
     if (seconds === undefined) throw new OmiseError('bad_request', 'choose how far to move the clock');
     const wallNowMs = gateway.wall.nowMs();
-    await act(request, 'clock.advance', session.account_id, { seconds }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, { byMs: seconds * 1000 }));
+    await runChange(request, 'clock.advance', session.account_id, { seconds }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, { byMs: seconds * 1000 }));
     gateway.clockMoved(session.account_id);
     return redirect(reply, '/dashboard/settings?notice=clock_advanced');
   });
@@ -83,7 +83,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   app.post('/reset', async (request, reply) => {
     const session = sessionOf(request);
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm the reset');
-    await act(request, 'test_data.reset', session.account_id, {}, (tx, ctx) => resetTestData(tx, ctx.scope));
+    await runChange(request, 'test_data.reset', session.account_id, {}, (tx, ctx) => resetTestData(tx, ctx.scope));
     return redirect(reply, '/dashboard/settings?notice=reset');
   });
 

@@ -9,7 +9,7 @@ import { listDeliveriesOfEvents } from '../../store/webhooks.js';
 import { completeCharge, expireCharge } from '../../usecases/lifecycle.js';
 import { createRefund } from '../../usecases/refunds.js';
 import { redeliverEvent } from '../../usecases/webhooks.js';
-import { act, contextOf, field, page, redirect } from './context.js';
+import { runChange, contextOf, field, page, redirect } from './context.js';
 import { dayMs, parseBaht, parseDay } from './format.js';
 import { chargeActions } from '../../domain/charge-actions.js';
 
@@ -88,13 +88,13 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
       completion = { outcome: 'successful', fundingSource: source };
     } else throw new OmiseError('bad_request', 'outcome must be successful or failed');
     const details = completion.outcome === 'successful' ? { funding_source: completion.fundingSource } : {};
-    await act(request, `charge.mark_${completion.outcome}`, id, details, (tx, ctx) => completeCharge(tx, ctx, id, completion, 'test tools'));
+    await runChange(request, `charge.mark_${completion.outcome}`, id, details, (tx, ctx) => completeCharge(tx, ctx, id, completion, 'test tools'));
     return redirect(reply, chargeUrl(id, completion.outcome === 'successful' ? 'marked_successful' : 'marked_failed'));
   });
 
   app.post<IdParams>('/charges/:id/expire', async (request, reply) => {
     const id = request.params.id;
-    await act(request, 'charge.expire', id, {}, (tx, ctx) => expireCharge(tx, ctx, id));
+    await runChange(request, 'charge.expire', id, {}, (tx, ctx) => expireCharge(tx, ctx, id));
     return redirect(reply, chargeUrl(id, 'expired'));
   });
 
@@ -103,13 +103,13 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     const amount = parseBaht(field(request, 'amount'));
     if (amount === null || amount <= 0) throw new OmiseError('bad_request', 'amount must be a positive number of baht, like 120 or 120.50');
     const voidRequested = field(request, 'void') === 'on';
-    const refund = await act(request, 'charge.refund', id, { amount, void: voidRequested }, (tx, ctx) => createRefund(tx, ctx, id, { amount, voidRequested, metadata: {} }));
+    const refund = await runChange(request, 'charge.refund', id, { amount, void: voidRequested }, (tx, ctx) => createRefund(tx, ctx, id, { amount, voidRequested, metadata: {} }));
     return redirect(reply, chargeUrl(id, refund.voided ? 'voided' : 'refunded'));
   });
 
   app.post<{ Params: { id: string; event: string } }>('/charges/:id/events/:event/redeliver', async (request, reply) => {
     const { id, event } = request.params;
-    await act(request, 'event.redeliver', event, {}, (tx, ctx) => redeliverEvent(tx, ctx, event, undefined, gateway.targetPolicy));
+    await runChange(request, 'event.redeliver', event, {}, (tx, ctx) => redeliverEvent(tx, ctx, event, undefined, gateway.targetPolicy));
     return redirect(reply, chargeUrl(id, 'redelivered'));
   });
 }

@@ -104,7 +104,7 @@ export function operatorOf(request: FastifyRequest): Actor {
  * runner: one transaction, the test clock checked, the audit line written with it, the webhook
  * dispatcher woken after).
  */
-export async function act<T>(
+export async function runChange<T>(
   request: FastifyRequest,
   action: string,
   target: string | null,

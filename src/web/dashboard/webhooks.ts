@@ -5,7 +5,7 @@ import { listEndpoints } from '../../store/webhooks.js';
 import type { WebhookSecret } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, removeEndpoint, rollWebhookSecret } from '../../usecases/webhooks.js';
-import { act, contextOf, field, leaveFlash, page, redirect, takeFlash } from './context.js';
+import { runChange, contextOf, field, leaveFlash, page, redirect, takeFlash } from './context.js';
 
 type IdParams = { Params: { id: string } };
 interface Revealed {
@@ -39,7 +39,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/webhooks/endpoints', async (request, reply) => {
     const url = field(request, 'url') ?? '';
-    await act(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, gateway.targetPolicy));
+    await runChange(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_added');
   });
 
@@ -51,13 +51,13 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
       ...(url !== undefined ? { url: url.trim() } : {}),
       ...(enabled === 'true' || enabled === 'false' ? { enabled: enabled === 'true' } : {}),
     };
-    await act(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, gateway.targetPolicy));
+    await runChange(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_changed');
   });
 
   app.post<IdParams>('/webhooks/endpoints/:id/delete', async (request, reply) => {
     const id = request.params.id;
-    await act(request, 'webhook_endpoint.delete', id, {}, (tx, ctx) => removeEndpoint(tx, ctx, id));
+    await runChange(request, 'webhook_endpoint.delete', id, {}, (tx, ctx) => removeEndpoint(tx, ctx, id));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_removed');
   });
 
@@ -67,13 +67,13 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
 
   // Revealing is an action (audited, CSRF-protected); the secret is shown on the next page load only.
   app.post('/webhooks/secret/reveal', async (request, reply) => {
-    await act(request, 'webhook_secret.reveal', null, {}, async (tx, ctx) => revealOnce(tx, request, await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), false));
+    await runChange(request, 'webhook_secret.reveal', null, {}, async (tx, ctx) => revealOnce(tx, request, await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), false));
     return redirect(reply, '/dashboard/webhooks');
   });
 
   app.post('/webhooks/secret/roll', async (request, reply) => {
     if (field(request, 'confirm') !== 'yes') return redirect(reply, '/dashboard/webhooks');
-    await act(request, 'webhook_secret.roll', null, {}, async (tx, ctx) => revealOnce(tx, request, await rollWebhookSecret(tx, ctx), true));
+    await runChange(request, 'webhook_secret.roll', null, {}, async (tx, ctx) => revealOnce(tx, request, await rollWebhookSecret(tx, ctx), true));
     return redirect(reply, '/dashboard/webhooks');
   });
 }
