@@ -46,6 +46,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The composition root every route asks: store, clocks, change runner, workers, provider. */
     gateway: Gateway;
+    /** Every route registered (HEAD ones aside): the tests that must reach each route walk this list. */
+    routes: RegisteredRoute[];
   }
   interface FastifyRequest {
     /** The Omise-Version the caller asked for, or the latest (API routes). */
@@ -53,8 +55,12 @@ declare module 'fastify' {
   }
 }
 
-/** Every route the app registers (HEAD ones aside), as method and URL pattern: the tests that must reach each route walk this list. */
-export const routeTable: Array<{ method: string; url: string }> = [];
+/** A route the app registered: method, URL pattern, and whether it is a dashboard page anyone may reach. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  dashboardPublic: boolean;
+}
 
 /** A hop count becomes the function Fastify's types ask for (the first N hops are trusted). */
 function trustProxyOption(trust: boolean | number | string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
@@ -92,10 +98,12 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
     genReqId: requestIdFor,
     trustProxy: trustProxyOption(options.trustProxy),
   });
+  const routes: RegisteredRoute[] = [];
+  app.decorate('routes', routes);
   app.addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      if (method === 'HEAD' || routeTable.some((known) => known.method === method && known.url === route.url)) continue;
-      routeTable.push({ method, url: route.url });
+      if (method === 'HEAD' || routes.some((known) => known.method === method && known.url === route.url)) continue;
+      routes.push({ method, url: route.url, dashboardPublic: route.config?.dashboardPublic === true });
     }
   });
   app.decorate('gateway', gateway);

@@ -20,9 +20,6 @@ import { webhookRoutes } from './webhooks.js';
 
 export const dashboardPrefix = '/dashboard';
 
-/** Every dashboard route, as registered (the access tests walk this list). */
-export const dashboardRouteTable: Array<{ method: string; url: string; public: boolean }> = [];
-
 function errorPage(reply: FastifyReply, statusCode: number, message: string, nonce: string) {
   return sendPage(reply, 'dashboard/error', { statusCode, message, nonce }, statusCode);
 }
@@ -54,17 +51,6 @@ async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, sta
 async function dashboard(app: FastifyInstance): Promise<void> {
   await app.register(cookie);
   app.decorateRequest('dashboard', null as unknown as DashboardState);
-
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) {
-      if (method === 'HEAD') continue;
-      const url = route.url.replace(/\/$/, '') || '/';
-      if (!dashboardRouteTable.some((r) => r.method === method && r.url === url)) {
-        dashboardRouteTable.push({ method, url, public: route.config?.dashboardPublic === true });
-      }
-    }
-  });
 
   app.addHook('onRequest', async (request, reply) => {
     const nonce = randomBytes(16).toString('base64');
