@@ -23,7 +23,6 @@
  * The gateway, the temp dir and the PostgreSQL schema are removed on the way out, also on
  * failure and on Ctrl-C.
  */
-import { randomInt } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { eventListDeliveriesMax, webhookEndpointsPerScopeMax, webhookUrlCharsMax } from '../src/domain/limits.js';
@@ -35,7 +34,7 @@ import { ensureDefaultAccount, pinKey } from '../src/usecases/accounts.js';
 import { parseChargeParams } from '../src/api/payment-params.js';
 import { createCharge } from '../src/usecases/payments.js';
 import { createEndpoint } from '../src/usecases/webhooks.js';
-import { dropSchema, finalizers, freePort, gatewayEnv, log, readStatusKb, runBench, sleep, startBuiltGateway, tempDir } from './support.js';
+import { dropSchema, finalizers, freePort, gatewayEnv, log, randomKeySuffix, readStatusKb, runBench, sleep, startBuiltGateway, tempDir } from './support.js';
 
 
 const { values: flags } = parseArgs({
@@ -62,13 +61,6 @@ if (uriChars < 40 || uriChars > webhookUrlCharsMax) throw new Error(`--uri-chars
 const target = { peakRssMb: 300 };
 const chargeUrlsPerCharge = 10;
 
-function randomSuffix(): string {
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
-  let suffix = '';
-  for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
-  return suffix;
-}
-
 /** An https URL of exactly `uriChars` characters (never sent to: every job is marked delivered). */
 function urlOf(label: string): string {
   const base = `https://merchant.example/${label}/`;
@@ -85,7 +77,7 @@ async function buildData(location: { dataDir: string; databaseUrl?: string; sche
   const store = await openStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, schema: location.schema, sqliteSynchronous: 'NORMAL' });
   try {
     await store.migrate();
-    const secretKey = `skey_test_${randomSuffix()}`;
+    const secretKey = `skey_test_${randomKeySuffix()}`;
     const startMs = Date.now() - 2 * 86_400_000;
     const { account } = await store.transaction(async (tx) => {
       const made = await ensureDefaultAccount(tx, startMs);
@@ -117,7 +109,7 @@ async function buildData(location: { dataDir: string; databaseUrl?: string; sche
     for (const job of jobs) {
       for (let attempt = 0; attempt < attemptsPerJob; attempt++) {
         batch.push({
-          id: `whdl_test_${randomSuffix()}`,
+          id: `whdl_test_${randomKeySuffix()}`,
           job_id: job.id,
           event_id: job.event_id,
           account_id: job.account_id,
@@ -178,7 +170,7 @@ async function main(): Promise<number> {
   const location: { dataDir: string; databaseUrl?: string; schema?: string } = { dataDir };
   if (flags.postgres) {
     location.databaseUrl = flags['database-url']!;
-    location.schema = `bench_fo_${randomSuffix()}`;
+    location.schema = `bench_fo_${randomKeySuffix()}`;
     finalizers.push(() => dropSchema(location.databaseUrl!, location.schema!));
   }
   log(`building the data (${store}): ${webhookEndpointsPerScopeMax} endpoints, ${eventCount} charges with ${chargeUrlsPerCharge} URLs each, ${attemptsPerJob} attempts per delivery`);

@@ -24,14 +24,13 @@
  * removed on the way out, also on failure and on Ctrl-C.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startNginx } from '../test/support/nginx.js';
-import { adminQuery, dropSchema, finalizers, freePort, log, readStatusKb, sleep, spawnAndWaitForLine, stopChild, tempDir, track, runBench } from './support.js';
+import { adminQuery, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -109,17 +108,10 @@ function parseWrk(raw: string): WrkResult {
   };
 }
 
-const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
 /** utime + stime of a process, in µs; null when it cannot be read. */
 function cpuTimeUs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicksPerSecond;
-  } catch {
-    return null;
-  }
+  const ms = cpuTimeMs(pid);
+  return ms === null ? null : ms * 1000;
 }
 
 /** CPU time of several processes together; null when any cannot be read. */
@@ -262,13 +254,6 @@ async function benchBare(): Promise<WrkResult> {
   } finally {
     await stopChild(child);
   }
-}
-
-function randomKeySuffix(): string {
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
-  let suffix = '';
-  for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
-  return suffix;
 }
 
 interface GatewayResults {

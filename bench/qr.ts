@@ -23,13 +23,10 @@
  * The gateway, the temp dir and the PostgreSQL schema are removed on the way out, also on failure and
  * on Ctrl-C.
  */
-import { spawnSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { dropSchema, finalizers, freePort, gatewayEnv, log, runBench, sleep, startBuiltGateway, stopChild, tempDir } from './support.js';
+import { cpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, percentile, randomKeySuffix, runBench, sleep, startBuiltGateway, stopChild, tempDir } from './support.js';
 
 
 const { values: flags } = parseArgs({
@@ -52,33 +49,6 @@ for (const [name, value] of [['charges', chargeCount], ['concurrency', concurren
 const target = { downloadsPerSecond: 500, healthzP99Ms: 50 };
 const healthzPauseMs = 10;
 const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function randomKeySuffix(): string {
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
-  let suffix = '';
-  for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
-  return suffix;
-}
-
-const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** utime + stime of a process (all threads), in ms; null when it cannot be read. */
-function cpuTimeMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-  } catch {
-    return null;
-  }
-}
-
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
 
 // ---------------------------------------------------------------- HTTP client (keep-alive)
 

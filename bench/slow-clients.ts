@@ -17,7 +17,7 @@ import http from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, log, readStatusKb, runBench, sleep, spawnAndWaitForLine, tempDir } from './support.js';
+import { freePort, log, percentile, readStatusKb, runBench, sleep, spawnAndWaitForLine, tempDir } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,10 +83,6 @@ function healthz(port: number): Promise<{ ok: boolean; ms: number }> {
     });
     request.on('error', () => done({ ok: false, ms: performance.now() - startedAt }));
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function main(): Promise<number> {

@@ -1,5 +1,6 @@
 /** What the benchmark scripts share: child processes and temp dirs they clean up, and small helpers. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -191,4 +192,32 @@ export async function startBuiltGateway(env: NodeJS.ProcessEnv, label: string): 
     label,
   });
   return { child, output };
+}
+
+/** 19 random base36 characters: the random part of the test keys a bench pins (SATANG_TEST_*_KEY). */
+export function randomKeySuffix(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  let suffix = '';
+  for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
+  return suffix;
+}
+
+const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** utime + stime of a process (all threads), in ms, or stime alone with `kernelOnly`; null when it cannot be read. */
+export function cpuTimeMs(pid: number, kernelOnly = false): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+    return (((kernelOnly ? 0 : Number(fields[11])) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+  } catch {
+    return null;
+  }
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }

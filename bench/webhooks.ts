@@ -32,13 +32,11 @@
  * Children (gateway, receiver), the temp dir and the PostgreSQL schema are removed on the way out,
  * also on failure and on Ctrl-C (SIGTERM, then SIGKILL after a grace period).
  */
-import { spawnSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { dropSchema, finalizers, freePort, gatewayEnv, log, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
+import { cpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
 
 
 const { values: flags } = parseArgs({
@@ -74,26 +72,6 @@ function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function randomKeySuffix(): string {
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
-  let suffix = '';
-  for (let i = 0; i < 19; i++) suffix += alphabet[randomInt(alphabet.length)];
-  return suffix;
-}
-
-const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** utime + stime of a process (all threads), in ms, or stime alone with `kernelOnly`; null when it cannot be read. */
-function cpuTimeMs(pid: number, kernelOnly = false): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-    return (((kernelOnly ? 0 : Number(fields[11])) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-  } catch {
-    return null;
-  }
-}
-
 /** /proc/pressure/cpu "some" total: µs during which some runnable task waited for a CPU (null without PSI). */
 function cpuPressureUs(): number | null {
   try {
@@ -102,13 +80,6 @@ function cpuPressureUs(): number | null {
   } catch {
     return null;
   }
-}
-
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 // ---------------------------------------------------------------- HTTP client (keep-alive)

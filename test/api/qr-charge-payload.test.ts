@@ -5,23 +5,12 @@
  * itself) all agree on the charge's own payload, whether the PNG was downloaded before the change or not.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { PNG } from 'pngjs';
 import { parse } from 'promptparse';
 import { findAccount } from '../../src/store/accounts.js';
 import { changeSettings, type SettingsInput } from '../../src/usecases/accounts.js';
 import { describeEachStore, type Harness, type Keys } from '../support/harness.js';
-
-// jsqr is a UMD bundle whose module.exports is the function; its typings say `export default`.
-const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
-
-function decodePng(png: Buffer): string {
-  const image = PNG.sync.read(png);
-  const code = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
-  assert.ok(code, 'jsQR found a QR code in the PNG');
-  return code.data;
-}
+import { decodePng } from '../support/qr-decoders.js';
 
 /** What the QR says about the merchant: biller id (tag 30, sub-tag 01) and name (tag 59); its CRC is checked. */
 function merchantOf(payload: string): { billerId: string; name: string } {

@@ -4,20 +4,10 @@
  * back a Thai QR bill-payment payload, checked here with our own TLV parser and CRC.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { PNG } from 'pngjs';
 import { findAccount, updateAccount } from '../../src/store/accounts.js';
 import { describeEachStore, type Harness, inCi, type TestResponse } from '../support/harness.js';
-
-// jsqr is a UMD bundle whose module.exports is the function; its typings say `export default`.
-const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
-
-const zbarimgAvailable = spawnSync('zbarimg', ['--version'], { encoding: 'utf8' }).error === undefined;
+import { decodePng, zbarDecode, zbarimgAvailable } from '../support/qr-decoders.js';
 
 /** CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final xor. */
 function crc16CcittFalse(text: string): number {
@@ -61,26 +51,6 @@ function tlvMap(fields: Tlv): Map<string, string> {
 function stripOrigin(h: Harness, uri: string): string {
   assert.ok(uri.startsWith(`${h.publicUrl}/`), `${uri} starts with ${h.publicUrl}`);
   return uri.slice(h.publicUrl.length);
-}
-
-function decodePng(png: Buffer): string {
-  const image = PNG.sync.read(png);
-  const code = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
-  assert.ok(code, 'jsQR found a QR code in the PNG');
-  return code.data;
-}
-
-function zbarDecode(png: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'satang-qr-'));
-  try {
-    const file = join(dir, 'qrcode.png');
-    writeFileSync(file, png);
-    const result = spawnSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' });
-    assert.equal(result.status, 0, `zbarimg failed: ${result.stderr}`);
-    return result.stdout.replace(/\r?\n$/, '');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 interface Expected {

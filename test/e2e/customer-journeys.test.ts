@@ -8,22 +8,16 @@
  * settled by a verified webhook and a re-retrieved charge. Screenshots land in test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { Page, Request } from 'playwright-core';
-import { PNG } from 'pngjs';
 import { startStore, type RunningStore } from '../../examples/store/store.js';
 import { describeWithBrowser, phone } from '../support/browser.js';
 import { injectRequest, type Keys, makeKeys, openTestStore, startTestGateway, type TestGateway, type TestStore } from '../support/harness.js';
 import { releaseAll } from '../support/release.js';
-
-const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
+import { decodePng } from '../support/qr-decoders.js';
 
 function decodeQr(png: Buffer): string {
-  const image = PNG.sync.read(png);
-  const code = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
-  assert.ok(code, 'a QR code is readable in the screenshot');
-  return code.data;
+  return decodePng(png, 'a QR code is readable in the screenshot');
 }
 
 async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
