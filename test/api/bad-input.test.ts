@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachStore, type Harness, type TestResponse } from '../support/harness.js';
+import { seeded } from '../support/seeded.js';
 
 const mib = 1024 * 1024;
 const seedCharge = { amount: 400000, currency: 'THB' };
@@ -560,18 +561,6 @@ describeEachStore('bad input: lists, routes and keys', (h) => {
 // ---------------------------------------------------------------------------------------
 // Seeded fuzz
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const fuzzSeed = Number(process.env.SATANG_FUZZ_SEED ?? 20250320);
 const fuzzRequests = Number(process.env.SATANG_FUZZ_REQUESTS ?? 300);
 
@@ -719,7 +708,7 @@ describeEachStore('bad input: seeded fuzz over every route', (h) => {
       otherCharge: otherCharge.json.id,
     };
 
-    const f = new Fuzzer(prng(fuzzSeed));
+    const f = new Fuzzer(seeded(fuzzSeed));
     const methods = ['GET', 'GET', 'POST', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'];
     const contentTypes = [undefined, 'application/json', 'application/json', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/xml', 'x/y', '', ';;;', 'application/json; charset=latin1'];
     const b64 = (text: string) => Buffer.from(text).toString('base64');

@@ -15,20 +15,9 @@ import { sql } from 'kysely';
 import qs from 'qs';
 import { addOperator, cookieValue, type DashboardClient, getPage, operatorPassword, postForm, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness, type TestResponse } from '../support/harness.js';
+import { seeded } from '../support/seeded.js';
 
 const seed = Number(process.env.SATANG_PARAMS_SEED ?? 20251129);
-
-/** mulberry32: small, fast, deterministic. */
-function prng(state: number): () => number {
-  let s = state >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How the gateway prints a parameter name in its message (escaped as JSON escapes it). */
 const shown = (name: string) => JSON.stringify(name).slice(1, -1);
@@ -302,7 +291,7 @@ describeEachStore('NUL and lone surrogates in request parameters', (h) => {
   });
 
   test(`every string parameter of every route refuses a NUL or a lone surrogate, with nothing changed (seed ${seed})`, async () => {
-    const random = prng(seed);
+    const random = seeded(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const insert = (text: string, bad: string) => {
       const at = Math.floor(random() * (text.length + 1));

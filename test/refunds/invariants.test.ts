@@ -3,18 +3,7 @@ import { test } from 'node:test';
 import { sumTransactions } from '../../src/store/ledger.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 import { api, describeEachStoreProcess, startGatewayProcess } from '../support/process.js';
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../support/seeded.js';
 
 const seed = Number(process.env.SATANG_LEDGER_SEED ?? Date.now() % 1_000_000);
 const fundingSources = ['wallet_balance', 'bank_account', 'credit_card', 'pay_next', 'pay_next_extra'];
