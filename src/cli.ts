@@ -34,6 +34,7 @@ const usage = `usage: satang <command>
   accounts set [ID] [--name N] [--merchant-name N] [--biller-id 15DIGITS]
                [--fee-rate-bps N] [--fee-flat-satang N]
                [--truemoney-qr-test on|off] [--truemoney-qr-live on|off]
+               [--email ADDRESS]         (GET /account shows it; --email '' clears it)
   clock show [--account ID]              show an account's test clock
   clock advance (--seconds N | --to ISO8601) [--account ID]
                                          move the test clock forward (it never moves back)
@@ -91,6 +92,7 @@ function describeAccount(account: Account): string {
     `flat fee           ${account.fee_flat_satang} satang`,
     `truemoney_qr test  ${account.truemoney_qr_test ? 'on' : 'off'}`,
     `truemoney_qr live  ${account.truemoney_qr_live ? 'on' : 'off'}`,
+    `email              ${account.email ?? '(none)'}`,
     `created            ${formatTimestamp(account.created_at)}`,
   ].join('\n');
 }
@@ -189,6 +191,7 @@ async function main(argv: string[]): Promise<void> {
           feeFlatSatang: integerOption(values['fee-flat-satang'], '--fee-flat-satang'),
           truemoneyQrTest: onOff(values['truemoney-qr-test'], '--truemoney-qr-test'),
           truemoneyQrLive: onOff(values['truemoney-qr-live'], '--truemoney-qr-live'),
+          email: values.email,
         };
         const details = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
         out(describeAccount(await gateway.changes.system((tx) => changeSettings(tx, account.id, input), audited('account.settings', account.id, details))));

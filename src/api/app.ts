@@ -14,11 +14,13 @@ import { dashboardPlugin } from '../web/dashboard/index.js';
 import { HttpEdge } from './http-edge.js';
 import { installOps, requestIdFor } from './ops.js';
 import { installRequestParsing, querystringParser } from './request-parsing.js';
+import { accountRoutes } from './routes/account.js';
 import { chargeRoutes } from './routes/charges.js';
 import { eventRoutes } from './routes/events.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { refundRoutes } from './routes/refunds.js';
+import { searchRoutes } from './routes/search.js';
 import { sourceRoutes } from './routes/sources.js';
 import { testModeRoutes } from './routes/test-mode.js';
 import { unservedResources, unservedSubresourceRoutes } from './routes/unserved.js';
@@ -152,4 +154,6 @@ async function omiseApi(api: FastifyInstance): Promise<void> {
   await api.register(testModeRoutes);
   await api.register(webhookRoutes);
   await api.register(refundRoutes);
+  await api.register(accountRoutes);
+  await api.register(searchRoutes);
 }

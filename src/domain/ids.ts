@@ -94,3 +94,12 @@ export function newQrRef1(): string {
   }
   return ref1;
 }
+
+/**
+ * The `id` GET /account shows (DECISIONS §10): `account_test_…` in test mode, `account_…` in live
+ * mode, with the Satang account id's own 19 characters, so it is stable, one per account and mode,
+ * and names its account (which `team` shows whole).
+ */
+export function omiseAccountId(accountId: string, livemode: boolean): string {
+  return `account_${livemode ? '' : 'test_'}${accountId.slice(accountId.lastIndexOf('_') + 1)}`;
+}

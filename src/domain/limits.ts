@@ -54,6 +54,20 @@ export const webhookResponseExcerptBytesMax = 1024;
 export const webhookResponseBytesMax = 64 * 1024;
 export const currencyThb = 'THB';
 
+// ---------------------------------------------------------------- GET /search (DECISIONS §10)
+export const searchPerPageDefault = 30;
+export const searchPerPageMax = 100;
+/** How deep a search may page: page × per_page at most this (narrow the search to see further). */
+export const searchResultWindowMax = 10_000;
+/** The `query` text, and the terms it may hold (free text and field:value together). */
+export const searchQueryCharsMax = 500;
+export const searchQueryTermsMax = 20;
+/** `filters[metadata][key]` entries in one search, and the length of each filter's value. */
+export const searchMetadataFiltersMax = 10;
+export const searchFilterValueCharsMax = 200;
+/** An account's email (GET /account), as `satang accounts set --email` takes it. */
+export const accountEmailCharsMax = 254;
+
 // ---------------------------------------------------------------- refunds (DECISIONS §5)
 export const refundsPerChargeMax = 15;
 export const refundWindowMs = 30 * dayMs;

@@ -3,11 +3,14 @@
  * sets of DECISIONS §2, in the order the real API sends them. One function per object type.
  */
 import { chargeFlags, sourceChargeStatus } from '../domain/charge.js';
-import { vatRateBps } from '../domain/limits.js';
+import { apiVersionLatest } from '../domain/api-versions.js';
+import { omiseAccountId } from '../domain/ids.js';
+import { currencyThb, vatRateBps } from '../domain/limits.js';
 import { hundredthsToDecimalString } from '../domain/money.js';
+import { type SearchPlan, totalPages } from '../domain/search.js';
 import { formatNullableTimestamp, formatTimestamp } from '../domain/time.js';
 import type { ListWindow } from '../store/lists.js';
-import type { ChargeRow, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery, WebhookEndpoint } from '../store/schema.js';
+import type { Account, ChargeRow, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery, WebhookEndpoint } from '../store/schema.js';
 
 export type Json = Record<string, unknown>;
 
@@ -258,5 +261,52 @@ export function renderRefund(refund: RefundRow): Json {
     created_at: formatTimestamp(refund.created_at),
     acquirer_reference_number: null,
     approval_code: null,
+  };
+}
+
+/**
+ * The account a key belongs to, as Omise shows it (DECISIONS §10; the key set and order of
+ * omise-php's account-get.json): `team` is the Satang account, `id` its mode's account, and
+ * `webhook_uri` the first enabled endpoint of that mode.
+ */
+export function renderAccount(account: Account, livemode: boolean, webhookUri: string | null): Json {
+  return {
+    object: 'account',
+    id: omiseAccountId(account.id, livemode),
+    team: account.id,
+    livemode,
+    location: '/account',
+    country: 'TH',
+    currency: currencyThb,
+    email: account.email,
+    created_at: formatTimestamp(account.created_at),
+    supported_currencies: [currencyThb],
+    api_version: apiVersionLatest,
+    auto_activate_recipients: false,
+    chain_enabled: false,
+    zero_interest_installments: false,
+    chain_return_uri: null,
+    webhook_uri: webhookUri,
+    metadata_export_keys: { charge: [], transfer: [], refund: [], dispute: [] },
+    chaining_allowed: false,
+    last_updated_api_version: apiVersionLatest,
+    transfer_config: null,
+  };
+}
+
+/** A search's answer (DECISIONS §10): what was asked, the page, and its objects rendered as everywhere else. */
+export function renderSearch(plan: SearchPlan, total: number, data: Json[]): Json {
+  return {
+    object: 'search',
+    order: plan.order,
+    scope: plan.scope,
+    query: plan.echo.query,
+    filters: plan.echo.filters,
+    page: plan.page,
+    per_page: plan.perPage,
+    total_pages: totalPages(total, plan.perPage),
+    total,
+    location: '/search',
+    data,
   };
 }

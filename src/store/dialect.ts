@@ -9,7 +9,7 @@
  *   advisory locks serialize what must not race, several writes go in one statement to save round
  *   trips, the database's own sequences number rows, and a value cached by one process may be stale.
  */
-import { CompiledQuery, type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
+import { CompiledQuery, type Expression, type Kysely, PostgresAdapter, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { DirectSqliteAdapter } from './sqlite-dialect.js';
 
 /** The query builders whose rows can be locked (SELECT ... FOR UPDATE). */
@@ -51,6 +51,13 @@ export interface Dialect {
   addSeqColumn(db: Kysely<any>, table: string, orderBy: RawBuilder<unknown>): Promise<void>;
   /** Removes it again. */
   dropSeqColumn(db: Kysely<any>, table: string): Promise<void>;
+  /**
+   * Whether a string or number anywhere in the JSON text `json` (metadata), lower-cased, is LIKE
+   * `pattern` (with `\` as the escape character).
+   */
+  jsonHasValueLike(json: Expression<unknown>, pattern: string): RawBuilder<SqlBool>;
+  /** The scalar at the top-level `key` of the JSON text `json` as text (true, false, numbers as JSON writes them), or null. */
+  jsonTopLevelText(json: Expression<unknown>, key: string): RawBuilder<string | null>;
 }
 
 export const sqliteDialect: Dialect = {
@@ -82,6 +89,11 @@ export const sqliteDialect: Dialect = {
     await db.schema.dropIndex(`${table}_seq`).execute();
     await db.schema.alterTable(table).dropColumn('seq').execute();
   },
+  // JSON1's table-valued functions: json_tree walks every level, json_each the top one.
+  jsonHasValueLike: (json, pattern) =>
+    sql<SqlBool>`exists (select 1 from json_tree(${json}) as j where j.type in ('text', 'integer', 'real') and lower(j.atom) like ${pattern} escape '\\')`,
+  jsonTopLevelText: (json, key) =>
+    sql<string | null>`(select case j.type when 'true' then 'true' when 'false' then 'false' when 'text' then j.atom when 'integer' then cast(j.atom as text) when 'real' then cast(j.atom as text) end from json_each(${json}) as j where j.key = ${key})`,
 };
 
 export const postgresDialect: Dialect = {
@@ -113,6 +125,11 @@ export const postgresDialect: Dialect = {
     // The sequence goes with the column that owns it.
     await db.schema.alterTable(table).dropColumn('seq').execute();
   },
+  // Metadata is JSON text: read as jsonb; `strict $.**` is every item at every level, once.
+  jsonHasValueLike: (json, pattern) =>
+    sql<SqlBool>`exists (select 1 from jsonb_path_query(${json}::jsonb, 'strict $.**') as j(v) where jsonb_typeof(j.v) in ('string', 'number') and lower(j.v #>> '{}') like ${pattern} escape '\\')`,
+  jsonTopLevelText: (json, key) =>
+    sql<string | null>`(case when jsonb_typeof(${json}::jsonb -> ${key}::text) in ('string', 'number', 'boolean') then ${json}::jsonb ->> ${key}::text end)`,
 };
 
 /** The dialect of a handle: a transaction, the store's read handle, a migration's. */

@@ -379,6 +379,15 @@ const migrations: Record<string, Migration> = {
       for (const column of ['qr_merchant_name', 'qr_biller_id']) await db.schema.alterTable('charges').dropColumn(column).execute();
     },
   },
+  '0011_account_email': {
+    // GET /account shows the account's email (DECISIONS §10): a setting, null until set.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('accounts').addColumn('email', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('accounts').dropColumn('email').execute();
+    },
+  },
 };
 
 /** The list indexes 0007 rebuilt to end in seq: name, table, the columns before seq, the columns before 0007. */

@@ -19,6 +19,8 @@ export interface AccountTable {
   /** How far the test-mode clock is ahead of the wall clock (DECISIONS §8); never decreases. */
   test_clock_offset_ms: number;
   created_at: number;
+  /** The account's email as GET /account shows it (DECISIONS §10); null until set. */
+  email: string | null;
 }
 
 export interface ApiKeyTable {

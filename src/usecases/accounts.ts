@@ -5,7 +5,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { OmiseError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { feeRateBpsDefault } from '../domain/limits.js';
+import { accountEmailCharsMax, feeRateBpsDefault } from '../domain/limits.js';
 import {
   type AccountSettings,
   deleteKeyByLookup,
@@ -94,6 +94,7 @@ export async function createAccount(tx: Tx, input: { name: string; merchantName?
     is_default: input.isDefault ? 1 : 0,
     test_clock_offset_ms: 0,
     created_at: nowMs,
+    email: null,
   };
   await insertAccount(tx, account);
   const keys: KeyPair[] = [];
@@ -148,10 +149,22 @@ export interface SettingsInput {
   feeFlatSatang?: number;
   truemoneyQrTest?: boolean;
   truemoneyQrLive?: boolean;
+  /** The email GET /account shows; the empty string clears it. */
+  email?: string;
 }
 
 /** Whether a live TrueMoney connection exists; the simulator is test-only, so none ships. */
 export const liveProviderAvailable = false;
+
+/** An account's email as given (trimmed), or null for the empty string: one @, no spaces, a dot in the domain. */
+function accountEmail(text: string): string | null {
+  const email = text.trim();
+  if (email === '') return null;
+  if (email.length > accountEmailCharsMax || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new OmiseError('bad_request', `email must be an email address such as dev@shop.example (at most ${accountEmailCharsMax} characters)`);
+  }
+  return email;
+}
 
 export async function changeSettings(tx: Tx, accountId: string, input: SettingsInput): Promise<Account> {
   const settings: AccountSettings = {};
@@ -179,6 +192,7 @@ export async function changeSettings(tx: Tx, accountId: string, input: SettingsI
     }
     settings.fee_flat_satang = input.feeFlatSatang;
   }
+  if (input.email !== undefined) settings.email = accountEmail(input.email);
   if (input.truemoneyQrTest !== undefined) settings.truemoney_qr_test = input.truemoneyQrTest ? 1 : 0;
   if (input.truemoneyQrLive !== undefined) {
     if (input.truemoneyQrLive && !liveProviderAvailable) {

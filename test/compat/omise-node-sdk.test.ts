@@ -219,6 +219,44 @@ describeEachStore('official omise npm package 1.1.0', (h) => {
       assert.equal((event.data as any).description, 'node order (edited)');
     });
 
+    test('account.retrieve: the Omise account of the secret key\'s account and mode', async () => {
+      const account: any = await omise.account.retrieve();
+      assert.equal(account.object, 'account');
+      assert.equal(account.id, `account_test_${keys.accountId.slice('acct_'.length)}`);
+      assert.equal(account.team, keys.accountId);
+      assert.equal(account.livemode, false);
+      assert.equal(account.location, '/account');
+      assert.equal(account.currency, 'THB');
+      assert.deepEqual(account.supported_currencies, ['THB']);
+      assert.equal(account.api_version, '2019-05-29');
+      assert.equal(account.email, null);
+      await rejectsWith(omise.account.updateAccount({ email: 'developer@shop.example' } as any), 'feature_not_supported');
+    });
+
+    test('search.list: query terms reach the gateway; the nested filters querystring.encode drops arrive as filters= and are ignored', async () => {
+      assert.ok(state.chargeId && state.inlineChargeId, 'needs both charges');
+      // The typings have no search resource; the SDK has one (lib/resources/Search.js).
+      const search = (omise as any).search as { list(data: Record<string, unknown>): Promise<any> };
+      const edited = await search.list({ scope: 'charge', query: 'node order (edited)' });
+      assert.equal(edited.object, 'search');
+      assert.equal(edited.scope, 'charge');
+      assert.equal(edited.query, 'node order (edited)');
+      assert.equal(edited.total, 1);
+      assert.equal(edited.data[0].object, 'charge');
+      assert.equal(edited.data[0].id, state.chargeId);
+      assert.deepEqual(edited.data[0].metadata, { order_id: 43 });
+      const inline = await search.list({ scope: 'charge', query: 'amount:250 status:pending inline' });
+      assert.deepEqual(inline.data.map((charge: any) => charge.id), [state.inlineChargeId]);
+      const paged = await search.list({ scope: 'charge', filters: { status: 'successful' }, order: 'reverse_chronological', per_page: 1, page: 2 });
+      assert.deepEqual(paged.filters, {});
+      assert.equal(paged.total, 2);
+      assert.equal(paged.total_pages, 2);
+      assert.deepEqual(paged.data.map((charge: any) => charge.id), [state.chargeId]);
+      const refunds = await search.list({ scope: 'refund' });
+      assert.equal(refunds.total, 0);
+      await rejectsWith(search.list({ scope: 'customer' }), 'bad_request', 'scope must be charge or refund, not "customer"');
+    });
+
     test('capability.retrieve (public key) lists truemoney_qr', async () => {
       const capability: any = await omise.capability.retrieve();
       assert.equal(capability.object, 'capability');

@@ -754,6 +754,89 @@ describeEachStore('SDK wire formats over TCP', (h) => {
     });
   });
 
+  describe('GET /account and GET /search, exactly as each SDK calls them (DECISIONS §10)', () => {
+    let keys: Keys;
+    let wireChargeId: string;
+    before(async () => {
+      keys = await makeKeys(h.store, 'Merchant of the account and search calls');
+      const create = async (json: Record<string, unknown>) => {
+        const created = await h.request({ method: 'POST', url: '/charges', key: keys.secretKey, json: { currency: 'THB', source: { type: 'truemoney_qr' }, ...json } });
+        assert.equal(created.status, 200, created.body);
+        return created.json.id as string;
+      };
+      wireChargeId = await create({ amount: 123400, description: 'wire order', metadata: { order_id: 'w-1' } });
+      const paid = await create({ amount: 20000, description: 'another order' });
+      assert.equal((await h.request({ method: 'POST', url: `/charges/${paid}/mark_as_paid`, key: keys.secretKey })).status, 200);
+    });
+
+    const accountCalls: Array<[string, (port: number, key: string) => WireRequest]> = [
+      ['omise-node: omise.account.retrieve()', (_port, key) => nodeRequest('GET', '/account', key)],
+      ['omise-python: omise.Account.retrieve()', (port, key) => pythonRequest(port, 'GET', '/account', key)],
+      ['omise-ruby: Omise::Account.retrieve', (port, key) => rubyRequest(port, 'GET', '/account', key)],
+      ['omise-php: OmiseAccount::retrieve() (GET /account/)', (port, key) => phpRequest(port, 'GET', '/account/', key)],
+      ['omise-go: client.Do(account, &operations.RetrieveAccount{})', (port, key) => goRequest(port, 'GET', '/account', key, '{}')],
+    ];
+    for (const [title, call] of accountCalls) {
+      test(title, async () => {
+        const response = await exchange(portOf(), call(portOf(), keys.secretKey));
+        assertJsonReply(response, 200, title);
+        assert.equal(response.json.object, 'account');
+        assert.equal(response.json.id, `account_test_${keys.accountId.slice('acct_'.length)}`);
+        assert.equal(response.json.team, keys.accountId);
+        assert.equal(response.json.livemode, false);
+        assert.deepEqual(response.json.metadata_export_keys, { charge: [], transfer: [], refund: [], dispute: [] });
+      });
+    }
+
+    const searchCalls: Array<[string, (port: number, key: string) => WireRequest, Record<string, string>]> = [
+      [
+        "omise-node: omise.search.list({scope: 'charge', query: 'wire order', filters: {status: 'pending'}}) (querystring.encode drops the filters)",
+        (_port, key) => nodeRequest('GET', '/search?scope=charge&query=wire%20order&filters=', key),
+        {},
+      ],
+      [
+        "omise-python: omise.Search.execute('charge', query='wire order', filters={'status': 'pending'}, order='reverse_chronological') (raw brackets, JSON body {})",
+        (port, key) => pythonRequest(port, 'GET', '/search/?scope=charge&query=wire%20order&filters[status]=pending&order=reverse_chronological', key),
+        { status: 'pending' },
+      ],
+      [
+        "omise-ruby: Omise::Charge.search.filter(status: 'pending').query('amount:1234 wire').execute (rest-client params)",
+        (port, key) => rubyRequest(port, 'GET', '/search?scope=charge&filters[status]=pending&query=amount%3A1234+wire', key),
+        { status: 'pending' },
+      ],
+      [
+        "omise-php: OmiseCharge::search('wire order')->filter(['status' => 'pending']) (http_build_query)",
+        (port, key) => phpRequest(port, 'GET', '/search/?scope=charge&query=wire+order&filters%5Bstatus%5D=pending', key),
+        { status: 'pending' },
+      ],
+      [
+        'omise-go: client.Do(result, &operations.Search{Scope: omise.ChargeScope, Query: "wire order", Filters: {"status": "pending"}, Order: omise.ReverseChronological, PerPage: 10})',
+        (port, key) => goRequest(port, 'GET', '/search', key, '{"scope":"charge","query":"wire order","filters":{"status":"pending"},"order":"reverse_chronological","per_page":10}'),
+        { status: 'pending' },
+      ],
+    ];
+    for (const [title, call, filters] of searchCalls) {
+      test(title, async () => {
+        const response = await exchange(portOf(), call(portOf(), keys.secretKey));
+        assertJsonReply(response, 200, title);
+        assert.equal(response.json.object, 'search');
+        assert.equal(response.json.scope, 'charge');
+        assert.deepEqual(response.json.filters, filters);
+        assert.equal(response.json.total, 1);
+        assert.equal(response.json.total_pages, 1);
+        assert.equal(response.json.data.length, 1);
+        assert.equal(response.json.data[0].object, 'charge');
+        assert.equal(response.json.data[0].id, wireChargeId);
+        assert.equal(response.json.data[0].description, 'wire order');
+      });
+    }
+
+    test('omise-go: a scope Satang does not search is 400 bad_request, which omise-go reads as an error (status ≠ 200, JSON body)', async () => {
+      const response = await exchange(portOf(), goRequest(portOf(), 'GET', '/search', keys.secretKey, '{"scope":"dispute","query":"dspt_test"}'));
+      assertOmiseError(response, 400, 'bad_request', 'dispute scope');
+    });
+  });
+
   describe('Omise-Version', () => {
     const withVersion = (request: WireRequest, version: string): WireRequest => ({
       ...request,

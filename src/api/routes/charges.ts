@@ -3,9 +3,10 @@ import { OmiseError, notFound } from '../../domain/errors.js';
 import { canCreateSourcesAt } from '../../domain/api-versions.js';
 import { enforce } from '../../domain/lifecycle.js';
 import { chargeQrPayload } from '../../qr/payload.js';
-import { renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
+import { type Json, renderCharge, renderDocument, renderList, type RenderContext } from '../../render/omise-json.js';
 import { type ChargeWithSource, findChargeForDownload, findChargeWithSource, findSourcesByIds, listCharges } from '../../store/charges.js';
 import { refundsOfCharges } from '../../store/refunds.js';
+import type { ChargeRow } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import { parseChargeParams, parseChargeUpdateParams } from '../payment-params.js';
 import { createCharge, updateCharge } from '../../usecases/payments.js';
@@ -22,6 +23,13 @@ export async function loadChargeWithSource(db: Tx, ctx: UseCaseContext, id: stri
 }
 
 export const render = ({ charge, source, refunds }: ChargeWithSource, ctx: RenderContext) => renderCharge(charge, source, ctx, refunds);
+
+/** Charges of a list or a search, each with its source and refunds (two batched reads). */
+export async function renderChargeRows(db: Tx, rows: ChargeRow[], ctx: RenderContext): Promise<Json[]> {
+  const sources = await findSourcesByIds(db, rows.map((charge) => charge.source_id));
+  const refunds = await refundsOfCharges(db, rows.filter((charge) => charge.refund_count > 0).map((charge) => charge.id));
+  return rows.map((charge) => renderCharge(charge, sources.get(charge.source_id)!, ctx, refunds.get(charge.id)));
+}
 
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
@@ -41,10 +49,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     const window = parseListWindow(request.omiseParams, ctx.nowMs);
     const db = gateway.store.read;
     const page = await listCharges(db, ctx.scope, window);
-    const sources = await findSourcesByIds(db, page.rows.map((charge) => charge.source_id));
-    const refunds = await refundsOfCharges(db, page.rows.filter((charge) => charge.refund_count > 0).map((charge) => charge.id));
-    const data = page.rows.map((charge) => renderCharge(charge, sources.get(charge.source_id)!, ctx, refunds.get(charge.id)));
-    return renderList(data, { location: '/charges', window, total: page.total });
+    return renderList(await renderChargeRows(db, page.rows, ctx), { location: '/charges', window, total: page.total });
   });
 
   app.get<IdParams>('/charges/:id', async (request) => {
