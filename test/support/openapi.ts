@@ -95,7 +95,8 @@ export class SchemaChecker {
   assertValid(schema: Json, value: unknown, label: string): void {
     const validate = this.compile(schema);
     if (!validate(value)) {
-      assert.fail(`${label}: ${this.ajv.errorsText(validate.errors, { separator: '\n  ' })}\n  value: ${JSON.stringify(value).slice(0, 600)}`);
+      const problems = (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`);
+      assert.fail(`${label}: ${problems.join('\n  ')}\n  value: ${JSON.stringify(value).slice(0, 600)}`);
     }
   }
 }
