@@ -12,6 +12,7 @@ import type { Gateway } from '../gateway.js';
 import { customerRoutes } from '../web/customer-pages.js';
 import { dashboardPlugin } from '../web/dashboard/index.js';
 import { HttpEdge } from './http-edge.js';
+import { openApiRoutes } from './openapi/route.js';
 import { installOps, requestIdFor } from './ops.js';
 import { installRequestParsing, querystringParser } from './request-parsing.js';
 import { accountRoutes } from './routes/account.js';
@@ -48,7 +49,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The composition root every route asks: store, clocks, change runner, workers, provider. */
     gateway: Gateway;
-    /** Every route registered (HEAD ones aside): the tests that must reach each route walk this list. */
+    /**
+     * Every route registered: the tests that must reach each route walk this list, and the OpenAPI
+     * document lists exactly these (src/api/openapi/). A HEAD route on a URL that has a GET route
+     * (Fastify adds one to each GET route) is the GET route's and is not listed.
+     */
     routes: RegisteredRoute[];
   }
   interface FastifyRequest {
@@ -103,8 +108,10 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
   const routes: RegisteredRoute[] = [];
   app.decorate('routes', routes);
   app.addHook('onRoute', (route) => {
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      if (method === 'HEAD' || routes.some((known) => known.method === method && known.url === route.url)) continue;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hasGet = methods.includes('GET') || routes.some((known) => known.method === 'GET' && known.url === route.url);
+    for (const method of methods) {
+      if ((method === 'HEAD' && hasGet) || routes.some((known) => known.method === method && known.url === route.url)) continue;
       routes.push({ method, url: route.url, dashboardPublic: route.config?.dashboardPublic === true });
     }
   });
@@ -133,6 +140,7 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
     return reply.code(404).send(new OmiseError('not_found', 'the requested resource was not found').toJSON());
   });
 
+  await app.register(openApiRoutes);
   await app.register(omiseApi);
   await app.register(customerRoutes);
   await app.register(dashboardPlugin);

@@ -45,6 +45,12 @@ const statusByCode: Record<OmiseErrorCode, number> = {
   internal_error: 500,
 };
 
+/** Every error code Satang answers with. */
+export const errorCodes = Object.keys(statusByCode) as OmiseErrorCode[];
+
+/** The HTTP status an error code is answered with. */
+export const errorStatus = (code: OmiseErrorCode): number => statusByCode[code];
+
 export class OmiseError extends Error {
   readonly code: OmiseErrorCode;
   readonly statusCode: number;

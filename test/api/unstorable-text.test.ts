@@ -74,6 +74,7 @@ const routes: Record<string, RouteParams> = {
   'GET /healthz': { url: at('/healthz'), params: none },
   'GET /readyz': { url: at('/readyz'), params: none },
   'GET /metrics': { url: at('/metrics'), params: none },
+  'GET /openapi.json': { url: at('/openapi.json'), params: none },
   'OPTIONS /sources': { url: at('/sources'), params: none },
   'OPTIONS /sources/:id': { url: (ids) => `/sources/${ids.source}`, params: none },
   'OPTIONS /capability': { url: at('/capability'), params: none },

@@ -140,7 +140,7 @@ if (skipReason && inCi) {
       const before = await get(victim.url, '/test/clock');
       assert.equal((await post(survivor.url, '/test/clock/advance', 'advance-first', { seconds: 3600 }))?.status, 200);
       const afterAdvance = await get(victim.url, '/test/clock');
-      // (offset_seconds is rounded down, so a millisecond between the reads can show as 3599.)
+      // (offset_seconds is rounded to the second, so the reads a moment apart can differ by one.)
       const moved = afterAdvance.json.offset_seconds - before.json.offset_seconds;
       assert.ok(moved >= 3599 && moved <= 3601, `the other process's clock moved ${moved} s`);
 

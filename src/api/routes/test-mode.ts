@@ -17,7 +17,9 @@ export function renderClock(nowMs: number, wallNowMs: number) {
     livemode: false,
     location: '/test/clock',
     now: formatTimestamp(nowMs),
-    offset_seconds: Math.floor((nowMs - wallNowMs) / 1000),
+    // The wall clock is read after the account's clock: to the nearest second, never below 0 (a
+    // millisecond between the reads once showed an unmoved clock as -1).
+    offset_seconds: Math.max(0, Math.round((nowMs - wallNowMs) / 1000)),
   };
 }
 

@@ -31,15 +31,15 @@ export const unservedResources = new Map<string, string>([
  */
 export const unservedSubresources = new Map<string, string>([['/charges/schedules', 'charge schedules are not supported by this gateway']]);
 
-/** The methods the Omise API uses (HEAD answers with GET). */
-const apiMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** The methods the Omise API uses (HEAD answers as GET does: Fastify adds a HEAD route to each GET route). */
+export const unservedMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export async function unservedSubresourceRoutes(app: FastifyInstance): Promise<void> {
   for (const [path, message] of unservedSubresources) {
     const handler = async () => {
       throw new OmiseError('feature_not_supported', message);
     };
-    app.route({ method: apiMethods, url: path, handler });
-    app.route({ method: apiMethods, url: `${path}/*`, handler });
+    app.route({ method: [...unservedMethods], url: path, handler });
+    app.route({ method: [...unservedMethods], url: `${path}/*`, handler });
   }
 }

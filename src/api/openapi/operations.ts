@@ -1,0 +1,884 @@
+/**
+ * Every operation Satang serves, one entry each: the table the OpenAPI document is built from
+ * (document.ts). Adding a route means adding its entry here (and its exercise case in
+ * test/api/openapi-exercise.test.ts); the tests fail until both exist.
+ *
+ * Paths are written as Fastify registers them (`:id`, a trailing `*`), so an entry reads like its
+ * route. Errors are listed by Omise error code: document.ts turns them into responses, and adds
+ * the ones every operation of a kind can give (see `implicitErrors` there).
+ */
+import { type OmiseErrorCode } from '../../domain/errors.js';
+import { fundingSources } from '../../domain/lifecycle.js';
+import { unservedMethods, unservedResources, unservedSubresources } from '../routes/unserved.js';
+import { ref, type Schema } from './schemas.js';
+
+export type Tag = 'api' | 'test-mode' | 'pages' | 'dashboard' | 'simulator' | 'ops';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD';
+
+/**
+ * Who may call: `secret` (secret key), `public` (public or secret key), `none`, `wallet` (no key,
+ * or a valid test-mode key), `operator` (a dashboard session), `metrics` (a bearer token when
+ * SATANG_METRICS_TOKEN is set).
+ */
+export type Access = 'secret' | 'public' | 'none' | 'wallet' | 'operator' | 'metrics';
+
+/** A response other than an Omise error: JSON of a component schema, a page, a redirect, bytes. */
+export type Reply =
+  | { kind: 'json'; schema: string; description: string; headers?: Record<string, HeaderSpec> }
+  | { kind: 'page'; description: string }
+  | { kind: 'redirect'; description: string }
+  | { kind: 'empty'; description: string; headers?: Record<string, HeaderSpec> }
+  | { kind: 'bytes'; mediaType: string; description: string; headers?: Record<string, HeaderSpec> };
+
+export interface HeaderSpec {
+  description: string;
+  required?: boolean;
+  schema?: Schema;
+}
+
+export interface QueryParam {
+  /** Shared by several operations: listed once, under components.parameters, by this name. */
+  component?: string;
+  name: string;
+  description: string;
+  schema: Schema;
+  required?: boolean;
+}
+
+export interface Operation {
+  method: Method;
+  /** The route's path as Fastify has it: `:name` parameters, a trailing `*` for any path below. */
+  path: string;
+  operationId: string;
+  tag: Tag;
+  summary: string;
+  description?: string;
+  access: Access;
+  /** Descriptions of path parameters, where the default for their name does not fit. */
+  pathParams?: Record<string, string>;
+  query?: QueryParam[];
+  /** API parameters: a component schema, sent as JSON or as a form (or in the query string). */
+  body?: { schema: string; required?: boolean };
+  /** A page's form: its fields (application/x-www-form-urlencoded). */
+  form?: { properties: Record<string, Schema>; required?: string[] };
+  /** Takes an Idempotency-Key (DECISIONS §8). */
+  idempotent?: boolean;
+  /** What it answers besides errors, by HTTP status. */
+  replies: Record<string, Reply>;
+  /** The Omise errors this operation gives besides those every operation of its kind can give. */
+  errors?: OmiseErrorCode[];
+  /** HTML error pages (pages, simulator page, dashboard), by status. */
+  errorPages?: number[];
+  deprecated?: boolean;
+  /** Answered by the app's not-found handler (an unserved Omise resource), not by a registered route. */
+  servedBy?: 'not-found-handler';
+}
+
+const json = (schema: string, description: string, headers?: Record<string, HeaderSpec>): Reply => ({ kind: 'json', schema, description, headers });
+const page = (description: string): Reply => ({ kind: 'page', description });
+const redirect = (description: string): Reply => ({ kind: 'redirect', description });
+const script = (description: string): Reply => ({
+  kind: 'bytes',
+  mediaType: 'application/javascript',
+  description,
+  headers: { 'Cache-Control': { description: 'public, max-age=300', required: true } },
+});
+
+/** Sources and /capability answer browsers on any origin (omise.js). */
+const cors: Record<string, HeaderSpec> = { 'Access-Control-Allow-Origin': { description: "the request's Origin, or *", required: true } };
+
+const listQuery: QueryParam[] = [
+  { component: 'ListFrom', name: 'from', description: 'only objects created at or after this time (ISO 8601)', schema: { type: ['string', 'null'], format: 'date-time' } },
+  { component: 'ListTo', name: 'to', description: 'only objects created at or before this time (ISO 8601; default now on the account clock)', schema: { type: ['string', 'null'], format: 'date-time' } },
+  { component: 'ListOffset', name: 'offset', description: 'objects to skip', schema: { type: ['integer', 'null'], minimum: 0, default: 0 } },
+  { component: 'ListLimit', name: 'limit', description: 'objects to answer', schema: ref('ListLimit') },
+  { component: 'ListOrder', name: 'order', description: 'by creation time', schema: { enum: ['chronological', 'reverse_chronological', '', null], default: 'chronological' } },
+];
+const listErrors: OmiseErrorCode[] = ['invalid_per_page', 'invalid_page', 'invalid_filter'];
+
+const corsPreflight = (path: string, operationId: string): Operation => ({
+  method: 'OPTIONS',
+  path,
+  operationId,
+  tag: 'api',
+  summary: `CORS preflight of ${path}`,
+  description: 'Browsers (omise.js) ask before sending the public key from another origin.',
+  access: 'none',
+  replies: {
+    '204': {
+      kind: 'empty',
+      description: 'allowed from any origin',
+      headers: {
+        'Access-Control-Allow-Methods': { description: 'GET, POST, OPTIONS', required: true },
+        'Access-Control-Allow-Headers': { description: 'Authorization, Content-Type, Omise-Version, Idempotency-Key', required: true },
+        'Access-Control-Allow-Origin': { description: "the request's Origin, or *", required: true },
+        'Access-Control-Max-Age': { description: '600', required: true },
+      },
+    },
+  },
+});
+
+// ------------------------------------------------------------------------------------------ the Omise API
+
+const apiOperations: Operation[] = [
+  corsPreflight('/sources', 'createSourcePreflight'),
+  {
+    method: 'POST',
+    path: '/sources',
+    operationId: 'createSource',
+    tag: 'api',
+    summary: 'Create a TrueMoney QR source',
+    description: 'Needs Omise-Version 2017-11-02 or later (404 service_not_found below it). A source is charged once, by POST /charges.',
+    access: 'public',
+    body: { schema: 'SourceParams', required: true },
+    idempotent: true,
+    replies: { '200': json('Source', 'the source (charge_status unknown)', cors) },
+    errors: ['service_not_found'],
+  },
+  corsPreflight('/sources/:id', 'retrieveSourcePreflight'),
+  {
+    method: 'GET',
+    path: '/sources/:id',
+    operationId: 'retrieveSource',
+    tag: 'api',
+    summary: 'Retrieve a source',
+    access: 'public',
+    replies: { '200': json('Source', 'the source; with its QR once charged', cors) },
+  },
+  corsPreflight('/capability', 'retrieveCapabilityPreflight'),
+  {
+    method: 'GET',
+    path: '/capability',
+    operationId: 'retrieveCapability',
+    tag: 'api',
+    summary: 'What the account may do',
+    access: 'public',
+    replies: { '200': json('Capability', 'the capability', cors) },
+  },
+  {
+    method: 'POST',
+    path: '/charges',
+    operationId: 'createCharge',
+    tag: 'api',
+    summary: 'Create a charge',
+    description: 'From a source id, or with an inline source (`source[type]=truemoney_qr`, which needs Omise-Version 2017-11-02 or later). The charge is pending; its QR is the source\'s `scannable_code`.',
+    access: 'secret',
+    body: { schema: 'ChargeParams', required: true },
+    idempotent: true,
+    replies: { '200': json('Charge', 'the pending charge') },
+    errors: ['invalid_charge', 'not_found', 'service_not_found'],
+  },
+  {
+    method: 'GET',
+    path: '/charges',
+    operationId: 'listCharges',
+    tag: 'api',
+    summary: 'List charges',
+    access: 'secret',
+    query: listQuery,
+    replies: { '200': json('ChargeList', 'a page of charges') },
+    errors: listErrors,
+  },
+  {
+    method: 'GET',
+    path: '/charges/:id',
+    operationId: 'retrieveCharge',
+    tag: 'api',
+    summary: 'Retrieve a charge',
+    access: 'secret',
+    replies: { '200': json('Charge', 'the charge') },
+  },
+  {
+    method: 'PATCH',
+    path: '/charges/:id',
+    operationId: 'updateCharge',
+    tag: 'api',
+    summary: "Change a charge's description or metadata",
+    access: 'secret',
+    body: { schema: 'ChargeUpdateParams' },
+    idempotent: true,
+    replies: { '200': json('Charge', 'the charge (a charge.update event is written)') },
+  },
+  {
+    method: 'POST',
+    path: '/charges/:id/capture',
+    operationId: 'captureCharge',
+    tag: 'api',
+    summary: 'Capture a charge (refused)',
+    description: 'TrueMoney QR charges are captured when paid: an existing charge answers 400 failed_capture.',
+    access: 'secret',
+    replies: {},
+    errors: ['failed_capture'],
+  },
+  {
+    method: 'POST',
+    path: '/charges/:id/reverse',
+    operationId: 'reverseCharge',
+    tag: 'api',
+    summary: 'Reverse a charge (refused)',
+    description: 'TrueMoney QR charges cannot be reversed: an existing charge answers 400 failed_reverse. Refund it instead.',
+    access: 'secret',
+    replies: {},
+    errors: ['failed_reverse'],
+  },
+  {
+    method: 'GET',
+    path: '/charges/:id/documents/:docu',
+    operationId: 'retrieveChargeDocument',
+    tag: 'api',
+    summary: "Retrieve a charge's QR document",
+    access: 'secret',
+    replies: { '200': json('Document', 'the document') },
+  },
+  {
+    method: 'GET',
+    path: '/charges/:id/documents/:docu/downloads/:token',
+    operationId: 'downloadChargeQr',
+    tag: 'api',
+    summary: "Download a charge's QR code",
+    description: "The document's download_uri. No key: the 16 hex digits of the token are the capability.",
+    access: 'none',
+    replies: {
+      '200': {
+        kind: 'bytes',
+        mediaType: 'image/png',
+        description: 'the QR code as a PNG',
+        headers: {
+          'Content-Disposition': { description: 'inline; filename="qrcode.png"', required: true },
+          'Cache-Control': { description: 'private, max-age=86400', required: true },
+        },
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/events',
+    operationId: 'listEvents',
+    tag: 'api',
+    summary: 'List events',
+    access: 'secret',
+    query: listQuery,
+    replies: { '200': json('EventList', 'a page of events, each with its 25 most recent deliveries') },
+    errors: listErrors,
+  },
+  {
+    method: 'GET',
+    path: '/events/:id',
+    operationId: 'retrieveEvent',
+    tag: 'api',
+    summary: 'Retrieve an event',
+    access: 'secret',
+    replies: { '200': json('Event', 'the event, with every delivery attempt') },
+  },
+  {
+    method: 'GET',
+    path: '/charges/:id/events',
+    operationId: 'listChargeEvents',
+    tag: 'api',
+    summary: "List a charge's events",
+    access: 'secret',
+    query: listQuery,
+    replies: { '200': json('EventList', "a page of the charge's events") },
+    errors: listErrors,
+  },
+  {
+    method: 'POST',
+    path: '/charges/:id/mark_as_paid',
+    operationId: 'markChargeAsPaid',
+    tag: 'test-mode',
+    summary: 'Complete a pending charge as paid (test mode)',
+    access: 'secret',
+    body: { schema: 'MarkAsPaidParams' },
+    idempotent: true,
+    replies: { '200': json('Charge', 'the successful charge') },
+    errors: ['not_authorized'],
+  },
+  {
+    method: 'POST',
+    path: '/charges/:id/mark_as_failed',
+    operationId: 'markChargeAsFailed',
+    tag: 'test-mode',
+    summary: 'Complete a pending charge as failed (test mode)',
+    access: 'secret',
+    idempotent: true,
+    replies: { '200': json('Charge', 'the failed charge (failed_processing)') },
+    errors: ['not_authorized'],
+  },
+  {
+    method: 'POST',
+    path: '/charges/:id/expire',
+    operationId: 'expireCharge',
+    tag: 'api',
+    summary: 'Expire a pending charge',
+    access: 'secret',
+    idempotent: true,
+    replies: { '200': json('Charge', 'the expired charge') },
+    errors: ['failed_expire'],
+  },
+  {
+    method: 'GET',
+    path: '/balance',
+    operationId: 'retrieveBalance',
+    tag: 'api',
+    summary: 'Retrieve the balance',
+    access: 'secret',
+    replies: { '200': json('Balance', 'the balance') },
+  },
+  {
+    method: 'GET',
+    path: '/transactions',
+    operationId: 'listTransactions',
+    tag: 'api',
+    summary: 'List transactions',
+    access: 'secret',
+    query: listQuery,
+    replies: { '200': json('TransactionList', 'a page of transactions') },
+    errors: listErrors,
+  },
+  {
+    method: 'GET',
+    path: '/transactions/:id',
+    operationId: 'retrieveTransaction',
+    tag: 'api',
+    summary: 'Retrieve a transaction',
+    access: 'secret',
+    replies: { '200': json('Transaction', 'the transaction') },
+  },
+  {
+    method: 'GET',
+    path: '/test/clock',
+    operationId: 'retrieveTestClock',
+    tag: 'test-mode',
+    summary: "Read the account's test clock",
+    access: 'secret',
+    replies: { '200': json('TestClock', 'the test clock') },
+    errors: ['not_authorized'],
+  },
+  {
+    method: 'POST',
+    path: '/test/clock/advance',
+    operationId: 'advanceTestClock',
+    tag: 'test-mode',
+    summary: "Move the account's test clock forward",
+    access: 'secret',
+    body: { schema: 'ClockAdvanceParams', required: true },
+    idempotent: true,
+    replies: { '200': json('TestClock', 'the test clock, moved') },
+    errors: ['not_authorized'],
+  },
+  {
+    method: 'POST',
+    path: '/test/reset',
+    operationId: 'resetTestData',
+    tag: 'test-mode',
+    summary: "Delete the account's test-mode objects",
+    access: 'secret',
+    idempotent: true,
+    replies: { '200': json('TestReset', 'what was deleted') },
+    errors: ['not_authorized'],
+  },
+  {
+    method: 'GET',
+    path: '/webhook_endpoints',
+    operationId: 'listWebhookEndpoints',
+    tag: 'api',
+    summary: 'List webhook endpoints',
+    access: 'secret',
+    replies: { '200': json('WebhookEndpointList', 'every endpoint of the account and mode') },
+  },
+  {
+    method: 'POST',
+    path: '/webhook_endpoints',
+    operationId: 'createWebhookEndpoint',
+    tag: 'api',
+    summary: 'Add a webhook endpoint',
+    description: 'At most 20 per account and mode.',
+    access: 'secret',
+    body: { schema: 'WebhookEndpointCreateParams', required: true },
+    idempotent: true,
+    replies: { '200': json('WebhookEndpoint', 'the endpoint') },
+  },
+  {
+    method: 'GET',
+    path: '/webhook_endpoints/:id',
+    operationId: 'retrieveWebhookEndpoint',
+    tag: 'api',
+    summary: 'Retrieve a webhook endpoint',
+    access: 'secret',
+    replies: { '200': json('WebhookEndpoint', 'the endpoint') },
+  },
+  {
+    method: 'PATCH',
+    path: '/webhook_endpoints/:id',
+    operationId: 'updateWebhookEndpoint',
+    tag: 'api',
+    summary: 'Change or disable a webhook endpoint',
+    access: 'secret',
+    body: { schema: 'WebhookEndpointUpdateParams' },
+    idempotent: true,
+    replies: { '200': json('WebhookEndpoint', 'the endpoint') },
+  },
+  {
+    method: 'DELETE',
+    path: '/webhook_endpoints/:id',
+    operationId: 'deleteWebhookEndpoint',
+    tag: 'api',
+    summary: 'Delete a webhook endpoint',
+    access: 'secret',
+    idempotent: true,
+    replies: { '200': json('DeletedWebhookEndpoint', 'the endpoint is gone') },
+  },
+  {
+    method: 'GET',
+    path: '/webhook_secret',
+    operationId: 'retrieveWebhookSecret',
+    tag: 'api',
+    summary: 'Read the webhook signing secret',
+    access: 'secret',
+    replies: { '200': json('WebhookSecret', 'the secret (made on first read)') },
+  },
+  {
+    method: 'POST',
+    path: '/webhook_secret/roll',
+    operationId: 'rollWebhookSecret',
+    tag: 'api',
+    summary: 'Roll the webhook signing secret',
+    description: 'For 24 hours deliveries carry both signatures, comma-separated.',
+    access: 'secret',
+    idempotent: true,
+    replies: { '200': json('WebhookSecret', 'the new secret') },
+  },
+  {
+    method: 'POST',
+    path: '/events/:id/redeliver',
+    operationId: 'redeliverEvent',
+    tag: 'api',
+    summary: 'Deliver an event again',
+    access: 'secret',
+    body: { schema: 'RedeliverParams' },
+    idempotent: true,
+    replies: { '200': json('Event', 'the event, its new deliveries queued') },
+  },
+  {
+    method: 'POST',
+    path: '/charges/:id/refunds',
+    operationId: 'createRefund',
+    tag: 'api',
+    summary: 'Refund or void a successful charge',
+    description: 'Inside the void window it is a void where the funding source allows it; otherwise a refund (DECISIONS §5).',
+    access: 'secret',
+    body: { schema: 'RefundParams', required: true },
+    idempotent: true,
+    replies: { '200': json('Refund', 'the refund or void') },
+    errors: ['invalid_amount', 'failed_refund', 'failed_void'],
+  },
+  {
+    method: 'GET',
+    path: '/charges/:id/refunds',
+    operationId: 'listChargeRefunds',
+    tag: 'api',
+    summary: "List a charge's refunds",
+    access: 'secret',
+    query: listQuery,
+    replies: { '200': json('RefundList', "a page of the charge's refunds") },
+    errors: listErrors,
+  },
+  {
+    method: 'GET',
+    path: '/charges/:id/refunds/:refund',
+    operationId: 'retrieveChargeRefund',
+    tag: 'api',
+    summary: 'Retrieve a refund',
+    access: 'secret',
+    replies: { '200': json('Refund', 'the refund') },
+  },
+  {
+    method: 'GET',
+    path: '/refunds',
+    operationId: 'listRefunds',
+    tag: 'api',
+    summary: 'List refunds',
+    access: 'secret',
+    query: listQuery,
+    replies: { '200': json('RefundList', 'a page of refunds') },
+    errors: listErrors,
+  },
+];
+
+/**
+ * The Omise resources Satang does not serve (src/api/routes/unserved.ts): each answers 400
+ * feature_not_supported to every method, at its path and any path below. Made from the same lists
+ * the routes are; an operation listed above for the same method and path takes precedence.
+ */
+function unservedOperations(): Operation[] {
+  const operations: Operation[] = [];
+  const paths: Array<{ path: string; message: string; servedBy?: 'not-found-handler' }> = [
+    ...[...unservedSubresources].map(([path, message]) => ({ path, message })),
+    ...[...unservedResources].map(([name, message]) => ({ path: `/${name}`, message, servedBy: 'not-found-handler' as const })),
+  ];
+  for (const { path, message, servedBy } of paths) {
+    const name = path.slice(1).replaceAll('/', '_');
+    for (const below of [false, true]) {
+      for (const method of unservedMethods) {
+        operations.push({
+          method,
+          path: below ? `${path}/*` : path,
+          operationId: `unserved_${name}${below ? '_below' : ''}_${method.toLowerCase()}`,
+          tag: 'api',
+          summary: `Not served: ${path}${below ? '/...' : ''}`,
+          description: `Satang does not serve this Omise resource: ${message}. Every method, here and at any path below, answers 400 feature_not_supported.`,
+          access: 'none',
+          replies: {},
+          errors: ['feature_not_supported'],
+          deprecated: false,
+          ...(servedBy ? { servedBy } : {}),
+        });
+      }
+    }
+  }
+  return operations;
+}
+
+// ------------------------------------------------------------------------------------------ operations
+
+const opsOperations: Operation[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    operationId: 'health',
+    tag: 'ops',
+    summary: 'Liveness',
+    access: 'none',
+    replies: { '200': json('Health', 'the process runs') },
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    operationId: 'readiness',
+    tag: 'ops',
+    summary: 'Readiness',
+    description: 'Ready when the database answers and every migration the code knows is applied.',
+    access: 'none',
+    replies: {
+      '200': json('Readiness', 'ready'),
+      '503': json('Readiness', 'not ready: draining (after SIGTERM), database_unreachable or migrations_pending'),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    tag: 'ops',
+    summary: 'Prometheus metrics',
+    description: 'Open unless SATANG_METRICS_TOKEN is set; then `Authorization: Bearer <token>`.',
+    access: 'metrics',
+    replies: {
+      '200': { kind: 'bytes', mediaType: 'text/plain', description: 'the Prometheus text format (version 0.0.4)' },
+      '401': json('MetricsUnauthorized', 'a token is required and was missing or wrong', {
+        'WWW-Authenticate': { description: 'Bearer realm="metrics"', required: true },
+      }),
+    },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'openApiDocument',
+    tag: 'ops',
+    summary: 'This document',
+    description: 'The OpenAPI 3.1 document of every route Satang serves (also committed as docs/openapi.json).',
+    access: 'none',
+    replies: {
+      '200': json('OpenApiDocument', 'the document', {
+        ETag: { description: 'the validator of this document', required: true },
+        'Cache-Control': { description: 'public, max-age=300', required: true },
+      }),
+      '304': { kind: 'empty', description: 'not modified (If-None-Match held the ETag)' },
+    },
+  },
+];
+
+// ------------------------------------------------------------------------------------------ the customer's side
+
+const pageErrors = [400, 404, 500];
+
+const customerOperations: Operation[] = [
+  {
+    method: 'GET',
+    path: '/omise.js',
+    operationId: 'omiseJs',
+    tag: 'pages',
+    summary: 'The omise.js-compatible browser script',
+    description: 'Omise.setPublicKey and Omise.createSource against this gateway; createToken answers feature_not_supported.',
+    access: 'none',
+    replies: { '200': script('the script, its API base URL this gateway') },
+  },
+  {
+    method: 'GET',
+    path: '/payments/:ref/status',
+    operationId: 'paymentStatus',
+    tag: 'pages',
+    summary: "The hosted payment page's status",
+    access: 'none',
+    pathParams: { ref: 'the pay2 reference (the charge\'s provider_references.reference_number_1)' },
+    replies: { '200': json('PaymentStatus', 'the payment now', { 'Cache-Control': { description: 'no-store', required: true } }) },
+  },
+  {
+    method: 'GET',
+    path: '/payments/assets/pay.js',
+    operationId: 'paymentPageScript',
+    tag: 'pages',
+    summary: "The hosted payment page's script",
+    access: 'none',
+    replies: { '200': script('the script') },
+  },
+  {
+    method: 'GET',
+    path: '/payments/:ref/authorize',
+    operationId: 'paymentPage',
+    tag: 'pages',
+    summary: 'The hosted payment page',
+    description: "A charge's authorize_uri: merchant, amount, QR, countdown and live status. No key: the pay2 reference is the capability.",
+    access: 'none',
+    pathParams: { ref: 'the pay2 reference' },
+    query: [{ name: 'acs', description: 'ignored (Omise sends acs=false)', schema: { type: 'string' } }],
+    replies: { '200': page('the page') },
+    errorPages: pageErrors,
+  },
+];
+
+// ------------------------------------------------------------------------------------------ the wallet simulator
+
+const walletErrors: OmiseErrorCode[] = ['not_authorized'];
+const simulatorPageErrors = [400, 401, 403, 404, 500];
+
+const simulatorOperations: Operation[] = [
+  {
+    method: 'POST',
+    path: '/simulator/scan',
+    operationId: 'walletScan',
+    tag: 'simulator',
+    summary: 'Scan a QR (test mode)',
+    description: 'What the wallet shows for a QR: its text, or a PNG of it. Changes nothing.',
+    access: 'wallet',
+    body: { schema: 'WalletScanParams', required: true },
+    replies: { '200': json('WalletScan', 'the payment the QR names') },
+    errors: walletErrors,
+  },
+  {
+    method: 'POST',
+    path: '/simulator/approve',
+    operationId: 'walletApprove',
+    tag: 'simulator',
+    summary: 'Pay a QR (test mode)',
+    access: 'wallet',
+    body: { schema: 'WalletApproveParams', required: true },
+    replies: { '200': json('WalletPayment', 'the charge is successful') },
+    errors: walletErrors,
+  },
+  {
+    method: 'POST',
+    path: '/simulator/decline',
+    operationId: 'walletDecline',
+    tag: 'simulator',
+    summary: 'Decline a QR (test mode)',
+    access: 'wallet',
+    body: { schema: 'WalletScanParams', required: true },
+    replies: { '200': json('WalletPayment', 'the charge failed (failed_processing)') },
+    errors: walletErrors,
+  },
+  {
+    method: 'GET',
+    path: '/simulator/assets/simulator.js',
+    operationId: 'simulatorScript',
+    tag: 'simulator',
+    summary: "The simulator page's script",
+    access: 'none',
+    replies: { '200': script('the script') },
+  },
+  {
+    method: 'GET',
+    path: '/simulator/assets/jsqr.js',
+    operationId: 'simulatorQrDecoder',
+    tag: 'simulator',
+    summary: 'The QR decoder the simulator page uses (jsQR)',
+    access: 'none',
+    replies: { '200': script('the script') },
+  },
+  {
+    method: 'GET',
+    path: '/simulator',
+    operationId: 'simulatorPage',
+    tag: 'simulator',
+    summary: 'The wallet simulator page',
+    description: 'Without a payload: the scan form. With one: the payment it names, to approve or decline.',
+    access: 'wallet',
+    query: [{ name: 'payload', description: 'the text of a scanned QR', schema: { type: 'string', maxLength: 512 } }],
+    replies: { '200': page('the page') },
+    errorPages: simulatorPageErrors,
+  },
+  {
+    method: 'POST',
+    path: '/simulator',
+    operationId: 'simulatorDecision',
+    tag: 'simulator',
+    summary: "The payer's decision, from the simulator page",
+    access: 'wallet',
+    form: {
+      properties: {
+        payload: { type: 'string', maxLength: 512 },
+        decision: { enum: ['approve', 'decline'] },
+        funding_source: { enum: [...fundingSources] },
+      },
+      required: ['payload', 'decision'],
+    },
+    replies: { '200': page('the outcome') },
+    errorPages: simulatorPageErrors,
+  },
+];
+
+// ------------------------------------------------------------------------------------------ the dashboard
+
+const csrfField = { _csrf: { type: 'string', description: "the session's CSRF token (or the X-CSRF-Token header)" } };
+const pageReplies = { '200': page('the page'), '303': redirect('no session: to the sign-in page') };
+const dashboardPageErrors = [400, 500];
+const actionErrors = [400, 401, 403, 500];
+
+function dashboardPage(path: string, operationId: string, summary: string, extra: Partial<Operation> = {}): Operation {
+  return { method: 'GET', path, operationId, tag: 'dashboard', summary, access: 'operator', replies: pageReplies, errorPages: dashboardPageErrors, ...extra };
+}
+
+/** A dashboard action: a form POST with the session's CSRF token, answered with a redirect (Post/Redirect/Get). */
+function dashboardAction(path: string, operationId: string, summary: string, fields: Record<string, Schema> = {}, required: string[] = [], extra: Partial<Operation> = {}): Operation {
+  return {
+    method: 'POST',
+    path,
+    operationId,
+    tag: 'dashboard',
+    summary,
+    access: 'operator',
+    form: { properties: { ...csrfField, ...fields }, required: ['_csrf', ...required] },
+    replies: { '303': redirect('done: to the page that shows it') },
+    errorPages: actionErrors,
+    ...extra,
+  };
+}
+
+const formToken = { _form: { type: 'string', description: 'the satang_form cookie, again (double submit)' } };
+const withNotFound = { errorPages: [...actionErrors, 404] };
+
+const dashboardOperations: Operation[] = [
+  {
+    method: 'GET',
+    path: '/dashboard/signin',
+    operationId: 'dashboardSignInPage',
+    tag: 'dashboard',
+    summary: 'The sign-in page',
+    description: 'Before any operator exists: how to make the first one.',
+    access: 'none',
+    query: [{ name: 'next', description: 'the dashboard page to go to after signing in', schema: { type: 'string' } }],
+    replies: { '200': page('the page (sets the satang_form cookie)'), '303': redirect('already signed in: to the overview') },
+    errorPages: dashboardPageErrors,
+  },
+  {
+    method: 'POST',
+    path: '/dashboard/signin',
+    operationId: 'dashboardSignIn',
+    tag: 'dashboard',
+    summary: 'Sign in',
+    description: 'Five failures per email, or twenty per address, in 15 minutes block further tries (429).',
+    access: 'none',
+    form: { properties: { ...formToken, email: { type: 'string' }, password: { type: 'string' }, next: { type: 'string' } }, required: ['_form', 'email', 'password'] },
+    replies: { '303': redirect('signed in (sets the satang_session cookie): to `next`') },
+    errorPages: [400, 401, 403, 429, 500],
+  },
+  dashboardAction('/dashboard/signout', 'dashboardSignOut', 'Sign out', {}),
+  {
+    method: 'GET',
+    path: '/dashboard/setup',
+    operationId: 'dashboardSetupPage',
+    tag: 'dashboard',
+    summary: 'The first operator\'s setup page',
+    description: 'The link the server prints on its first start; it works for an hour, until an operator exists.',
+    access: 'none',
+    query: [{ name: 'token', description: 'the setup token', schema: { type: 'string' }, required: true }],
+    replies: { '200': page('the form'), '303': redirect('an operator exists: to sign-in') },
+    errorPages: [400, 403, 500],
+  },
+  {
+    method: 'POST',
+    path: '/dashboard/setup',
+    operationId: 'dashboardSetup',
+    tag: 'dashboard',
+    summary: 'Make the first operator',
+    access: 'none',
+    form: {
+      properties: { ...formToken, token: { type: 'string' }, email: { type: 'string' }, password: { type: 'string', minLength: 12 }, password_again: { type: 'string' } },
+      required: ['_form', 'token', 'email', 'password', 'password_again'],
+    },
+    replies: { '303': redirect('the operator exists and is signed in: to the overview') },
+    errorPages: [400, 403, 500],
+  },
+  dashboardAction('/dashboard/session/account', 'dashboardSwitchAccount', 'Look at another account', { account: { type: 'string' }, back: { type: 'string' } }, ['account'], withNotFound),
+  dashboardAction('/dashboard/session/mode', 'dashboardSwitchMode', 'Look at test or live mode', { mode: { enum: ['test', 'live'] }, back: { type: 'string' } }, ['mode']),
+  dashboardPage('/dashboard', 'dashboardOverview', "Overview: today's and the last 30 days' volume"),
+  dashboardPage('/dashboard/charges', 'dashboardCharges', 'Charges: filter, search, pages', {
+    query: [
+      { name: 'status', description: 'only charges in this state', schema: { enum: ['pending', 'successful', 'failed', 'expired'] } },
+      { name: 'from', description: 'first day (YYYY-MM-DD, Bangkok)', schema: { type: 'string', format: 'date' } },
+      { name: 'to', description: 'last day (YYYY-MM-DD, Bangkok)', schema: { type: 'string', format: 'date' } },
+      { name: 'q', description: 'an id, a reference or a description word', schema: { type: 'string' } },
+      { name: 'before', description: 'the next page', schema: { type: 'string' } },
+    ],
+  }),
+  dashboardPage('/dashboard/charges/:id', 'dashboardCharge', "A charge: its timeline, deliveries and actions", { errorPages: [...dashboardPageErrors, 404] }),
+  dashboardAction(
+    '/dashboard/charges/:id/complete',
+    'dashboardCompleteCharge',
+    'Mark a pending charge successful or failed (test mode)',
+    { outcome: { enum: ['successful', 'failed'] }, funding_source: { enum: [...fundingSources] } },
+    ['outcome'],
+    withNotFound,
+  ),
+  dashboardAction('/dashboard/charges/:id/expire', 'dashboardExpireCharge', 'Expire a pending charge', {}, [], withNotFound),
+  dashboardAction(
+    '/dashboard/charges/:id/refund',
+    'dashboardRefundCharge',
+    'Refund or void a charge',
+    { amount: { type: 'string', description: 'baht, like 120 or 120.50' }, void: { const: 'on' } },
+    ['amount'],
+    withNotFound,
+  ),
+  dashboardAction('/dashboard/charges/:id/events/:event/redeliver', 'dashboardRedeliverEvent', "Deliver a charge's event again", {}, [], {
+    ...withNotFound,
+    pathParams: { id: 'the charge', event: 'the event' },
+  }),
+  dashboardPage('/dashboard/webhooks', 'dashboardWebhooks', 'Webhook endpoints, the signing secret and recent deliveries'),
+  dashboardAction('/dashboard/webhooks/endpoints', 'dashboardAddEndpoint', 'Add a webhook endpoint', { url: { type: 'string' } }, ['url']),
+  dashboardAction('/dashboard/webhooks/endpoints/:id', 'dashboardChangeEndpoint', 'Change or disable a webhook endpoint', { url: { type: 'string' }, enabled: { enum: ['true', 'false'] } }, [], withNotFound),
+  dashboardAction('/dashboard/webhooks/endpoints/:id/delete', 'dashboardDeleteEndpoint', 'Delete a webhook endpoint', {}, [], withNotFound),
+  dashboardAction('/dashboard/webhooks/secret/reveal', 'dashboardRevealSecret', 'Show the signing secret once'),
+  dashboardAction('/dashboard/webhooks/secret/roll', 'dashboardRollSecret', 'Roll the signing secret', { confirm: { const: 'yes' } }, ['confirm']),
+  dashboardPage('/dashboard/keys', 'dashboardKeys', 'API keys of the mode in view'),
+  dashboardAction('/dashboard/keys/roll', 'dashboardRollKey', 'Roll a key (the old one stops working)', { kind: { enum: ['public', 'secret'] }, confirm: { const: 'yes' } }, ['kind', 'confirm']),
+  dashboardPage('/dashboard/settings', 'dashboardSettings', 'Account settings, the test clock and test-data reset'),
+  dashboardAction('/dashboard/settings', 'dashboardSaveSettings', 'Save account settings', {
+    name: { type: 'string' },
+    merchant_name: { type: 'string' },
+    biller_id: { type: 'string' },
+    fee_rate_bps: { type: 'string', pattern: '^\\s*\\d{1,9}\\s*$' },
+    fee_flat_satang: { type: 'string', pattern: '^\\s*\\d{1,9}\\s*$' },
+    qr_form: { const: '1', description: 'sent by the form, so an unticked box means off' },
+    truemoney_qr_test: { const: 'on' },
+    truemoney_qr_live: { const: 'on' },
+  }),
+  dashboardAction('/dashboard/clock/advance', 'dashboardAdvanceClock', 'Move the test clock forward', { seconds: { enum: ['60', '900', '3600', '86400', '604800', '2592000'] } }, ['seconds']),
+  dashboardAction('/dashboard/reset', 'dashboardResetTestData', "Delete the account's test-mode objects", { confirm: { const: 'yes' } }, ['confirm']),
+  dashboardPage('/dashboard/audit', 'dashboardAudit', "The audit log: operators' and the satang command's changes"),
+];
+
+/** Every operation the document lists, in the order it lists them. */
+export function allOperations(): Operation[] {
+  const listed = [...opsOperations, ...apiOperations, ...customerOperations, ...simulatorOperations, ...dashboardOperations];
+  const taken = new Set(listed.map((operation) => `${operation.method} ${operation.path}`));
+  return [...listed, ...unservedOperations().filter((operation) => !taken.has(`${operation.method} ${operation.path}`))];
+}

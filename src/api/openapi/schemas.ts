@@ -1,0 +1,535 @@
+/**
+ * The OpenAPI document's component schemas (JSON Schema 2020-12, the OpenAPI 3.1 dialect): every
+ * object Satang answers, as strict as the contract is. Omise objects have exactly the key sets of
+ * DECISIONS §2 (src/render/omise-json.ts), so each lists every key as required and allows no other:
+ * an added or dropped key fails the test that validates real answers against these schemas.
+ */
+import { apiVersions } from '../../domain/api-versions.js';
+import { errorCodes } from '../../domain/errors.js';
+import { fundingSources } from '../../domain/lifecycle.js';
+import {
+  chargeAmountSatangMax,
+  chargeAmountSatangMin,
+  chargeWebhookEndpointsMax,
+  currencyThb,
+  descriptionCharsMax,
+  listLimitDefault,
+  listLimitMax,
+  returnUriCharsMax,
+} from '../../domain/limits.js';
+import { truemoneyQr } from '../../domain/payment-methods.js';
+
+export type Schema = Record<string, unknown>;
+
+/** A reference to a component schema. */
+export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/** An object with exactly these keys, every one of them present. */
+export function strictObject(properties: Record<string, Schema>, description?: string): Schema {
+  return { type: 'object', ...(description ? { description } : {}), additionalProperties: false, required: Object.keys(properties), properties };
+}
+
+/** A type, or null (the OpenAPI 3.1 way: a type array). */
+export const orNull = (type: string, extra: Schema = {}): Schema => ({ type: [type, 'null'], ...extra });
+const alwaysNull = (description = 'always null in Satang'): Schema => ({ type: 'null', description });
+const constant = (value: unknown): Schema => ({ const: value });
+const integer = (extra: Schema = {}): Schema => ({ type: 'integer', ...extra });
+const text = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
+const bool = (): Schema => ({ type: 'boolean' });
+const emptyArray = (description: string): Schema => ({ type: 'array', maxItems: 0, description });
+
+/** Omise ids: `<prefix>_test_<19 base36>` in test mode, `<prefix>_<19 base36>` in live mode (DECISIONS §2). */
+export const idPattern = (prefix: string) => `^${prefix}_(test_)?[0-9a-z]{19}$`;
+const id = (prefix: string): Schema => text({ pattern: idPattern(prefix) });
+/** Omise timestamps: ISO 8601 UTC to the second, e.g. 2025-03-20T09:24:15Z. */
+const timestamp = (): Schema => text({ format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' });
+const nullableTimestamp = (): Schema => orNull('string', { format: 'date-time', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' });
+/** A path of this server, as Omise's `location` keys give it. */
+const location = (pattern: string): Schema => text({ pattern });
+const amount = (): Schema => integer({ minimum: 0, description: 'satang (1 THB = 100 satang)' });
+const thb = (): Schema => constant(currencyThb);
+const chargeStatus = (): Schema => ({ enum: ['pending', 'successful', 'failed', 'expired'] });
+
+const documentSchema = strictObject(
+  {
+    object: constant('document'),
+    livemode: bool(),
+    id: id('docu'),
+    deleted: constant(false),
+    filename: constant('qrcode.png'),
+    location: location('^/charges/chrg_(test_)?[0-9a-z]{19}/documents/docu_(test_)?[0-9a-z]{19}$'),
+    kind: constant('qr'),
+    download_uri: text({ format: 'uri', pattern: '/charges/chrg_(test_)?[0-9a-z]{19}/documents/docu_(test_)?[0-9a-z]{19}/downloads/[0-9A-F]{16}$', description: 'the QR PNG; no key needed (the token is the capability)' }),
+    created_at: timestamp(),
+  },
+  "A charge's QR code as a document (DECISIONS §3).",
+);
+
+const sourceSchema = strictObject(
+  {
+    object: constant('source'),
+    id: id('src'),
+    livemode: bool(),
+    location: location('^/sources/src_(test_)?[0-9a-z]{19}$'),
+    amount: integer({ minimum: chargeAmountSatangMin, maximum: chargeAmountSatangMax, description: 'satang' }),
+    barcode: alwaysNull(),
+    bank: alwaysNull(),
+    created_at: timestamp(),
+    currency: thb(),
+    email: orNull('string'),
+    flow: constant('offline'),
+    installment_term: alwaysNull(),
+    ip: orNull('string'),
+    absorption_type: alwaysNull(),
+    name: orNull('string'),
+    mobile_number: orNull('string'),
+    phone_number: orNull('string'),
+    platform_type: orNull('string'),
+    scannable_code: {
+      description: "the QR to show the payer, once the source is charged (null before)",
+      oneOf: [{ type: 'null' }, strictObject({ object: constant('barcode'), type: constant('qr'), image: ref('Document') })],
+    },
+    qr_settings: alwaysNull(),
+    billing: alwaysNull(),
+    shipping: alwaysNull(),
+    items: emptyArray('always empty in Satang'),
+    references: alwaysNull(),
+    provider_references: {
+      description: 'the pay2 reference of the hosted payment page, once the source is charged (null before)',
+      oneOf: [{ type: 'null' }, strictObject({ reference_number_1: text({ pattern: idPattern('pay2') }), reference_number_2: alwaysNull() })],
+    },
+    store_id: alwaysNull(),
+    store_name: alwaysNull(),
+    terminal_id: alwaysNull(),
+    type: constant(truemoneyQr),
+    zero_interest_installments: alwaysNull(),
+    charge_status: { enum: ['unknown', 'pending', 'successful', 'failed', 'expired'], description: 'mirrors its charge; unknown before one exists' },
+    receipt_amount: alwaysNull(),
+    discounts: emptyArray('always empty in Satang'),
+    promotion_code: alwaysNull(),
+  },
+  'A TrueMoney QR source (omise-api.md §3).',
+);
+
+const refundSchema = strictObject(
+  {
+    object: constant('refund'),
+    id: id('rfnd'),
+    location: location('^/charges/chrg_(test_)?[0-9a-z]{19}/refunds/rfnd_(test_)?[0-9a-z]{19}$'),
+    livemode: bool(),
+    voided: { type: 'boolean', description: 'true for a void (DECISIONS §5)' },
+    currency: thb(),
+    amount: integer({ minimum: 1 }),
+    metadata: { type: 'object' },
+    charge: id('chrg'),
+    capture: alwaysNull(),
+    terminal: alwaysNull(),
+    transaction: id('trxn'),
+    status: constant('closed'),
+    funding_amount: integer({ minimum: 1 }),
+    funding_currency: thb(),
+    created_at: timestamp(),
+    acquirer_reference_number: alwaysNull(),
+    approval_code: alwaysNull(),
+  },
+  'A refund or a void of a charge (omise-api.md §6.1, DECISIONS §5).',
+);
+
+/** A list in the Omise shape (omise-api.md §10), of `item`. */
+function listOf(item: string, locationPattern: string): Schema {
+  return strictObject(
+    {
+      object: constant('list'),
+      data: { type: 'array', items: ref(item) },
+      limit: integer({ minimum: 1, maximum: listLimitMax }),
+      offset: integer({ minimum: 0 }),
+      total: integer({ minimum: 0 }),
+      location: location(locationPattern),
+      order: { enum: ['chronological', 'reverse_chronological'] },
+      from: timestamp(),
+      to: timestamp(),
+    },
+    `A list of ${item.toLowerCase()} objects.`,
+  );
+}
+
+const chargeSchema = strictObject(
+  {
+    object: constant('charge'),
+    id: id('chrg'),
+    location: location('^/charges/chrg_(test_)?[0-9a-z]{19}$'),
+    amount: integer({ minimum: chargeAmountSatangMin, maximum: chargeAmountSatangMax, description: 'satang' }),
+    authorization_type: alwaysNull(),
+    authorized_amount: amount(),
+    captured_amount: amount(),
+    acquirer_reference_number: alwaysNull(),
+    net: integer({ description: 'satang; 0 until successful' }),
+    fee: amount(),
+    fee_vat: amount(),
+    interest: constant(0),
+    interest_vat: constant(0),
+    funding_amount: amount(),
+    refunded_amount: amount(),
+    transaction_fees: strictObject({
+      fee_flat: orNull('string', { pattern: '^\\d+\\.\\d+$' }),
+      fee_rate: orNull('string', { pattern: '^\\d+\\.\\d+$' }),
+      vat_rate: text({ pattern: '^\\d+\\.\\d+$' }),
+    }),
+    platform_fee: strictObject({ fixed: alwaysNull(), amount: alwaysNull(), percentage: alwaysNull() }),
+    currency: thb(),
+    funding_currency: thb(),
+    ip: orNull('string'),
+    refunds: ref('RefundList'),
+    link: alwaysNull(),
+    description: orNull('string', { maxLength: descriptionCharsMax }),
+    metadata: { type: 'object' },
+    card: alwaysNull('always null: Satang serves no card charges'),
+    source: ref('Source'),
+    schedule: alwaysNull(),
+    linked_account: alwaysNull(),
+    customer: alwaysNull(),
+    dispute: alwaysNull(),
+    transaction: orNull('string', { pattern: idPattern('trxn'), description: 'the credit of a successful charge' }),
+    failure_code: orNull('string'),
+    failure_message: orNull('string'),
+    merchant_advice: alwaysNull(),
+    merchant_advice_code: alwaysNull(),
+    status: chargeStatus(),
+    authorize_uri: text({ format: 'uri', description: 'the hosted payment page' }),
+    return_uri: orNull('string', { maxLength: returnUriCharsMax }),
+    created_at: timestamp(),
+    paid_at: nullableTimestamp(),
+    authorized_at: nullableTimestamp(),
+    expires_at: timestamp(),
+    expired_at: nullableTimestamp(),
+    reversed_at: alwaysNull(),
+    multi_capture: constant(false),
+    zero_interest_installments: constant(false),
+    branch: alwaysNull(),
+    terminal: alwaysNull(),
+    device: alwaysNull(),
+    authorized: bool(),
+    capturable: constant(false),
+    capture: constant(true),
+    disputable: constant(false),
+    livemode: bool(),
+    refundable: bool(),
+    partially_refundable: bool(),
+    reversed: constant(false),
+    reversible: constant(false),
+    voided: bool(),
+    paid: bool(),
+    expired: bool(),
+    can_perform_void: bool(),
+    approval_code: alwaysNull(),
+  },
+  'A TrueMoney QR charge (omise-api.md §4, DECISIONS §3).',
+);
+
+const webhookDeliverySchema = strictObject(
+  {
+    object: constant('webhook_delivery'),
+    id: id('whdl'),
+    uri: text({ format: 'uri' }),
+    status: orNull('integer', { description: "the receiver's HTTP status, or null when there was none" }),
+    key: text(),
+    error: orNull('string'),
+    payload: text({ description: 'the exact bytes sent' }),
+    created_at: timestamp(),
+  },
+  'One attempt to deliver an event (DECISIONS §6).',
+);
+
+const eventKeys = ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'];
+
+const eventSchema = strictObject(
+  {
+    object: constant('event'),
+    id: id('evnt'),
+    livemode: bool(),
+    location: location('^/events/evnt_(test_)?[0-9a-z]{19}$'),
+    webhook_deliveries: { type: 'array', items: ref('WebhookDelivery'), description: 'every attempt (in lists: the 25 most recent)' },
+    data: { description: 'the charge or refund as it was when the event happened', oneOf: [ref('Charge'), ref('Refund')] },
+    key: { enum: eventKeys },
+    created_at: timestamp(),
+  },
+  'An event (DECISIONS §6).',
+);
+
+const transactionSchema = strictObject(
+  {
+    object: constant('transaction'),
+    id: id('trxn'),
+    livemode: bool(),
+    currency: thb(),
+    amount: integer({ minimum: 0 }),
+    location: location('^/transactions/trxn_(test_)?[0-9a-z]{19}$'),
+    direction: { enum: ['credit', 'debit'] },
+    key: { enum: ['charge.captured.net', 'refund.created.debit', 'refund.voided.debit'] },
+    origin: text({ description: 'the charge or refund it comes from' }),
+    transferable_at: timestamp(),
+    created_at: timestamp(),
+  },
+  'A ledger entry (DECISIONS §5).',
+);
+
+const balanceSchema = strictObject(
+  {
+    object: constant('balance'),
+    livemode: bool(),
+    location: constant('/balance'),
+    currency: thb(),
+    total: integer({ description: 'credits minus debits; may be negative' }),
+    transferable: integer(),
+    reserve: constant(0),
+    on_hold: constant(0),
+    created_at: timestamp(),
+  },
+  'The balance of the account and mode (DECISIONS §5).',
+);
+
+const capabilitySchema = strictObject(
+  {
+    object: constant('capability'),
+    location: constant('/capability'),
+    banks: emptyArray('always empty in Satang'),
+    limits: strictObject({
+      charge_amount: strictObject({ max: constant(chargeAmountSatangMax), min: constant(chargeAmountSatangMin) }),
+      transfer_amount: strictObject({ max: constant(0), min: constant(0) }),
+      installment_amount: strictObject({ min: constant(0) }),
+    }),
+    payment_methods: {
+      type: 'array',
+      maxItems: 1,
+      description: 'truemoney_qr where it is enabled for the account and mode',
+      items: strictObject({
+        object: constant('payment_method'),
+        name: constant(truemoneyQr),
+        currencies: { type: 'array', items: thb(), minItems: 1, maxItems: 1 },
+        card_brands: alwaysNull(),
+        installment_terms: alwaysNull(),
+        loan_installment_terms: alwaysNull(),
+        banks: emptyArray('always empty'),
+        provider: alwaysNull(),
+      }),
+    },
+    country: constant('TH'),
+    tokenization_methods: emptyArray('always empty: no card tokens'),
+    zero_interest_installments: constant(false),
+  },
+  'What the account may do (DECISIONS §7).',
+);
+
+const webhookEndpointSchema = strictObject(
+  {
+    object: constant('webhook_endpoint'),
+    id: id('endp'),
+    livemode: bool(),
+    location: location('^/webhook_endpoints/endp_(test_)?[0-9a-z]{19}$'),
+    url: text({ format: 'uri' }),
+    enabled: bool(),
+    created_at: timestamp(),
+  },
+  "A webhook endpoint of the account and mode (Satang's own API).",
+);
+
+const errorSchema = strictObject(
+  {
+    object: constant('error'),
+    location: text({ format: 'uri', pattern: '^https://www\\.omise\\.co/api-errors#[a-z-]+$' }),
+    code: { enum: [...errorCodes] },
+    message: text({ minLength: 1 }),
+  },
+  'Every API failure (DECISIONS §9).',
+);
+
+/** Request parameters as the SDKs send them (DECISIONS §2): an integer may come as its digits; "" or null means not given. */
+const integerParam = (extra: Schema = {}): Schema => ({ type: ['integer', 'string', 'null'], pattern: '^\\s*-?\\d{1,16}\\s*$', ...extra });
+const stringParam = (extra: Schema = {}): Schema => ({ type: ['string', 'null'], ...extra });
+const booleanParam = (): Schema => ({ enum: [true, false, 'true', 'false', '', null] });
+const metadataParam = (): Schema => ({ type: ['object', 'null'], description: 'any JSON object, at most 16 KiB' });
+
+const sourceParams = {
+  type: 'object',
+  required: ['type', 'amount', 'currency'],
+  description: 'Other parameters are accepted and ignored.',
+  properties: {
+    type: constant(truemoneyQr),
+    amount: integerParam({ minimum: chargeAmountSatangMin, maximum: chargeAmountSatangMax, description: 'satang' }),
+    currency: { enum: [currencyThb, currencyThb.toLowerCase()] },
+    email: stringParam({ maxLength: 254 }),
+    name: stringParam({ maxLength: 255 }),
+    mobile_number: stringParam({ maxLength: 32 }),
+    phone_number: stringParam({ maxLength: 32 }),
+    platform_type: stringParam({ maxLength: 32 }),
+    ip: stringParam({ maxLength: 64, description: "the payer's address (default: the caller's)" }),
+  },
+};
+
+const chargeParams = {
+  type: 'object',
+  required: ['amount', 'currency', 'source'],
+  description: 'Other parameters are accepted and ignored (an `expires_at` too: a charge expires 24 hours after it is made).',
+  properties: {
+    amount: integerParam({ minimum: chargeAmountSatangMin, maximum: chargeAmountSatangMax, description: "satang; must equal the source's" }),
+    currency: { enum: [currencyThb, currencyThb.toLowerCase()] },
+    source: {
+      description: 'a source id, or a source to make with the charge',
+      oneOf: [text({ pattern: '^src_(test_)?[0-9a-z]{1,40}$' }), { type: 'object', required: ['type'], properties: { type: constant(truemoneyQr) } }],
+    },
+    description: stringParam({ maxLength: descriptionCharsMax }),
+    metadata: metadataParam(),
+    return_uri: stringParam({ maxLength: returnUriCharsMax, description: 'where the hosted payment page sends the payer back (http or https)' }),
+    ip: stringParam({ maxLength: 64 }),
+    webhook_endpoints: {
+      type: ['array', 'null'],
+      maxItems: chargeWebhookEndpointsMax,
+      items: text({ format: 'uri' }),
+      description: "URLs that get this charge's events besides the account's endpoints",
+    },
+  },
+};
+
+const chargeUpdateParams = {
+  type: 'object',
+  properties: { description: stringParam({ maxLength: descriptionCharsMax }), metadata: metadataParam() },
+};
+
+const refundParams = {
+  type: 'object',
+  required: ['amount'],
+  properties: {
+    amount: integerParam({ minimum: 1, description: 'satang' }),
+    void: { ...booleanParam(), description: 'demand a void (400 failed_void when one is not allowed now)' },
+    metadata: metadataParam(),
+  },
+};
+
+const endpointParams = (required: string[]) => ({
+  type: 'object',
+  required,
+  properties: { url: text({ format: 'uri', maxLength: 2000 }), enabled: booleanParam() },
+});
+
+export const componentSchemas: Record<string, Schema> = {
+  Error: errorSchema,
+  Source: sourceSchema,
+  Document: documentSchema,
+  Charge: chargeSchema,
+  ChargeList: listOf('Charge', '^/charges$'),
+  Refund: refundSchema,
+  RefundList: listOf('Refund', '^(/charges/chrg_(test_)?[0-9a-z]{19})?/refunds$'),
+  Event: eventSchema,
+  EventList: listOf('Event', '^(/charges/chrg_(test_)?[0-9a-z]{19})?/events$'),
+  WebhookDelivery: webhookDeliverySchema,
+  Transaction: transactionSchema,
+  TransactionList: listOf('Transaction', '^/transactions$'),
+  Balance: balanceSchema,
+  Capability: capabilitySchema,
+  WebhookEndpoint: webhookEndpointSchema,
+  WebhookEndpointList: strictObject(
+    { object: constant('list'), data: { type: 'array', items: ref('WebhookEndpoint') }, total: integer({ minimum: 0 }), location: constant('/webhook_endpoints') },
+    'Every webhook endpoint of the account and mode.',
+  ),
+  DeletedWebhookEndpoint: strictObject({ object: constant('webhook_endpoint'), id: id('endp'), livemode: bool(), deleted: constant(true) }),
+  WebhookSecret: strictObject(
+    {
+      object: constant('webhook_secret'),
+      livemode: bool(),
+      location: constant('/webhook_secret'),
+      secret: text({ contentEncoding: 'base64', description: 'HMAC key: the base64-decoded bytes sign deliveries' }),
+      previous_secret_valid_until: { ...nullableTimestamp(), description: 'after a roll: until when the previous secret still signs' },
+    },
+    'The secret that signs webhook deliveries of the account and mode.',
+  ),
+  TestClock: strictObject(
+    { object: constant('test_clock'), livemode: constant(false), location: constant('/test/clock'), now: timestamp(), offset_seconds: integer({ minimum: 0 }) },
+    "The test-mode clock of the account (DECISIONS §8); it never moves backward.",
+  ),
+  TestReset: strictObject({ object: constant('test_reset'), livemode: constant(false), location: constant('/test/reset'), deleted_charges: integer({ minimum: 0 }) }),
+  PaymentStatus: strictObject(
+    {
+      object: constant('payment_status'),
+      payment_ref: text({ pattern: idPattern('pay2') }),
+      status: chargeStatus(),
+      amount: integer(),
+      currency: thb(),
+      expires_at: timestamp(),
+      now: timestamp(),
+      seconds_left: integer({ minimum: 0 }),
+      paid_at: nullableTimestamp(),
+      failure_message: orNull('string'),
+      return_uri: orNull('string'),
+    },
+    "The hosted payment page's status, polled by its script.",
+  ),
+  WalletScan: strictObject(
+    {
+      object: constant('wallet_scan'),
+      livemode: bool(),
+      charge: id('chrg'),
+      payment_ref: text({ pattern: idPattern('pay2') }),
+      merchant_name: text(),
+      qr_merchant_name: text({ maxLength: 25 }),
+      biller_id: text(),
+      reference: text(),
+      amount: integer(),
+      currency: thb(),
+      status: chargeStatus(),
+      expires_at: timestamp(),
+      funding_sources: { type: 'array', items: { enum: [...fundingSources] } },
+    },
+    'What the wallet shows after scanning a QR.',
+  ),
+  WalletPayment: strictObject(
+    {
+      object: constant('wallet_payment'),
+      livemode: bool(),
+      charge: id('chrg'),
+      payment_ref: text({ pattern: idPattern('pay2') }),
+      merchant_name: text(),
+      amount: integer(),
+      currency: thb(),
+      status: { enum: ['successful', 'failed'] },
+      funding_source: orNull('string', { enum: [...fundingSources, null] }),
+      created_at: timestamp(),
+    },
+    "The payer's decision, carried out.",
+  ),
+  Health: strictObject({ status: constant('ok') }),
+  Readiness: {
+    oneOf: [
+      strictObject({ status: { enum: ['ready', 'draining', 'database_unreachable'] } }),
+      strictObject({ status: constant('migrations_pending'), pending: { type: 'array', items: text() } }),
+    ],
+  },
+  MetricsUnauthorized: strictObject({ status: constant('unauthorized') }),
+  SourceParams: sourceParams,
+  ChargeParams: chargeParams,
+  ChargeUpdateParams: chargeUpdateParams,
+  RefundParams: refundParams,
+  WebhookEndpointCreateParams: endpointParams(['url']),
+  WebhookEndpointUpdateParams: endpointParams([]),
+  ClockAdvanceParams: {
+    type: 'object',
+    description: 'seconds or to, not both',
+    properties: { seconds: integerParam({ minimum: 1 }), to: stringParam({ description: 'an ISO 8601 date and time ahead of the clock' }) },
+  },
+  MarkAsPaidParams: { type: 'object', properties: { funding_source: { enum: [...fundingSources, '', null], description: 'default wallet_balance' } } },
+  RedeliverParams: { type: 'object', properties: { url: stringParam({ description: 'one URL to deliver to (default: every target of the event)' }) } },
+  WalletScanParams: {
+    type: 'object',
+    description: 'payload, or image',
+    properties: { payload: stringParam({ maxLength: 512, description: 'the text of the scanned QR' }), image: stringParam({ contentEncoding: 'base64', contentMediaType: 'image/png', description: 'a PNG of the QR, base64' }) },
+  },
+  WalletApproveParams: {
+    type: 'object',
+    properties: {
+      payload: stringParam({ maxLength: 512 }),
+      image: stringParam({ contentEncoding: 'base64', contentMediaType: 'image/png' }),
+      funding_source: { enum: [...fundingSources, '', null], description: 'default wallet_balance' },
+    },
+  },
+  OmiseVersion: { enum: [...apiVersions] },
+  ListLimit: integerParam({ minimum: 1, default: listLimitDefault, description: `at most ${listLimitMax} (more is clamped)` }),
+};

@@ -1,0 +1,339 @@
+/**
+ * Every operation the OpenAPI document lists, driven against a real gateway on each store: one
+ * valid request per operation (what it needs made first), its answer checked against the document
+ * (a listed status, the media type, required headers, the JSON body against its schema, which is
+ * strict for Omise objects), and the request itself checked against the operation's parameters.
+ * Every operation of the API also gets a documented error (401 without a key, or 400 for an
+ * unreadable parameter) checked against the error schema. The operations exercised must be
+ * exactly the documented ones: a new operation needs its case here.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildOpenApiDocument } from '../../src/api/openapi/document.js';
+import { issueSetupToken } from '../../src/usecases/operators.js';
+import { cookieValue, csrfOf } from '../support/dashboard.js';
+import { describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
+import { checkRequest, checkResponse, type DocumentedOperation, documentedOperations, matchesTemplate, SchemaChecker } from '../support/openapi.js';
+
+const document = buildOpenApiDocument() as Record<string, any>;
+const operations = documentedOperations(document);
+const byId = new Map(operations.map((operation) => [operation.operationId, operation]));
+const checker = new SchemaChecker(document);
+
+/** The success statuses an operation lists (2xx, 3xx), lowest first. */
+function successStatuses(documented: DocumentedOperation): number[] {
+  return Object.keys(documented.operation.responses)
+    .map(Number)
+    .filter((status) => status < 400)
+    .sort((a, b) => a - b);
+}
+
+/** A concrete URL for an operation's path: each parameter a plausible value of its kind. */
+function sampleUrl(path: string): string {
+  return path.replace('{path}', 'some/thing').replace(/\{[^}]+\}/g, 'chrg_test_0000000000000000000');
+}
+
+describeEachStore('the OpenAPI document, exercised operation by operation', (h) => {
+  const exercised = new Set<string>();
+  const erred = new Set<string>();
+  /** What earlier cases made, for the later ones. */
+  const made: Record<string, any> = {};
+  let session = '';
+  let csrf = '';
+
+  /**
+   * Sends a request that must be an instance of the operation, checks it against the document, and
+   * checks the answer: `expect` (default: the operation's lowest success status) and its schema.
+   */
+  async function exercise(operationId: string, request: RequestOptions, expect?: number): Promise<TestResponse> {
+    const documented = byId.get(operationId);
+    assert.ok(documented, `${operationId} is documented`);
+    const method = request.method ?? 'GET';
+    checkRequest(checker, documented, { method, url: request.url, json: request.json, form: request.form });
+    const response = await h.request(request);
+    const expected = expect ?? successStatuses(documented)[0];
+    assert.equal(response.status, expected, `${operationId}: ${method} ${request.url} answered ${response.status}: ${response.body.slice(0, 400)}`);
+    checkResponse(checker, documented, response);
+    exercised.add(operationId);
+    return response;
+  }
+
+  /** An error the operation documents: the status, the code, and the body against the error schema. */
+  async function exerciseError(operationId: string, request: RequestOptions, status: number, code: string): Promise<void> {
+    const documented = byId.get(operationId)!;
+    assert.ok(matchesTemplate(documented.path, new URL(request.url, 'http://x').pathname), `${operationId}: ${request.url}`);
+    const response = await h.request(request);
+    assert.equal(response.status, status, `${operationId}: ${request.method ?? 'GET'} ${request.url}: ${response.body.slice(0, 300)}`);
+    checkResponse(checker, documented, response, `${operationId} error`);
+    assert.equal(response.json?.code, code, `${operationId}: ${response.body.slice(0, 300)}`);
+    erred.add(operationId);
+  }
+
+  const secret = () => h.keys.secretKey;
+  const dashboard = (extra: Record<string, string> = {}) => ({ headers: { cookie: session, ...extra } });
+  const form = (fields: Record<string, string>) => new URLSearchParams({ _csrf: csrf, ...fields }).toString();
+
+  async function newCharge(amount = 40000): Promise<any> {
+    const res = await h.request({ method: 'POST', url: '/charges', key: secret(), json: { amount, currency: 'THB', source: { type: 'truemoney_qr' } } });
+    assert.equal(res.status, 200, res.body);
+    return res.json;
+  }
+
+  /** The QR text of a charge, from the simulator link of its hosted page. */
+  async function payloadOf(charge: any): Promise<string> {
+    const page = await h.request({ url: new URL(charge.authorize_uri).pathname });
+    const match = /href="\/simulator\?payload=([^"]+)"/.exec(page.body);
+    assert.ok(match, 'the hosted page links to the simulator');
+    return decodeURIComponent(match[1].replace(/&amp;/g, '&'));
+  }
+
+  // ------------------------------------------------------------------------------- operations
+
+  test('operations: health, readiness, metrics, this document', async () => {
+    await exercise('health', { url: '/healthz' });
+    await exercise('readiness', { url: '/readyz' });
+    await exercise('metrics', { url: '/metrics' });
+    const served = await exercise('openApiDocument', { url: '/openapi.json' });
+    await exercise('openApiDocument', { url: '/openapi.json', headers: { 'if-none-match': String(served.headers.etag) } }, 304);
+  });
+
+  // ------------------------------------------------------------------------------- sources and charges
+
+  test('sources and the capability, with their CORS preflights', async () => {
+    const preflight = { headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } };
+    await exercise('createSourcePreflight', { method: 'OPTIONS', url: '/sources', ...preflight }, 204);
+    made.source = (
+      await exercise('createSource', {
+        method: 'POST',
+        url: '/sources',
+        key: h.keys.publicKey,
+        json: { type: 'truemoney_qr', amount: 40000, currency: 'THB', email: 'payer@example.com', platform_type: 'WEB' },
+      })
+    ).json;
+    await exercise('retrieveSourcePreflight', { method: 'OPTIONS', url: `/sources/${made.source.id}`, ...preflight }, 204);
+    await exercise('retrieveSource', { url: `/sources/${made.source.id}`, key: h.keys.publicKey });
+    await exerciseError('retrieveSource', { url: '/sources/src_test_0000000000000000000', key: h.keys.publicKey }, 404, 'not_found');
+    await exercise('retrieveCapabilityPreflight', { method: 'OPTIONS', url: '/capability', ...preflight }, 204);
+    await exercise('retrieveCapability', { url: '/capability', key: h.keys.publicKey });
+    await exerciseError('createSource', { method: 'POST', url: '/sources', key: h.keys.publicKey, json: { type: 'truemoney_qr', amount: 40000, currency: 'THB' }, headers: { 'omise-version': '2015-11-17' } }, 404, 'service_not_found');
+  });
+
+  test('charges: create, list, retrieve, update, capture and reverse refused, document and QR download', async () => {
+    made.charge = (
+      await exercise('createCharge', {
+        method: 'POST',
+        url: '/charges',
+        key: secret(),
+        json: { amount: 40000, currency: 'THB', source: made.source.id, description: 'Order 42', metadata: { order: '42' }, return_uri: 'https://shop.example/done' },
+      })
+    ).json;
+    await exerciseError('createCharge', { method: 'POST', url: '/charges', key: secret(), json: { amount: 40000, currency: 'THB', source: made.source.id } }, 400, 'invalid_charge');
+    // An Idempotency-Key repeated: the first answer again, marked Idempotent-Replayed.
+    const once = { method: 'POST', url: '/charges', key: secret(), json: { amount: 50000, currency: 'THB', source: { type: 'truemoney_qr' } }, headers: { 'idempotency-key': `openapi-${h.dialect}` } };
+    const first = await exercise('createCharge', once);
+    const replayed = await exercise('createCharge', once);
+    assert.equal(replayed.headers['idempotent-replayed'], 'true');
+    assert.equal(replayed.json.id, first.json.id);
+    await exercise('listCharges', { url: '/charges?limit=5&order=reverse_chronological', key: secret() });
+    await exerciseError('listCharges', { url: '/charges?limit=0', key: secret() }, 422, 'invalid_per_page');
+    await exercise('retrieveCharge', { url: `/charges/${made.charge.id}`, key: secret() });
+    await exerciseError('retrieveCharge', { url: '/charges/chrg_test_0000000000000000000', key: secret() }, 404, 'not_found');
+    await exercise('updateCharge', { method: 'PATCH', url: `/charges/${made.charge.id}`, key: secret(), json: { description: 'Order 42, gift wrapped', metadata: { order: '42', wrap: true } } });
+    await exercise('captureCharge', { method: 'POST', url: `/charges/${made.charge.id}/capture`, key: secret() }, 400);
+    await exercise('reverseCharge', { method: 'POST', url: `/charges/${made.charge.id}/reverse`, key: secret() }, 400);
+    const image = made.charge.source.scannable_code.image;
+    await exercise('retrieveChargeDocument', { url: image.location, key: secret() });
+    await exercise('downloadChargeQr', { url: new URL(image.download_uri).pathname });
+    await exerciseError('downloadChargeQr', { url: new URL(image.download_uri).pathname.replace(/[0-9A-F]{16}$/, '0000000000000000') }, 404, 'not_found');
+  });
+
+  test("the customer's pages: payment page, its status and script, omise.js", async () => {
+    const ref = made.charge.source.provider_references.reference_number_1;
+    await exercise('paymentStatus', { url: `/payments/${ref}/status` });
+    await exercise('paymentPage', { url: `/payments/${ref}/authorize?acs=false` });
+    await exercise('paymentPage', { url: '/payments/pay2_test_0000000000000000000/authorize' }, 404);
+    await exercise('paymentPageScript', { url: '/payments/assets/pay.js' });
+    await exercise('omiseJs', { url: '/omise.js' });
+  });
+
+  test('completing charges: mark_as_paid, mark_as_failed, expire', async () => {
+    made.paid = (await exercise('markChargeAsPaid', { method: 'POST', url: `/charges/${(await newCharge(80000)).id}/mark_as_paid`, key: secret(), json: { funding_source: 'wallet_balance' } })).json;
+    await exercise('markChargeAsFailed', { method: 'POST', url: `/charges/${(await newCharge()).id}/mark_as_failed`, key: secret() });
+    await exerciseError('markChargeAsFailed', { method: 'POST', url: `/charges/${made.paid.id}/mark_as_failed`, key: secret() }, 400, 'bad_request');
+    await exercise('expireCharge', { method: 'POST', url: `/charges/${(await newCharge()).id}/expire`, key: secret() });
+    await exerciseError('expireCharge', { method: 'POST', url: `/charges/${made.paid.id}/expire`, key: secret() }, 400, 'failed_expire');
+  });
+
+  test('refunds', async () => {
+    made.refund = (await exercise('createRefund', { method: 'POST', url: `/charges/${made.paid.id}/refunds`, key: secret(), json: { amount: 10000, metadata: { reason: 'damaged' } } })).json;
+    await exerciseError('createRefund', { method: 'POST', url: `/charges/${made.paid.id}/refunds`, key: secret(), json: { amount: 'ten' } }, 400, 'invalid_amount');
+    await exercise('listChargeRefunds', { url: `/charges/${made.paid.id}/refunds`, key: secret() });
+    await exercise('retrieveChargeRefund', { url: `/charges/${made.paid.id}/refunds/${made.refund.id}`, key: secret() });
+    await exercise('listRefunds', { url: '/refunds?from=2020-01-01T00:00:00Z', key: secret() });
+    await exerciseError('listRefunds', { url: '/refunds?from=yesterday', key: secret() }, 422, 'invalid_filter');
+  });
+
+  test('events, the balance and transactions', async () => {
+    const events = await exercise('listEvents', { url: '/events?order=reverse_chronological', key: secret() });
+    assert.ok(events.json.data.some((event: any) => event.key === 'refund.create') && events.json.data.some((event: any) => event.key === 'charge.update'), 'events of charges and refunds');
+    made.event = events.json.data.find((event: any) => event.data.id === made.charge.id);
+    await exercise('retrieveEvent', { url: `/events/${made.event.id}`, key: secret() });
+    await exercise('listChargeEvents', { url: `/charges/${made.charge.id}/events`, key: secret() });
+    await exerciseError('listChargeEvents', { url: '/charges/chrg_test_0000000000000000000/events', key: secret() }, 404, 'not_found');
+    await exercise('retrieveBalance', { url: '/balance', key: secret() });
+    await exercise('listTransactions', { url: '/transactions', key: secret() });
+    await exercise('retrieveTransaction', { url: `/transactions/${made.paid.transaction}`, key: secret() });
+  });
+
+  test('webhook endpoints, the webhook secret, redelivery', async () => {
+    await exercise('listWebhookEndpoints', { url: '/webhook_endpoints', key: secret() });
+    const endpoint = (await exercise('createWebhookEndpoint', { method: 'POST', url: '/webhook_endpoints', key: secret(), json: { url: 'https://shop.example/hooks/satang' } })).json;
+    await exerciseError('createWebhookEndpoint', { method: 'POST', url: '/webhook_endpoints', key: secret(), json: { url: 42 } }, 400, 'bad_request');
+    await exercise('retrieveWebhookEndpoint', { url: `/webhook_endpoints/${endpoint.id}`, key: secret() });
+    await exercise('updateWebhookEndpoint', { method: 'PATCH', url: `/webhook_endpoints/${endpoint.id}`, key: secret(), json: { enabled: false } });
+    await exercise('deleteWebhookEndpoint', { method: 'DELETE', url: `/webhook_endpoints/${endpoint.id}`, key: secret() });
+    await exerciseError('retrieveWebhookEndpoint', { url: `/webhook_endpoints/${endpoint.id}`, key: secret() }, 404, 'not_found');
+    await exercise('retrieveWebhookSecret', { url: '/webhook_secret', key: secret() });
+    await exercise('rollWebhookSecret', { method: 'POST', url: '/webhook_secret/roll', key: secret() });
+    // An endpoint to redeliver to (no dispatcher runs here: nothing is sent).
+    assert.equal((await h.request({ method: 'POST', url: '/webhook_endpoints', key: secret(), json: { url: 'https://shop.example/hooks/kept' } })).status, 200);
+    await exercise('redeliverEvent', { method: 'POST', url: `/events/${made.event.id}/redeliver`, key: secret(), json: {} });
+    await exercise('redeliverEvent', { method: 'POST', url: `/events/${made.event.id}/redeliver`, key: secret(), json: { url: 'https://shop.example/hooks/once' } });
+  });
+
+  test('the wallet simulator: JSON API, page and scripts', async () => {
+    const payload = await payloadOf(await newCharge());
+    await exercise('walletScan', { method: 'POST', url: '/simulator/scan', json: { payload } });
+    await exercise('walletApprove', { method: 'POST', url: '/simulator/approve', json: { payload, funding_source: 'bank_account' } });
+    await exerciseError('walletApprove', { method: 'POST', url: '/simulator/approve', json: { payload } }, 400, 'bad_request');
+    await exerciseError('walletScan', { method: 'POST', url: '/simulator/scan', key: h.keys.liveSecretKey, json: { payload } }, 403, 'not_authorized');
+    await exercise('walletDecline', { method: 'POST', url: '/simulator/decline', json: { payload: await payloadOf(await newCharge()) } });
+    await exercise('simulatorScript', { url: '/simulator/assets/simulator.js' });
+    await exercise('simulatorQrDecoder', { url: '/simulator/assets/jsqr.js' });
+    await exercise('simulatorPage', { url: '/simulator' });
+    const another = await payloadOf(await newCharge());
+    await exercise('simulatorPage', { url: `/simulator?payload=${encodeURIComponent(another)}` });
+    await exercise('simulatorDecision', { method: 'POST', url: '/simulator', form: new URLSearchParams({ payload: another, decision: 'approve', funding_source: 'pay_next' }).toString() });
+    await exercise('simulatorDecision', { method: 'POST', url: '/simulator', form: new URLSearchParams({ payload: another, decision: 'approve' }).toString() }, 400);
+  });
+
+  test('the test clock', async () => {
+    await exercise('retrieveTestClock', { url: '/test/clock', key: secret() });
+    await exerciseError('retrieveTestClock', { url: '/test/clock', key: h.keys.liveSecretKey }, 403, 'not_authorized');
+    await exercise('advanceTestClock', { method: 'POST', url: '/test/clock/advance', key: secret(), json: { seconds: 60 } });
+  });
+
+  // ------------------------------------------------------------------------------- the dashboard
+
+  test('dashboard: the first operator is made through the setup link', async () => {
+    const token = await h.store.transaction((tx) => issueSetupToken(tx, Date.now()));
+    assert.ok(token);
+    const setupPage = await exercise('dashboardSetupPage', { url: `/dashboard/setup?token=${token}` });
+    const formToken = cookieValue([setupPage.headers['set-cookie']].flat().map(String), 'satang_form')!;
+    const setUp = await exercise('dashboardSetup', {
+      method: 'POST',
+      url: '/dashboard/setup',
+      form: new URLSearchParams({ _form: formToken, token, email: 'ops@example.com', password: 'correct horse battery staple', password_again: 'correct horse battery staple' }).toString(),
+      headers: { cookie: `satang_form=${formToken}` },
+    });
+    session = `satang_session=${cookieValue([setUp.headers['set-cookie']].flat().map(String), 'satang_session')}`;
+    await exercise('dashboardSetupPage', { url: `/dashboard/setup?token=${token}` }, 303);
+  });
+
+  test('dashboard: pages', async () => {
+    const overview = await exercise('dashboardOverview', { url: '/dashboard', ...dashboard() });
+    csrf = csrfOf(overview.body);
+    await exercise('dashboardOverview', { url: '/dashboard' }, 303);
+    await exercise('dashboardCharges', { url: '/dashboard/charges?status=pending&q=chrg', ...dashboard() });
+    await exercise('dashboardCharge', { url: `/dashboard/charges/${made.charge.id}`, ...dashboard() });
+    await exercise('dashboardCharge', { url: '/dashboard/charges/chrg_test_0000000000000000000', ...dashboard() }, 404);
+    await exercise('dashboardWebhooks', { url: '/dashboard/webhooks', ...dashboard() });
+    await exercise('dashboardKeys', { url: '/dashboard/keys', ...dashboard() });
+    await exercise('dashboardSettings', { url: '/dashboard/settings', ...dashboard() });
+    await exercise('dashboardAudit', { url: '/dashboard/audit', ...dashboard() });
+  });
+
+  test('dashboard: charge actions', async () => {
+    const post = (operationId: string, url: string, fields: Record<string, string> = {}, expect?: number) => exercise(operationId, { method: 'POST', url, form: form(fields), ...dashboard() }, expect);
+    await post('dashboardCompleteCharge', `/dashboard/charges/${(await newCharge()).id}/complete`, { outcome: 'successful', funding_source: 'bank_account' });
+    await post('dashboardCompleteCharge', `/dashboard/charges/${made.paid.id}/complete`, { outcome: 'failed' }, 400);
+    const forged = new URLSearchParams({ _csrf: 'not-the-token', outcome: 'failed' }).toString();
+    await exercise('dashboardCompleteCharge', { method: 'POST', url: `/dashboard/charges/${made.paid.id}/complete`, form: forged, ...dashboard() }, 403);
+    await post('dashboardExpireCharge', `/dashboard/charges/${(await newCharge()).id}/expire`);
+    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, { amount: '50' });
+    await post('dashboardRedeliverEvent', `/dashboard/charges/${made.charge.id}/events/${made.event.id}/redeliver`);
+    await post('dashboardExpireCharge', '/dashboard/charges/chrg_test_0000000000000000000/expire', {}, 404);
+  });
+
+  test('dashboard: webhooks, keys, settings, clock', async () => {
+    const post = (operationId: string, url: string, fields: Record<string, string> = {}, expect?: number) => exercise(operationId, { method: 'POST', url, form: form(fields), ...dashboard() }, expect);
+    await post('dashboardAddEndpoint', '/dashboard/webhooks/endpoints', { url: 'https://shop.example/hooks/dashboard' });
+    const endpoints = await h.request({ url: '/webhook_endpoints', key: secret() });
+    const endpoint = endpoints.json.data.find((e: any) => e.url === 'https://shop.example/hooks/dashboard');
+    await post('dashboardChangeEndpoint', `/dashboard/webhooks/endpoints/${endpoint.id}`, { enabled: 'false' });
+    await post('dashboardDeleteEndpoint', `/dashboard/webhooks/endpoints/${endpoint.id}/delete`);
+    await post('dashboardRevealSecret', '/dashboard/webhooks/secret/reveal');
+    await post('dashboardRollSecret', '/dashboard/webhooks/secret/roll', { confirm: 'yes' });
+    await post('dashboardSaveSettings', '/dashboard/settings', { merchant_name: 'Openapi Shop', qr_form: '1', truemoney_qr_test: 'on' });
+    await post('dashboardSaveSettings', '/dashboard/settings', { fee_rate_bps: 'a lot' }, 400);
+    await post('dashboardAdvanceClock', '/dashboard/clock/advance', { seconds: '60' });
+    await post('dashboardSwitchAccount', '/dashboard/session/account', { account: h.other.accountId, back: '/dashboard/settings' });
+    await post('dashboardSwitchAccount', '/dashboard/session/account', { account: h.keys.accountId });
+    // Keys are rolled in live mode: the test keys keep working for the cases after this one.
+    await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'live' });
+    await post('dashboardRollKey', '/dashboard/keys/roll', { kind: 'secret', confirm: 'yes' });
+    await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'test' });
+    await post('dashboardResetTestData', '/dashboard/reset', { confirm: 'yes' });
+  });
+
+  test('dashboard: sign out, the sign-in page, sign in', async () => {
+    await exercise('dashboardSignOut', { method: 'POST', url: '/dashboard/signout', form: form({}), ...dashboard() });
+    await exercise('dashboardSignOut', { method: 'POST', url: '/dashboard/signout', form: form({}), ...dashboard() }, 401);
+    const page = await exercise('dashboardSignInPage', { url: '/dashboard/signin?next=%2Fdashboard%2Fcharges' });
+    const formToken = cookieValue([page.headers['set-cookie']].flat().map(String), 'satang_form')!;
+    const fields = { _form: formToken, email: 'ops@example.com', next: '/dashboard/charges' };
+    await exercise('dashboardSignIn', { method: 'POST', url: '/dashboard/signin', form: new URLSearchParams({ ...fields, password: 'not the password' }).toString(), headers: { cookie: `satang_form=${formToken}` } }, 401);
+    const signedIn = await exercise('dashboardSignIn', { method: 'POST', url: '/dashboard/signin', form: new URLSearchParams({ ...fields, password: 'correct horse battery staple' }).toString(), headers: { cookie: `satang_form=${formToken}` } });
+    assert.equal(signedIn.headers.location, '/dashboard/charges');
+  });
+
+  test('test-data reset', async () => {
+    await exercise('resetTestData', { method: 'POST', url: '/test/reset', key: secret() });
+  });
+
+  // ------------------------------------------------------------------------------- unserved resources
+
+  test('the unserved Omise resources answer 400 feature_not_supported, every method, at their path and below', async () => {
+    for (const documented of operations.filter((operation) => operation.operationId.startsWith('unserved_'))) {
+      const response = await exercise(documented.operationId, { method: documented.method, url: sampleUrl(documented.path), key: secret() }, 400);
+      assert.equal(response.json.code, 'feature_not_supported', `${documented.method} ${documented.path}`);
+    }
+  });
+
+  // ------------------------------------------------------------------------------- errors of every API operation
+
+  test('every API operation answers a documented error: 401 without its key, or 400 for a NUL in a parameter', async () => {
+    for (const documented of operations.filter((operation) => ['api', 'test-mode'].includes(operation.operation.tags[0]))) {
+      const needsKey = documented.operation.security.length > 0 && documented.operation.security.every((requirement: object) => Object.keys(requirement).length > 0);
+      const url = sampleUrl(documented.path);
+      if (needsKey) await exerciseError(documented.operationId, { method: documented.method, url }, 401, 'authentication_failure');
+      else await exerciseError(documented.operationId, { method: documented.method, url: `${url}?note=a%00b` }, 400, 'bad_request');
+    }
+  });
+
+  test('the operations exercised are exactly the documented ones', () => {
+    const documented = operations.map((operation) => operation.operationId);
+    const missing = documented.filter((id) => !exercised.has(id));
+    assert.deepEqual(missing, [], 'documented operations without an exercise case in test/api/openapi-exercise.test.ts');
+    assert.deepEqual(
+      [...exercised].filter((id) => !byId.has(id)),
+      [],
+    );
+    const api = operations.filter((operation) => ['api', 'test-mode'].includes(operation.operation.tags[0])).map((operation) => operation.operationId);
+    assert.deepEqual(
+      api.filter((id) => !erred.has(id)),
+      [],
+      'API operations without an exercised error',
+    );
+  });
+});
