@@ -185,6 +185,18 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('retrieveTransaction', { url: `/transactions/${made.paid.transaction}`, key: secret() });
   });
 
+  test('the account and search', async () => {
+    const account = await exercise('retrieveAccount', { url: '/account', key: secret() });
+    assert.equal(account.json.team, h.keys.accountId);
+    const refused = await exercise('updateAccount', { method: 'PATCH', url: '/account' }, 400);
+    assert.equal(refused.json.code, 'feature_not_supported');
+    const charges = await exercise('search', { url: `/search?scope=charge&query=${made.paid.id}&filters[status]=successful&order=reverse_chronological&per_page=5`, key: secret() });
+    assert.deepEqual(charges.json.data.map((charge: any) => charge.id), [made.paid.id]);
+    const refunds = await exercise('search', { url: `/search?scope=refund&query=${made.refund.id}`, key: secret() });
+    assert.ok(refunds.json.total >= 1, 'the refund of that charge');
+    await exerciseError('search', { url: '/search?scope=transfer', key: secret() }, 400, 'bad_request');
+  });
+
   test('webhook endpoints, the webhook secret, redelivery', async () => {
     await exercise('listWebhookEndpoints', { url: '/webhook_endpoints', key: secret() });
     const endpoint = (await exercise('createWebhookEndpoint', { method: 'POST', url: '/webhook_endpoints', key: secret(), json: { url: 'https://shop.example/hooks/satang' } })).json;

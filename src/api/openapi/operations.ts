@@ -10,6 +10,15 @@
 import { type OmiseErrorCode } from '../../domain/errors.js';
 import { fundingSources } from '../../domain/lifecycle.js';
 import { unservedMethods, unservedResources, unservedSubresources } from '../routes/unserved.js';
+import {
+  searchFilterValueCharsMax,
+  searchMetadataFiltersMax,
+  searchPerPageDefault,
+  searchPerPageMax,
+  searchQueryCharsMax,
+  searchQueryTermsMax,
+  searchResultWindowMax,
+} from '../../domain/limits.js';
 import { ref, type Schema } from './schemas.js';
 
 export type Tag = 'api' | 'test-mode' | 'pages' | 'dashboard' | 'simulator' | 'ops';
@@ -314,6 +323,49 @@ const apiOperations: Operation[] = [
     idempotent: true,
     replies: { '200': json('Charge', 'the expired charge') },
     errors: ['failed_expire'],
+  },
+  {
+    method: 'GET',
+    path: '/account',
+    operationId: 'retrieveAccount',
+    tag: 'api',
+    summary: 'Retrieve the account',
+    description: 'The account the secret key belongs to, as Omise shows it (DECISIONS §10): `id` is `account_test_…` / `account_…` per mode, `team` the Satang account id, `webhook_uri` the mode\'s first enabled endpoint.',
+    access: 'secret',
+    replies: { '200': json('Account', 'the account') },
+  },
+  {
+    method: 'PATCH',
+    path: '/account',
+    operationId: 'updateAccount',
+    tag: 'api',
+    summary: 'Not served: changing the account',
+    description: "The account's settings belong to its operators (`satang accounts set`, the dashboard); this answers 400 feature_not_supported, without looking at the key.",
+    access: 'none',
+    replies: {},
+    errors: ['feature_not_supported'],
+  },
+  {
+    method: 'GET',
+    path: '/search',
+    operationId: 'search',
+    tag: 'api',
+    summary: 'Search charges or refunds',
+    description:
+      'DECISIONS §10. `query` is free text matched against ids, description, metadata values, the `pay2` reference and ref1, with `amount:`, `status:` and `id:` terms (amounts in baht, as Omise\'s search takes them: `amount:1000`, `amount:100..200`); every term must match; text in double quotes is one term. Bare dates in `filters[created]` are whole days in Asia/Bangkok. Only the key\'s own account and mode are searched.',
+    access: 'secret',
+    query: [
+      { name: 'scope', description: 'what to search', required: true, schema: { enum: ['charge', 'refund'] } },
+      { name: 'query', description: `free text and field:value terms (at most ${searchQueryCharsMax} characters, ${searchQueryTermsMax} terms)`, schema: { type: ['string', 'null'], maxLength: searchQueryCharsMax } },
+      { name: 'filters[status]', description: 'a status of the scope', schema: { type: ['string', 'null'] } },
+      { name: 'filters[amount]', description: 'baht: `1000`, `1000.50`, or a range `a..b` (either end may be open)', schema: { type: ['string', 'null'] } },
+      { name: 'filters[created]', description: 'a date (a Bangkok day), an ISO 8601 time with its zone, or a range `from..to`', schema: { type: ['string', 'null'] } },
+      { name: 'filters[metadata][KEY]', description: `a metadata value (at most ${searchMetadataFiltersMax} keys)`, schema: { type: ['string', 'null'], maxLength: searchFilterValueCharsMax } },
+      { name: 'order', description: 'by creation time', schema: { enum: ['chronological', 'reverse_chronological', '', null], default: 'chronological' } },
+      { name: 'page', description: 'from 1', schema: { type: ['integer', 'null'], minimum: 1, default: 1 } },
+      { name: 'per_page', description: `at most ${searchPerPageMax}; page × per_page at most ${searchResultWindowMax}`, schema: { type: ['integer', 'null'], minimum: 1, maximum: searchPerPageMax, default: searchPerPageDefault } },
+    ],
+    replies: { '200': json('Search', 'a page of charges or refunds, with what was asked') },
   },
   {
     method: 'GET',

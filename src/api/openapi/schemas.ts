@@ -288,6 +288,54 @@ const balanceSchema = strictObject(
   'The balance of the account and mode (DECISIONS §5).',
 );
 
+const accountSchema = strictObject(
+  {
+    object: constant('account'),
+    id: text({ pattern: '^account_(test_)?[0-9a-z]{19}$' }),
+    team: id('acct'),
+    livemode: bool(),
+    location: constant('/account'),
+    country: constant('TH'),
+    currency: thb(),
+    email: orNull('string', { description: 'an account setting (`satang accounts set --email`)' }),
+    created_at: timestamp(),
+    supported_currencies: { type: 'array', items: thb(), minItems: 1, maxItems: 1 },
+    api_version: constant('2019-05-29'),
+    auto_activate_recipients: constant(false),
+    chain_enabled: constant(false),
+    zero_interest_installments: constant(false),
+    chain_return_uri: alwaysNull(),
+    webhook_uri: orNull('string', { format: 'uri', description: "the mode's first enabled webhook endpoint" }),
+    metadata_export_keys: strictObject({
+      charge: emptyArray('always empty'),
+      transfer: emptyArray('always empty'),
+      refund: emptyArray('always empty'),
+      dispute: emptyArray('always empty'),
+    }),
+    chaining_allowed: constant(false),
+    last_updated_api_version: constant('2019-05-29'),
+    transfer_config: alwaysNull(),
+  },
+  'The Omise account object (DECISIONS §10).',
+);
+
+const searchSchema = strictObject(
+  {
+    object: constant('search'),
+    order: { enum: ['chronological', 'reverse_chronological'] },
+    scope: { enum: ['charge', 'refund'] },
+    query: text({ description: 'the query as given ("" when none)' }),
+    filters: { type: 'object', additionalProperties: { type: 'string' }, description: 'the filters as given, flat (`metadata[order_id]` as one key)' },
+    page: integer({ minimum: 1 }),
+    per_page: integer({ minimum: 1, maximum: 100 }),
+    total_pages: integer({ minimum: 0 }),
+    total: integer({ minimum: 0 }),
+    location: constant('/search'),
+    data: { type: 'array', items: { oneOf: [ref('Charge'), ref('Refund')] } },
+  },
+  'A page of a search (DECISIONS §10): charges or refunds rendered as everywhere else.',
+);
+
 const capabilitySchema = strictObject(
   {
     object: constant('capability'),
@@ -426,6 +474,8 @@ export const componentSchemas: Record<string, Schema> = {
   TransactionList: listOf('Transaction', '^/transactions$'),
   Balance: balanceSchema,
   Capability: capabilitySchema,
+  Account: accountSchema,
+  Search: searchSchema,
   WebhookEndpoint: webhookEndpointSchema,
   WebhookEndpointList: strictObject(
     { object: constant('list'), data: { type: 'array', items: ref('WebhookEndpoint') }, total: integer({ minimum: 0 }), location: constant('/webhook_endpoints') },
