@@ -92,6 +92,7 @@ async function seed(store: Store): Promise<{ accountId: string; chargeId: string
         transaction_id: paid ? newId('trxn', false, createdAt) : null, webhook_endpoints: null, created_at: createdAt, paid_at: paid ? createdAt + 60_000 : null,
         authorized_at: paid ? createdAt + 60_000 : null, expires_at: status === 'pending' ? nowMs + dayMs : createdAt + dayMs, expired_at: status === 'expired' ? createdAt + dayMs : null,
         updated_at: createdAt, refunded_amount: 0, voided_amount: 0, refund_count: 0,
+        scripted_outcome: null, scripted_outcome_due_at: null, scripted_funding_source: null,
       });
       for (const [key, at] of [['charge.create', createdAt], ...(status === 'pending' ? [] : [['charge.complete', createdAt + 60_000]])] as Array<[string, number]>) {
         const eventId = newId('evnt', false, at);

@@ -21,6 +21,7 @@ import { type AuditLine, valueOf } from './usecases/changes.js';
 import type { UseCaseContext } from './usecases/context.js';
 import type { Tx } from './store/store.js';
 import { gatewayLogger } from './api/ops.js';
+import { testSettingsOf } from './domain/scripted-outcomes.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
 const usage = `usage: satang <command>
@@ -35,6 +36,9 @@ const usage = `usage: satang <command>
                [--fee-rate-bps N] [--fee-flat-satang N]
                [--truemoney-qr-test on|off] [--truemoney-qr-live on|off]
                [--email ADDRESS]         (GET /account shows it; --email '' clears it)
+               [--default-outcome successful|failed|expired|none]
+               [--default-outcome-after-seconds N] [--default-funding-source X|none]
+                                         the scripted outcome of new test charges without one of their own
   clock show [--account ID]              show an account's test clock
   clock advance (--seconds N | --to ISO8601) [--account ID]
                                          move the test clock forward (it never moves back)
@@ -93,8 +97,17 @@ function describeAccount(account: Account): string {
     `truemoney_qr test  ${account.truemoney_qr_test ? 'on' : 'off'}`,
     `truemoney_qr live  ${account.truemoney_qr_live ? 'on' : 'off'}`,
     `email              ${account.email ?? '(none)'}`,
+    `default outcome    ${describeDefaultOutcome(account)}`,
     `created            ${formatTimestamp(account.created_at)}`,
   ].join('\n');
+}
+
+/** The default scripted outcome of new test charges, in words (DECISIONS §10). */
+function describeDefaultOutcome(account: Account): string {
+  const settings = testSettingsOf(account);
+  if (settings.default_outcome === null) return 'none (test charges stay pending)';
+  const funding = settings.default_outcome === 'successful' ? ` via ${settings.default_funding_source ?? 'wallet_balance'}` : '';
+  return `${settings.default_outcome}${funding}, ${settings.default_outcome_after_seconds} s after creation (test mode)`;
 }
 
 /**
@@ -128,6 +141,9 @@ async function main(argv: string[]): Promise<void> {
       'fee-flat-satang': { type: 'string' },
       'truemoney-qr-test': { type: 'string' },
       'truemoney-qr-live': { type: 'string' },
+      'default-outcome': { type: 'string' },
+      'default-outcome-after-seconds': { type: 'string' },
+      'default-funding-source': { type: 'string' },
       account: { type: 'string' },
       mode: { type: 'string' },
       kind: { type: 'string' },
@@ -193,6 +209,12 @@ async function main(argv: string[]): Promise<void> {
           truemoneyQrLive: onOff(values['truemoney-qr-live'], '--truemoney-qr-live'),
           email: values.email,
         };
+        const outcomeOptions = {
+          defaultOutcome: values['default-outcome'],
+          defaultOutcomeAfterSeconds: integerOption(values['default-outcome-after-seconds'], '--default-outcome-after-seconds'),
+          defaultFundingSource: values['default-funding-source'],
+        };
+        if (Object.values(outcomeOptions).some((value) => value !== undefined)) input.testSettings = outcomeOptions;
         const details = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
         out(describeAccount(await gateway.changes.system((tx) => changeSettings(tx, account.id, input), audited('account.settings', account.id, details))));
       } else {

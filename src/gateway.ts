@@ -4,7 +4,7 @@
  * app (api/app.ts), the dashboard, the customer's pages, the `satang` command and the tests all
  * take a Gateway; none of them builds a worker, a clock or a provider of its own.
  *
- *   store ─► clocks ─► change runner ◄── API, dashboard, wallet simulator, expiry sweep, CLI
+ *   store ─► clocks ─► change runner ◄── API, dashboard, wallet simulator, expiry sweep, scripted outcomes, CLI
  *                          │ after each commit
  *                          ▼
  *                   webhook dispatcher ─► merchants' endpoints
@@ -13,6 +13,7 @@ import { Authenticator } from './api/auth.js';
 import { GatewayMetrics } from './api/ops.js';
 import { systemClock, type WallClock } from './domain/clock.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
+import { ScriptedOutcomeJob } from './jobs/scripted-outcomes.js';
 import { TrueMoneySimulator } from './provider/truemoney-simulator/simulator.js';
 import { QrPngCache } from './qr/png.js';
 import type { Store } from './store/store.js';
@@ -46,6 +47,7 @@ export interface GatewayOptions {
 
 /** Which background work a process runs (every process may run both: the database shares the work out). */
 export interface BackgroundWork {
+  /** The expiry sweep, and with it the job that applies scripted outcomes (both due-work loops on the account clocks). */
   sweep: boolean;
   dispatch: boolean;
 }
@@ -61,6 +63,8 @@ export class Gateway {
   readonly changes: ChangeRunner;
   readonly webhooks: WebhookDispatcher;
   readonly sweep: ExpirySweep;
+  /** Applies test charges' scripted outcomes when they fall due (DECISIONS §10). */
+  readonly outcomes: ScriptedOutcomeJob;
   /** The payment provider a sandbox ships: the TrueMoney wallet simulator. */
   readonly wallet: TrueMoneySimulator;
   readonly qrPngs = new QrPngCache();
@@ -92,19 +96,29 @@ export class Gateway {
     // A committed change may have written events into the outbox: deliver them now, not at the next poll.
     this.changes = new ChangeRunner({ store: this.store, clocks: this.clocks, wall: this.wall, publicUrl: this.publicUrl, onCommitted: () => this.webhooks.nudge() });
     this.sweep = new ExpirySweep({ store: this.store, wall: this.wall, changes: this.changes, onError: (error) => this.log.error({ err: error }, 'expiry sweep failed') });
+    this.outcomes = new ScriptedOutcomeJob({
+      store: this.store,
+      wall: this.wall,
+      changes: this.changes,
+      publicUrl: this.publicUrl,
+      onError: (error) => this.log.error({ err: error }, 'scripted outcomes failed'),
+    });
     this.wallet = new TrueMoneySimulator({ store: this.store, clocks: this.clocks, changes: this.changes });
   }
 
   /** Starts the background work this process runs. */
   start(work: BackgroundWork = { sweep: true, dispatch: true }): void {
-    if (work.sweep) this.sweep.start();
+    if (work.sweep) {
+      this.sweep.start();
+      this.outcomes.start();
+    }
     if (work.dispatch) this.webhooks.start();
     this.started = work;
   }
 
-  /** Stops the background work: the sweep finishes its batch, the dispatcher its deliveries in flight. */
+  /** Stops the background work: the sweep and the outcome job finish their batch, the dispatcher its deliveries in flight. */
   async stop(): Promise<void> {
-    if (this.started.sweep) await this.sweep.stop();
+    if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop()]);
     if (this.started.dispatch) await this.webhooks.stop();
     this.started = { sweep: false, dispatch: false };
   }
@@ -113,5 +127,6 @@ export class Gateway {
   clockMoved(accountId: string): void {
     this.clocks.forget(accountId);
     this.sweep.nudge();
+    this.outcomes.nudge();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { OmiseError, type OmiseErrorCode } from '../domain/errors.js';
 import { truemoneyQr } from '../domain/payment-methods.js';
+import { readOutcomeMetadata } from '../domain/scripted-outcomes.js';
 import {
   chargeAmountSatangMax,
   chargeAmountSatangMin,
@@ -115,9 +116,12 @@ export function parseChargeParams(params: Params, policy: TargetPolicy): ChargeI
   if (returnUri !== null && !isHttpUrl(returnUri)) problems.add('return_uri must be an http or https URL');
   const ip = optionalString(params, 'ip', 64, problems);
   const metadata = parseMetadata(params.metadata, problems);
+  // Satang's scripted outcome (test mode, DECISIONS §10): read from the metadata at creation only.
+  const outcome = readOutcomeMetadata(metadata);
+  for (const problem of outcome.problems) problems.add(problem);
   const webhookEndpoints = parseWebhookEndpoints(params.webhook_endpoints, policy, problems);
   problems.throwIfAny('invalid_charge');
-  return { amount, currency, source, description, metadata, returnUri, ip, webhookEndpoints };
+  return { amount, currency, source, description, metadata, returnUri, ip, webhookEndpoints, scriptedOutcome: outcome.request };
 }
 
 /** PATCH /charges/:id: only description and metadata change. */

@@ -87,6 +87,11 @@ export const expiryBatchChargesMax = 2000;
 export const expirySweepIntervalMs = secondMs;
 /** Idempotency-Key records are kept this long (DECISIONS §8). */
 export const idempotencyRecordTtlMs = dayMs;
+/** A scripted outcome applies at most this long after its charge was made: before the charge's 24-hour deadline (DECISIONS §10). */
+export const scriptedOutcomeAfterSecondsMax = 86_399;
+/** Due scripted outcomes applied in one change, and how often the job looks for them (or at once, when nudged). */
+export const scriptedOutcomeBatchChargesMax = 500;
+export const scriptedOutcomeIntervalMs = secondMs;
 
 // ---------------------------------------------------------------- webhooks (DECISIONS §6)
 /** SATANG_WEBHOOK_TIMEOUT_MS: how long an endpoint has to answer. */

@@ -4,7 +4,20 @@ import { preparedQuery } from './prepared.js';
 import type { Account, ApiKey, DB } from './schema.js';
 
 export type AccountSettings = Partial<
-  Pick<Account, 'name' | 'merchant_name' | 'biller_id' | 'fee_rate_bps' | 'fee_flat_satang' | 'truemoney_qr_test' | 'truemoney_qr_live' | 'email'>
+  Pick<
+    Account,
+    | 'name'
+    | 'merchant_name'
+    | 'biller_id'
+    | 'fee_rate_bps'
+    | 'fee_flat_satang'
+    | 'truemoney_qr_test'
+    | 'truemoney_qr_live'
+    | 'default_outcome'
+    | 'default_outcome_after_seconds'
+    | 'default_funding_source'
+    | 'email'
+  >
 >;
 
 export async function insertAccount(db: Kysely<DB>, account: Account): Promise<void> {

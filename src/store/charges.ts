@@ -179,6 +179,36 @@ export async function expireDueChargeRows(db: Kysely<DB>, due: DueFilter, limit:
     .execute();
 }
 
+/** What the scripted-outcome job needs of each due charge: its outcome, and what the rules read. */
+export type DueOutcomeCharge = Pick<
+  ChargeRow,
+  'id' | 'account_id' | 'livemode' | 'status' | 'expires_at' | 'expired_at' | 'scripted_outcome' | 'scripted_funding_source'
+>;
+
+/**
+ * Claims up to `limit` charges whose scripted outcome is due (soonest first) and drops their outcome, so
+ * it is applied once: the caller applies it (or leaves the charge alone) in the same transaction. It
+ * reads the partial index of charges with an outcome waiting, so other charges are never touched; on
+ * PostgreSQL it skips rows another process holds, and a row claimed and committed meanwhile is no longer due.
+ */
+export async function claimDueOutcomes(db: Kysely<DB>, due: DueFilter, limit: number): Promise<DueOutcomeCharge[]> {
+  let claim = db
+    .selectFrom('charges')
+    .select(['id', 'account_id', 'livemode', 'status', 'expires_at', 'expired_at', 'scripted_outcome', 'scripted_funding_source'])
+    .where('scripted_outcome_due_at', 'is not', null)
+    .where('scripted_outcome_due_at', '<=', due.nowMs);
+  if (due.scope) claim = claim.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
+  const claimed = await dialectOf(db).claim(claim.orderBy('scripted_outcome_due_at').limit(limit)).execute();
+  if (claimed.length > 0) {
+    await db
+      .updateTable('charges')
+      .set({ scripted_outcome: null, scripted_outcome_due_at: null, scripted_funding_source: null })
+      .where('id', 'in', claimed.map((charge) => charge.id))
+      .execute();
+  }
+  return claimed;
+}
+
 export async function findChargesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, ChargeRow>> {
   if (ids.length === 0) return new Map();
   return rowsByKey(await db.selectFrom('charges').selectAll().where('id', 'in', ids).execute(), 'id');

@@ -379,6 +379,38 @@ const migrations: Record<string, Migration> = {
       for (const column of ['qr_merchant_name', 'qr_biller_id']) await db.schema.alterTable('charges').dropColumn(column).execute();
     },
   },
+  '0010_scripted_outcomes': {
+    // Scripted outcomes (DECISIONS §10): the charge carries its outcome until the job applies it, and the
+    // account its default for new test charges. Only charges with an outcome waiting are in the indexes,
+    // so charges without one cost the job nothing.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('charges').addColumn('scripted_outcome', 'text').execute();
+      await db.schema.alterTable('charges').addColumn('scripted_outcome_due_at', 'bigint').execute();
+      await db.schema.alterTable('charges').addColumn('scripted_funding_source', 'text').execute();
+      await db.schema
+        .createIndex('charges_outcome_due')
+        .on('charges')
+        .columns(['scripted_outcome_due_at'])
+        .where(sql.ref('scripted_outcome_due_at'), 'is not', null)
+        .execute();
+      // Due outcomes of one account and mode, for accounts whose test clock runs ahead.
+      await db.schema
+        .createIndex('charges_outcome_account_due')
+        .on('charges')
+        .columns(['account_id', 'livemode', 'scripted_outcome_due_at'])
+        .where(sql.ref('scripted_outcome_due_at'), 'is not', null)
+        .execute();
+      await db.schema.alterTable('accounts').addColumn('default_outcome', 'text').execute();
+      await db.schema.alterTable('accounts').addColumn('default_outcome_after_seconds', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('accounts').addColumn('default_funding_source', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const column of ['default_funding_source', 'default_outcome_after_seconds', 'default_outcome']) await db.schema.alterTable('accounts').dropColumn(column).execute();
+      await db.schema.dropIndex('charges_outcome_account_due').execute();
+      await db.schema.dropIndex('charges_outcome_due').execute();
+      for (const column of ['scripted_funding_source', 'scripted_outcome_due_at', 'scripted_outcome']) await db.schema.alterTable('charges').dropColumn(column).execute();
+    },
+  },
   '0011_account_email': {
     // GET /account shows the account's email (DECISIONS §10): a setting, null until set.
     async up(db: Kysely<any>) {

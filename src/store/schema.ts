@@ -21,6 +21,13 @@ export interface AccountTable {
   created_at: number;
   /** The account's email as GET /account shows it (DECISIONS §10); null until set. */
   email: string | null;
+  /**
+   * Test settings that are Satang's own (DECISIONS §10): the scripted outcome new test charges get when
+   * their metadata names none (null: none), how long after creation, and the funding source of a success.
+   */
+  default_outcome: string | null;
+  default_outcome_after_seconds: number;
+  default_funding_source: string | null;
 }
 
 export interface ApiKeyTable {
@@ -102,6 +109,14 @@ export interface ChargeTable {
   /** The part of refunded_amount that was voided. */
   voided_amount: number;
   refund_count: number;
+  /**
+   * A scripted outcome not yet applied (test mode, DECISIONS §10): successful, failed or expired, when it
+   * is due on the account's clock, and the funding source of a success (null: the default). All three are
+   * null once it was applied or dropped, and on every other charge (a partial index holds only due rows).
+   */
+  scripted_outcome: string | null;
+  scripted_outcome_due_at: number | null;
+  scripted_funding_source: string | null;
 }
 
 export interface RefundTable {

@@ -6,6 +6,8 @@ import { createHash, randomInt } from 'node:crypto';
 import { OmiseError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { accountEmailCharsMax, feeRateBpsDefault } from '../domain/limits.js';
+import { changedTestSettings, type TestSettingsChange, testSettingsOf } from '../domain/scripted-outcomes.js';
+import { requireTestMode } from '../domain/test-mode.js';
 import {
   type AccountSettings,
   deleteKeyByLookup,
@@ -19,6 +21,7 @@ import {
 } from '../store/accounts.js';
 import type { Account } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
+import type { UseCaseContext } from './context.js';
 import { ensureWebhookSecret } from './webhooks.js';
 
 export type Mode = 'test' | 'live';
@@ -95,6 +98,9 @@ export async function createAccount(tx: Tx, input: { name: string; merchantName?
     test_clock_offset_ms: 0,
     created_at: nowMs,
     email: null,
+    default_outcome: null,
+    default_outcome_after_seconds: 0,
+    default_funding_source: null,
   };
   await insertAccount(tx, account);
   const keys: KeyPair[] = [];
@@ -151,6 +157,8 @@ export interface SettingsInput {
   truemoneyQrLive?: boolean;
   /** The email GET /account shows; the empty string clears it. */
   email?: string;
+  /** The test settings that are Satang's own: the default scripted outcome of new test charges (DECISIONS §10). */
+  testSettings?: TestSettingsChange;
 }
 
 /** Whether a live TrueMoney connection exists; the simulator is test-only, so none ships. */
@@ -200,10 +208,21 @@ export async function changeSettings(tx: Tx, accountId: string, input: SettingsI
     }
     settings.truemoney_qr_live = input.truemoneyQrLive ? 1 : 0;
   }
+  if (input.testSettings !== undefined) {
+    const current = await findAccount(tx, accountId);
+    if (!current) throw new OmiseError('not_found', `account ${accountId} was not found`);
+    Object.assign(settings, changedTestSettings(testSettingsOf(current), input.testSettings));
+  }
   if (Object.keys(settings).length > 0 && !(await updateAccount(tx, accountId, settings))) {
     throw new OmiseError('not_found', `account ${accountId} was not found`);
   }
   const account = await findAccount(tx, accountId);
   if (!account) throw new OmiseError('not_found', `account ${accountId} was not found`);
   return account;
+}
+
+/** PATCH /test/settings and the dashboard's form: the account's test settings, changed from test mode only. */
+export async function changeTestSettings(tx: Tx, ctx: UseCaseContext, change: TestSettingsChange): Promise<Account> {
+  requireTestMode(ctx.scope.livemode);
+  return changeSettings(tx, ctx.scope.accountId, { testSettings: change });
 }

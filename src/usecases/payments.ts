@@ -7,6 +7,7 @@ import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/i
 import { chargeExpiryMs } from '../domain/limits.js';
 import { isTruemoneyQrEnabled } from '../domain/payment-methods.js';
 import { computeFees } from '../domain/money.js';
+import { type ScriptedOutcomeRequest, scriptedOutcomeOf, testSettingsOf } from '../domain/scripted-outcomes.js';
 import { qrMerchantName } from '../qr/payload.js';
 import { findAccount } from '../store/accounts.js';
 import { type ChargeWithSource, findChargeBySource, findChargeWithSource, findSource, insertSource, updateChargeFields } from '../store/charges.js';
@@ -38,6 +39,8 @@ export interface ChargeInput {
   returnUri: string | null;
   ip: string | null;
   webhookEndpoints: string[] | null;
+  /** What the metadata's satang_ keys asked for (DECISIONS §10); null: nothing, the account's default applies. */
+  scriptedOutcome?: ScriptedOutcomeRequest | null;
 }
 
 /** The account a source or charge is made for: as the change runner read it, or read now. */
@@ -76,6 +79,8 @@ export async function createSource(tx: Tx, ctx: UseCaseContext, input: SourceInp
 
 export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInput): Promise<ChargeWithSource> {
   const account = await accountOf(tx, ctx);
+  // Refused in live mode before anything else is looked at; in test mode, the account's default fills in.
+  const scripted = scriptedOutcomeOf(ctx.scope.livemode, input.scriptedOutcome ?? null, testSettingsOf(account), ctx.nowMs);
   let source: SourceRow;
   if ('id' in input.source) {
     const found = await findSource(tx, ctx.scope, input.source.id);
@@ -132,6 +137,9 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     refunded_amount: 0,
     voided_amount: 0,
     refund_count: 0,
+    scripted_outcome: scripted?.outcome ?? null,
+    scripted_outcome_due_at: scripted?.dueAtMs ?? null,
+    scripted_funding_source: scripted?.fundingSource ?? null,
   };
   try {
     // The new source (when inline), the charge and its event: written together.

@@ -116,6 +116,9 @@ const routes: Record<string, RouteParams> = {
   'GET /test/clock': { url: at('/test/clock'), params: none },
   'POST /test/clock/advance': { url: at('/test/clock/advance'), params: () => ({ seconds: '60' }) },
   'POST /test/reset': { url: at('/test/reset'), params: none },
+  'GET /test/settings': { url: at('/test/settings'), params: none },
+  // Values that leave the account as it is (no default outcome): the walk's later charges stay pending.
+  'PATCH /test/settings': { url: at('/test/settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
   'GET /webhook_endpoints': { url: at('/webhook_endpoints'), params: none },
   'POST /webhook_endpoints': { url: at('/webhook_endpoints'), params: () => ({ url: 'https://shop.example/hooks/new' }) },
   'GET /webhook_endpoints/:id': { url: (ids) => `/webhook_endpoints/${ids.endpoint}`, params: none },
@@ -183,6 +186,7 @@ const routes: Record<string, RouteParams> = {
     params: () => ({ name: 'Renamed shop', merchant_name: 'RENAMED SHOP', biller_id: '010556012345678', fee_rate_bps: '300', fee_flat_satang: '0', qr_form: '1', truemoney_qr_test: 'on', truemoney_qr_live: '' }),
   },
   'POST /dashboard/clock/advance': { url: at('/dashboard/clock/advance'), params: () => ({ seconds: '3600' }) },
+  'POST /dashboard/test-settings': { url: at('/dashboard/test-settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
   'POST /dashboard/reset': { url: at('/dashboard/reset'), params: () => ({ confirm: 'yes' }) },
   'GET /dashboard/audit': { url: at('/dashboard/audit'), params: none },
 };

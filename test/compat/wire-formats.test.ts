@@ -298,6 +298,9 @@ interface SdkFlow {
   retrieveEvent(port: number, key: string, id: string): WireRequest;
   retrieveSource(port: number, key: string, id: string): WireRequest;
   capability(port: number, key: string): WireRequest;
+  /** POST /charges with Satang's scripted outcome in the metadata (DECISIONS §10), as this SDK encodes it. */
+  createScriptedCharge(port: number, key: string, sourceId: string): WireRequest;
+  scripted: { metadata: unknown; fundingSource: string };
 }
 
 const pythonListBody = '{"from": null, "limit": 100, "offset": 0, "order": null, "to": null}';
@@ -322,6 +325,9 @@ const flows: SdkFlow[] = [
     retrieveEvent: (_port, key, id) => nodeRequest('GET', `/events/${id}`, key),
     retrieveSource: (_port, key, id) => nodeRequest('GET', `/sources/${id}`, key),
     capability: (_port, key) => nodeRequest('GET', '/capability', key),
+    createScriptedCharge: (_port, key, sourceId) =>
+      nodeRequest('POST', '/charges', key, `{"amount":400000,"currency":"THB","source":"${sourceId}","metadata":{"order_id":42,"satang_outcome":"successful","satang_outcome_after_seconds":0}}`),
+    scripted: { metadata: { order_id: 42, satang_outcome: 'successful', satang_outcome_after_seconds: 0 }, fundingSource: 'wallet_balance' },
   },
   {
     title: 'omise-python (sorted JSON with nulls and \\u escapes, JSON bodies on GET, secret key for sources)',
@@ -348,6 +354,15 @@ const flows: SdkFlow[] = [
     retrieveEvent: (port, key, id) => pythonRequest(port, 'GET', `/events/${id}`, key),
     retrieveSource: (port, key, id) => pythonRequest(port, 'GET', `/sources/${id}`, key),
     capability: (port, key) => pythonRequest(port, 'GET', '/capability', key),
+    createScriptedCharge: (port, key, sourceId) =>
+      pythonRequest(
+        port,
+        'POST',
+        '/charges',
+        key,
+        `{"amount": 123456, "currency": "THB", "description": null, "metadata": {"order_id": 42, "satang_funding_source": "bank_account", "satang_outcome": "successful", "satang_outcome_after_seconds": 0}, "return_uri": null, "source": "${sourceId}"}`,
+      ),
+    scripted: { metadata: { order_id: 42, satang_funding_source: 'bank_account', satang_outcome: 'successful', satang_outcome_after_seconds: 0 }, fundingSource: 'bank_account' },
   },
   {
     title: 'omise-ruby 0.11.0 (form bodies, brackets not encoded, Omise-Version 2017-11-02)',
@@ -369,6 +384,9 @@ const flows: SdkFlow[] = [
     retrieveEvent: (port, key, id) => rubyRequest(port, 'GET', `/events/${id}`, key),
     retrieveSource: (port, key, id) => rubyRequest(port, 'GET', `/sources/${id}`, key),
     capability: (port, key) => rubyRequest(port, 'GET', '/capability', key),
+    createScriptedCharge: (port, key, sourceId) =>
+      rubyRequest(port, 'POST', '/charges', key, `amount=10000&currency=THB&source=${sourceId}&capture=true&metadata[order_id]=42&metadata[satang_outcome]=successful&metadata[satang_outcome_after_seconds]=0`),
+    scripted: { metadata: { order_id: '42', satang_outcome: 'successful', satang_outcome_after_seconds: '0' }, fundingSource: 'wallet_balance' },
   },
   {
     title: 'omise-php 3.0.0 (form bodies, brackets percent-encoded, [] arrays, trailing slashes)',
@@ -395,6 +413,15 @@ const flows: SdkFlow[] = [
     retrieveEvent: (port, key, id) => phpRequest(port, 'GET', `/events/${id}`, key),
     retrieveSource: (port, key, id) => phpRequest(port, 'GET', `/sources/${id}`, key),
     capability: (port, key) => phpRequest(port, 'GET', '/capability', key),
+    createScriptedCharge: (port, key, sourceId) =>
+      phpRequest(
+        port,
+        'POST',
+        '/charges/',
+        key,
+        `amount=5000000&currency=THB&source=${sourceId}&metadata%5Border_id%5D=42&metadata%5Bsatang_outcome%5D=successful&metadata%5Bsatang_outcome_after_seconds%5D=0&metadata%5Bsatang_funding_source%5D=credit_card`,
+      ),
+    scripted: { metadata: { order_id: '42', satang_outcome: 'successful', satang_outcome_after_seconds: '0', satang_funding_source: 'credit_card' }, fundingSource: 'credit_card' },
   },
   {
     title: 'omise-go 1.7.2 (JSON bodies on GET, platform_fee {}, empty billing/shipping, Omise-Version always)',
@@ -418,6 +445,16 @@ const flows: SdkFlow[] = [
     retrieveEvent: (port, key, id) => goRequest(port, 'GET', `/events/${id}`, key, '{}', null),
     retrieveSource: (port, key, id) => goRequest(port, 'GET', `/sources/${id}`, key, '{}'),
     capability: (port, key) => goRequest(port, 'GET', '/capability', key, '{}'),
+    // omise-go's Metadata is a map[string]interface{}: encoding/json writes its keys sorted, numbers as numbers.
+    createScriptedCharge: (port, key, sourceId) =>
+      goRequest(
+        port,
+        'POST',
+        '/charges',
+        key,
+        `{"source":"${sourceId}","amount":250000,"currency":"THB","metadata":{"order_id":42,"satang_outcome":"successful","satang_outcome_after_seconds":0},"platform_fee":{}}`,
+      ),
+    scripted: { metadata: { order_id: 42, satang_outcome: 'successful', satang_outcome_after_seconds: 0 }, fundingSource: 'wallet_balance' },
   },
 ];
 
@@ -875,3 +912,49 @@ describeEachStore('SDK wire formats over TCP', (h) => {
     }
   });
 }, { listen: true });
+
+// ---------------------------------------------------------------------------------------
+// Satang's scripted outcomes (DECISIONS §10) in each SDK's encoding: metadata values arrive as the SDK sends
+// them (numbers from JSON SDKs, strings from form SDKs), and the charge completes by itself.
+
+describeEachStore(
+  'SDK wire formats: scripted outcomes in the metadata',
+  (h) => {
+    const portOf = listening(h);
+    for (const flow of flows) {
+      test(`${flow.title.split(' (')[0]}: metadata[satang_outcome]=successful completes the charge by itself`, async () => {
+        const keys = await makeKeys(h.store, `Scripted ${flow.title.split(' ')[0]}`);
+        const source = await exchange(portOf(), flow.createSource(portOf(), keyOf(keys, flow.sourceKey)));
+        assertJsonReply(source, 200, 'create source');
+        const created = await exchange(portOf(), flow.createScriptedCharge(portOf(), keys.secretKey, source.json.id));
+        assertJsonReply(created, 200, 'create scripted charge');
+        assert.equal(created.json.status, 'pending', 'POST /charges answers pending as always');
+        assert.deepEqual(created.json.metadata, flow.scripted.metadata, 'the metadata is kept as given');
+
+        const deadline = Date.now() + 5000;
+        let charge = created.json;
+        while (charge.status === 'pending') {
+          assert.ok(Date.now() < deadline, `charge ${charge.id} still pending after 5 s`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const retrieved = await exchange(portOf(), flow.retrieveCharge(portOf(), keys.secretKey, created.json.id));
+          assertJsonReply(retrieved, 200, 'retrieve charge');
+          charge = retrieved.json;
+        }
+        assert.equal(charge.status, 'successful');
+        assert.equal(charge.paid, true);
+        assert.match(charge.transaction, /^trxn_test_[0-9a-z]{19}$/);
+        assertSource(charge.source, flow.amount, 'successful');
+        const row = await h.store.read.selectFrom('charges').select('funding_source').where('id', '=', charge.id).executeTakeFirstOrThrow();
+        assert.equal(row.funding_source, flow.scripted.fundingSource);
+
+        const events = await exchange(portOf(), flow.listEvents(portOf(), keys.secretKey));
+        assertJsonReply(events, 200, 'list events');
+        assert.deepEqual(events.json.data.map((event: any) => [event.key, event.data.id, event.data.status]).sort(), [
+          ['charge.complete', charge.id, 'successful'],
+          ['charge.create', charge.id, 'pending'],
+        ]);
+      });
+    }
+  },
+  { listen: true, sweep: true },
+);

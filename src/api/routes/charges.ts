@@ -41,7 +41,16 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     // An inline source is a source made at this version.
     if (isPlainObject(request.omiseParams.source)) enforce(canCreateSourcesAt(request.omiseVersion));
     const input = parseChargeParams(request.omiseParams, gateway.targetPolicy);
-    return runChange(request, reply, caller, async (tx, ctx) => render(await createCharge(tx, ctx, input), ctx));
+    let outcomeDueNow = false;
+    const body = await runChange(request, reply, caller, async (tx, ctx) => {
+      const created = await createCharge(tx, ctx, input);
+      const dueAtMs = created.charge.scripted_outcome_due_at;
+      outcomeDueNow = dueAtMs !== null && dueAtMs <= ctx.nowMs;
+      return render(created, ctx);
+    });
+    // A scripted outcome due at once (after_seconds 0) is applied right after the commit, not at the next tick.
+    if (outcomeDueNow) gateway.outcomes.nudge();
+    return body;
   });
 
   app.get('/charges', async (request) => {

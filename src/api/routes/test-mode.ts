@@ -1,12 +1,16 @@
 /**
- * Test-mode tools, clearly Satang's own (DECISIONS §8): the test clock and test-data reset.
- * Secret key, test mode only.
+ * Test-mode tools, clearly Satang's own (DECISIONS §8, §10): the test clock, test-data reset and the
+ * account's test settings (the default scripted outcome). Secret key, test mode only.
  */
 import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { formatTimestamp, parseTimestamp } from '../../domain/time.js';
 import { requireTestMode } from '../../domain/test-mode.js';
 import { resetTestData } from '../../usecases/reset.js';
+import { testSettingsOf } from '../../domain/scripted-outcomes.js';
+import { findAccount } from '../../store/accounts.js';
+import type { Account } from '../../store/schema.js';
+import { changeTestSettings } from '../../usecases/accounts.js';
 import { advanceClock, type ClockAdvance } from '../../usecases/clock.js';
 import { integerParam, isGiven, stringParam } from '../params.js';
 import { callerOf, readContext, runChange } from '../requests.js';
@@ -21,6 +25,11 @@ export function renderClock(nowMs: number, wallNowMs: number) {
     // millisecond between the reads once showed an unmoved clock as -1).
     offset_seconds: Math.max(0, Math.round((nowMs - wallNowMs) / 1000)),
   };
+}
+
+/** GET|PATCH /test/settings: the account's test settings that are Satang's own (DECISIONS §10). */
+export function renderTestSettings(account: Account) {
+  return { object: 'test_settings', livemode: false, location: '/test/settings', ...testSettingsOf(account) };
 }
 
 function parseAdvance(params: Record<string, unknown>): ClockAdvance {
@@ -57,6 +66,25 @@ export async function testModeRoutes(app: FastifyInstance): Promise<void> {
     });
     gateway.clockMoved(caller.accountId);
     return body;
+  });
+
+  app.get('/test/settings', async (request) => {
+    const { ctx } = await readContext(request, 'secret');
+    requireTestMode(ctx.scope.livemode);
+    const account = await findAccount(gateway.store.read, ctx.scope.accountId);
+    if (!account) throw new OmiseError('not_found', `account ${ctx.scope.accountId} was not found`);
+    return renderTestSettings(account);
+  });
+
+  app.patch('/test/settings', async (request, reply) => {
+    const caller = await callerOf(request, 'secret');
+    const params = request.omiseParams;
+    const change = {
+      defaultOutcome: params.default_outcome,
+      defaultOutcomeAfterSeconds: params.default_outcome_after_seconds,
+      defaultFundingSource: params.default_funding_source,
+    };
+    return runChange(request, reply, caller, async (tx, ctx) => renderTestSettings(await changeTestSettings(tx, ctx, change)));
   });
 
   app.post('/test/reset', async (request, reply) => {

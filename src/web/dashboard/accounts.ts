@@ -4,7 +4,10 @@ import { OmiseError } from '../../domain/errors.js';
 import { findAccount, listActiveKeys } from '../../store/accounts.js';
 import { listAudit } from '../../store/operators.js';
 import { resetTestData } from '../../usecases/reset.js';
-import { changeSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
+import { fundingSources } from '../../domain/lifecycle.js';
+import { scriptedOutcomeAfterSecondsMax } from '../../domain/limits.js';
+import { scriptedOutcomes, testSettingsOf } from '../../domain/scripted-outcomes.js';
+import { changeSettings, changeTestSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 
@@ -43,6 +46,10 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       clockNowMs: ctx.nowMs,
       clockOffsetS: Math.floor((account?.test_clock_offset_ms ?? 0) / 1000),
       clockSteps: Object.keys(clockSteps),
+      testSettings: account ? testSettingsOf(account) : null,
+      outcomeChoices: scriptedOutcomes,
+      fundingSources,
+      outcomeAfterSecondsMax: scriptedOutcomeAfterSecondsMax,
     });
   });
 
@@ -68,6 +75,21 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const details = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     await runChange(request, 'account.settings', session.account_id, details, (tx) => changeSettings(tx, session.account_id, input));
     return redirect(reply, '/dashboard/settings?notice=settings_saved');
+  });
+
+  // The default scripted outcome of new test charges (DECISIONS §10): the same rules as PATCH /test/settings.
+  app.post('/test-settings', async (request, reply) => {
+    const session = sessionOf(request);
+    const outcome = field(request, 'default_outcome');
+    const change = {
+      defaultOutcome: outcome,
+      defaultOutcomeAfterSeconds: field(request, 'default_outcome_after_seconds')?.trim(),
+      // The form always shows the funding source; it counts with a successful outcome only (otherwise it is cleared).
+      defaultFundingSource: outcome === 'successful' ? field(request, 'default_funding_source') : undefined,
+    };
+    const details = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined && v !== ''));
+    await runChange(request, 'test_settings.update', session.account_id, details, (tx, ctx) => changeTestSettings(tx, ctx, change));
+    return redirect(reply, '/dashboard/settings?notice=test_settings_saved');
   });
 
   app.post('/clock/advance', async (request, reply) => {

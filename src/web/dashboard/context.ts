@@ -56,6 +56,7 @@ const notices: Record<string, string> = {
   endpoint_changed: 'The webhook endpoint was saved.',
   endpoint_removed: 'The webhook endpoint was deleted.',
   settings_saved: 'Settings were saved.',
+  test_settings_saved: 'The scripted outcome of new test charges was saved.',
   clock_advanced: 'The test clock moved forward.',
   reset: 'Test data was deleted.',
   switched: 'Switched.',
