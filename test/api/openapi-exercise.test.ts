@@ -235,6 +235,15 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('advanceTestClock', { method: 'POST', url: '/test/clock/advance', key: secret(), json: { seconds: 60 } });
   });
 
+  test('the test settings: a default scripted outcome', async () => {
+    await exercise('retrieveTestSettings', { url: '/test/settings', key: secret() });
+    const changed = await exercise('updateTestSettings', { method: 'PATCH', url: '/test/settings', key: secret(), json: { default_outcome: 'failed', default_outcome_after_seconds: 3600 } });
+    assert.equal(changed.json.default_outcome, 'failed');
+    await exerciseError('updateTestSettings', { method: 'PATCH', url: '/test/settings', key: secret(), json: { default_outcome: 'maybe' } }, 400, 'bad_request');
+    await exerciseError('retrieveTestSettings', { url: '/test/settings', key: h.keys.liveSecretKey }, 403, 'not_authorized');
+    await exercise('updateTestSettings', { method: 'PATCH', url: '/test/settings', key: secret(), json: { default_outcome: 'none' } });
+  });
+
   // ------------------------------------------------------------------------------- the dashboard
 
   test('dashboard: the first operator is made through the setup link', async () => {
@@ -288,6 +297,9 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await post('dashboardRollSecret', '/dashboard/webhooks/secret/roll', { confirm: 'yes' });
     await post('dashboardSaveSettings', '/dashboard/settings', { merchant_name: 'Openapi Shop', qr_form: '1', truemoney_qr_test: 'on' });
     await post('dashboardSaveSettings', '/dashboard/settings', { fee_rate_bps: 'a lot' }, 400);
+    await post('dashboardSaveTestSettings', '/dashboard/test-settings', { default_outcome: 'successful', default_outcome_after_seconds: '30', default_funding_source: 'credit_card' });
+    await post('dashboardSaveTestSettings', '/dashboard/test-settings', { default_outcome: 'sometimes' }, 400);
+    await post('dashboardSaveTestSettings', '/dashboard/test-settings', { default_outcome: 'none' });
     await post('dashboardAdvanceClock', '/dashboard/clock/advance', { seconds: '60' });
     await post('dashboardSwitchAccount', '/dashboard/session/account', { account: h.other.accountId, back: '/dashboard/settings' });
     await post('dashboardSwitchAccount', '/dashboard/session/account', { account: h.keys.accountId });

@@ -7,6 +7,7 @@
 import { apiVersions } from '../../domain/api-versions.js';
 import { errorCodes } from '../../domain/errors.js';
 import { fundingSources } from '../../domain/lifecycle.js';
+import { scriptedOutcomes } from '../../domain/scripted-outcomes.js';
 import {
   chargeAmountSatangMax,
   chargeAmountSatangMin,
@@ -16,6 +17,7 @@ import {
   listLimitDefault,
   listLimitMax,
   returnUriCharsMax,
+  scriptedOutcomeAfterSecondsMax,
 } from '../../domain/limits.js';
 import { truemoneyQr } from '../../domain/payment-methods.js';
 
@@ -564,6 +566,25 @@ export const componentSchemas: Record<string, Schema> = {
     type: 'object',
     description: 'seconds or to, not both',
     properties: { seconds: integerParam({ minimum: 1 }), to: stringParam({ description: 'an ISO 8601 date and time ahead of the clock' }) },
+  },
+  TestSettings: strictObject(
+    {
+      object: constant('test_settings'),
+      livemode: constant(false),
+      location: constant('/test/settings'),
+      default_outcome: { enum: [...scriptedOutcomes, null], description: 'the outcome of new test charges whose metadata names none' },
+      default_outcome_after_seconds: integer({ minimum: 0, maximum: scriptedOutcomeAfterSecondsMax }),
+      default_funding_source: { enum: [...fundingSources, null], description: 'how a scripted success was funded (default wallet_balance)' },
+    },
+    "The account's test settings that are Satang's own (DECISIONS §10).",
+  ),
+  TestSettingsParams: {
+    type: 'object',
+    properties: {
+      default_outcome: { enum: [...scriptedOutcomes, 'none', '', null] },
+      default_outcome_after_seconds: integerParam({ minimum: 0, maximum: scriptedOutcomeAfterSecondsMax }),
+      default_funding_source: { enum: [...fundingSources, 'none', '', null], description: 'only with default_outcome successful' },
+    },
   },
   MarkAsPaidParams: { type: 'object', properties: { funding_source: { enum: [...fundingSources, '', null], description: 'default wallet_balance' } } },
   RedeliverParams: { type: 'object', properties: { url: stringParam({ description: 'one URL to deliver to (default: every target of the event)' }) } },
