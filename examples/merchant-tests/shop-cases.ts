@@ -96,6 +96,16 @@ export function shopTests({ describe, test, beforeAll, afterAll }: Runner): void
       await sandbox.webhooks.waitFor('refund.create', (received) => received.event.data.charge === placed.chargeId);
     });
 
+    test('with a default scripted outcome, an order is paid with no one acting (the shop sets no metadata)', async () => {
+      await sandbox.request('PATCH', '/test/settings', { default_outcome: 'successful', default_outcome_after_seconds: 0, default_funding_source: 'wallet_balance' });
+      try {
+        const placed = await checkout(30_000);
+        await eventually(async () => assert.equal((await order(placed.id)).status, 'paid'));
+      } finally {
+        await sandbox.request('PATCH', '/test/settings', { default_outcome: 'none' });
+      }
+    });
+
     test('a forged webhook changes nothing', async () => {
       const placed = await checkout(19_900);
       const forged = JSON.stringify({ object: 'event', key: 'charge.complete', data: { object: 'charge', id: placed.chargeId } });
