@@ -2,8 +2,10 @@
  * The `satang` command: serve, migrate, accounts, keys.
  * Secrets are printed only when they are made (account creation, key roll).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.js';
+import { type Config, type ConfigFlag, configFlags, environmentWithFlags, loadConfig } from './config.js';
+import { PasswordNotGiven, readPassword } from './cli/password.js';
 import { formatTimestamp, parseTimestamp } from './domain/time.js';
 import { resetTestData } from './usecases/reset.js';
 import { advanceClock, type ClockAdvance, readClockOffset } from './usecases/clock.js';
@@ -12,10 +14,10 @@ import { changeEndpoint, createEndpoint, ensureWebhookSecret, redeliverEvent, re
 import { OmiseError } from './domain/errors.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from './store/accounts.js';
 import type { Account } from './store/schema.js';
-import type { Store } from './store/store.js';
+import { describeStoreLocation, type Store } from './store/store.js';
 import { listOperators } from './store/operators.js';
 import { type Actor, checkOperatorInput, createOperator, hashPassword, normalizeEmail } from './usecases/operators.js';
-import { openConfiguredStore, shutDownGracefully, startGateway } from './server.js';
+import { openConfiguredStore, shutDownGracefully, startGateway, storeOptionsFor } from './server.js';
 import { Gateway } from './gateway.js';
 import { type AuditLine, valueOf } from './usecases/changes.js';
 import type { UseCaseContext } from './usecases/context.js';
@@ -24,9 +26,9 @@ import { gatewayLogger } from './api/ops.js';
 import { testSettingsOf } from './domain/scripted-outcomes.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
 
-const usage = `usage: satang <command>
+const usage = `usage: satang <command> [options]
 
-  serve                                  start the gateway (PORT, HOST, SATANG_DATA_DIR, DATABASE_URL, ...)
+  serve [--port N] [--host ADDRESS]      start the gateway
   migrate                                bring the database schema up to date
   accounts list                          list merchant accounts
   accounts create --name NAME [--merchant-name NAME]
@@ -50,22 +52,33 @@ const usage = `usage: satang <command>
                                          show (or roll, with a 24-hour overlap) the signing secret
   webhooks redeliver EVENT_ID [--url URL] [--mode ...] [--account ID]
                                          send an event again (to URL, or to its endpoints)
-  operators create --email EMAIL         create a dashboard operator; the password is read from standard input
+  operators create --email EMAIL         create a dashboard operator; the password is asked for (not shown) at a
+                                         terminal, or read from standard input
   operators list                         list dashboard operators
   keys show [--account ID]               show public keys and secret key hints
   keys roll --mode test|live [--kind secret|public] [--account ID]
                                          replace a key and print the new one (once)
+
+options (each wins over the environment variable it names):
+  --data-dir DIR                         where the SQLite database lives (SATANG_DATA_DIR, default ./data)
+  --database-url postgres://...          use PostgreSQL instead of SQLite (DATABASE_URL)
+  --port N                               serve: the port to listen on, 0 for any free one (PORT, default 4000)
+  --host ADDRESS                         serve: the address to listen on (HOST, default 127.0.0.1)
+  --version                              print the version
+  --help, -h                             print this
+
+Other settings are environment variables only (see the README's Configuration). Every command but serve
+says on standard error which database it opened.
 `;
 
-class UsageError extends Error {}
-
-/** Standard input, whole (a password piped in or typed and ended with Ctrl-D); never echoed back. */
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (at least 12 characters), then Enter and Ctrl-D: ');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The package's version, from the package.json one level above this module (src/ or dist/). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
+
+class UsageError extends Error {}
+/** A setting the gateway cannot start with (a flag's or a variable's): said plainly, without the usage. */
+class ConfigError extends Error {}
 
 function onOff(value: string | undefined, name: string): boolean | undefined {
   if (value === undefined) return undefined;
@@ -114,9 +127,15 @@ function describeDefaultOutcome(account: Account): string {
  * Runs a command on a gateway built on the configured store (no server, no background work): its
  * changes go through the change runner, as every change does, with the command's audit line.
  */
-async function withGateway<T>(run: (gateway: Gateway, store: Store) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const store = await openConfiguredStore(config);
+async function withGateway<T>(config: Config, run: (gateway: Gateway, store: Store) => Promise<T>): Promise<T> {
+  const where = describeStoreLocation(storeOptionsFor(config));
+  let store: Store;
+  try {
+    store = await openConfiguredStore(config);
+  } catch (error) {
+    throw new Error(`could not open the ${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.stderr.write(`satang: opened the ${where}\n`);
   const gateway = new Gateway({ store, publicUrl: config.publicUrl || `http://127.0.0.1:${config.port}`, webhookAllowPrivateTargets: config.webhookAllowPrivateTargets });
   try {
     return await run(gateway, store);
@@ -130,40 +149,64 @@ const commandActor: Actor = { operatorId: 'satang-command', email: 'the satang c
 const audited = (action: string, target: string | null, details: Record<string, unknown> = {}): AuditLine => ({ actor: commandActor, action, target, details });
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      'merchant-name': { type: 'string' },
-      'biller-id': { type: 'string' },
-      'fee-rate-bps': { type: 'string' },
-      'fee-flat-satang': { type: 'string' },
-      'truemoney-qr-test': { type: 'string' },
-      'truemoney-qr-live': { type: 'string' },
-      'default-outcome': { type: 'string' },
-      'default-outcome-after-seconds': { type: 'string' },
-      'default-funding-source': { type: 'string' },
-      account: { type: 'string' },
-      mode: { type: 'string' },
-      kind: { type: 'string' },
-      seconds: { type: 'string' },
-      roll: { type: 'boolean' },
-      url: { type: 'string' },
-      to: { type: 'string' },
-      email: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        'merchant-name': { type: 'string' },
+        'biller-id': { type: 'string' },
+        'fee-rate-bps': { type: 'string' },
+        'fee-flat-satang': { type: 'string' },
+        'truemoney-qr-test': { type: 'string' },
+        'truemoney-qr-live': { type: 'string' },
+        'default-outcome': { type: 'string' },
+        'default-outcome-after-seconds': { type: 'string' },
+        'default-funding-source': { type: 'string' },
+        account: { type: 'string' },
+        mode: { type: 'string' },
+        kind: { type: 'string' },
+        seconds: { type: 'string' },
+        roll: { type: 'boolean' },
+        url: { type: 'string' },
+        to: { type: 'string' },
+        email: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // Unknown options, a missing value: node:util's parseArgs says which.
+    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+  const { values, positionals } = parsed;
   const [command, sub, arg] = positionals;
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(usage);
     return;
   }
+  const flags: Partial<Record<ConfigFlag, string>> = {};
+  for (const flag of Object.keys(configFlags) as ConfigFlag[]) flags[flag] = values[flag];
+  let config: Config;
+  try {
+    config = loadConfig(environmentWithFlags(process.env, flags));
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
   if (command === 'serve') {
-    const config = loadConfig();
     const gateway = await startGateway(config, {
       logger: gatewayLogger(config.logLevel),
     });
@@ -177,11 +220,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'migrate') {
-    await withGateway(async (gateway, store) => out(`schema is up to date (${store.dialect.name})`));
+    await withGateway(config, async (gateway, store) => out(`schema is up to date (${store.dialect.name})`));
     return;
   }
   if (command === 'accounts') {
-    await withGateway(async (gateway, store) => {
+    await withGateway(config, async (gateway, store) => {
       if (sub === 'list' || sub === undefined) {
         for (const account of await listAccounts(store.read)) {
           out(`${account.id}  ${account.is_default ? '*' : ' '} ${account.name}  (${account.merchant_name})`);
@@ -224,7 +267,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'keys') {
-    await withGateway(async (gateway, store) => {
+    await withGateway(config, async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       if (sub === 'show' || sub === undefined) {
         for (const key of await listActiveKeys(store.read, account.id)) {
@@ -250,7 +293,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'clock') {
-    await withGateway(async (gateway, store) => {
+    await withGateway(config, async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       if (sub === 'advance') {
         let advance: ClockAdvance;
@@ -272,7 +315,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'webhooks') {
-    await withGateway(async (gateway, store) => {
+    await withGateway(config, async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       const mode = values.mode ?? 'test';
       if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
@@ -313,12 +356,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'operators') {
-    await withGateway(async (gateway, store) => {
+    await withGateway(config, async (gateway, store) => {
       if (sub === 'list' || sub === undefined) {
         for (const operator of await listOperators(store.read)) out(`${operator.id}  ${operator.email}  created ${formatTimestamp(operator.created_at)}`);
       } else if (sub === 'create') {
         if (!values.email) throw new UsageError('operators create needs --email');
-        const password = (await readStdin()).replace(/\r?\n$/, '');
+        const password = await readPassword({ input: process.stdin, prompts: process.stderr });
         checkOperatorInput(normalizeEmail(values.email), password);
         const passwordHash = await hashPassword(password);
         const operator = await gateway.changes.system(
@@ -333,7 +376,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'reset') {
-    await withGateway(async (gateway, store) => {
+    await withGateway(config, async (gateway, store) => {
       const account = await resolveAccount(store, values.account);
       const scope = { accountId: account.id, livemode: 0 };
       const charges = valueOf(await gateway.changes.forAccount({ scope, audit: audited('test_data.reset', account.id) }, (tx, ctx) => resetTestData(tx, ctx.scope)));
@@ -345,7 +388,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-  if (error instanceof UsageError || error instanceof OmiseError) {
+  if (error instanceof UsageError || error instanceof OmiseError || error instanceof PasswordNotGiven || error instanceof ConfigError) {
     process.stderr.write(`satang: ${error.message}\n`);
     if (error instanceof UsageError) process.stderr.write(usage);
     process.exit(2);

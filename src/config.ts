@@ -1,6 +1,6 @@
 import { connectionsMaxDefault, requestTimeoutMsDefault } from './domain/limits.js';
 
-/** Configuration, from the environment only (names fixed by the foundation issue). */
+/** Configuration, from the environment (names fixed by the foundation issue) and the command line's flags for some of it. */
 export interface Config {
   port: number;
   host: string;
@@ -56,15 +56,37 @@ export function parseTrustProxy(text: string | undefined): boolean | number | st
   return parts.join(',');
 }
 
+/** The command line's flags that stand for variables: a flag given wins over its variable. */
+export const configFlags = {
+  port: 'PORT',
+  host: 'HOST',
+  'data-dir': 'SATANG_DATA_DIR',
+  'database-url': 'DATABASE_URL',
+} as const;
+
+export type ConfigFlag = keyof typeof configFlags;
+
+/** The environment with the flags that were given laid over it (an empty flag is refused, not taken as unset). */
+export function environmentWithFlags(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigFlag, string>>): NodeJS.ProcessEnv {
+  const merged = { ...env };
+  for (const [flag, variable] of Object.entries(configFlags) as [ConfigFlag, string][]) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    if (value === '') throw new Error(`--${flag} needs a value`);
+    merged[variable] = value;
+  }
+  return merged;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT (--port) must be a port number, not ${env.PORT}`);
   const host = env.HOST || '127.0.0.1';
   const synchronous = (env.SATANG_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error('SATANG_SQLITE_SYNCHRONOUS must be FULL or NORMAL');
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error('DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite store');
+    throw new Error('DATABASE_URL (--database-url) must be a postgres:// URL; leave it unset for the embedded SQLite store');
   }
   return {
     port,

@@ -10,7 +10,7 @@ import { OmiseError } from './domain/errors.js';
 import { Gateway } from './gateway.js';
 import { type Config, publicUrlFor } from './config.js';
 import { lockAccountSetup } from './store/accounts.js';
-import { openStore, type Store } from './store/store.js';
+import { openStore, type Store, type StoreOptions } from './store/store.js';
 import { ensureDefaultAccount, type NewAccount, pinKey } from './usecases/accounts.js';
 import { issueSetupToken } from './usecases/operators.js';
 
@@ -26,15 +26,19 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function openConfiguredStore(config: Config): Promise<Store> {
-  const store = await openStore({
+export function storeOptionsFor(config: Config): StoreOptions {
+  return {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     schema: config.databaseSchema,
     sqliteSynchronous: config.sqliteSynchronous,
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
-  });
+  };
+}
+
+export async function openConfiguredStore(config: Config): Promise<Store> {
+  const store = await openStore(storeOptionsFor(config));
   await store.migrate();
   return store;
 }
@@ -102,6 +106,7 @@ export async function startGateway(
   if (created) (options.onFirstStart ?? ((banner) => process.stdout.write(banner)))(firstStartBanner(created, config));
   const edge = edgeFor(config);
   let handle: (request: IncomingMessage, response: ServerResponse) => void = startingHandler;
+  let appHandler: typeof handle | undefined;
   const server = edge.createServer((request, response) => handle(request, response));
   const port = await listen(server, config.port, config.host);
   const url = publicUrlFor(config, port);
@@ -117,9 +122,12 @@ export async function startGateway(
     logger: options.logger,
     metricsToken: config.metricsToken,
     trustProxy: config.trustProxy,
-    listening: { edge, server, bindHandler: (handler) => (handle = handler) },
+    listening: { edge, server, bindHandler: (handler) => (appHandler = handler) },
   });
   await app.ready();
+  // Fastify hands its handler over when the app is made, but may route requests only once it is ready: until then
+  // they keep getting the 503 (a request in between crashed the process).
+  handle = appHandler!;
   gateway.start();
   const setupToken = await gateway.changes.system((tx) => issueSetupToken(tx, gateway.wall.nowMs()));
   if (setupToken) (options.onSetupToken ?? ((line) => process.stdout.write(line)))(setupLine(url, setupToken));

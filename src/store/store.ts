@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -67,14 +67,46 @@ function isRetryable(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+function isPostgresUrl(databaseUrl: string | undefined): databaseUrl is string {
+  return databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
+/** The SQLite database file in a data directory. */
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, 'satang.sqlite');
+}
+
+/**
+ * A connection URL as it may be shown: the password (and any `password` or `sslpassword` parameter) removed by the
+ * WHATWG URL parser.
+ */
+export function redactedDatabaseUrl(databaseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return '(a database URL that does not parse)';
+  }
+  url.password = '';
+  for (const name of ['password', 'sslpassword']) url.searchParams.delete(name);
+  return url.href;
+}
+
+/** Which database the options open, in words a person can check: the SQLite file's absolute path, or the URL without its password. */
+export function describeStoreLocation(options: Pick<StoreOptions, 'databaseUrl' | 'dataDir' | 'schema'>): string {
+  if (isPostgresUrl(options.databaseUrl)) {
+    return `PostgreSQL database ${redactedDatabaseUrl(options.databaseUrl)}${options.schema ? ` (schema ${options.schema})` : ''}`;
+  }
+  return `SQLite database ${resolve(sqliteFile(options.dataDir))}`;
+}
+
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const isPostgres = options.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(options.databaseUrl);
-  return isPostgres ? openPostgres(options) : openSqlite(options);
+  return isPostgresUrl(options.databaseUrl) ? openPostgres(options) : openSqlite(options);
 }
 
 function openSqlite(options: StoreOptions): Store {
   mkdirSync(options.dataDir, { recursive: true });
-  const file = join(options.dataDir, 'satang.sqlite');
+  const file = sqliteFile(options.dataDir);
   const writer = new Database(file);
   writer.pragma('journal_mode = WAL');
   writer.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);

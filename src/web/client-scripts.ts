@@ -1,4 +1,4 @@
-/** Small static files (client scripts) read once from src/web/templates/ and served as they are. */
+/** Small static files (client scripts) read once from the templates directory (src/web/templates/, or dist/web/templates/ compiled) and served as they are. */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { FastifyReply } from 'fastify';

@@ -2,16 +2,14 @@
  * Server-rendered HTML: one Eta instance for every page Satang serves (hosted payment page, wallet simulator,
  * dashboard). Eta escapes every `<%= %>` output by default; `<%~ %>` is raw and reserved for markup we built.
  *
- * Templates live in `src/web/templates/` and are read from there both under tsx (src/web/views.ts) and from the
- * compiled build (dist/web/views.js): both files sit two levels below the package root.
+ * Templates live in `src/web/templates/` and are read from beside this module: src/web/templates under tsx, and
+ * dist/web/templates in the compiled build (scripts/build.mjs copies them there; the package ships dist/ only).
  */
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FastifyReply } from 'fastify';
 
-const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const templatesDir = join(packageRoot, 'src', 'web', 'templates');
+export const templatesDir = fileURLToPath(new URL('./templates', import.meta.url));
 
 export const views = new Eta({
   views: templatesDir,
