@@ -45,8 +45,8 @@ after(async () => {
   await Promise.all([...running].map((child) => stopChild(child, 'SIGKILL')));
 });
 
-export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [...cli, 'serve'], {
+export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000, args: string[] = []): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...cli, 'serve', ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', SATANG_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
