@@ -1,7 +1,8 @@
 /**
  * Satang as an npm package: `npm pack` makes a tarball of compiled JavaScript (no src/, no TypeScript compiler at
  * run time), it installs into an empty project, and `npx satang serve` there answers /healthz within 3 s of launch
- * and serves the API, the QR image, the hosted payment page, the dashboard and the client scripts.
+ * and serves the API, the QR image, the hosted payment page, the dashboard and the client scripts; satang/testing's
+ * startSandbox runs from it in plain Node.
  *
  * One pack and one install for the file (better-sqlite3 compiles during the install: a minute or two).
  */
@@ -70,6 +71,24 @@ describe('satang as an npm package', { timeout: 900_000 }, () => {
     assert.equal(probe.status, 0, probe.stderr);
     assert.equal(probe.stdout.trim(), 'function function');
     assert.ok(existsSync(join(installed!.project, 'node_modules', 'satang', 'dist', 'index.d.ts')));
+  });
+
+  test('satang/testing from the installed package: startSandbox, a charge paid, its webhook received', () => {
+    const script = `
+      import { startSandbox } from 'satang/testing';
+      const sandbox = await startSandbox();
+      try {
+        const charge = await sandbox.request('POST', '/charges', { amount: 10000, currency: 'THB', source: { type: 'truemoney_qr' } });
+        await sandbox.pay(charge.id, { fundingSource: 'wallet_balance' });
+        const webhook = await sandbox.webhooks.waitFor('charge.complete', (w) => w.event.data.id === charge.id);
+        console.log(webhook.event.data.status);
+      } finally {
+        await sandbox.stop();
+      }`;
+    const probe = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installed!.project, env: userEnvironment(), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.equal(probe.stdout.trim(), 'successful');
+    assert.ok(existsSync(join(installed!.project, 'node_modules', 'satang', 'dist', 'testing.d.ts')));
   });
 
   test('npx satang serve answers /healthz within 3 s of launch and serves a charge, its QR, its page and the dashboard', async () => {

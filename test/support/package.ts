@@ -102,13 +102,18 @@ export interface LaunchedServe {
 }
 
 /**
- * Starts `npx satang serve --port P ...args` in the installed project, in a process group of its own (npx does not
- * pass signals on), and asks /healthz every 10 ms from the moment of launch until it answers 200.
+ * Starts `npx satang serve --port P ...args` in the installed project (or, `via: 'bin'`, node_modules/.bin/satang
+ * without npx), in a process group of its own (npx does not pass signals on), and asks /healthz every 10 ms from the
+ * moment of launch until it answers 200.
  */
-export async function launchServe(installed: InstalledPackage, args: string[], timeoutMs = 30_000): Promise<LaunchedServe> {
+export async function launchServe(installed: InstalledPackage, args: string[], options: { via?: 'npx' | 'bin'; timeoutMs?: number } = {}): Promise<LaunchedServe> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const port = await freePort();
+  const serveArgs = ['serve', '--port', String(port), '--host', '127.0.0.1', ...args];
+  const [command, commandArgs] =
+    options.via === 'bin' ? [join(installed.project, 'node_modules', '.bin', 'satang'), serveArgs] : ['npx', ['--no-install', 'satang', ...serveArgs]];
   const startedAt = performance.now();
-  const child = spawn('npx', ['--no-install', 'satang', 'serve', '--port', String(port), '--host', '127.0.0.1', ...args], {
+  const child = spawn(command, commandArgs, {
     cwd: installed.project,
     env: userEnvironment({ SATANG_LOG_LEVEL: 'warn' }),
     stdio: ['ignore', 'pipe', 'pipe'],
