@@ -12,12 +12,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { log, repoRoot } from './support.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
-const runs = Number(values.runs);
-
-const child = `
+/** A fresh process that imports `specifier` (resolved from its working directory) and starts two sandboxes. */
+const child = (specifier: string) => `
   const t0 = performance.now();
-  const { startSandbox } = await import(${JSON.stringify(join(repoRoot, 'dist', 'testing.js'))});
+  const { startSandbox } = await import(${JSON.stringify(specifier)});
   const t1 = performance.now();
   const first = await startSandbox();
   const t2 = performance.now();
@@ -28,10 +26,17 @@ const child = `
   console.log(JSON.stringify({ importMs: t1 - t0, startMs: t2 - t1, secondStartMs: t3 - t2 }));
 `;
 
-export async function measureSandboxStart(count: number): Promise<{ importMs: number[]; startMs: number[]; secondStartMs: number[] }> {
-  const samples = { importMs: [] as number[], startMs: [] as number[], secondStartMs: [] as number[] };
+export interface SandboxStartSamples {
+  importMs: number[];
+  startMs: number[];
+  secondStartMs: number[];
+}
+
+/** `count` fresh processes, each importing satang/testing from `specifier` in `cwd` (an installed project, or this checkout's dist). */
+export async function measureSandboxStart(count: number, from = { cwd: repoRoot, specifier: join(repoRoot, 'dist', 'testing.js') }): Promise<SandboxStartSamples> {
+  const samples: SandboxStartSamples = { importMs: [], startMs: [], secondStartMs: [] };
   for (let run = 0; run < count; run++) {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', child], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', child(from.specifier)], { cwd: from.cwd, encoding: 'utf8', timeout: 60_000 });
     if (result.status !== 0) throw new Error(`the sandbox process failed: ${result.stderr}`);
     const sample = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
     for (const key of Object.keys(samples) as (keyof typeof samples)[]) samples[key].push(sample[key]);
@@ -42,13 +47,22 @@ export async function measureSandboxStart(count: number): Promise<{ importMs: nu
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const worst = (values: number[]) => Math.max(...values);
 
+/** The lines both benches print. */
+export function sandboxStartLines(samples: SandboxStartSamples): string[] {
+  const line = (name: string, values: number[]) => `  ${name.padEnd(34)} median ${median(values).toFixed(0).padStart(4)} ms   worst ${worst(values).toFixed(0).padStart(4)} ms`;
+  return [
+    line("import 'satang/testing'", samples.importMs),
+    `${line('startSandbox() until ready', samples.startMs)}   target < 500 ms: ${worst(samples.startMs) < 500 ? 'met' : 'NOT met'}`,
+    line('a second startSandbox() after it', samples.secondStartMs),
+  ];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  log('building dist (tsc)');
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
+  const runs = Number(values.runs);
+  log('building dist');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
   const samples = await measureSandboxStart(runs);
-  const line = (name: string, values: number[]) => `${name.padEnd(34)} median ${median(values).toFixed(0).padStart(4)} ms   worst ${worst(values).toFixed(0).padStart(4)} ms`;
-  console.log(`startSandbox, ${runs} fresh processes (Node ${process.version}, compiled dist, temporary SQLite)`);
-  console.log(line("import 'satang/testing'", samples.importMs));
-  console.log(`${line('startSandbox() until ready', samples.startMs)}   target < 500 ms: ${worst(samples.startMs) < 500 ? 'met' : 'NOT met'}`);
-  console.log(line('a second startSandbox() after it', samples.secondStartMs));
+  console.log(`startSandbox, ${runs} fresh processes (Node ${process.version}, this checkout's compiled dist, temporary SQLite):`);
+  for (const line of sandboxStartLines(samples)) console.log(line);
 }

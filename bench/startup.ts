@@ -13,12 +13,14 @@
  *     (node_modules/.bin/satang), to show what npx itself costs;
  *  3. prints the median (and min, max) of each, in ms.
  *
- * The sandbox (`startSandbox` from satang/testing) is timed by the main checkout once it exists.
+ *  4. `--runs` fresh Node processes in the installed project: `import('satang/testing')` and `startSandbox()` until
+ *     it resolves (bench/sandbox-start.ts measures the same from this checkout's dist, without packing).
  * The project, the data directories and every gateway are removed on the way out, also on failure and on Ctrl-C.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type InstalledPackage, launchServe, packAndInstall } from '../test/support/package.js';
+import { measureSandboxStart, sandboxStartLines } from './sandbox-start.js';
 import { finalizers, log, percentile, runBench, tempDir } from './support.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, project: { type: 'string' } } });
@@ -57,6 +59,9 @@ async function main(): Promise<number> {
   console.log(`  first start (new data dir)   ${summary(first)}`);
   console.log(`  restart                      ${summary(restart)}`);
   console.log(`  restart without npx          ${summary(withoutNpx)}`);
+  const sandbox = await measureSandboxStart(runs, { cwd: installed.project, specifier: 'satang/testing' });
+  console.log(`startSandbox from the installed package, ${runs} fresh processes (temporary SQLite):`);
+  for (const line of sandboxStartLines(sandbox)) console.log(line);
   return 0;
 }
 
