@@ -9,7 +9,8 @@ import { purgeIdempotencyRecords } from '../store/idempotency.js';
 import type { Store } from '../store/store.js';
 import type { ChangeRunner } from '../usecases/changes.js';
 import { expireDueCharges } from '../usecases/lifecycle.js';
-import { dueFilters, Periodic } from './periodic.js';
+import type { DueFilter } from '../store/scope.js';
+import { DueWorkJob } from './periodic.js';
 import { expiryBatchChargesMax, expirySweepIntervalMs, idempotencyRecordTtlMs } from '../domain/limits.js';
 
 
@@ -23,48 +24,16 @@ export interface SweepOptions {
   onError?: (error: unknown) => void;
 }
 
-export class ExpirySweep {
-  private readonly loop: Periodic;
-  private running: Promise<number> | undefined;
-
+export class ExpirySweep extends DueWorkJob {
   constructor(private readonly options: SweepOptions) {
-    this.loop = new Periodic(options.intervalMs ?? expirySweepIntervalMs, () => this.runOnce(), options.onError);
+    super(options.store, options.wall, options.batchSize ?? expiryBatchChargesMax, options.intervalMs ?? expirySweepIntervalMs, options.onError);
   }
 
-  start(): void {
-    this.loop.start();
+  protected batch(due: DueFilter): Promise<number> {
+    return this.options.changes.system((tx) => expireDueCharges(tx, due, this.batchSize));
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Asks for a sweep soon (after a clock advance), without waiting for the interval. */
-  nudge(): void {
-    this.loop.nudge();
-  }
-
-  /** Expires every charge due now (by the wall clock and by each advanced test clock); returns how many. */
-  runOnce(): Promise<number> {
-    this.running ??= this.sweep().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private async sweep(): Promise<number> {
-    const { store, wall, changes } = this.options;
-    const batchSize = this.options.batchSize ?? expiryBatchChargesMax;
-    const wallNowMs = wall.nowMs();
-    let expired = 0;
-    for (const due of await dueFilters(store, wallNowMs)) {
-      for (;;) {
-        const count = await changes.system((tx) => expireDueCharges(tx, due, batchSize));
-        expired += count;
-        if (count < batchSize || this.loop.isStopped) break;
-      }
-    }
-    await changes.system((tx) => purgeIdempotencyRecords(tx, wallNowMs - idempotencyRecordTtlMs, batchSize));
-    return expired;
+  protected async afterRun(wallNowMs: number): Promise<void> {
+    await this.options.changes.system((tx) => purgeIdempotencyRecords(tx, wallNowMs - idempotencyRecordTtlMs, this.batchSize));
   }
 }

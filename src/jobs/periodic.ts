@@ -2,6 +2,7 @@
  * A background loop: runs its work every interval, or at once when nudged; never two
  * runs at a time (a nudge during a run asks for one more right after); stops cleanly.
  */
+import type { WallClock } from '../domain/clock.js';
 import type { DueFilter } from '../store/scope.js';
 import { listAdvancedClocks } from '../store/accounts.js';
 import type { Store } from '../store/store.js';
@@ -70,4 +71,65 @@ export async function dueFilters(store: Store, wallNowMs: number): Promise<DueFi
     filters.push({ nowMs: wallNowMs + clock.test_clock_offset_ms, scope: { accountId: clock.id, livemode: 0 } });
   }
   return filters;
+}
+
+/**
+ * A job over what is due (the expiry sweep, scripted outcomes): each run works every due filter in
+ * bounded batches until a batch comes back short or the job stops, then its `afterRun`; runs never
+ * overlap, and `runOnce` joins a run in progress. A subclass says what one batch does.
+ */
+export abstract class DueWorkJob {
+  private readonly loop: Periodic;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    protected readonly store: Store,
+    protected readonly wall: WallClock,
+    protected readonly batchSize: number,
+    intervalMs: number,
+    onError?: (error: unknown) => void,
+  ) {
+    this.loop = new Periodic(intervalMs, () => this.runOnce(), onError);
+  }
+
+  /** One batch of what `due` makes due; returns how many it handled (fewer than batchSize: nothing more is due). */
+  protected abstract batch(due: DueFilter): Promise<number>;
+
+  /** After every due filter was worked (the expiry sweep purges idempotency records here). */
+  protected async afterRun(_wallNowMs: number): Promise<void> {}
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Asks for a run soon (new work due now, a clock advance), without waiting for the interval. */
+  nudge(): void {
+    this.loop.nudge();
+  }
+
+  /** Works everything due now (by the wall clock and by each advanced test clock); returns how many it handled. */
+  runOnce(): Promise<number> {
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<number> {
+    const wallNowMs = this.wall.nowMs();
+    let handled = 0;
+    for (const due of await dueFilters(this.store, wallNowMs)) {
+      for (;;) {
+        const count = await this.batch(due);
+        handled += count;
+        if (count < this.batchSize || this.loop.isStopped) break;
+      }
+    }
+    await this.afterRun(wallNowMs);
+    return handled;
+  }
 }

@@ -10,7 +10,8 @@ import { scriptedOutcomeBatchChargesMax, scriptedOutcomeIntervalMs } from '../do
 import type { Store } from '../store/store.js';
 import type { ChangeRunner } from '../usecases/changes.js';
 import { applyDueOutcomes } from '../usecases/scripted-outcomes.js';
-import { dueFilters, Periodic } from './periodic.js';
+import type { DueFilter } from '../store/scope.js';
+import { DueWorkJob } from './periodic.js';
 
 export interface ScriptedOutcomeJobOptions {
   store: Store;
@@ -22,46 +23,13 @@ export interface ScriptedOutcomeJobOptions {
   onError?: (error: unknown) => void;
 }
 
-export class ScriptedOutcomeJob {
-  private readonly loop: Periodic;
-  private running: Promise<number> | undefined;
-
+export class ScriptedOutcomeJob extends DueWorkJob {
   constructor(private readonly options: ScriptedOutcomeJobOptions) {
-    this.loop = new Periodic(options.intervalMs ?? scriptedOutcomeIntervalMs, () => this.runOnce(), options.onError);
+    super(options.store, options.wall, options.batchSize ?? scriptedOutcomeBatchChargesMax, options.intervalMs ?? scriptedOutcomeIntervalMs, options.onError);
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Asks for a run soon (a charge whose outcome is due now, a clock advance), without waiting for the interval. */
-  nudge(): void {
-    this.loop.nudge();
-  }
-
-  /** Applies every outcome due now (by the wall clock and by each advanced test clock); returns how many charges it claimed. */
-  runOnce(): Promise<number> {
-    this.running ??= this.apply().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private async apply(): Promise<number> {
-    const { store, wall, changes, publicUrl } = this.options;
-    const batchSize = this.options.batchSize ?? scriptedOutcomeBatchChargesMax;
-    let claimed = 0;
-    for (const due of await dueFilters(store, wall.nowMs())) {
-      for (;;) {
-        const count = await changes.system((tx) => applyDueOutcomes(tx, due, batchSize, wall.nowMs(), publicUrl));
-        claimed += count;
-        if (count < batchSize || this.loop.isStopped) break;
-      }
-    }
-    return claimed;
+  protected batch(due: DueFilter): Promise<number> {
+    const { changes, wall, publicUrl } = this.options;
+    return changes.system((tx) => applyDueOutcomes(tx, due, this.batchSize, wall.nowMs(), publicUrl));
   }
 }
