@@ -98,7 +98,7 @@ async function seed(store: Store): Promise<{ accountId: string; chargeId: string
         const eventId = newId('evnt', false, at);
         events.push({ id: eventId, account_id: account.id, livemode: 0, key, charge_id: chargeId, object_type: 'charge', object_id: chargeId, snapshot: '{}', created_at: at });
         if (i % 10 === 0) {
-          deliveries.push({ id: newId('whdl', false, at), job_id: newId('whjb', false, at), event_id: eventId, account_id: account.id, livemode: 0, uri: 'https://shop.example/hooks', status: i % 30 === 0 ? 500 : 200, error: null, payload: '{}', duration_ms: 12, response_excerpt: 'ok', created_at: at + 50 });
+          deliveries.push({ id: newId('whdl', false, at), job_id: newId('whjb', false, at), event_id: eventId, account_id: account.id, livemode: 0, uri: 'https://shop.example/hooks', status: i % 30 === 0 ? 500 : 200, error: null, payload: '{}', duration_ms: 12, response_excerpt: 'ok', created_at: at + 50, chaos: null });
         }
       }
       if (i === Math.floor(chargeCount / 2)) sampleChargeId = chargeId;

@@ -121,6 +121,7 @@ async function buildData(location: { dataDir: string; databaseUrl?: string; sche
           duration_ms: 40,
           response_excerpt: attempt === attemptsPerJob - 1 ? 'ok' : 'not today',
           created_at: job.created_at + attempt * 60_000,
+          chaos: null,
         });
         stored++;
         if (batch.length >= 400) await flush();

@@ -118,6 +118,16 @@ export const webhookRetryDelayFactor = 2;
 export const webhookRetryDelayMsMax = 6 * hourMs;
 export const webhookRetryJitterRatio = 0.2;
 export const webhookGiveUpAfterMs = 3 * dayMs;
+/**
+ * Webhook chaos (test mode, per endpoint): the most a delivery may be postponed, the widest
+ * reordering window, how many first attempts may be failed on purpose (attempt 10 of the retry
+ * schedule comes about three hours after the event, well inside its three days) and the largest
+ * seed (an integer JSON carries exactly).
+ */
+export const webhookChaosDelayMsMax = hourMs;
+export const webhookChaosReorderWindowMsMax = 10 * minuteMs;
+export const webhookChaosFailFirstAttemptsMax = 10;
+export const webhookChaosSeedMax = Number.MAX_SAFE_INTEGER;
 
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;

@@ -214,9 +214,13 @@ export function renderTransaction(transaction: TransactionRow): Json {
   };
 }
 
-/** One attempt to deliver an event (DECISIONS §6): its URL, the HTTP status or the error, and the exact body. */
+/**
+ * One attempt to deliver an event (DECISIONS §6): its URL, the HTTP status or the error, and the exact
+ * body. An attempt webhook chaos touched also shows what chaos decided, as `satang_chaos` (Satang's
+ * own key, DECISIONS §10: absent everywhere else, so clients that do not use chaos never see it).
+ */
 export function renderWebhookDelivery(delivery: WebhookDelivery, key: string): Json {
-  return {
+  const rendered: Json = {
     object: 'webhook_delivery',
     id: delivery.id,
     uri: delivery.uri,
@@ -226,8 +230,11 @@ export function renderWebhookDelivery(delivery: WebhookDelivery, key: string): J
     payload: delivery.payload,
     created_at: formatTimestamp(delivery.created_at),
   };
+  if (delivery.chaos !== null) rendered.satang_chaos = JSON.parse(delivery.chaos);
+  return rendered;
 }
 
+/** An endpoint (Satang's own object): `chaos` is its webhook chaos settings, every key present, or null when off. */
 export function renderWebhookEndpoint(endpoint: WebhookEndpoint): Json {
   return {
     object: 'webhook_endpoint',
@@ -236,6 +243,7 @@ export function renderWebhookEndpoint(endpoint: WebhookEndpoint): Json {
     location: `/webhook_endpoints/${endpoint.id}`,
     url: endpoint.url,
     enabled: endpoint.enabled === 1,
+    chaos: endpoint.chaos === null ? null : JSON.parse(endpoint.chaos),
     created_at: formatTimestamp(endpoint.created_at),
   };
 }

@@ -70,7 +70,7 @@ function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 
     }
     return (query as unknown as Kysely<DB>)
       .selectFrom('webhook_endpoints')
-      .select(['id', 'url'])
+      .select(['id', 'url', 'chaos'])
       .where('account_id', '=', p.accountId as string)
       .where('livemode', '=', p.livemode as number)
       .where('enabled', '=', 1);

@@ -420,6 +420,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('accounts').dropColumn('email').execute();
     },
   },
+  '0014_webhook_chaos': {
+    // Webhook chaos (test mode, domain/webhook-chaos.ts): an endpoint's settings (JSON, null when off) and
+    // how many events it was given since they were set (the n of each decision, counted in the writing
+    // transaction); a job's decisions (JSON, null without chaos), and each attempt's (shown on the delivery).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('webhook_endpoints').addColumn('chaos', 'text').execute();
+      await db.schema.alterTable('webhook_endpoints').addColumn('chaos_event_count', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('webhook_jobs').addColumn('chaos', 'text').execute();
+      await db.schema.alterTable('webhook_deliveries').addColumn('chaos', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('webhook_deliveries').dropColumn('chaos').execute();
+      await db.schema.alterTable('webhook_jobs').dropColumn('chaos').execute();
+      for (const column of ['chaos_event_count', 'chaos']) await db.schema.alterTable('webhook_endpoints').dropColumn(column).execute();
+    },
+  },
 };
 
 /** The list indexes 0007 rebuilt to end in seq: name, table, the columns before seq, the columns before 0007. */

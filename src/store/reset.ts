@@ -1,6 +1,7 @@
 /** Test-data reset (DECISIONS §8). */
 import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import { restartChaosCounts } from './webhooks.js';
 
 /** Deletes an account's test-mode objects (DECISIONS §8); returns how many charges went. */
 export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise<number> {
@@ -11,5 +12,7 @@ export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise
   for (const table of ['refunds', 'webhook_jobs', 'webhook_deliveries'] as const) {
     await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
   }
+  // Endpoints stay; their chaos counts start again, so a suite run after a reset gets the same decisions.
+  await restartChaosCounts(db, accountId);
   return Number(charges.numDeletedRows);
 }

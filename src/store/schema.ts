@@ -3,7 +3,7 @@
  * milliseconds since the epoch, booleans are 0/1 integers, JSON is text. The store
  * normalises PostgreSQL's int8 strings to numbers, so rows read the same on both.
  */
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { ChargeStatus } from '../domain/lifecycle.js';
 
 export interface AccountTable {
@@ -191,6 +191,10 @@ export interface WebhookEndpointTable {
   enabled: number;
   created_at: number;
   updated_at: number;
+  /** Webhook chaos settings (JSON of domain/webhook-chaos.ts ChaosSettings), null when off; test mode only. */
+  chaos: string | null;
+  /** Events given to the endpoint since its chaos was set (the n of each decision); 0 when off. */
+  chaos_event_count: Generated<number>;
 }
 
 export interface WebhookSecretTable {
@@ -227,6 +231,8 @@ export interface WebhookJobTable {
   /** The exact body, rendered once at the first attempt. */
   payload: string | null;
   created_at: number;
+  /** The webhook chaos decided for this job (JSON of JobChaos), null without chaos. */
+  chaos: string | null;
 }
 
 /** One row per attempt: the event's `webhook_deliveries`. */
@@ -243,6 +249,8 @@ export interface WebhookDeliveryTable {
   duration_ms: number;
   response_excerpt: string | null;
   created_at: number;
+  /** What webhook chaos did to this attempt (JSON of AttemptChaos), null without chaos. */
+  chaos: string | null;
 }
 
 export interface OperatorTable {

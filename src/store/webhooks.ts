@@ -56,7 +56,12 @@ export async function findEndpoint(db: Kysely<DB>, scope: Scope, id: string): Pr
     .executeTakeFirst();
 }
 
-export async function updateEndpoint(db: Kysely<DB>, scope: Scope, id: string, fields: Partial<Pick<WebhookEndpoint, 'url' | 'enabled' | 'updated_at'>>): Promise<void> {
+export async function updateEndpoint(
+  db: Kysely<DB>,
+  scope: Scope,
+  id: string,
+  fields: Partial<Pick<WebhookEndpoint, 'url' | 'enabled' | 'updated_at' | 'chaos' | 'chaos_event_count'>>,
+): Promise<void> {
   await db.updateTable('webhook_endpoints').set(fields).where('id', '=', id).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
 }
 
@@ -64,16 +69,39 @@ export async function deleteEndpoint(db: Kysely<DB>, scope: Scope, id: string): 
   await db.deleteFrom('webhook_endpoints').where('id', '=', id).where('account_id', '=', scope.accountId).where('livemode', '=', scope.livemode).execute();
 }
 
-/** An enabled endpoint, as an event's delivery needs it. */
-export type EndpointTarget = Pick<WebhookEndpoint, 'id' | 'url'>;
+/** An enabled endpoint, as an event's delivery needs it (its chaos settings too: JSON, or null when off). */
+export type EndpointTarget = Pick<WebhookEndpoint, 'id' | 'url' | 'chaos'>;
 
 const selectEnabledTargets = preparedQuery<{ accountId: string; livemode: number }, EndpointTarget>('enabledEndpointTargets', (db, p) =>
-  db.selectFrom('webhook_endpoints').select(['id', 'url']).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
+  db.selectFrom('webhook_endpoints').select(['id', 'url', 'chaos']).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
 );
 
 /** The endpoints an event of this account and mode goes to. */
 export async function enabledEndpointTargets(db: Kysely<DB>, scope: Scope): Promise<EndpointTarget[]> {
   return selectEnabledTargets(db, scope);
+}
+
+/**
+ * Counts `count` more events given to a test endpoint with chaos, in the writing transaction (the
+ * row stays locked until it ends on PostgreSQL, so two processes never take the same numbers), and
+ * returns the count now with the settings as they are now; undefined when the endpoint has no chaos
+ * any more (turned off or removed meanwhile). The events are numbered `count_now - count + 1` onward.
+ */
+export async function countChaosEvents(db: Kysely<DB>, endpointId: string, count: number): Promise<{ count: number; chaos: string } | undefined> {
+  const row = await db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({ chaos_event_count: eb('chaos_event_count', '+', count) }))
+    .where('id', '=', endpointId)
+    .where('livemode', '=', 0)
+    .where('chaos', 'is not', null)
+    .returning(['chaos_event_count', 'chaos'])
+    .executeTakeFirst();
+  return row ? { count: Number(row.chaos_event_count), chaos: row.chaos! } : undefined;
+}
+
+/** Starts the chaos count of an account's test endpoints again (a test-data reset): the same events then get the same decisions. */
+export async function restartChaosCounts(db: Kysely<DB>, accountId: string): Promise<void> {
+  await db.updateTable('webhook_endpoints').set({ chaos_event_count: 0 }).where('account_id', '=', accountId).where('livemode', '=', 0).where('chaos_event_count', '<>', 0).execute();
 }
 
 /**
@@ -126,7 +154,7 @@ export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<vo
   if (jobs.length === 0) return;
   if (jobs.length === 1) return preparedInsert(db, 'webhook_jobs', jobs[0], await seqOfOne(db, 'webhook_jobs'));
   const rows = await withSeq(db, 'webhook_jobs', jobs);
-  // 14 columns a row: well under SQLite's bound-parameter limit.
+  // 15 columns a row: well under SQLite's bound-parameter limit.
   for (let start = 0; start < rows.length; start += 500) await db.insertInto('webhook_jobs').values(rows.slice(start, start + 500)).execute();
 }
 
@@ -259,7 +287,7 @@ export async function listDeliveriesOfEvents(db: Kysely<DB>, eventIds: string[],
     .as('ranked');
   let query = db
     .selectFrom(ranked)
-    .select(['id', 'job_id', 'event_id', 'account_id', 'livemode', 'uri', 'status', 'error', 'duration_ms', 'response_excerpt', 'created_at', 'recency'])
+    .select(['id', 'job_id', 'event_id', 'account_id', 'livemode', 'uri', 'status', 'error', 'duration_ms', 'response_excerpt', 'created_at', 'chaos', 'recency'])
     .select((eb) =>
       eb
         .case()

@@ -7,12 +7,13 @@
 import { chargeSnapshot, type ChargeSnapshot } from '../domain/charge.js';
 import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
 import { newId } from '../domain/ids.js';
+import { type ChaosSettings, decideJobs, type JobChaos, postponedMs } from '../domain/webhook-chaos.js';
 import { webhookRetrySchedule } from '../domain/webhook-retry.js';
 import { insertEvents, insertEventWith, type WrittenWithEvent } from '../store/events.js';
 import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
 import type { Scope } from '../store/scope.js';
 import type { Tx } from '../store/store.js';
-import { enabledEndpointTargets, type EndpointTarget, insertJobs } from '../store/webhooks.js';
+import { countChaosEvents, enabledEndpointTargets, type EndpointTarget, insertJobs } from '../store/webhooks.js';
 
 /** An event to write. */
 export interface NewEvent {
@@ -49,12 +50,51 @@ export async function recordEvents(tx: Tx, events: NewEvent[], outboxNowMs: numb
       return endpoints;
     };
   }
-  const jobs: WebhookJob[] = [];
+  const delivered: Array<{ event: EventRow; targets: DeliveryTarget[]; endpoints: EndpointTarget[] }> = [];
   for (const [index, event] of events.entries()) {
-    jobs.push(...jobsFor(rows[index], deliveryTargets(await endpointsOfScope(event.scope), event.chargeWebhookEndpoints), outboxNowMs));
+    const endpoints = await endpointsOfScope(event.scope);
+    delivered.push({ event: rows[index], targets: deliveryTargets(endpoints, event.chargeWebhookEndpoints), endpoints });
+  }
+  const chaos = await chaosOf(tx, delivered);
+  const jobs: WebhookJob[] = [];
+  for (const { event, targets } of delivered) {
+    for (const target of targets) {
+      const decided = target.endpointId === null ? undefined : chaos.get(target.endpointId)?.decide();
+      if (decided === undefined) jobs.push(job(event, target, outboxNowMs, null));
+      else for (const copy of decided) jobs.push(job(event, target, outboxNowMs, copy));
+    }
   }
   await insertJobs(tx, jobs);
   return rows;
+}
+
+/**
+ * Webhook chaos (domain/webhook-chaos.ts) of the test endpoints these events go to: each endpoint's
+ * events are counted in this transaction (one statement an endpoint, endpoints in id order so that
+ * writers lock them in the same order), and `decide()` gives the decisions of its next event, in
+ * the order the events are written. Endpoints without chaos cost nothing.
+ */
+async function chaosOf(
+  tx: Tx,
+  delivered: Array<{ event: EventRow; targets: DeliveryTarget[]; endpoints: EndpointTarget[] }>,
+): Promise<Map<string, { decide: () => JobChaos[] }>> {
+  const counts = new Map<string, number>();
+  for (const { event, targets, endpoints } of delivered) {
+    if (event.livemode !== 0 || !endpoints.some((endpoint) => endpoint.chaos !== null)) continue;
+    for (const { endpointId } of targets) {
+      if (endpointId !== null && endpoints.some((endpoint) => endpoint.id === endpointId && endpoint.chaos !== null)) counts.set(endpointId, (counts.get(endpointId) ?? 0) + 1);
+    }
+  }
+  const chaos = new Map<string, { decide: () => JobChaos[] }>();
+  for (const endpointId of [...counts.keys()].sort()) {
+    const count = counts.get(endpointId)!;
+    const counted = await countChaosEvents(tx, endpointId, count);
+    if (!counted) continue;
+    const settings = JSON.parse(counted.chaos) as ChaosSettings;
+    let next = counted.count - count + 1;
+    chaos.set(endpointId, { decide: () => decideJobs(settings, endpointId, next++) });
+  }
+  return chaos;
 }
 
 /** An event about a charge, as it is now: its scope, its own webhook URLs and its state are the charge's. */
@@ -91,9 +131,14 @@ function eventRow(event: NewEvent): EventRow {
   };
 }
 
-/** The outbox rows of one event: one per target. */
+/** The outbox rows of one event: one per target (redeliveries go without chaos). */
 function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, targets: DeliveryTarget[], outboxNowMs: number): WebhookJob[] {
-  return targets.map(({ url, endpointId }) => ({
+  return targets.map((target) => job(event, target, outboxNowMs, null));
+}
+
+/** One outbox row; with chaos, first due once its delay and hold have passed. */
+function job(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, { url, endpointId }: DeliveryTarget, outboxNowMs: number, chaos: JobChaos | null): WebhookJob {
+  return {
     id: newId('whjb', event.livemode === 1, outboxNowMs),
     event_id: event.id,
     account_id: event.account_id,
@@ -102,10 +147,11 @@ function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, target
     endpoint_id: endpointId,
     status: 'pending',
     attempts: 0,
-    next_attempt_at: outboxNowMs,
+    next_attempt_at: outboxNowMs + (chaos ? postponedMs(chaos) : 0),
     give_up_at: outboxNowMs + webhookRetrySchedule.giveUpAfterMs,
     lease_until: 0,
     payload: null,
     created_at: outboxNowMs,
-  }));
+    chaos: chaos ? JSON.stringify(chaos) : null,
+  };
 }

@@ -6,6 +6,7 @@ import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { webhookEndpointsPerScopeMax, webhookSecretOverlapMs } from '../domain/limits.js';
 import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
+import { attemptChaos, type ChaosSettings, type JobChaos, requireChaosTestMode } from '../domain/webhook-chaos.js';
 import { retryDelayMs } from '../domain/webhook-retry.js';
 import { findEventLocked } from '../store/events.js';
 import { type Scope } from '../store/scope.js';
@@ -55,6 +56,8 @@ export async function rollWebhookSecret(tx: Tx, ctx: UseCaseContext): Promise<We
 export interface EndpointInput {
   url?: string;
   enabled?: boolean;
+  /** Webhook chaos settings (test mode only), or null to turn chaos off. */
+  chaos?: ChaosSettings | null;
 }
 
 function checkUrl(url: string, policy: TargetPolicy): void {
@@ -70,6 +73,7 @@ function checkUrl(url: string, policy: TargetPolicy): void {
 export async function createEndpoint(tx: Tx, ctx: UseCaseContext, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
   if (input.url === undefined) throw new OmiseError('bad_request', 'url is required');
   checkUrl(input.url, policy);
+  if (input.chaos) requireChaosTestMode(ctx.scope.livemode);
   await lockEndpointList(tx, ctx.scope);
   const existing = await countEndpoints(tx, ctx.scope);
   if (existing >= webhookEndpointsPerScopeMax) {
@@ -86,20 +90,29 @@ export async function createEndpoint(tx: Tx, ctx: UseCaseContext, input: Endpoin
     enabled: input.enabled === false ? 0 : 1,
     created_at: ctx.nowMs,
     updated_at: ctx.nowMs,
+    chaos: input.chaos ? JSON.stringify(input.chaos) : null,
+    chaos_event_count: 0,
   };
   await insertEndpoint(tx, endpoint);
   await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs);
   return endpoint;
 }
 
-/** Changes an endpoint's URL or whether it is enabled; disabling it or moving it to another URL cancels what was queued for it. */
+/**
+ * Changes an endpoint's URL, whether it is enabled, or its webhook chaos; disabling it or moving it
+ * to another URL cancels what was queued for it. Chaos settings (test mode only) replace the old ones
+ * whole and start the endpoint's event count again, so the same settings and the same events give
+ * the same decisions; null turns chaos off. Jobs already queued keep what was decided for them.
+ */
 export async function changeEndpoint(tx: Tx, ctx: UseCaseContext, id: string, input: EndpointInput, policy: TargetPolicy): Promise<WebhookEndpoint> {
   const found = await findEndpoint(tx, ctx.scope, id);
   if (!found) throw notFound('webhook endpoint', id);
   if (input.url !== undefined) checkUrl(input.url, policy);
+  if (input.chaos) requireChaosTestMode(ctx.scope.livemode);
   const fields = {
     ...(input.url !== undefined ? { url: input.url } : {}),
     ...(input.enabled !== undefined ? { enabled: input.enabled ? 1 : 0 } : {}),
+    ...(input.chaos !== undefined ? { chaos: input.chaos === null ? null : JSON.stringify(input.chaos), chaos_event_count: 0 } : {}),
     updated_at: ctx.nowMs,
   };
   await updateEndpoint(tx, ctx.scope, id, fields);
@@ -143,6 +156,8 @@ export interface AttemptOutcome {
   responseExcerpt: string | null;
   payload: string;
   attemptedAtMs: number;
+  /** The attempt failed on purpose (webhook chaos): nothing was sent. */
+  simulatedFailure?: boolean;
 }
 
 /**
@@ -172,6 +187,7 @@ export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOut
       duration_ms: outcome.durationMs,
       response_excerpt: outcome.responseExcerpt,
       created_at: outcome.attemptedAtMs,
+      chaos: job.chaos === null ? null : JSON.stringify(attemptChaos(JSON.parse(job.chaos) as JobChaos, attempts, outcome.simulatedFailure === true)),
     },
   );
   return moved ? status : 'cancelled';

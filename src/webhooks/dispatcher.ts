@@ -16,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { WallClock } from '../domain/clock.js';
 import { webhookResponseBytesMax, webhookResponseExcerptBytesMax } from '../domain/limits.js';
 import { accountNowMs } from '../domain/clock.js';
+import { isSimulatedFailure, type JobChaos, simulatedFailureMessage } from '../domain/webhook-chaos.js';
 import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
@@ -269,7 +270,13 @@ export class WebhookDispatcher {
       if (!(await store.transaction((tx) => extendLease(tx, job, job.lease_until, leaseUntil)))) return;
       job = { ...job, lease_until: leaseUntil };
     }
-    const outcome = await this.attempt(job.url, item.payload, item.secrets);
+    // Webhook chaos may fail the first attempts on purpose: recorded like any failure, nothing sent.
+    const chaos = job.chaos === null ? null : (JSON.parse(job.chaos) as JobChaos);
+    const attempt = job.attempts + 1;
+    const outcome: AttemptOutcome =
+      chaos && isSimulatedFailure(chaos, attempt)
+        ? { status: null, error: simulatedFailureMessage(chaos, attempt), responseExcerpt: null, payload: item.payload, attemptedAtMs: Date.now(), durationMs: 0, simulatedFailure: true }
+        : await this.attempt(job.url, item.payload, item.secrets);
     answered();
     const status = await store.transaction(async (tx) => {
       const account = await findAccount(tx, job.account_id);

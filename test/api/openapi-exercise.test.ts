@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildOpenApiDocument } from '../../src/api/openapi/document.js';
 import { issueSetupToken } from '../../src/usecases/operators.js';
+import { recordAttempt } from '../../src/usecases/webhooks.js';
 import { cookieValue, csrfOf } from '../support/dashboard.js';
 import { describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
 import { checkRequest, checkResponse, type DocumentedOperation, documentedOperations, matchesTemplate, SchemaChecker } from '../support/openapi.js';
@@ -213,6 +214,27 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('redeliverEvent', { method: 'POST', url: `/events/${made.event.id}/redeliver`, key: secret(), json: { url: 'https://shop.example/hooks/once' } });
   });
 
+  test('webhook chaos: settings on an endpoint, and an attempt it decided (satang_chaos)', async () => {
+    const endpoint = (await h.request({ method: 'POST', url: '/webhook_endpoints', key: secret(), json: { url: 'https://shop.example/hooks/chaos' } })).json;
+    const settings = { duplicate_rate: 1, delay_ms: [0, 0], reorder_window_ms: 0, fail_first_attempts: 1, seed: 7 };
+    const set = await exercise('updateWebhookEndpoint', { method: 'PATCH', url: `/webhook_endpoints/${endpoint.id}`, key: secret(), json: { chaos: settings } });
+    assert.deepEqual(set.json.chaos, settings);
+    await exerciseError('updateWebhookEndpoint', { method: 'PATCH', url: `/webhook_endpoints/${endpoint.id}`, key: secret(), json: { chaos: { duplicate_rate: 2 } } }, 400, 'bad_request');
+    const charge = await newCharge();
+    // No dispatcher runs here: the attempt a chaos job's first try would record is recorded through the use case.
+    const jobs = await h.store.read.selectFrom('webhook_jobs').selectAll().where('endpoint_id', '=', endpoint.id).where('chaos', 'is not', null).execute();
+    assert.equal(jobs.length, 2, 'duplicated: two jobs');
+    const outcome = { status: null, error: 'simulated', responseExcerpt: null, payload: '{}', attemptedAtMs: Date.now(), durationMs: 0, simulatedFailure: true };
+    await h.store.transaction((tx) => recordAttempt(tx, jobs[0], outcome, Date.now(), 0.5));
+    const event = await exercise('retrieveEvent', { url: `/events/${jobs[0].event_id}`, key: secret() });
+    assert.equal(event.json.data.id, charge.id);
+    const chaotic = event.json.webhook_deliveries.find((delivery: any) => delivery.uri === endpoint.url);
+    assert.deepEqual(Object.keys(chaotic.satang_chaos).sort(), ['attempt', 'delay_ms', 'duplicate', 'duplicated', 'event_number', 'hold_ms', 'simulated_failure']);
+    const off = await exercise('updateWebhookEndpoint', { method: 'PATCH', url: `/webhook_endpoints/${endpoint.id}`, key: secret(), json: { chaos: null } });
+    assert.equal(off.json.chaos, null);
+    assert.equal((await h.request({ method: 'DELETE', url: `/webhook_endpoints/${endpoint.id}`, key: secret() })).status, 200);
+  });
+
   test('the wallet simulator: JSON API, page and scripts', async () => {
     const payload = await payloadOf(await newCharge());
     await exercise('walletScan', { method: 'POST', url: '/simulator/scan', json: { payload } });
@@ -292,6 +314,9 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     const endpoints = await h.request({ url: '/webhook_endpoints', key: secret() });
     const endpoint = endpoints.json.data.find((e: any) => e.url === 'https://shop.example/hooks/dashboard');
     await post('dashboardChangeEndpoint', `/dashboard/webhooks/endpoints/${endpoint.id}`, { enabled: 'false' });
+    await post('dashboardEndpointChaos', `/dashboard/webhooks/endpoints/${endpoint.id}/chaos`, { duplicate_rate: '0.5', delay_min_ms: '10', delay_max_ms: '20', reorder_window_ms: '100', fail_first_attempts: '1', seed: '3' });
+    await post('dashboardEndpointChaos', `/dashboard/webhooks/endpoints/${endpoint.id}/chaos`, { delay_min_ms: '30', delay_max_ms: '20' }, 400);
+    await post('dashboardEndpointChaos', `/dashboard/webhooks/endpoints/${endpoint.id}/chaos`, { off: 'yes' });
     await post('dashboardDeleteEndpoint', `/dashboard/webhooks/endpoints/${endpoint.id}/delete`);
     await post('dashboardRevealSecret', '/dashboard/webhooks/secret/reveal');
     await post('dashboardRollSecret', '/dashboard/webhooks/secret/roll', { confirm: 'yes' });

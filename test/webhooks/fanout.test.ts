@@ -132,6 +132,7 @@ async function pileUpDeliveries(h: Harness, events: Array<{ id: string; payload:
         duration_ms: 12,
         response_excerpt: 'not today',
         created_at: startMs + attempt * 1000 + rows.length,
+        chaos: null,
       });
     }
   }

@@ -18,6 +18,10 @@ import {
   listLimitMax,
   returnUriCharsMax,
   scriptedOutcomeAfterSecondsMax,
+  webhookChaosDelayMsMax,
+  webhookChaosFailFirstAttemptsMax,
+  webhookChaosReorderWindowMsMax,
+  webhookChaosSeedMax,
 } from '../../domain/limits.js';
 import { truemoneyQr } from '../../domain/payment-methods.js';
 
@@ -228,7 +232,21 @@ const chargeSchema = strictObject(
   'A TrueMoney QR charge (omise-api.md §4, DECISIONS §3).',
 );
 
-const webhookDeliverySchema = strictObject(
+/** What webhook chaos did to one attempt (domain/webhook-chaos.ts AttemptChaos). */
+const attemptChaosSchema = strictObject(
+  {
+    event_number: integer({ minimum: 1, description: "the endpoint's n-th event since its chaos was set" }),
+    attempt: integer({ minimum: 1 }),
+    duplicate: { ...bool(), description: 'this delivery is the extra copy of a duplicated event' },
+    duplicated: { ...bool(), description: 'the event goes to the endpoint twice (same id, each copy signed)' },
+    delay_ms: integer({ minimum: 0, maximum: webhookChaosDelayMsMax, description: "how long the delivery's first attempt was postponed" }),
+    hold_ms: integer({ minimum: 0, maximum: webhookChaosReorderWindowMsMax, description: 'then held this long within the reorder window' }),
+    simulated_failure: { ...bool(), description: 'the attempt failed on purpose: nothing was sent' },
+  },
+  "What webhook chaos decided for an attempt (Satang's own, test mode).",
+);
+
+const webhookDeliveryBase = strictObject(
   {
     object: constant('webhook_delivery'),
     id: id('whdl'),
@@ -238,9 +256,11 @@ const webhookDeliverySchema = strictObject(
     error: orNull('string'),
     payload: text({ description: 'the exact bytes sent' }),
     created_at: timestamp(),
+    satang_chaos: ref('WebhookAttemptChaos'),
   },
-  'One attempt to deliver an event (DECISIONS §6).',
+  "One attempt to deliver an event (DECISIONS §6). `satang_chaos` only on an attempt webhook chaos touched (Satang's own key, DECISIONS §10).",
 );
+const webhookDeliverySchema = { ...webhookDeliveryBase, required: (webhookDeliveryBase.required as string[]).filter((key) => key !== 'satang_chaos') };
 
 const eventKeys = ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'];
 
@@ -378,9 +398,21 @@ const webhookEndpointSchema = strictObject(
     location: location('^/webhook_endpoints/endp_(test_)?[0-9a-z]{19}$'),
     url: text({ format: 'uri' }),
     enabled: bool(),
+    chaos: { oneOf: [{ type: 'null' }, ref('WebhookChaos')], description: 'webhook chaos settings (test mode), or null when off (always in live mode)' },
     created_at: timestamp(),
   },
   "A webhook endpoint of the account and mode (Satang's own API).",
+);
+
+const webhookChaosSchema = strictObject(
+  {
+    duplicate_rate: { type: 'number', minimum: 0, maximum: 1, description: 'the share of events sent twice' },
+    delay_ms: { type: 'array', prefixItems: [integer({ minimum: 0, maximum: webhookChaosDelayMsMax }), integer({ minimum: 0, maximum: webhookChaosDelayMsMax })], items: false, minItems: 2, description: '[min, max]: each delivery is postponed by a decided amount in it' },
+    reorder_window_ms: integer({ minimum: 0, maximum: webhookChaosReorderWindowMsMax, description: 'each delivery is then held for a decided time within it, so deliveries may arrive out of order' }),
+    fail_first_attempts: integer({ minimum: 0, maximum: webhookChaosFailFirstAttemptsMax, description: 'the first attempts of each delivery fail on purpose, then the retry schedule applies' }),
+    seed: integer({ minimum: 0, maximum: webhookChaosSeedMax, description: 'decisions are HMAC-SHA256 of (endpoint id, n-th event, attempt) keyed by it' }),
+  },
+  "An endpoint's webhook chaos (Satang's own, test mode only): the same seed and the same events give the same decisions.",
 );
 
 const errorSchema = strictObject(
@@ -455,10 +487,24 @@ const refundParams = {
   },
 };
 
+const chaosParam = (): Schema => ({
+  type: ['object', 'null', 'string'],
+  maxLength: 0,
+  additionalProperties: false,
+  description: 'webhook chaos settings (test mode only; a missing key takes its default, a missing seed is chosen at random), or null to turn chaos off',
+  properties: {
+    duplicate_rate: { type: ['number', 'string', 'null'], minimum: 0, maximum: 1, pattern: '^\\s*(\\d{1,16}(\\.\\d{0,16})?|\\.\\d{1,16})\\s*$' },
+    delay_ms: { type: ['array', 'null'], minItems: 2, maxItems: 2, items: integerParam({ minimum: 0, maximum: webhookChaosDelayMsMax }), description: '[min, max], min not more than max' },
+    reorder_window_ms: integerParam({ minimum: 0, maximum: webhookChaosReorderWindowMsMax }),
+    fail_first_attempts: integerParam({ minimum: 0, maximum: webhookChaosFailFirstAttemptsMax }),
+    seed: integerParam({ minimum: 0, maximum: webhookChaosSeedMax }),
+  },
+});
+
 const endpointParams = (required: string[]) => ({
   type: 'object',
   required,
-  properties: { url: text({ format: 'uri', maxLength: 2000 }), enabled: booleanParam() },
+  properties: { url: text({ format: 'uri', maxLength: 2000 }), enabled: booleanParam(), chaos: chaosParam() },
 });
 
 export const componentSchemas: Record<string, Schema> = {
@@ -479,6 +525,8 @@ export const componentSchemas: Record<string, Schema> = {
   Account: accountSchema,
   Search: searchSchema,
   WebhookEndpoint: webhookEndpointSchema,
+  WebhookChaos: webhookChaosSchema,
+  WebhookAttemptChaos: attemptChaosSchema,
   WebhookEndpointList: strictObject(
     { object: constant('list'), data: { type: 'array', items: ref('WebhookEndpoint') }, total: integer({ minimum: 0 }), location: constant('/webhook_endpoints') },
     'Every webhook endpoint of the account and mode.',

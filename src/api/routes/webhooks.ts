@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { eventsJson } from './events.js';
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { formatTimestamp } from '../../domain/time.js';
+import { parseChaosSettings } from '../../domain/webhook-chaos.js';
 import { renderWebhookEndpoint } from '../../render/omise-json.js';
 import { findEvent } from '../../store/events.js';
 import type { WebhookSecret } from '../../store/schema.js';
@@ -35,6 +36,9 @@ function parseEndpointInput(params: Params): EndpointInput {
     else if (enabled === false || enabled === 'false') input.enabled = false;
     else throw new OmiseError('bad_request', 'enabled must be true or false');
   }
+  // Webhook chaos (test mode): settings, or JSON null to turn it off ("" is not given, as everywhere).
+  const chaos = parseChaosSettings(params.chaos);
+  if (chaos !== undefined) input.chaos = chaos;
   return input;
 }
 

@@ -55,6 +55,8 @@ const notices: Record<string, string> = {
   endpoint_added: 'The webhook endpoint was added.',
   endpoint_changed: 'The webhook endpoint was saved.',
   endpoint_removed: 'The webhook endpoint was deleted.',
+  chaos_saved: 'Webhook chaos was saved: the endpoint\'s next events are counted from 1.',
+  chaos_off: 'Webhook chaos was turned off.',
   settings_saved: 'Settings were saved.',
   test_settings_saved: 'The scripted outcome of new test charges was saved.',
   clock_advanced: 'The test clock moved forward.',

@@ -1,5 +1,6 @@
-/** Webhook endpoints, the signing secret (reveal, roll) and recent deliveries, failures first. */
+/** Webhook endpoints (their chaos settings too), the signing secret (reveal, roll) and recent deliveries, failures first. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type AttemptChaos, type ChaosSettings, parseChaosSettings } from '../../domain/webhook-chaos.js';
 import { recentDeliveries } from '../../store/dashboard.js';
 import { listEndpoints } from '../../store/webhooks.js';
 import type { WebhookSecret } from '../../store/schema.js';
@@ -19,6 +20,15 @@ function failed(status: number | null): boolean {
   return status === null || status < 200 || status >= 300;
 }
 
+/** What webhook chaos did to an attempt, in a few words. */
+function chaosNote(chaos: AttemptChaos): string {
+  const parts = [`chaos: event ${chaos.event_number}, attempt ${chaos.attempt}`];
+  if (chaos.duplicated) parts.push(chaos.duplicate ? 'the duplicate copy' : 'duplicated');
+  if (chaos.delay_ms + chaos.hold_ms > 0) parts.push(`delayed ${chaos.delay_ms} ms + held ${chaos.hold_ms} ms`);
+  if (chaos.simulated_failure) parts.push('simulated failure');
+  return parts.join(' · ');
+}
+
 export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
@@ -30,8 +40,8 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     // Failures first, newest first within each group.
     const sorted = [...deliveries.filter((d) => failed(d.status)), ...deliveries.filter((d) => !failed(d.status))];
     return page(request, reply, 'webhooks', { page: 'webhooks', title: 'Webhooks' }, {
-      endpoints,
-      deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status) })),
+      endpoints: endpoints.map((e) => ({ ...e, chaosSettings: e.chaos === null ? null : (JSON.parse(e.chaos) as ChaosSettings) })),
+      deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status), chaosNote: d.chaos === null ? null : chaosNote(JSON.parse(d.chaos) as AttemptChaos) })),
       revealed,
       nowMs: ctx.nowMs,
     });
@@ -53,6 +63,25 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     };
     await runChange(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_changed');
+  });
+
+  // Webhook chaos (test mode): the settings replace the old ones whole; a field left empty takes its default.
+  app.post<IdParams>('/webhooks/endpoints/:id/chaos', async (request, reply) => {
+    const id = request.params.id;
+    const delayMin = field(request, 'delay_min_ms')?.trim() ?? '';
+    const delayMax = field(request, 'delay_max_ms')?.trim() ?? '';
+    const chaos =
+      field(request, 'off') === 'yes'
+        ? null
+        : parseChaosSettings({
+            duplicate_rate: field(request, 'duplicate_rate'),
+            delay_ms: delayMin === '' && delayMax === '' ? undefined : [delayMin || '0', delayMax || delayMin],
+            reorder_window_ms: field(request, 'reorder_window_ms'),
+            fail_first_attempts: field(request, 'fail_first_attempts'),
+            seed: field(request, 'seed'),
+          })!;
+    await runChange(request, 'webhook_endpoint.chaos', id, { chaos }, (tx, ctx) => changeEndpoint(tx, ctx, id, { chaos }, gateway.targetPolicy));
+    return redirect(reply, `/dashboard/webhooks?notice=${chaos ? 'chaos_saved' : 'chaos_off'}`);
   });
 
   app.post<IdParams>('/webhooks/endpoints/:id/delete', async (request, reply) => {
