@@ -1,5 +1,6 @@
 /**
- * The `satang` command: serve, migrate, accounts, keys.
+ * The `satang` command: serve, migrate, accounts, keys (on the database), and the remote commands
+ * (trigger, charges, refunds, events, logs, chaos: over a running gateway's API, src/cli/remote.ts).
  * Secrets are printed only when they are made (account creation, key roll).
  */
 import { readFileSync } from 'node:fs';
@@ -25,8 +26,24 @@ import type { Tx } from './store/store.js';
 import { gatewayLogger } from './api/ops.js';
 import { testSettingsOf } from './domain/scripted-outcomes.js';
 import { changeSettings, createAccount, type KeyKind, type Mode, rollKey, type SettingsInput } from './usecases/accounts.js';
+import { commandNameOf, type OptionSpecs, type RemoteCommand, remoteOptionsOf, remoteUsage, runRemote } from './cli/remote.js';
+import { triggerCommand } from './cli/trigger.js';
+import { chargesCommand, refundsCommand } from './cli/charges.js';
+import { eventsCommand } from './cli/events.js';
+import { logsCommand } from './cli/logs.js';
+import { chaosCommand } from './cli/chaos.js';
 
-const usage = `usage: satang <command> [options]
+/** The commands that talk to a running gateway over its API (never the database). */
+const remoteCommands: Record<string, RemoteCommand> = {
+  trigger: triggerCommand,
+  charges: chargesCommand,
+  refunds: refundsCommand,
+  events: eventsCommand,
+  logs: logsCommand,
+  chaos: chaosCommand,
+};
+
+const adminUsage = `usage: satang <command> [options]
 
   serve [--port N] [--host ADDRESS]      start the gateway
   migrate                                bring the database schema up to date
@@ -67,9 +84,10 @@ options (each wins over the environment variable it names):
   --version                              print the version
   --help, -h                             print this
 
-Other settings are environment variables only (see the README's Configuration). Every command but serve
+Other settings are environment variables only (see the README's Configuration). Every command above but serve
 says on standard error which database it opened.
 `;
+const usage = `${adminUsage}\n${remoteUsage(remoteCommands)}`;
 
 /** The package's version, from the package.json one level above this module (src/ or dist/). */
 function packageVersion(): string {
@@ -148,38 +166,47 @@ async function withGateway<T>(config: Config, run: (gateway: Gateway, store: Sto
 const commandActor: Actor = { operatorId: 'satang-command', email: 'the satang command' };
 const audited = (action: string, target: string | null, details: Record<string, unknown> = {}): AuditLine => ({ actor: commandActor, action, target, details });
 
+/** The options of the commands on the database. */
+const adminOptions = {
+  name: { type: 'string' },
+  'merchant-name': { type: 'string' },
+  'biller-id': { type: 'string' },
+  'fee-rate-bps': { type: 'string' },
+  'fee-flat-satang': { type: 'string' },
+  'truemoney-qr-test': { type: 'string' },
+  'truemoney-qr-live': { type: 'string' },
+  'default-outcome': { type: 'string' },
+  'default-outcome-after-seconds': { type: 'string' },
+  'default-funding-source': { type: 'string' },
+  account: { type: 'string' },
+  mode: { type: 'string' },
+  kind: { type: 'string' },
+  seconds: { type: 'string' },
+  roll: { type: 'boolean' },
+  url: { type: 'string' },
+  to: { type: 'string' },
+  email: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+} as const satisfies OptionSpecs;
+
 async function main(argv: string[]): Promise<void> {
+  const name = commandNameOf(argv, { ...adminOptions, ...remoteOptionsOf(remoteCommands) });
+  if (name !== undefined && Object.hasOwn(remoteCommands, name)) {
+    const io = { env: process.env, stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) };
+    process.exitCode = await runRemote(name, remoteCommands[name], argv, io);
+    return;
+  }
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        name: { type: 'string' },
-        'merchant-name': { type: 'string' },
-        'biller-id': { type: 'string' },
-        'fee-rate-bps': { type: 'string' },
-        'fee-flat-satang': { type: 'string' },
-        'truemoney-qr-test': { type: 'string' },
-        'truemoney-qr-live': { type: 'string' },
-        'default-outcome': { type: 'string' },
-        'default-outcome-after-seconds': { type: 'string' },
-        'default-funding-source': { type: 'string' },
-        account: { type: 'string' },
-        mode: { type: 'string' },
-        kind: { type: 'string' },
-        seconds: { type: 'string' },
-        roll: { type: 'boolean' },
-        url: { type: 'string' },
-        to: { type: 'string' },
-        email: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'database-url': { type: 'string' },
-      },
+      options: adminOptions,
     });
   } catch (error) {
     // Unknown options, a missing value: node:util's parseArgs says which.
