@@ -197,6 +197,11 @@ const adminOptions = {
 async function main(argv: string[]): Promise<void> {
   const name = commandNameOf(argv, { ...adminOptions, ...remoteOptionsOf(remoteCommands) });
   if (name !== undefined && Object.hasOwn(remoteCommands, name)) {
+    // Output piped into a reader that stops early (`| head`): done, not a crash.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
     const io = { env: process.env, stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) };
     process.exitCode = await runRemote(name, remoteCommands[name], argv, io);
     return;
