@@ -266,6 +266,16 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('updateTestSettings', { method: 'PATCH', url: '/test/settings', key: secret(), json: { default_outcome: 'none' } });
   });
 
+  test('test events on demand: a new charge driven to the event', async () => {
+    const refunded = await exercise('triggerTestEvent', { method: 'POST', url: '/test/trigger', key: secret(), json: { event: 'refund.create', amount: 20000, funding_source: 'bank_account' } });
+    assert.equal(refunded.json.events.length, 3);
+    assert.equal(refunded.json.refund.amount, 20000);
+    const created = await exercise('triggerTestEvent', { method: 'POST', url: '/test/trigger', key: secret(), form: 'event=charge.create' });
+    assert.equal(created.json.refund, null);
+    await exerciseError('triggerTestEvent', { method: 'POST', url: '/test/trigger', key: secret(), json: { event: 'charge.refund' } }, 400, 'bad_request');
+    await exerciseError('triggerTestEvent', { method: 'POST', url: '/test/trigger', key: h.keys.liveSecretKey, json: { event: 'charge.create' } }, 403, 'not_authorized');
+  });
+
   // ------------------------------------------------------------------------------- the dashboard
 
   test('dashboard: the first operator is made through the setup link', async () => {
@@ -318,6 +328,9 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await post('dashboardEndpointChaos', `/dashboard/webhooks/endpoints/${endpoint.id}/chaos`, { delay_min_ms: '30', delay_max_ms: '20' }, 400);
     await post('dashboardEndpointChaos', `/dashboard/webhooks/endpoints/${endpoint.id}/chaos`, { off: 'yes' });
     await post('dashboardDeleteEndpoint', `/dashboard/webhooks/endpoints/${endpoint.id}/delete`);
+    const sent = await post('dashboardSendTestEvent', '/dashboard/webhooks/test-event', { event: 'charge.complete', amount: '250', funding_source: 'credit_card' });
+    assert.match(String(sent.headers.location), /^\/dashboard\/charges\/chrg_test_[0-9a-z]{19}\?notice=test_event_sent$/);
+    await post('dashboardSendTestEvent', '/dashboard/webhooks/test-event', { event: 'charge.failed', funding_source: 'credit_card' }, 400);
     await post('dashboardRevealSecret', '/dashboard/webhooks/secret/reveal');
     await post('dashboardRollSecret', '/dashboard/webhooks/secret/roll', { confirm: 'yes' });
     await post('dashboardSaveSettings', '/dashboard/settings', { merchant_name: 'Openapi Shop', qr_form: '1', truemoney_qr_test: 'on' });

@@ -116,6 +116,7 @@ const routes: Record<string, RouteParams> = {
   'GET /test/clock': { url: at('/test/clock'), params: none },
   'POST /test/clock/advance': { url: at('/test/clock/advance'), params: () => ({ seconds: '60' }) },
   'POST /test/reset': { url: at('/test/reset'), params: none },
+  'POST /test/trigger': { url: at('/test/trigger'), params: () => ({ event: 'charge.complete', amount: '20000', funding_source: 'bank_account' }) },
   'GET /test/settings': { url: at('/test/settings'), params: none },
   // Values that leave the account as it is (no default outcome): the walk's later charges stay pending.
   'PATCH /test/settings': { url: at('/test/settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
@@ -180,6 +181,7 @@ const routes: Record<string, RouteParams> = {
     params: () => ({ duplicate_rate: '0.5', delay_min_ms: '1', delay_max_ms: '2', reorder_window_ms: '3', fail_first_attempts: '1', seed: '42' }),
   },
   'POST /dashboard/webhooks/endpoints/:id/delete': { url: (ids) => `/dashboard/webhooks/endpoints/${ids.endpoint}/delete`, params: none },
+  'POST /dashboard/webhooks/test-event': { url: at('/dashboard/webhooks/test-event'), params: () => ({ event: 'charge.complete', amount: '250', funding_source: 'credit_card' }) },
   'POST /dashboard/webhooks/secret/reveal': { url: at('/dashboard/webhooks/secret/reveal'), params: none },
   'POST /dashboard/webhooks/secret/roll': { url: at('/dashboard/webhooks/secret/roll'), params: () => ({ confirm: 'yes' }) },
   'GET /dashboard/keys': { url: at('/dashboard/keys'), params: none },

@@ -27,7 +27,7 @@ after(() => {
 test('a test that fails after starting a gateway ends promptly as a failure and leaves no gateway running', async () => {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT; // run it as a file of its own, not as a child of this runner
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=600000', 'test/fixtures/failing/gateway-then-assert.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=600000', 'test/fixtures/failing/gateway-then-assert.ts'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@
  */
 import { type OmiseErrorCode } from '../../domain/errors.js';
 import { fundingSources } from '../../domain/lifecycle.js';
+import { triggerEvents } from '../../domain/trigger.js';
 import { unservedMethods, unservedResources, unservedSubresources } from '../routes/unserved.js';
 import {
   searchFilterValueCharsMax,
@@ -441,6 +442,20 @@ const apiOperations: Operation[] = [
     idempotent: true,
     replies: { '200': json('TestSettings', 'the test settings, changed') },
     errors: ['not_authorized'],
+  },
+  {
+    method: 'POST',
+    path: '/test/trigger',
+    operationId: 'triggerTestEvent',
+    tag: 'test-mode',
+    summary: 'Make a test event happen: a new charge driven to it',
+    description:
+      'A new TrueMoney QR charge of `amount` (default 100000), driven in one change through the same use cases as the API: `charge.create` leaves it pending, `charge.complete` pays it (`funding_source`, default wallet_balance), `charge.failed` fails it, `charge.expire` expires it, `refund.create` pays and refunds it in full (a void on the day it was paid). Answers the objects and the ids of every event written, in order; each is delivered like any other event.',
+    access: 'secret',
+    body: { schema: 'TriggerParams', required: true },
+    idempotent: true,
+    replies: { '200': json('Trigger', 'what the trigger made') },
+    errors: ['not_authorized', 'invalid_charge'],
   },
   {
     method: 'POST',
@@ -950,6 +965,13 @@ const dashboardOperations: Operation[] = [
     withNotFound,
   ),
   dashboardAction('/dashboard/webhooks/endpoints/:id/delete', 'dashboardDeleteEndpoint', 'Delete a webhook endpoint', {}, [], withNotFound),
+  dashboardAction(
+    '/dashboard/webhooks/test-event',
+    'dashboardSendTestEvent',
+    'Send a test event: a new test charge driven to it (test mode; the same use case as POST /test/trigger)',
+    { event: { enum: [...triggerEvents] }, amount: { type: 'string', description: 'baht, like 1000 or 120.50 (default 1,000.00)' }, funding_source: { enum: [...fundingSources, ''] } },
+    ['event'],
+  ),
   dashboardAction('/dashboard/webhooks/secret/reveal', 'dashboardRevealSecret', 'Show the signing secret once'),
   dashboardAction('/dashboard/webhooks/secret/roll', 'dashboardRollSecret', 'Roll the signing secret', { confirm: { const: 'yes' } }, ['confirm']),
   dashboardPage('/dashboard/keys', 'dashboardKeys', 'API keys of the mode in view'),

@@ -24,6 +24,7 @@ import {
   webhookChaosSeedMax,
 } from '../../domain/limits.js';
 import { truemoneyQr } from '../../domain/payment-methods.js';
+import { triggerAmountSatangDefault, triggerEvents } from '../../domain/trigger.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -546,6 +547,18 @@ export const componentSchemas: Record<string, Schema> = {
     { object: constant('test_clock'), livemode: constant(false), location: constant('/test/clock'), now: timestamp(), offset_seconds: integer({ minimum: 0 }) },
     "The test-mode clock of the account (DECISIONS §8); it never moves backward.",
   ),
+  Trigger: strictObject(
+    {
+      object: constant('trigger'),
+      livemode: constant(false),
+      location: constant('/test/trigger'),
+      event: { enum: [...triggerEvents] },
+      charge: ref('Charge'),
+      refund: { oneOf: [ref('Refund'), { type: 'null' }] },
+      events: { type: 'array', items: id('evnt'), minItems: 1, description: 'the ids of every event the trigger wrote, in order' },
+    },
+    'A test event made on demand (test mode): the charge made for it, its refund, and the events written.',
+  ),
   TestReset: strictObject({ object: constant('test_reset'), livemode: constant(false), location: constant('/test/reset'), deleted_charges: integer({ minimum: 0 }) }),
   PaymentStatus: strictObject(
     {
@@ -632,6 +645,15 @@ export const componentSchemas: Record<string, Schema> = {
       default_outcome: { enum: [...scriptedOutcomes, 'none', '', null] },
       default_outcome_after_seconds: integerParam({ minimum: 0, maximum: scriptedOutcomeAfterSecondsMax }),
       default_funding_source: { enum: [...fundingSources, 'none', '', null], description: 'only with default_outcome successful' },
+    },
+  },
+  TriggerParams: {
+    type: 'object',
+    required: ['event'],
+    properties: {
+      event: { enum: [...triggerEvents] },
+      amount: integerParam({ minimum: chargeAmountSatangMin, maximum: chargeAmountSatangMax, description: `satang (default ${triggerAmountSatangDefault})` }),
+      funding_source: { enum: [...fundingSources, '', null], description: 'charge.complete and refund.create only (default wallet_balance)' },
     },
   },
   MarkAsPaidParams: { type: 'object', properties: { funding_source: { enum: [...fundingSources, '', null], description: 'default wallet_balance' } } },

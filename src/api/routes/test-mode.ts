@@ -1,6 +1,7 @@
 /**
- * Test-mode tools, clearly Satang's own (DECISIONS §8, §10): the test clock, test-data reset and the
- * account's test settings (the default scripted outcome). Secret key, test mode only.
+ * Test-mode tools, clearly Satang's own (DECISIONS §8, §10): the test clock, test-data reset, the
+ * account's test settings (the default scripted outcome) and test events on demand (the trigger).
+ * Secret key, test mode only.
  */
 import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
@@ -12,8 +13,12 @@ import { findAccount } from '../../store/accounts.js';
 import type { Account } from '../../store/schema.js';
 import { changeTestSettings } from '../../usecases/accounts.js';
 import { advanceClock, type ClockAdvance } from '../../usecases/clock.js';
-import { integerParam, isGiven, stringParam } from '../params.js';
+import { checkTrigger, type TriggerEvent } from '../../domain/trigger.js';
+import { type Json, renderRefund, type RenderContext } from '../../render/omise-json.js';
+import { triggerTestEvent, type TriggerResult } from '../../usecases/trigger.js';
+import { integerParam, isGiven, type Params, stringParam } from '../params.js';
 import { callerOf, readContext, runChange } from '../requests.js';
+import { render as renderChargeWithSource } from './charges.js';
 
 export function renderClock(nowMs: number, wallNowMs: number) {
   return {
@@ -30,6 +35,29 @@ export function renderClock(nowMs: number, wallNowMs: number) {
 /** GET|PATCH /test/settings: the account's test settings that are Satang's own (DECISIONS §10). */
 export function renderTestSettings(account: Account) {
   return { object: 'test_settings', livemode: false, location: '/test/settings', ...testSettingsOf(account) };
+}
+
+/** POST /test/trigger's answer: the objects the trigger made and the ids of the events it wrote, in order. */
+export function renderTrigger(event: TriggerEvent, result: TriggerResult, ctx: RenderContext): Json {
+  return {
+    object: 'trigger',
+    livemode: false,
+    location: '/test/trigger',
+    event,
+    charge: renderChargeWithSource(result.charge, ctx),
+    refund: result.refund ? renderRefund(result.refund) : null,
+    events: result.events.map((row) => row.id),
+  };
+}
+
+/** POST /test/trigger's parameters: `event`, `amount` (satang), `funding_source`. */
+function parseTrigger(params: Params) {
+  const amount = integerParam(params.amount);
+  return checkTrigger({
+    event: params.event,
+    amount: amount.kind === 'ok' ? amount.value : amount.kind === 'invalid' ? Number.NaN : undefined,
+    fundingSource: params.funding_source,
+  });
 }
 
 function parseAdvance(params: Record<string, unknown>): ClockAdvance {
@@ -85,6 +113,13 @@ export async function testModeRoutes(app: FastifyInstance): Promise<void> {
       defaultFundingSource: params.default_funding_source,
     };
     return runChange(request, reply, caller, async (tx, ctx) => renderTestSettings(await changeTestSettings(tx, ctx, change)));
+  });
+
+  app.post('/test/trigger', async (request, reply) => {
+    const caller = await callerOf(request, 'secret');
+    requireTestMode(caller.livemode);
+    const trigger = parseTrigger(request.omiseParams);
+    return runChange(request, reply, caller, async (tx, ctx) => renderTrigger(trigger.event, await triggerTestEvent(tx, ctx, trigger), ctx));
   });
 
   app.post('/test/reset', async (request, reply) => {

@@ -52,6 +52,7 @@ const notices: Record<string, string> = {
   refunded: 'The refund was created.',
   voided: 'The void was created.',
   redelivered: 'The event was queued for delivery again.',
+  test_event_sent: 'The test event was sent: this charge was made for it, and its events below are delivered like any other.',
   endpoint_added: 'The webhook endpoint was added.',
   endpoint_changed: 'The webhook endpoint was saved.',
   endpoint_removed: 'The webhook endpoint was deleted.',

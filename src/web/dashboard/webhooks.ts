@@ -1,6 +1,11 @@
-/** Webhook endpoints (their chaos settings too), the signing secret (reveal, roll) and recent deliveries, failures first. */
+/** Webhook endpoints (their chaos settings too), the signing secret (reveal, roll), "Send test event" and recent deliveries, failures first. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type AttemptChaos, type ChaosSettings, parseChaosSettings } from '../../domain/webhook-chaos.js';
+import { OmiseError } from '../../domain/errors.js';
+import { fundingSources } from '../../domain/lifecycle.js';
+import { checkTrigger, triggerAmountSatangDefault, triggerEvents } from '../../domain/trigger.js';
+import { triggerTestEvent } from '../../usecases/trigger.js';
+import { parseBaht } from './format.js';
 import { recentDeliveries } from '../../store/dashboard.js';
 import { listEndpoints } from '../../store/webhooks.js';
 import type { WebhookSecret } from '../../store/schema.js';
@@ -44,7 +49,25 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
       deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status), chaosNote: d.chaos === null ? null : chaosNote(JSON.parse(d.chaos) as AttemptChaos) })),
       revealed,
       nowMs: ctx.nowMs,
+      triggerEvents,
+      triggerAmountSatangDefault,
+      fundingSources,
     });
+  });
+
+  // "Send test event" (test mode): the same use case as POST /test/trigger; the charge's page shows what it wrote.
+  app.post('/webhooks/test-event', async (request, reply) => {
+    const amountText = field(request, 'amount');
+    let amount: number | undefined;
+    if (amountText !== undefined && amountText.trim() !== '') {
+      const parsed = parseBaht(amountText);
+      if (parsed === null) throw new OmiseError('bad_request', 'amount must be a number of baht, like 1000 or 120.50');
+      amount = parsed;
+    }
+    const trigger = checkTrigger({ event: field(request, 'event'), amount, fundingSource: field(request, 'funding_source') });
+    const details = { event: trigger.event, amount: trigger.amount, funding_source: trigger.fundingSource };
+    const result = await runChange(request, 'test.trigger', trigger.event, details, (tx, ctx) => triggerTestEvent(tx, ctx, trigger));
+    return redirect(reply, `/dashboard/charges/${result.charge.charge.id}?notice=test_event_sent`);
   });
 
   app.post('/webhooks/endpoints', async (request, reply) => {
