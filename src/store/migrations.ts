@@ -420,6 +420,35 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('accounts').dropColumn('email').execute();
     },
   },
+  '0012_request_log': {
+    // The test-mode request log (DECISIONS §10). Lists and the per-account cap read (account_id, seq);
+    // the age limit reads created_at; streams read every account's new rows by seq.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('request_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('route', 'text')
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text')
+        .addColumn('key_kind', 'text')
+        .addColumn('key_last4', 'text')
+        .execute();
+      const dialect = dialectOf(db);
+      await dialect.addSeqColumn(db, 'request_log', sql`created_at, id`);
+      if (!dialect.seqColumnIndexed) await db.schema.createIndex('request_log_order').on('request_log').column('seq').execute();
+      await db.schema.createIndex('request_log_account').on('request_log').columns(['account_id', 'seq']).execute();
+      await db.schema.createIndex('request_log_age').on('request_log').column('created_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('request_log').execute();
+    },
+  },
 };
 
 /** The list indexes 0007 rebuilt to end in seq: name, table, the columns before seq, the columns before 0007. */
