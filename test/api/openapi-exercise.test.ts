@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { buildOpenApiDocument } from '../../src/api/openapi/document.js';
 import { issueSetupToken } from '../../src/usecases/operators.js';
 import { cookieValue, csrfOf } from '../support/dashboard.js';
-import { describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
+import { basic, describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
 import { checkRequest, checkResponse, type DocumentedOperation, documentedOperations, matchesTemplate, SchemaChecker } from '../support/openapi.js';
 
 const document = buildOpenApiDocument() as Record<string, any>;
@@ -242,6 +242,30 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exerciseError('updateTestSettings', { method: 'PATCH', url: '/test/settings', key: secret(), json: { default_outcome: 'maybe' } }, 400, 'bad_request');
     await exerciseError('retrieveTestSettings', { url: '/test/settings', key: h.keys.liveSecretKey }, 403, 'not_authorized');
     await exercise('updateTestSettings', { method: 'PATCH', url: '/test/settings', key: secret(), json: { default_outcome: 'none' } });
+  });
+
+  test('the request log: the list, and the stream', async () => {
+    await h.gateway.requestLog.flush();
+    const listed = await exercise('listRequestLog', { url: '/test/requests?status=2xx&path=/charges&limit=5', key: secret() });
+    assert.ok(listed.json.data.length > 0, 'the requests of the cases before');
+    await exercise('listRequestLog', { url: '/test/requests?order=chronological&from=2020-01-01T00:00:00Z&route=/charges/:id&method=GET&request_id=x&offset=0', key: secret() });
+    await exerciseError('listRequestLog', { url: '/test/requests?status=abc', key: secret() }, 422, 'invalid_filter');
+    await exerciseError('listRequestLog', { url: '/test/requests', key: h.keys.liveSecretKey }, 403, 'not_authorized');
+    // The stream never ends by itself: its head and first bytes are checked, then it is closed.
+    const documented = byId.get('streamRequestLog')!;
+    const url = '/test/requests/stream?status=4xx&path=/charges';
+    checkRequest(checker, documented, { method: 'GET', url });
+    const response = await h.app.inject({ method: 'GET', url, headers: { authorization: basic(secret()) }, payloadAsStream: true });
+    const first = await new Promise<Buffer>((resolve, reject) => {
+      const stream = response.stream();
+      stream.once('data', resolve);
+      stream.once('error', reject);
+    });
+    checkResponse(checker, documented, { status: response.statusCode, headers: response.headers, body: first.toString(), json: undefined, raw: first });
+    exercised.add('streamRequestLog');
+    for (const stream of h.app.sse.streamsOf(h.keys.accountId)) stream.close();
+    await exerciseError('streamRequestLog', { url: '/test/requests/stream?status=abc', key: secret() }, 422, 'invalid_filter');
+    await exerciseError('streamRequestLog', { url: '/test/requests/stream', key: h.keys.liveSecretKey }, 403, 'not_authorized');
   });
 
   // ------------------------------------------------------------------------------- the dashboard
