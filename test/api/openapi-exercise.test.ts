@@ -294,6 +294,9 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('dashboardCharge', { url: '/dashboard/charges/chrg_test_0000000000000000000', ...dashboard() }, 404);
     await exercise('dashboardWebhooks', { url: '/dashboard/webhooks', ...dashboard() });
     await exercise('dashboardKeys', { url: '/dashboard/keys', ...dashboard() });
+    await exercise('dashboardDevelopers', { url: '/dashboard/developers?status=4xx&method=GET&route=%2Fcharges%2F%3Aid&path=%2Fcharges&request_id=x', ...dashboard() });
+    await exercise('dashboardDevelopers', { url: '/dashboard/developers?before=12', ...dashboard() });
+    await exercise('dashboardDeveloperEvents', { url: '/dashboard/developers/events?key=charge.create', ...dashboard() });
     await exercise('dashboardSettings', { url: '/dashboard/settings', ...dashboard() });
     await exercise('dashboardAudit', { url: '/dashboard/audit', ...dashboard() });
   });

@@ -183,6 +183,8 @@ const routes: Record<string, RouteParams> = {
   'POST /dashboard/webhooks/secret/reveal': { url: at('/dashboard/webhooks/secret/reveal'), params: none },
   'POST /dashboard/webhooks/secret/roll': { url: at('/dashboard/webhooks/secret/roll'), params: () => ({ confirm: 'yes' }) },
   'GET /dashboard/keys': { url: at('/dashboard/keys'), params: none },
+  'GET /dashboard/developers': { url: at('/dashboard/developers'), params: () => ({ status: '4xx', method: 'GET', route: '/charges/:id', path: '/charges', request_id: 'req-1', before: '12' }) },
+  'GET /dashboard/developers/events': { url: at('/dashboard/developers/events'), params: () => ({ key: 'charge.create', before: '1700000000000_12' }) },
   'POST /dashboard/keys/roll': { url: at('/dashboard/keys/roll'), params: () => ({ kind: 'secret', confirm: 'yes' }) },
   'GET /dashboard/settings': { url: at('/dashboard/settings'), params: none },
   'POST /dashboard/settings': {

@@ -980,6 +980,22 @@ const dashboardOperations: Operation[] = [
   dashboardAction('/dashboard/webhooks/endpoints/:id/delete', 'dashboardDeleteEndpoint', 'Delete a webhook endpoint', {}, [], withNotFound),
   dashboardAction('/dashboard/webhooks/secret/reveal', 'dashboardRevealSecret', 'Show the signing secret once'),
   dashboardAction('/dashboard/webhooks/secret/roll', 'dashboardRollSecret', 'Roll the signing secret', { confirm: { const: 'yes' } }, ['confirm']),
+  dashboardPage('/dashboard/developers', 'dashboardDevelopers', 'Developers: the request log (test mode), filtered, newest first, in pages', {
+    query: [
+      { name: 'status', description: 'a status class (4xx), a status (404), or several separated by commas', schema: { type: 'string' } },
+      { name: 'method', description: 'an HTTP method', schema: { type: 'string' } },
+      { name: 'route', description: 'a route pattern (/charges/:id)', schema: { type: 'string' } },
+      { name: 'path', description: 'a path, and the paths below it', schema: { type: 'string' } },
+      { name: 'request_id', description: "a request's X-Request-Id", schema: { type: 'string' } },
+      { name: 'before', description: 'the next page', schema: { type: 'string' } },
+    ],
+  }),
+  dashboardPage('/dashboard/developers/events', 'dashboardDeveloperEvents', 'Developers: events with their webhook deliveries, and the webhook endpoints', {
+    query: [
+      { name: 'key', description: 'only events of this kind', schema: { enum: ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'] } },
+      { name: 'before', description: 'the next page', schema: { type: 'string' } },
+    ],
+  }),
   dashboardPage('/dashboard/keys', 'dashboardKeys', 'API keys of the mode in view'),
   dashboardAction('/dashboard/keys/roll', 'dashboardRollKey', 'Roll a key (the old one stops working)', { kind: { enum: ['public', 'secret'] }, confirm: { const: 'yes' } }, ['kind', 'confirm']),
   dashboardPage('/dashboard/settings', 'dashboardSettings', 'Account settings, the test clock and test-data reset'),
