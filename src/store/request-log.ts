@@ -5,17 +5,29 @@
  */
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { RequestLogFilter } from '../domain/request-log.js';
+import { dialectOf } from './dialect.js';
+import { preparedInsert } from './prepared.js';
 import type { DB, RequestLogRow } from './schema.js';
 import { seqColumn, withSeq } from './sequence.js';
 
 /** A row as streams read it: with its seq, the order they follow. */
 export type SequencedRequestLogRow = RequestLogRow & { seq: number };
 
-/** 13 columns a row: well under SQLite's bound-parameter limit. */
+/** A flush's rows in one statement (where a statement is a round trip): 13 columns a row. */
 const rowsPerStatement = 500;
 
+/**
+ * Writes a flush's rows: in multi-row statements where each statement is a round trip (PostgreSQL);
+ * one cached single-row statement each where statements run in-process (SQLite), so a flush of any
+ * size prepares no new statement (a multi-row insert is new SQL text for every row count, and would
+ * push the hot queries' statements out of the connection's cache).
+ */
 export async function insertRequestLogRows(db: Kysely<DB>, rows: RequestLogRow[]): Promise<void> {
   const numbered = await withSeq(db, 'request_log', rows);
+  if (!dialectOf(db).writesInOneStatement) {
+    for (const row of numbered) await preparedInsert(db, 'request_log', row);
+    return;
+  }
   for (let start = 0; start < numbered.length; start += rowsPerStatement) {
     await db.insertInto('request_log').values(numbered.slice(start, start + rowsPerStatement)).execute();
   }

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachStore, type Harness, secondGateway } from '../support/harness.js';
+import pg from 'pg';
+import { describeEachStore, type Harness, postgresUrl, secondGateway } from '../support/harness.js';
 
 const dayMs = 86_400_000;
 
@@ -386,6 +387,40 @@ describeEachStore(
       } finally {
         await stream.cancel();
         await second.close();
+      }
+    });
+
+    test('an entry committed after a later one (two processes\' flushes) is still shown, once', async (t) => {
+      if (h.dialect !== 'postgres') return t.skip('one writer on SQLite: commits come in seq order');
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(h.store.read);
+      const connect = async () => {
+        const client = new pg.Client({ connectionString: postgresUrl, options: `-c search_path=${rows[0].schema}` });
+        await client.connect();
+        return client;
+      };
+      const insert = (client: pg.Client, id: string) =>
+        client.query(
+          `insert into request_log (id, account_id, created_at, method, route, path, status, duration_ms, request_id, idempotency_key, key_kind, key_last4)
+           values ($1, $2, $3, 'GET', null, '/late', 404, 1, $4, null, 'secret', 'abcd')`,
+          [`rqlg_test_${id.padStart(19, '0')}`, h.keys.accountId, Date.now(), id],
+        );
+      const [slow, quick] = [await connect(), await connect()];
+      const stream = sseReader(await open('?path=/late'));
+      try {
+        // The first takes its seq and waits; the second takes the next seq and commits first.
+        await slow.query('begin');
+        await insert(slow, 'late1');
+        await insert(quick, 'late2');
+        await stream.waitFor((events) => events.length >= 1);
+        assert.deepEqual(stream.events.map((e) => JSON.parse(e.data).request_id), ['late2']);
+        await slow.query('commit');
+        await stream.waitFor((events) => events.length >= 2);
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        assert.deepEqual(stream.events.map((e) => JSON.parse(e.data).request_id), ['late2', 'late1']);
+      } finally {
+        await stream.cancel();
+        await slow.end();
+        await quick.end();
       }
     });
 
