@@ -130,7 +130,12 @@ export const requestLogAgeMsMax = 7 * dayMs;
 export const requestLogFlushIntervalMs = 200;
 export const requestLogFlushEntries = 500;
 export const requestLogQueueEntriesMax = 10_000;
-/** How often entries past their age are deleted, and how many at most in one run (by the flush that falls due). */
+/**
+ * An account's entries beyond its newest requestLogEntriesPerAccountMax are deleted once a process has written
+ * this many more for it (lists never show them meanwhile), so a flush does not count the account's entries each time.
+ */
+export const requestLogPruneSlackEntries = 1000;
+/** How often every account written to is pruned, and entries past their age deleted (how many at most in one run). */
 export const requestLogAgePruneIntervalMs = minuteMs;
 export const requestLogAgePruneEntriesMax = 5000;
 /** A path is kept to this many characters. */

@@ -3,8 +3,9 @@
  *
  * - RequestLogWriter: entries wait in a bounded queue after their replies and are written in
  *   batches, one transaction per flush (every requestLogFlushIntervalMs, or as soon as
- *   requestLogFlushEntries wait), which also prunes each account written to back to its newest
- *   entries and, once a minute, a bounded number of entries past their age. Best effort: a full
+ *   requestLogFlushEntries wait), which also prunes an account back to its newest entries once
+ *   requestLogPruneSlackEntries more were written for it, and once a minute every account written
+ *   to and a bounded number of entries past their age. Best effort: a full
  *   queue drops new entries and a failed flush drops its batch, both counted (/metrics); a request
  *   never waits for the log.
  * - RequestLogTail: what streams read. While any stream is open, one poll per process reads every
@@ -21,6 +22,7 @@ import {
   requestLogEntriesPerAccountMax,
   requestLogFlushEntries,
   requestLogFlushIntervalMs,
+  requestLogPruneSlackEntries,
   requestLogQueueEntriesMax,
   requestLogTailBatchEntries,
   requestLogTailGapsMax,
@@ -46,6 +48,7 @@ export interface RequestLogSettings {
   flushIntervalMs?: number;
   flushEntries?: number;
   queueEntriesMax?: number;
+  pruneSlackEntries?: number;
   tailPollMs?: number;
 }
 
@@ -64,7 +67,11 @@ export class RequestLogWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastAgePruneMs = Number.NEGATIVE_INFINITY;
-  private readonly entriesPerAccountMax: number;
+  /** Entries this process wrote for each account since it last pruned that account. */
+  private readonly writtenSincePrune = new Map<string, number>();
+  /** How many entries an account keeps (lists show no more). */
+  readonly entriesPerAccountMax: number;
+  private readonly pruneSlackEntries: number;
   /** How long entries are kept at most (lists show none older). */
   readonly ageMsMax: number;
   private readonly flushIntervalMs: number;
@@ -77,6 +84,7 @@ export class RequestLogWriter {
     this.flushIntervalMs = options.flushIntervalMs ?? requestLogFlushIntervalMs;
     this.flushEntries = options.flushEntries ?? requestLogFlushEntries;
     this.queueEntriesMax = options.queueEntriesMax ?? requestLogQueueEntriesMax;
+    this.pruneSlackEntries = options.pruneSlackEntries ?? requestLogPruneSlackEntries;
   }
 
   /** Entries waiting to be written. */
@@ -147,20 +155,23 @@ export class RequestLogWriter {
       key_kind: entry.keyKind,
       key_last4: entry.keyLast4,
     }));
-    const agePrune = nowMs - this.lastAgePruneMs >= requestLogAgePruneIntervalMs;
-    if (agePrune) this.lastAgePruneMs = nowMs;
+    const periodic = nowMs - this.lastAgePruneMs >= requestLogAgePruneIntervalMs;
+    if (periodic) this.lastAgePruneMs = nowMs;
+    for (const row of rows) this.writtenSincePrune.set(row.account_id, (this.writtenSincePrune.get(row.account_id) ?? 0) + 1);
+    const pruned = [...this.writtenSincePrune].filter(([, written]) => periodic || written >= this.pruneSlackEntries).map(([accountId]) => accountId);
     try {
       // Beside the API's batches where the database allows (PostgreSQL): no request's commit waits for the log's.
       await this.options.store.transactionNow(async (tx) => {
         await insertRequestLogRows(tx, rows);
-        for (const accountId of new Set(rows.map((row) => row.account_id))) await pruneRequestLogOfAccount(tx, accountId, this.entriesPerAccountMax);
-        if (agePrune) await pruneRequestLogBefore(tx, nowMs - this.ageMsMax, requestLogAgePruneEntriesMax);
+        for (const accountId of pruned) await pruneRequestLogOfAccount(tx, accountId, this.entriesPerAccountMax);
+        if (periodic) await pruneRequestLogBefore(tx, nowMs - this.ageMsMax, requestLogAgePruneEntriesMax);
       });
     } catch (error) {
       this.options.onDropped?.(batch.length);
       this.options.onError?.(error);
       return;
     }
+    for (const accountId of pruned) this.writtenSincePrune.delete(accountId);
     this.options.onFlushed?.();
   }
 }

@@ -50,6 +50,14 @@ function filtered(eb: ExpressionBuilder<DB, 'request_log'>, filter: RequestLogFi
   return eb.and(conditions);
 }
 
+/**
+ * Only an account's newest `keep` entries: the writer prunes the rest in batches (jobs/request-log.ts),
+ * so a few more may still be stored; lists never show them.
+ */
+function newestOf(accountId: string, keep: number) {
+  return sql<boolean>`${seqColumn} >= coalesce((select kept.seq from request_log as kept where kept.account_id = ${accountId} order by kept.seq desc limit 1 offset ${keep - 1}), 0)`;
+}
+
 export interface RequestLogPage {
   rows: RequestLogRow[];
   total: number;
@@ -61,10 +69,12 @@ export async function listRequestLog(
   accountId: string,
   filter: RequestLogFilter,
   window: { fromMs: number; toMs: number; offset: number; limit: number; order: 'chronological' | 'reverse_chronological' },
+  keep: number,
 ): Promise<RequestLogPage> {
   const base = db
     .selectFrom('request_log')
     .where('account_id', '=', accountId)
+    .where(newestOf(accountId, keep))
     .where('created_at', '>=', window.fromMs)
     .where('created_at', '<=', window.toMs)
     .where((eb) => filtered(eb, filter));
@@ -77,12 +87,21 @@ export async function listRequestLog(
 }
 
 /** One account's entries, newest first, strictly older than `beforeSeq` when given: up to limit + 1 (the extra one says there is more). */
-export async function requestLogPageBefore(db: Kysely<DB>, accountId: string, filter: RequestLogFilter, sinceMs: number, beforeSeq: number | undefined, limit: number): Promise<SequencedRequestLogRow[]> {
+export async function requestLogPageBefore(
+  db: Kysely<DB>,
+  accountId: string,
+  filter: RequestLogFilter,
+  kept: { sinceMs: number; keep: number },
+  beforeSeq: number | undefined,
+  limit: number,
+): Promise<SequencedRequestLogRow[]> {
+  const sinceMs = kept.sinceMs;
   let query = db
     .selectFrom('request_log')
     .selectAll()
     .select(seqColumn.as('seq'))
     .where('account_id', '=', accountId)
+    .where(newestOf(accountId, kept.keep))
     .where('created_at', '>=', sinceMs)
     .where((eb) => filtered(eb, filter));
   if (beforeSeq !== undefined) query = query.where(seqColumn, '<', beforeSeq);
@@ -115,9 +134,15 @@ export async function pruneRequestLogOfAccount(db: Kysely<DB>, accountId: string
   return Number(result.numDeletedRows);
 }
 
-/** Deletes up to `limit` entries, of any account, created before `beforeMs`, oldest first; returns how many went. */
+/**
+ * Deletes entries of any account created before `beforeMs`, among the `limit` oldest; returns how many
+ * went. Rows go in about the order their requests arrived, so the oldest by seq are the oldest by
+ * time: one index probe says whether there is anything to do, with no index on the time.
+ */
 export async function pruneRequestLogBefore(db: Kysely<DB>, beforeMs: number, limit: number): Promise<number> {
-  const oldest = db.selectFrom('request_log').select('id').where('created_at', '<', beforeMs).orderBy('created_at').limit(limit);
-  const result = await db.deleteFrom('request_log').where('id', 'in', oldest).executeTakeFirst();
+  const first = await db.selectFrom('request_log').select('created_at').orderBy(seqColumn).limit(1).executeTakeFirst();
+  if (!first || first.created_at >= beforeMs) return 0;
+  const oldest = db.selectFrom('request_log').select(seqColumn.as('seq')).orderBy(seqColumn).limit(limit);
+  const result = await db.deleteFrom('request_log').where(seqColumn, 'in', oldest).where('created_at', '<', beforeMs).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

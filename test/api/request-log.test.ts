@@ -246,16 +246,26 @@ describeEachStore(
       (await h.store.read.selectFrom('request_log').select('request_id').where('account_id', '=', accountId).orderBy(sql`seq`).execute()).map((row) => row.request_id);
 
     test('the newest entries of an account are kept, up to its cap; another account keeps its own', async () => {
+      const listed = async () => (await list(h, '?limit=100')).data.map((entry: any) => entry.request_id);
       for (let batch = 0; batch < 3; batch++) {
         await send(3, `cap-${batch}`);
         await h.gateway.requestLog.flush();
       }
       await send(2, 'other', h.other.secretKey);
       await h.gateway.requestLog.flush();
+      // Pruned once 4 (the slack) more than at the last prune were written: 9 written, 5 kept.
       assert.deepEqual(await stored(h.keys.accountId), ['cap-1-1', 'cap-1-2', 'cap-2-0', 'cap-2-1', 'cap-2-2']);
       assert.deepEqual(await stored(h.other.accountId), ['other-0', 'other-1']);
-      const listed = (await list(h, '?limit=100')).data.map((entry: any) => entry.request_id);
-      assert.deepEqual(listed, ['cap-2-2', 'cap-2-1', 'cap-2-0', 'cap-1-2', 'cap-1-1']);
+      assert.deepEqual(await listed(), ['cap-2-2', 'cap-2-1', 'cap-2-0', 'cap-1-2', 'cap-1-1']);
+      // Three more: stored until the slack is reached, never listed past the cap.
+      await send(3, 'cap-3');
+      await h.gateway.requestLog.flush();
+      assert.equal((await stored(h.keys.accountId)).length, 8);
+      assert.deepEqual(await listed(), ['cap-3-2', 'cap-3-1', 'cap-3-0', 'cap-2-2', 'cap-2-1']);
+      assert.equal((await list(h, '?limit=1')).total, 5);
+      await send(1, 'cap-4');
+      await h.gateway.requestLog.flush();
+      assert.deepEqual(await stored(h.keys.accountId), ['cap-2-2', 'cap-3-0', 'cap-3-1', 'cap-3-2', 'cap-4-0']);
     });
 
     test('entries older than the age limit are deleted by a later flush, and never listed', async () => {
@@ -282,7 +292,7 @@ describeEachStore(
       assert.deepEqual((await stored(h.keys.accountId)).filter((id) => id.startsWith('burst')), ['burst-0', 'burst-1', 'burst-2']);
     });
   },
-  { wallClock: wall, requestLog: { entriesPerAccountMax: 5, queueEntriesMax: 3, flushEntries: 100, flushIntervalMs: 60_000 } },
+  { wallClock: wall, requestLog: { entriesPerAccountMax: 5, pruneSlackEntries: 4, queueEntriesMax: 3, flushEntries: 100, flushIntervalMs: 60_000 } },
 );
 
 /** Reads Server-Sent Events from a fetch response: each event's fields. */

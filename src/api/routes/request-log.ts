@@ -27,11 +27,18 @@ export async function requestLogRoutes(app: FastifyInstance): Promise<void> {
     const nowMs = gateway.wall.nowMs();
     // A log reads newest first unless asked otherwise.
     const window = parseListWindow(isGiven(params.order) ? params : { ...params, order: 'reverse_chronological' }, nowMs);
-    const page = await listRequestLog(gateway.store.read, caller.accountId, filter, { ...window, fromMs: Math.max(window.fromMs, nowMs - gateway.requestLog.ageMsMax) });
+    const page = await listRequestLog(
+      gateway.store.read,
+      caller.accountId,
+      filter,
+      { ...window, fromMs: Math.max(window.fromMs, nowMs - gateway.requestLog.ageMsMax) },
+      gateway.requestLog.entriesPerAccountMax,
+    );
     return renderList(page.rows.map(renderRequestLogEntry), { location: '/test/requests', window, total: page.total });
   });
 
-  app.get('/test/requests/stream', { config: { requestLog: false } }, async (request, reply) => {
+  // No HEAD twin: a HEAD would hold a stream open that can carry nothing.
+  app.get('/test/requests/stream', { config: { requestLog: false }, exposeHeadRoute: false }, async (request, reply) => {
     const caller = await callerOf(request, 'secret');
     requireTestMode(caller.livemode);
     const filter = parseRequestLogFilter(request.omiseParams);

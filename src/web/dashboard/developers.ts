@@ -41,7 +41,14 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     const rows =
       live || badFilter !== null
         ? []
-        : await requestLogPageBefore(gateway.store.read, ctx.scope.accountId, filter, gateway.wall.nowMs() - gateway.requestLog.ageMsMax, before, requestLogEntriesPerPage);
+        : await requestLogPageBefore(
+            gateway.store.read,
+            ctx.scope.accountId,
+            filter,
+            { sinceMs: gateway.wall.nowMs() - gateway.requestLog.ageMsMax, keep: gateway.requestLog.entriesPerAccountMax },
+            before,
+            requestLogEntriesPerPage,
+          );
     const shown = rows.slice(0, requestLogEntriesPerPage);
     const keep = new URLSearchParams(badFilter === null ? filterParams(filter) : {});
     const next = new URLSearchParams(keep);
