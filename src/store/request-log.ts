@@ -6,7 +6,6 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { RequestLogFilter } from '../domain/request-log.js';
 import { dialectOf } from './dialect.js';
-import { preparedInsert } from './prepared.js';
 import type { DB, RequestLogRow } from './schema.js';
 import { seqColumn, withSeq } from './sequence.js';
 
@@ -15,17 +14,45 @@ export type SequencedRequestLogRow = RequestLogRow & { seq: number };
 
 /** A flush's rows in one statement (where a statement is a round trip): 13 columns a row. */
 const rowsPerStatement = 500;
+/** Where statements run in-process: rows per cached statement (the rest go one by one). */
+const rowsPerCachedStatement = 64;
+const columns = ['id', 'account_id', 'created_at', 'method', 'route', 'path', 'status', 'duration_ms', 'request_id', 'idempotency_key', 'key_kind', 'key_last4', 'seq'] as const;
+const cachedInserts = new WeakMap<object, Map<number, string>>();
+
+/** The SQL of an insert of `count` rows with every column, compiled by Kysely once per database kind and count. */
+function cachedInsertSql(db: Kysely<DB>, count: number): string {
+  const adapter = db.getExecutor().adapter as object;
+  let byCount = cachedInserts.get(adapter);
+  if (!byCount) cachedInserts.set(adapter, (byCount = new Map()));
+  let text = byCount.get(count);
+  if (text === undefined) {
+    const row = Object.fromEntries(columns.map((column) => [column, null]));
+    text = db
+      .insertInto('request_log')
+      .values(Array.from({ length: count }, () => row) as never)
+      .compile().sql;
+    byCount.set(count, text);
+  }
+  return text;
+}
 
 /**
  * Writes a flush's rows: in multi-row statements where each statement is a round trip (PostgreSQL);
- * one cached single-row statement each where statements run in-process (SQLite), so a flush of any
- * size prepares no new statement (a multi-row insert is new SQL text for every row count, and would
- * push the hot queries' statements out of the connection's cache).
+ * where statements run in-process (SQLite), through two cached statements, of 64 rows and of one, so
+ * a flush of any size prepares no new statement (a multi-row insert is new SQL text for every row
+ * count, and would push the hot queries' statements out of the connection's cache).
  */
 export async function insertRequestLogRows(db: Kysely<DB>, rows: RequestLogRow[]): Promise<void> {
   const numbered = await withSeq(db, 'request_log', rows);
-  if (!dialectOf(db).writesInOneStatement) {
-    for (const row of numbered) await preparedInsert(db, 'request_log', row);
+  const dialect = dialectOf(db);
+  if (!dialect.writesInOneStatement) {
+    for (let start = 0; start < numbered.length; ) {
+      const count = numbered.length - start >= rowsPerCachedStatement ? rowsPerCachedStatement : 1;
+      const args: unknown[] = [];
+      for (const row of numbered.slice(start, start + count) as Array<RequestLogRow & { seq?: number }>) for (const column of columns) args.push(row[column]);
+      await dialect.run(db, { sql: cachedInsertSql(db, count) }, args, false);
+      start += count;
+    }
     return;
   }
   for (let start = 0; start < numbered.length; start += rowsPerStatement) {
