@@ -57,7 +57,8 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     return page(request, reply, 'developers', { page: 'developers', title: 'Developers' }, {
       tab: 'requests',
       live,
-      entries: shown.map((row) => ({ ...row, chargeId: /^\/charges\/(chrg_test_[0-9a-z]{19})(\/|$)/.exec(row.path)?.[1] ?? null })),
+      // A request about a charge links to its page (not one that found no charge).
+      entries: shown.map((row) => ({ ...row, chargeId: row.status === 404 ? null : (/^\/charges\/(chrg_test_[0-9a-z]{19})(\/|$)/.exec(row.path)?.[1] ?? null) })),
       filter: { status: given.status ?? '', route: given.route ?? '', request_id: given.request_id ?? '', method: given.method ?? '', path: given.path ?? '' },
       badFilter,
       next: rows.length > requestLogEntriesPerPage ? `/dashboard/developers?${next}` : null,
