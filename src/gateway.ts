@@ -13,6 +13,7 @@ import { Authenticator } from './api/auth.js';
 import { GatewayMetrics } from './api/ops.js';
 import { systemClock, type WallClock } from './domain/clock.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
+import { type RequestLogSettings, RequestLogTail, RequestLogWriter } from './jobs/request-log.js';
 import { ScriptedOutcomeJob } from './jobs/scripted-outcomes.js';
 import { TrueMoneySimulator } from './provider/truemoney-simulator/simulator.js';
 import { QrPngCache } from './qr/png.js';
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   /** How deliveries resolve names and connect (tests inject both, so they never leave loopback). */
   webhookResolve?: Resolver;
   webhookConnect?: Connector;
+  /** The request log's bounds (tests make them small; the defaults are domain/limits.ts's). */
+  requestLog?: RequestLogSettings;
 }
 
 /** Which background work a process runs (every process may run both: the database shares the work out). */
@@ -70,6 +73,10 @@ export class Gateway {
   readonly qrPngs = new QrPngCache();
   /** API keys, found by their digest and cached for two seconds (api/auth.ts). */
   readonly keys: Authenticator;
+  /** The test-mode request log (DECISIONS §10): written after the replies, in batches. */
+  readonly requestLog: RequestLogWriter;
+  /** Every process's new request log entries, for the streams open on this one. */
+  readonly requestLogTail: RequestLogTail;
   private started: BackgroundWork = { sweep: false, dispatch: false };
 
   constructor(options: GatewayOptions) {
@@ -104,6 +111,20 @@ export class Gateway {
       onError: (error) => this.log.error({ err: error }, 'scripted outcomes failed'),
     });
     this.wallet = new TrueMoneySimulator({ store: this.store, clocks: this.clocks, changes: this.changes });
+    this.requestLogTail = new RequestLogTail({
+      store: this.store,
+      wall: this.wall,
+      pollMs: options.requestLog?.tailPollMs,
+      onError: (error) => this.log.warn({ err: error }, 'request log stream failed to read'),
+    });
+    this.requestLog = new RequestLogWriter({
+      ...options.requestLog,
+      store: this.store,
+      wall: this.wall,
+      onDropped: (count) => this.metrics.requestLogDropped(count),
+      onError: (error) => this.log.warn({ err: error }, 'request log entries were not written'),
+      onFlushed: () => this.requestLogTail.nudge(),
+    });
   }
 
   /** Starts the background work this process runs. */
@@ -116,11 +137,16 @@ export class Gateway {
     this.started = work;
   }
 
-  /** Stops the background work: the sweep and the outcome job finish their batch, the dispatcher its deliveries in flight. */
+  /**
+   * Stops the background work: the sweep and the outcome job finish their batch, the dispatcher its deliveries in
+   * flight; the request log's streams end and the entries still queued are written.
+   */
   async stop(): Promise<void> {
     if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop()]);
     if (this.started.dispatch) await this.webhooks.stop();
     this.started = { sweep: false, dispatch: false };
+    await this.requestLogTail.stop();
+    await this.requestLog.stop();
   }
 
   /** An account's test clock moved: forget its cached offset, and look for what fell due at once. */

@@ -14,6 +14,7 @@ import { dashboardPlugin } from '../web/dashboard/index.js';
 import { HttpEdge } from './http-edge.js';
 import { openApiRoutes } from './openapi/route.js';
 import { installOps, requestIdFor } from './ops.js';
+import { installRequestLog, logRequestsOf } from './request-log.js';
 import { installRequestParsing, querystringParser } from './request-parsing.js';
 import { accountRoutes } from './routes/account.js';
 import { chargeRoutes } from './routes/charges.js';
@@ -21,11 +22,13 @@ import { eventRoutes } from './routes/events.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { refundRoutes } from './routes/refunds.js';
+import { requestLogRoutes } from './routes/request-log.js';
 import { searchRoutes } from './routes/search.js';
 import { sourceRoutes } from './routes/sources.js';
 import { testModeRoutes } from './routes/test-mode.js';
 import { unservedResources, unservedSubresourceRoutes } from './routes/unserved.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { installSse } from './sse.js';
 
 export interface AppOptions {
   /** A pino logger (the process's: startGateway makes it), or false for none. */
@@ -119,6 +122,8 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
   gateway.metrics.trackConnections(app.server);
   installOps(app, { store: gateway.store, metrics: gateway.metrics, metricsToken: options.metricsToken });
   installRequestParsing(app);
+  installRequestLog(app);
+  installSse(app);
 
   app.setErrorHandler((error: any, request, reply) => {
     if (error instanceof OmiseError) return reply.code(error.statusCode).send(error.toJSON());
@@ -147,9 +152,13 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
   return app;
 }
 
-/** The Omise API's routes, and the hook only they run: the Omise-Version a caller asks for (DECISIONS §2). */
+/**
+ * The Omise API's routes (Satang's test-mode routes among them), and the hooks only they run: the
+ * Omise-Version a caller asks for (DECISIONS §2); their requests go into the request log (§10).
+ */
 async function omiseApi(api: FastifyInstance): Promise<void> {
   api.decorateRequest('omiseVersion', apiVersionLatest);
+  logRequestsOf(api);
   api.addHook('onRequest', async (request) => {
     request.omiseVersion = requestedApiVersion(request.headers['omise-version']);
   });
@@ -164,4 +173,5 @@ async function omiseApi(api: FastifyInstance): Promise<void> {
   await api.register(refundRoutes);
   await api.register(accountRoutes);
   await api.register(searchRoutes);
+  await api.register(requestLogRoutes);
 }

@@ -15,6 +15,8 @@ export interface Caller {
   accountId: string;
   livemode: number;
   kind: 'public' | 'secret';
+  /** The key's last four characters (what the request log shows of it). */
+  keyLast4: string;
 }
 
 /** The key from an Authorization header, or null. */
@@ -38,12 +40,15 @@ export class Authenticator {
 
   /** The caller an Authorization header names, allowed `access`; or 401 authentication_failure. */
   async authenticate(header: string | undefined, access: KeyAccess): Promise<Caller> {
+    return allowed(await this.identify(header), access);
+  }
+
+  /** Whose key an Authorization header carries, whatever the route allows; or 401 authentication_failure. */
+  async identify(header: string | undefined): Promise<Caller> {
     const nowMs = Date.now();
     // Keyed by the header itself, so a cached key costs no decoding and no hashing.
     const cached = header === undefined ? undefined : this.cache.get(header);
-    const caller = cached && cached.expiresAtMs > nowMs ? cached.caller : await this.lookUp(header, nowMs);
-    if (access === 'secret' && caller.kind !== 'secret') throw authenticationFailure();
-    return caller;
+    return cached && cached.expiresAtMs > nowMs ? cached.caller : this.lookUp(header, nowMs);
   }
 
   private async lookUp(header: string | undefined, nowMs: number): Promise<Caller> {
@@ -56,9 +61,15 @@ export class Authenticator {
     if (!row || !timingSafeEqual(Buffer.from(row.lookup), Buffer.from(lookup)) || row.kind !== described.kind || row.livemode !== (described.mode === 'live' ? 1 : 0)) {
       throw authenticationFailure();
     }
-    const caller: Caller = { accountId: row.account_id, livemode: row.livemode, kind: row.kind };
+    const caller: Caller = { accountId: row.account_id, livemode: row.livemode, kind: row.kind, keyLast4: key.slice(-4) };
     if (this.cache.size >= apiKeyCacheEntriesMax) this.cache.clear();
     this.cache.set(header!, { caller, expiresAtMs: nowMs + apiKeyCacheMs });
     return caller;
   }
+}
+
+/** The caller, when its kind of key may call a route of `access`; or 401 authentication_failure (DECISIONS §9). */
+export function allowed(caller: Caller, access: KeyAccess): Caller {
+  if (access === 'secret' && caller.kind !== 'secret') throw authenticationFailure();
+  return caller;
 }

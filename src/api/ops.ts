@@ -61,6 +61,7 @@ export class GatewayMetrics {
   private readonly latency: Histogram<'method' | 'route'>;
   private readonly deliveries: Counter<'outcome'>;
   private readonly connectionsDropped: Counter;
+  private readonly requestLogDroppedTotal: Counter;
   /** Reads the listening server's open connections; set by trackConnections. */
   private openConnections: (() => Promise<number>) | undefined;
   private chargeTotals: { counts: Map<string, number>; atMs: number } | undefined;
@@ -84,6 +85,11 @@ export class GatewayMetrics {
     this.connectionsDropped = new Counter({
       name: 'satang_http_connections_dropped_total',
       help: 'Connections refused at accept because SATANG_MAX_CONNECTIONS were open',
+      registers,
+    });
+    this.requestLogDroppedTotal = new Counter({
+      name: 'satang_request_log_dropped_total',
+      help: 'Request log entries not written: the queue was full, or the write failed (the log is best effort)',
       registers,
     });
     const metrics = this;
@@ -138,6 +144,10 @@ export class GatewayMetrics {
     this.openConnections = () => new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
   }
 
+  requestLogDropped(count: number): void {
+    this.requestLogDroppedTotal.inc(count);
+  }
+
   webhookAttempt(outcome: DeliveryOutcome): void {
     this.deliveries.inc({ outcome });
   }
@@ -170,12 +180,19 @@ export class GatewayMetrics {
 
 export interface Operations {
   metrics: GatewayMetrics;
-  /** Set on SIGTERM: /readyz answers 503 and responses close their connections, so a load balancer stops sending new work. */
+  /**
+   * Set on SIGTERM: /readyz answers 503 and responses close their connections, so a load balancer stops
+   * sending new work; what listens for it (onDrain) hears it once, as it is set.
+   */
   draining: boolean;
   /** Requests received and not yet answered. */
   inFlight: number;
   /** Resolves once no request is in flight. */
   whenIdle(): Promise<void>;
+  /** Runs `listener` when draining starts (open streams close then: nothing waits for them). */
+  onDrain(listener: () => void): void;
+  /** A request whose answer stays open (a stream) is no longer in flight: draining does not wait for it. */
+  longLived(request: FastifyRequest): void;
 }
 
 declare module 'fastify' {
@@ -193,12 +210,34 @@ declare module 'fastify' {
  */
 export function installOps(app: FastifyInstance, options: { store: Store; metrics: GatewayMetrics; metricsToken?: string }): void {
   let idleWaiters: Array<() => void> = [];
+  const drainListeners: Array<() => void> = [];
+  let draining = false;
   const ops: Operations = {
     metrics: options.metrics,
-    draining: false,
+    get draining() {
+      return draining;
+    },
+    set draining(value: boolean) {
+      const started = value && !draining;
+      draining = value;
+      if (!started) return;
+      for (const listener of drainListeners) {
+        try {
+          listener();
+        } catch (error) {
+          app.log.error({ err: error }, 'a drain listener failed');
+        }
+      }
+    },
     inFlight: 0,
     whenIdle() {
       return ops.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    onDrain(listener) {
+      drainListeners.push(listener);
+    },
+    longLived(request) {
+      requestDone(request);
     },
   };
   /** Each request counts out once: when answered, or when its client went away first. */

@@ -7,12 +7,27 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Json } from '../render/omise-json.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from '../usecases/context.js';
-import type { Caller, KeyAccess } from './auth.js';
+import { allowed, type Caller, type KeyAccess } from './auth.js';
 import { idempotencyKeyOf } from './idempotency.js';
 
-/** The caller of a request, by its key (401 authentication_failure otherwise). */
-export function callerOf(request: FastifyRequest, access: KeyAccess): Promise<Caller> {
-  return request.server.gateway.keys.authenticate(request.headers.authorization, access);
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Whose key the request carries, once its route looked (null before, or when the key is unknown);
+     * a key of the wrong kind for the route is still known here. The request log reads it.
+     */
+    caller: Caller | null;
+    /** Whether the route looked for the caller (a request refused before that may still name one). */
+    callerSought: boolean;
+  }
+}
+
+/** The caller of a request, by its key (401 authentication_failure otherwise), noted on the request. */
+export async function callerOf(request: FastifyRequest, access: KeyAccess): Promise<Caller> {
+  request.callerSought = true;
+  const caller = await request.server.gateway.keys.identify(request.headers.authorization);
+  request.caller = caller;
+  return allowed(caller, access);
 }
 
 /**

@@ -20,6 +20,7 @@ export type OmiseErrorCode =
   | 'invalid_page'
   | 'invalid_filter'
   | 'request_timeout'
+  | 'too_many_requests'
   | 'service_unavailable'
   | 'internal_error';
 
@@ -41,6 +42,7 @@ const statusByCode: Record<OmiseErrorCode, number> = {
   invalid_page: 422,
   invalid_filter: 422,
   request_timeout: 408,
+  too_many_requests: 429,
   service_unavailable: 503,
   internal_error: 500,
 };

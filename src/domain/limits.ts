@@ -129,6 +129,46 @@ export const webhookChaosReorderWindowMsMax = 10 * minuteMs;
 export const webhookChaosFailFirstAttemptsMax = 10;
 export const webhookChaosSeedMax = Number.MAX_SAFE_INTEGER;
 
+// ---------------------------------------------------------------- the request log (test mode, DECISIONS §10)
+/** Entries kept per account (the newest), and for how long at most. */
+export const requestLogEntriesPerAccountMax = 10_000;
+export const requestLogAgeMsMax = 7 * dayMs;
+/**
+ * Entries wait in memory after their reply and are written in batches: every interval, or as soon as
+ * this many wait. A full queue drops new entries (counted in /metrics): a request never waits for the log.
+ */
+export const requestLogFlushIntervalMs = 200;
+export const requestLogFlushEntries = 500;
+export const requestLogQueueEntriesMax = 10_000;
+/**
+ * An account's entries beyond its newest requestLogEntriesPerAccountMax are deleted once a process has written
+ * this many more for it (lists never show them meanwhile), so a flush does not count the account's entries each time.
+ */
+export const requestLogPruneSlackEntries = 1000;
+/** How often every account written to is pruned, and entries past their age deleted (how many at most in one run). */
+export const requestLogAgePruneIntervalMs = minuteMs;
+export const requestLogAgePruneEntriesMax = 5000;
+/** A path is kept to this many characters. */
+export const requestLogPathCharsMax = 2000;
+/** Streams look for new entries this often (every process's, through the database), this many at a time. */
+export const requestLogTailPollMs = 250;
+export const requestLogTailBatchEntries = 1000;
+/**
+ * A number skipped in the entries' order may belong to a write not yet committed (another process's):
+ * it is looked for again until this long has passed, and at most this many are looked for.
+ */
+export const requestLogTailGapWaitMs = 30 * secondMs;
+export const requestLogTailGapsMax = 10_000;
+
+// ---------------------------------------------------------------- Server-Sent Events (api/sse.ts)
+/** A comment line this often keeps proxies and clients from taking a quiet stream for a dead one. */
+export const sseKeepAliveMs = 15 * secondMs;
+/** Streams open at once per account, and in one process. */
+export const sseStreamsPerAccountMax = 10;
+export const sseStreamsMax = 1000;
+/** A client this far behind (bytes written and not yet taken) is disconnected rather than buffered for. */
+export const sseBufferedBytesMax = 1024 * 1024;
+
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;
 export const operatorPasswordCharsMax = 200;

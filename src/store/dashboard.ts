@@ -1,4 +1,4 @@
-/** The dashboard's reads: filtered charge pages, daily aggregates, a charge's timeline, recent deliveries. */
+/** The dashboard's reads: filtered charge pages, daily aggregates, a charge's timeline, recent deliveries, event pages. */
 import { type Kysely, sql } from 'kysely';
 import type { Scope } from './scope.js';
 import type { ChargeStatus } from '../domain/lifecycle.js';
@@ -109,4 +109,26 @@ export async function recentDeliveries(db: Kysely<DB>, scope: Scope, limit: numb
     .orderBy(seqColumn, 'desc')
     .limit(limit)
     .execute();
+}
+
+/** What a row of the events page shows, and its seq (the page cursor). */
+export type EventListRow = Pick<EventRow, 'id' | 'key' | 'charge_id' | 'object_type' | 'object_id' | 'created_at'> & { seq: number };
+
+/**
+ * One page of an account and mode's events, newest first, of one key when given, paged by keyset on
+ * (created_at, seq) like the charge list. Returns up to limit + 1 rows: the extra one says there is more.
+ */
+export async function listEventsForDashboard(db: Kysely<DB>, scope: Scope, filter: { key?: string; before?: { createdAt: number; seq: number } }, limit: number): Promise<EventListRow[]> {
+  let query = db
+    .selectFrom('events')
+    .select(['id', 'key', 'charge_id', 'object_type', 'object_id', 'created_at', seqColumn.as('seq')])
+    .where('account_id', '=', scope.accountId)
+    .where('livemode', '=', scope.livemode);
+  if (filter.key) query = query.where('key', '=', filter.key);
+  if (filter.before) {
+    const { createdAt, seq } = filter.before;
+    query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb(seqColumn, '<', seq)])]));
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy(seqColumn, 'desc').limit(limit + 1).execute();
+  return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 }

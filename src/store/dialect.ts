@@ -47,6 +47,8 @@ export interface Dialect {
   run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[], returnsRows: boolean): Promise<R[]>;
   /** Whether a compiled statement is worth naming as a prepared statement on the server. */
   readonly namesPreparedStatements: boolean;
+  /** Whether addSeqColumn also indexes seq by itself (the store reads the largest seq per transaction). */
+  readonly seqColumnIndexed: boolean;
   /** Adds a `seq` column to a table that has rows, numbered in the order of `orderBy` (migration 0007). */
   addSeqColumn(db: Kysely<any>, table: string, orderBy: RawBuilder<unknown>): Promise<void>;
   /** Removes it again. */
@@ -67,6 +69,7 @@ export const sqliteDialect: Dialect = {
   assignsSeq: false,
   transactionsBesideBatches: false,
   namesPreparedStatements: false,
+  seqColumnIndexed: true,
   claim: (query) => query,
   lock: (query) => query,
   async advisoryLock() {},
@@ -103,6 +106,7 @@ export const postgresDialect: Dialect = {
   assignsSeq: true,
   transactionsBesideBatches: true,
   namesPreparedStatements: true,
+  seqColumnIndexed: false,
   claim: (query) => query.forUpdate().skipLocked(),
   lock: (query) => query.forUpdate(),
   async advisoryLock(db, key, subkey) {

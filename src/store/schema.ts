@@ -253,6 +253,28 @@ export interface WebhookDeliveryTable {
   chaos: string | null;
 }
 
+/**
+ * The request log (DECISIONS §10): one row per test-mode API request, written after its reply. Never
+ * a secret, a body or a query string: the route, the path without its query, and the key's last four
+ * characters. Ordered by seq (store/sequence.ts), kept per account up to a count and an age.
+ */
+export interface RequestLogTable {
+  id: string;
+  account_id: string;
+  /** When the request arrived (wall clock, ms). */
+  created_at: number;
+  method: string;
+  /** The route pattern that served it (`/charges/:id`), or null when it matched no route. */
+  route: string | null;
+  path: string;
+  status: number;
+  duration_ms: number;
+  request_id: string;
+  idempotency_key: string | null;
+  key_kind: 'public' | 'secret' | null;
+  key_last4: string | null;
+}
+
 export interface OperatorTable {
   id: string;
   email: string;
@@ -320,6 +342,7 @@ export interface DB {
   webhook_jobs: WebhookJobTable;
   webhook_deliveries: WebhookDeliveryTable;
   refunds: RefundTable;
+  request_log: RequestLogTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -335,6 +358,7 @@ export type WebhookSecret = Selectable<WebhookSecretTable>;
 export type WebhookJob = Selectable<WebhookJobTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 export type RefundRow = Selectable<RefundTable>;
+export type RequestLogRow = Selectable<RequestLogTable>;
 export type Operator = Selectable<OperatorTable>;
 export type OperatorSession = Selectable<OperatorSessionTable>;
 export type AuditEntry = Selectable<AuditLogTable>;

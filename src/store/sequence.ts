@@ -16,7 +16,7 @@ import { type Kysely, sql } from 'kysely';
 import { dialectOf } from './dialect.js';
 import type { DB } from './schema.js';
 
-/** The tables with a seq column. */
+/** The tables migration 0007 gave a seq column. */
 export const sequencedTables = [
   'charges',
   'events',
@@ -27,7 +27,8 @@ export const sequencedTables = [
   'webhook_deliveries',
   'audit_log',
 ] as const satisfies ReadonlyArray<keyof DB>;
-export type SequencedTable = (typeof sequencedTables)[number];
+/** The tables with a seq column: 0007's, and those made with one since. */
+export type SequencedTable = (typeof sequencedTables)[number] | 'request_log';
 
 /** The next seq of each table, per open SQLite transaction. */
 const nextSeqByTransaction = new WeakMap<object, Map<SequencedTable, number>>();

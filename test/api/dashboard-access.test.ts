@@ -88,7 +88,7 @@ describeEachStore('dashboard access: sessions, CSRF and Origin on every route', 
   test('the route table lists the pages and actions', () => {
     const get = dashboardRouteTable().filter((r) => r.method === 'GET').map((r) => r.url);
     const post = dashboardRouteTable().filter((r) => r.method === 'POST').map((r) => r.url);
-    for (const url of ['/dashboard', '/dashboard/charges', '/dashboard/charges/:id', '/dashboard/webhooks', '/dashboard/keys', '/dashboard/settings', '/dashboard/audit']) {
+    for (const url of ['/dashboard', '/dashboard/charges', '/dashboard/charges/:id', '/dashboard/webhooks', '/dashboard/keys', '/dashboard/developers', '/dashboard/developers/events', '/dashboard/settings', '/dashboard/audit']) {
       assert.ok(get.includes(url), `GET ${url} is registered`);
     }
     assert.ok(post.length >= 14, `${post.length} actions`);

@@ -13,7 +13,7 @@ import { buildOpenApiDocument } from '../../src/api/openapi/document.js';
 import { issueSetupToken } from '../../src/usecases/operators.js';
 import { recordAttempt } from '../../src/usecases/webhooks.js';
 import { cookieValue, csrfOf } from '../support/dashboard.js';
-import { describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
+import { basic, describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
 import { checkRequest, checkResponse, type DocumentedOperation, documentedOperations, matchesTemplate, SchemaChecker } from '../support/openapi.js';
 
 const document = buildOpenApiDocument() as Record<string, any>;
@@ -276,6 +276,30 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exerciseError('triggerTestEvent', { method: 'POST', url: '/test/trigger', key: h.keys.liveSecretKey, json: { event: 'charge.create' } }, 403, 'not_authorized');
   });
 
+  test('the request log: the list, and the stream', async () => {
+    await h.gateway.requestLog.flush();
+    const listed = await exercise('listRequestLog', { url: '/test/requests?status=2xx&path=/charges&limit=5', key: secret() });
+    assert.ok(listed.json.data.length > 0, 'the requests of the cases before');
+    await exercise('listRequestLog', { url: '/test/requests?order=chronological&from=2020-01-01T00:00:00Z&route=/charges/:id&method=GET&request_id=x&offset=0', key: secret() });
+    await exerciseError('listRequestLog', { url: '/test/requests?status=abc', key: secret() }, 422, 'invalid_filter');
+    await exerciseError('listRequestLog', { url: '/test/requests', key: h.keys.liveSecretKey }, 403, 'not_authorized');
+    // The stream never ends by itself: its head and first bytes are checked, then it is closed.
+    const documented = byId.get('streamRequestLog')!;
+    const url = '/test/requests/stream?status=4xx&path=/charges';
+    checkRequest(checker, documented, { method: 'GET', url });
+    const response = await h.app.inject({ method: 'GET', url, headers: { authorization: basic(secret()) }, payloadAsStream: true });
+    const first = await new Promise<Buffer>((resolve, reject) => {
+      const stream = response.stream();
+      stream.once('data', resolve);
+      stream.once('error', reject);
+    });
+    checkResponse(checker, documented, { status: response.statusCode, headers: response.headers, body: first.toString(), json: undefined, raw: first });
+    exercised.add('streamRequestLog');
+    for (const stream of h.app.sse.streamsOf(h.keys.accountId)) stream.close();
+    await exerciseError('streamRequestLog', { url: '/test/requests/stream?status=abc', key: secret() }, 422, 'invalid_filter');
+    await exerciseError('streamRequestLog', { url: '/test/requests/stream', key: h.keys.liveSecretKey }, 403, 'not_authorized');
+  });
+
   // ------------------------------------------------------------------------------- the dashboard
 
   test('dashboard: the first operator is made through the setup link', async () => {
@@ -302,6 +326,9 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('dashboardCharge', { url: '/dashboard/charges/chrg_test_0000000000000000000', ...dashboard() }, 404);
     await exercise('dashboardWebhooks', { url: '/dashboard/webhooks', ...dashboard() });
     await exercise('dashboardKeys', { url: '/dashboard/keys', ...dashboard() });
+    await exercise('dashboardDevelopers', { url: '/dashboard/developers?status=4xx&method=GET&route=%2Fcharges%2F%3Aid&path=%2Fcharges&request_id=x', ...dashboard() });
+    await exercise('dashboardDevelopers', { url: '/dashboard/developers?before=12', ...dashboard() });
+    await exercise('dashboardDeveloperEvents', { url: '/dashboard/developers/events?key=charge.create', ...dashboard() });
     await exercise('dashboardSettings', { url: '/dashboard/settings', ...dashboard() });
     await exercise('dashboardAudit', { url: '/dashboard/audit', ...dashboard() });
   });

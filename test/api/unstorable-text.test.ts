@@ -29,7 +29,9 @@ async function everyRow(h: Harness): Promise<Record<string, string[]>> {
     h.dialect === 'postgres'
       ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`
       : sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`;
-  const tables = (await query.execute(h.store.read)).rows.map((row) => row.name).filter((name) => !name.startsWith('kysely_'));
+  // The request log records requests, refused ones too, after their replies (DECISIONS §10): a record of
+  // what was asked, not state a request changed (test/api/request-log.test.ts shows a refused one's entry).
+  const tables = (await query.execute(h.store.read)).rows.map((row) => row.name).filter((name) => !name.startsWith('kysely_') && name !== 'request_log');
   assert.ok(tables.length >= 15, `found ${tables.length} tables`);
   const rows: Record<string, string[]> = {};
   for (const table of tables) {
@@ -120,6 +122,8 @@ const routes: Record<string, RouteParams> = {
   'GET /test/settings': { url: at('/test/settings'), params: none },
   // Values that leave the account as it is (no default outcome): the walk's later charges stay pending.
   'PATCH /test/settings': { url: at('/test/settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
+  'GET /test/requests': { url: at('/test/requests'), params: () => ({ ...list(), status: '4xx,500', method: 'GET', route: '/charges/:id', path: '/charges', request_id: 'req-1' }) },
+  'GET /test/requests/stream': { url: at('/test/requests/stream'), params: () => ({ status: '4xx', method: 'POST', route: '/charges', path: '/charges', request_id: 'req-1' }) },
   'GET /webhook_endpoints': { url: at('/webhook_endpoints'), params: none },
   'POST /webhook_endpoints': { url: at('/webhook_endpoints'), params: () => ({ url: 'https://shop.example/hooks/new' }) },
   'GET /webhook_endpoints/:id': { url: (ids) => `/webhook_endpoints/${ids.endpoint}`, params: none },
@@ -185,6 +189,8 @@ const routes: Record<string, RouteParams> = {
   'POST /dashboard/webhooks/secret/reveal': { url: at('/dashboard/webhooks/secret/reveal'), params: none },
   'POST /dashboard/webhooks/secret/roll': { url: at('/dashboard/webhooks/secret/roll'), params: () => ({ confirm: 'yes' }) },
   'GET /dashboard/keys': { url: at('/dashboard/keys'), params: none },
+  'GET /dashboard/developers': { url: at('/dashboard/developers'), params: () => ({ status: '4xx', method: 'GET', route: '/charges/:id', path: '/charges', request_id: 'req-1', before: '12' }) },
+  'GET /dashboard/developers/events': { url: at('/dashboard/developers/events'), params: () => ({ key: 'charge.create', before: '1700000000000_12' }) },
   'POST /dashboard/keys/roll': { url: at('/dashboard/keys/roll'), params: () => ({ kind: 'secret', confirm: 'yes' }) },
   'GET /dashboard/settings': { url: at('/dashboard/settings'), params: none },
   'POST /dashboard/settings': {

@@ -65,6 +65,38 @@ describeEachStoreProcess(
       }
     });
 
+    test('a request log stream open at SIGTERM is ended, and the process still exits 0 at once', async () => {
+      const gateway = await startGatewayProcess(env);
+      try {
+        const response = await fetch(`${gateway.url}/test/requests/stream`, { headers: { authorization } });
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+        const reader = response.body!.getReader();
+        let text = '';
+        const ended = (async () => {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            text += Buffer.from(value).toString();
+          }
+        })();
+        // A request while it is open: its entry arrives on the stream.
+        assert.equal((await api(`${gateway.url}/charges/chrg_test_0000000000000000000`, secretKey)).status, 404);
+        const deadline = Date.now() + 10_000;
+        while (!text.includes('event: request_log') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.match(text, /event: request_log\nid: rqlg_test_[0-9a-z]{19}\ndata: \{"object":"request_log"/);
+        const exited = exitOf(gateway.child);
+        const startedMs = Date.now();
+        gateway.child.kill('SIGTERM');
+        await ended;
+        assert.deepEqual(await exited, { code: 0, signal: null });
+        assert.ok(Date.now() - startedMs < 5000, `exited ${Date.now() - startedMs} ms after SIGTERM`);
+        assert.match(gateway.output(), /Satang stopped/);
+      } finally {
+        await gateway.kill('SIGKILL');
+      }
+    });
+
     test('a webhook delivery claimed at SIGTERM finishes and is recorded before the process exits', async () => {
       let releaseAnswer: (status: number) => void = () => {};
       const slowAnswer = new Promise<number>((resolve) => (releaseAnswer = resolve));

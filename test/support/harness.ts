@@ -15,6 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AppOptions, buildApp, edgeFor } from '../../src/api/app.js';
 import { Gateway } from '../../src/gateway.js';
+import type { RequestLogSettings } from '../../src/jobs/request-log.js';
 import type { WallClock } from '../../src/domain/clock.js';
 import { openStore, type Store, type StoreDialect } from '../../src/store/store.js';
 import { createAccount, ensureDefaultAccount, pinKey } from '../../src/usecases/accounts.js';
@@ -189,6 +190,8 @@ export interface TestGatewayOptions {
   /** Listen on 127.0.0.1 (a free port) before the gateway is built, its public URL the bound address (clients that need a socket: the SDKs). */
   listen?: boolean;
   publicUrl?: string;
+  /** The request log's bounds (small ones, to see them reached). */
+  requestLog?: RequestLogSettings;
 }
 
 export interface TestGateway {
@@ -214,7 +217,14 @@ export async function startTestGateway(store: Store, options: TestGatewayOptions
     publicUrl = `http://127.0.0.1:${port}`;
     listening = { edge, server, bindHandler: (handler) => (handle = handler) };
   }
-  const gateway = new Gateway({ store, publicUrl, wallClock: options.wallClock, webhookTimeoutMs: options.webhookTimeoutMs, webhookAllowPrivateTargets: options.webhookAllowPrivateTargets });
+  const gateway = new Gateway({
+    store,
+    publicUrl,
+    wallClock: options.wallClock,
+    webhookTimeoutMs: options.webhookTimeoutMs,
+    webhookAllowPrivateTargets: options.webhookAllowPrivateTargets,
+    requestLog: options.requestLog,
+  });
   const app = await buildApp(gateway, { listening });
   await app.ready();
   gateway.start({ sweep: options.sweep ?? false, dispatch: options.dispatch ?? false });

@@ -12,6 +12,8 @@ import { fundingSources } from '../../domain/lifecycle.js';
 import { triggerEvents } from '../../domain/trigger.js';
 import { unservedMethods, unservedResources, unservedSubresources } from '../routes/unserved.js';
 import {
+  requestLogAgeMsMax,
+  requestLogEntriesPerAccountMax,
   searchFilterValueCharsMax,
   searchMetadataFiltersMax,
   searchPerPageDefault,
@@ -19,6 +21,8 @@ import {
   searchQueryCharsMax,
   searchQueryTermsMax,
   searchResultWindowMax,
+  sseKeepAliveMs,
+  sseStreamsPerAccountMax,
 } from '../../domain/limits.js';
 import { ref, type Schema } from './schemas.js';
 
@@ -105,6 +109,17 @@ const listQuery: QueryParam[] = [
   { component: 'ListOrder', name: 'order', description: 'by creation time', schema: { enum: ['chronological', 'reverse_chronological', '', null], default: 'chronological' } },
 ];
 const listErrors: OmiseErrorCode[] = ['invalid_per_page', 'invalid_page', 'invalid_filter'];
+
+/** The request log's filters, the list's and the stream's alike (domain/request-log.ts). */
+function requestLogFilterQuery(): QueryParam[] {
+  return [
+    { name: 'status', description: 'a status class (`4xx`), a status (`404`), or several separated by commas', schema: { type: ['string', 'null'], pattern: '^([1-5](xx|XX|[0-9]{2}))(,[1-5](xx|XX|[0-9]{2}))*$' } },
+    { name: 'method', description: 'an HTTP method', schema: { type: ['string', 'null'] } },
+    { name: 'route', description: 'a route pattern, exactly (`/charges/:id`)', schema: { type: ['string', 'null'], pattern: '^/' } },
+    { name: 'path', description: 'a path, and the paths below it (`/charges` shows `/charges/chrg_test_...` too)', schema: { type: ['string', 'null'], pattern: '^/' } },
+    { name: 'request_id', description: "a request's X-Request-Id", schema: { type: ['string', 'null'] } },
+  ];
+}
 
 const corsPreflight = (path: string, operationId: string): Operation => ({
   method: 'OPTIONS',
@@ -467,6 +482,37 @@ const apiOperations: Operation[] = [
     idempotent: true,
     replies: { '200': json('TestReset', 'what was deleted') },
     errors: ['not_authorized'],
+  },
+  {
+    method: 'GET',
+    path: '/test/requests',
+    operationId: 'listRequestLog',
+    tag: 'test-mode',
+    summary: "The account's request log (test mode)",
+    description: `Every test-mode API request of the account (DECISIONS §10), recorded after its reply and written in batches within about a second: the newest ${requestLogEntriesPerAccountMax.toLocaleString('en-US')}, for ${requestLogAgeMsMax / 86_400_000} days at most. Never a key, a body or a query string. Newest first unless \`order\` says otherwise. The log's own requests are not recorded.`,
+    access: 'secret',
+    query: [...listQuery.filter((param) => param.name !== 'order'), { name: 'order', description: 'by time (default: newest first)', schema: { enum: ['chronological', 'reverse_chronological', '', null], default: 'reverse_chronological' } }, ...requestLogFilterQuery()],
+    replies: { '200': json('RequestLogList', 'a page of the log') },
+    errors: ['not_authorized', ...listErrors],
+  },
+  {
+    method: 'GET',
+    path: '/test/requests/stream',
+    operationId: 'streamRequestLog',
+    tag: 'test-mode',
+    summary: "The account's request log as Server-Sent Events (test mode)",
+    description: `New entries as they are written, by any gateway process on the database, filtered like the list: \`event: request_log\`, \`id:\` the entry's id, \`data:\` the entry (a RequestLog object) as JSON. A \`: keep-alive\` comment every ${sseKeepAliveMs / 1000} s. At most ${sseStreamsPerAccountMax} streams per account (429 too_many_requests beyond). The gateway ends every stream when it shuts down (503 service_unavailable while it does).`,
+    access: 'secret',
+    query: requestLogFilterQuery(),
+    replies: {
+      '200': {
+        kind: 'bytes',
+        mediaType: 'text/event-stream',
+        description: 'the stream (never ends by itself)',
+        headers: { 'Cache-Control': { description: 'no-cache', required: true }, 'X-Accel-Buffering': { description: 'no (nginx passes each event on at once)', required: true } },
+      },
+    },
+    errors: ['not_authorized', 'invalid_filter', 'too_many_requests', 'service_unavailable'],
   },
   {
     method: 'GET',
@@ -974,6 +1020,22 @@ const dashboardOperations: Operation[] = [
   ),
   dashboardAction('/dashboard/webhooks/secret/reveal', 'dashboardRevealSecret', 'Show the signing secret once'),
   dashboardAction('/dashboard/webhooks/secret/roll', 'dashboardRollSecret', 'Roll the signing secret', { confirm: { const: 'yes' } }, ['confirm']),
+  dashboardPage('/dashboard/developers', 'dashboardDevelopers', 'Developers: the request log (test mode), filtered, newest first, in pages', {
+    query: [
+      { name: 'status', description: 'a status class (4xx), a status (404), or several separated by commas', schema: { type: 'string' } },
+      { name: 'method', description: 'an HTTP method', schema: { type: 'string' } },
+      { name: 'route', description: 'a route pattern (/charges/:id)', schema: { type: 'string' } },
+      { name: 'path', description: 'a path, and the paths below it', schema: { type: 'string' } },
+      { name: 'request_id', description: "a request's X-Request-Id", schema: { type: 'string' } },
+      { name: 'before', description: 'the next page', schema: { type: 'string' } },
+    ],
+  }),
+  dashboardPage('/dashboard/developers/events', 'dashboardDeveloperEvents', 'Developers: events with their webhook deliveries, and the webhook endpoints', {
+    query: [
+      { name: 'key', description: 'only events of this kind', schema: { enum: ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'] } },
+      { name: 'before', description: 'the next page', schema: { type: 'string' } },
+    ],
+  }),
   dashboardPage('/dashboard/keys', 'dashboardKeys', 'API keys of the mode in view'),
   dashboardAction('/dashboard/keys/roll', 'dashboardRollKey', 'Roll a key (the old one stops working)', { kind: { enum: ['public', 'secret'] }, confirm: { const: 'yes' } }, ['kind', 'confirm']),
   dashboardPage('/dashboard/settings', 'dashboardSettings', 'Account settings, the test clock and test-data reset'),

@@ -559,6 +559,38 @@ export const componentSchemas: Record<string, Schema> = {
     },
     'A test event made on demand (test mode): the charge made for it, its refund, and the events written.',
   ),
+  RequestLog: strictObject(
+    {
+      object: constant('request_log'),
+      id: id('rqlg'),
+      livemode: constant(false),
+      created_at: timestamp(),
+      method: text(),
+      route: orNull('string', { description: 'the route pattern that served it (`/charges/:id`); null when it matched no route' }),
+      path: text({ description: 'the path, without its query string' }),
+      status: integer({ minimum: 100, maximum: 599 }),
+      duration_ms: integer({ minimum: 0 }),
+      request_id: text({ description: 'the X-Request-Id the request was answered with' }),
+      idempotency_key: orNull('string'),
+      key_kind: { enum: ['public', 'secret', null] },
+      key_last4: orNull('string', { minLength: 4, maxLength: 4 }),
+    },
+    'A test-mode API request of the account, as the request log keeps it (DECISIONS §10): never a key, a body or a query string.',
+  ),
+  RequestLogList: strictObject(
+    {
+      object: constant('list'),
+      data: { type: 'array', items: ref('RequestLog') },
+      limit: integer({ minimum: 1, maximum: listLimitMax }),
+      offset: integer({ minimum: 0 }),
+      total: integer({ minimum: 0 }),
+      location: constant('/test/requests'),
+      order: { enum: ['chronological', 'reverse_chronological'] },
+      from: timestamp(),
+      to: timestamp(),
+    },
+    'A page of the request log.',
+  ),
   TestReset: strictObject({ object: constant('test_reset'), livemode: constant(false), location: constant('/test/reset'), deleted_charges: integer({ minimum: 0 }) }),
   PaymentStatus: strictObject(
     {
