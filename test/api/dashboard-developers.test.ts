@@ -88,6 +88,13 @@ describeEachStore(
       assert.equal(page.status, 200);
       assert.match(page.body, /<a href="\/dashboard\/developers\/events" class="button on">Events and webhooks<\/a>/);
       assert.ok(page.body.includes(`data-endpoint="${endpoint.json.id}"`), 'the endpoint is listed');
+      // Send test event is here as on Webhooks, and each endpoint says whether its chaos is on.
+      assert.match(page.body, /<form method="post" action="\/dashboard\/webhooks\/test-event"/);
+      assert.match(page.body, /data-test="developer-chaos">Webhook chaos: off · <a href="\/dashboard\/webhooks#chaos-endp_test_/);
+      const chaos = await h.request({ method: 'PATCH', url: `/webhook_endpoints/${endpoint.json.id}`, key: h.keys.secretKey, json: { chaos: { duplicate_rate: 0.5, seed: 7 } } });
+      assert.equal(chaos.status, 200, chaos.body);
+      assert.match((await client.get('/dashboard/developers/events')).body, /Webhook chaos: <strong>on<\/strong>: duplicates 0.5 of events · delay 0–0 ms · reorder window 0 ms · first 0 attempts fail · seed 7/);
+      await h.request({ method: 'PATCH', url: `/webhook_endpoints/${endpoint.json.id}`, key: h.keys.secretKey, json: { chaos: null } });
       const events = [...page.body.matchAll(/<li data-event="(evnt_test_[0-9a-z]+)" data-key="([a-z.]+)">([\s\S]*?)<\/li>/g)];
       assert.deepEqual(
         events.slice(0, 2).map((match) => match[2]),

@@ -1,9 +1,11 @@
 /**
  * Developers: the request log (test mode; filters by status, route, method, path and request id,
  * newest first, paged), and events with their webhook deliveries, next to the account's endpoints.
- * The events page keeps a place for "Send test event" (issue 15, the trigger) and each endpoint for
- * its chaos settings: the partials developers-send-test-event.eta and developers-endpoint-chaos.eta.
+ * The events page has "Send test event" (the trigger's form, shared with the Webhooks page) and each
+ * endpoint's chaos settings (changed on the Webhooks page).
  */
+import { fundingSources } from '../../domain/lifecycle.js';
+import { triggerAmountSatangDefault, triggerEvents } from '../../domain/trigger.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { filterParams, noFilter, parseRequestLogFilter, type RequestLogFilter } from '../../domain/request-log.js';
@@ -84,6 +86,9 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     return page(request, reply, 'developer-events', { page: 'developers', title: 'Developers: events' }, {
       tab: 'events',
       live: ctx.scope.livemode === 1,
+      triggerEvents,
+      triggerAmountSatangDefault,
+      fundingSources,
       eventKeys,
       key: key ?? '',
       endpoints,
