@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, type ConfigFlag, configFlags, environmentWithFlags, loadConfig } from './config.js';
 import { PasswordNotGiven, readPassword } from './cli/password.js';
+import { listenCommand, ListenUsageError, listenUsage } from './cli/listen.js';
 import { formatTimestamp, parseTimestamp } from './domain/time.js';
 import { resetTestData } from './usecases/reset.js';
 import { advanceClock, type ClockAdvance, readClockOffset } from './usecases/clock.js';
@@ -58,6 +59,11 @@ const usage = `usage: satang <command> [options]
   keys show [--account ID]               show public keys and secret key hints
   keys roll --mode test|live [--kind secret|public] [--account ID]
                                          replace a key and print the new one (once)
+
+over the API (--api-url URL or SATANG_API_URL; --secret-key KEY or SATANG_SECRET_KEY / OMISE_SECRET_KEY):
+  listen --forward-to URL [--events KEY,KEY] [--json] [--listener ID] [--keep]
+                                         forward test-mode events to a local URL, signed as webhooks; one line
+                                         per event (\`satang listen --help\`)
 
 options (each wins over the environment variable it names):
   --data-dir DIR                         where the SQLite database lives (SATANG_DATA_DIR, default ./data)
@@ -149,6 +155,14 @@ const commandActor: Actor = { operatorId: 'satang-command', email: 'the satang c
 const audited = (action: string, target: string | null, details: Record<string, unknown> = {}): AuditLine => ({ actor: commandActor, action, target, details });
 
 async function main(argv: string[]): Promise<void> {
+  // Over the API, never the database: its own options, no store configuration.
+  if (argv[0] === 'listen') {
+    const code = await listenCommand(argv.slice(1), process.env, {
+      line: (text) => process.stdout.write(`${text}\n`),
+      info: (text) => process.stderr.write(`${text}\n`),
+    });
+    process.exit(code);
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -388,6 +402,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
+  if (error instanceof ListenUsageError) {
+    process.stderr.write(`satang: ${error.message}\n${listenUsage}`);
+    process.exit(2);
+  }
   if (error instanceof UsageError || error instanceof OmiseError || error instanceof PasswordNotGiven || error instanceof ConfigError) {
     process.stderr.write(`satang: ${error.message}\n`);
     if (error instanceof UsageError) process.stderr.write(usage);

@@ -119,6 +119,26 @@ export const webhookRetryDelayMsMax = 6 * hourMs;
 export const webhookRetryJitterRatio = 0.2;
 export const webhookGiveUpAfterMs = 3 * dayMs;
 
+// ---------------------------------------------------------------- satang listen (test mode, issue 15)
+/** A listener whose deliveries no stream has held for this long expires: it is removed with what it had not sent. */
+export const listenerIdleExpiryMs = hourMs;
+/** Listeners per account and mode (each one adds a delivery to every event while it lives). */
+export const listenersPerScopeMax = 20;
+/** A delivery sent over a stream and not acknowledged within this is sent again (to whichever stream holds the listener). */
+export const listenerAckLeaseMs = 30 * secondMs;
+/** Deliveries of one listener sent and not yet acknowledged, at most: the stream's window. */
+export const listenerUnackedMax = 64;
+/** How often a process holding streams looks for their deliveries (its own commits wake it at once). */
+export const listenerPollIntervalMs = 250;
+/** A comment line on an idle stream this often, so proxies and clients see it alive. */
+export const listenerKeepAliveMs = 15 * secondMs;
+/** How often a held stream moves its listener's expiry on (and notices that the listener was removed). */
+export const listenerRefreshIntervalMs = 10 * secondMs;
+/** Expired listeners removed per sweep run. */
+export const listenerPurgeBatchMax = 100;
+/** The error text an acknowledgement may carry (what the CLI got instead of an answer). */
+export const listenerAckErrorCharsMax = 1000;
+
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;
 export const operatorPasswordCharsMax = 200;

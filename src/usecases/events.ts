@@ -5,14 +5,14 @@
  * redelivery adds outbox rows to an event that exists (enqueueDeliveries).
  */
 import { chargeSnapshot, type ChargeSnapshot } from '../domain/charge.js';
-import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
+import { type DeliveryTarget, deliveryTargets, listenerTargets } from '../domain/delivery-targets.js';
 import { newId } from '../domain/ids.js';
 import { webhookRetrySchedule } from '../domain/webhook-retry.js';
 import { insertEvents, insertEventWith, type WrittenWithEvent } from '../store/events.js';
 import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
 import type { Scope } from '../store/scope.js';
 import type { Tx } from '../store/store.js';
-import { enabledEndpointTargets, type EndpointTarget, insertJobs } from '../store/webhooks.js';
+import { eventTargets, type EventTargets, insertJobs } from '../store/webhooks.js';
 
 /** An event to write. */
 export interface NewEvent {
@@ -33,25 +33,26 @@ export interface NewEvent {
  */
 export async function recordEvents(tx: Tx, events: NewEvent[], outboxNowMs: number, written?: WrittenWithEvent): Promise<EventRow[]> {
   const rows = events.map(eventRow);
-  let endpointsOfScope: (scope: Scope) => Promise<EndpointTarget[]>;
+  let targetsOfScope: (scope: Scope) => Promise<EventTargets>;
   if (written && rows.length === 1) {
-    const endpoints = await insertEventWith(tx, rows[0], written);
-    endpointsOfScope = async () => endpoints;
+    const targets = await insertEventWith(tx, rows[0], written);
+    targetsOfScope = async () => targets;
   } else {
     if (written) throw new Error('rows are written with one event at a time');
     await insertEvents(tx, rows);
-    // Each account and mode's endpoints are read once, however many of its events the batch holds.
-    const byScope = new Map<string, Promise<EndpointTarget[]>>();
-    endpointsOfScope = (scope) => {
+    // Each account and mode's endpoints and listeners are read once, however many of its events the batch holds.
+    const byScope = new Map<string, Promise<EventTargets>>();
+    targetsOfScope = (scope) => {
       const key = `${scope.accountId}/${scope.livemode}`;
-      let endpoints = byScope.get(key);
-      if (endpoints === undefined) byScope.set(key, (endpoints = enabledEndpointTargets(tx, scope)));
-      return endpoints;
+      let targets = byScope.get(key);
+      if (targets === undefined) byScope.set(key, (targets = eventTargets(tx, scope)));
+      return targets;
     };
   }
   const jobs: WebhookJob[] = [];
   for (const [index, event] of events.entries()) {
-    jobs.push(...jobsFor(rows[index], deliveryTargets(await endpointsOfScope(event.scope), event.chargeWebhookEndpoints), outboxNowMs));
+    const targets = await targetsOfScope(event.scope);
+    jobs.push(...jobsFor(rows[index], [...deliveryTargets(targets.endpoints, event.chargeWebhookEndpoints), ...listenerTargets(targets.listeners, event.key)], outboxNowMs));
   }
   await insertJobs(tx, jobs);
   return rows;
@@ -93,13 +94,14 @@ function eventRow(event: NewEvent): EventRow {
 
 /** The outbox rows of one event: one per target. */
 function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, targets: DeliveryTarget[], outboxNowMs: number): WebhookJob[] {
-  return targets.map(({ url, endpointId }) => ({
+  return targets.map(({ url, endpointId, listenerId }) => ({
     id: newId('whjb', event.livemode === 1, outboxNowMs),
     event_id: event.id,
     account_id: event.account_id,
     livemode: event.livemode,
     url,
     endpoint_id: endpointId,
+    listener_id: listenerId ?? null,
     status: 'pending',
     attempts: 0,
     next_attempt_at: outboxNowMs,
