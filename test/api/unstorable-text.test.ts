@@ -119,6 +119,14 @@ const routes: Record<string, RouteParams> = {
   'GET /test/settings': { url: at('/test/settings'), params: none },
   // Values that leave the account as it is (no default outcome): the walk's later charges stay pending.
   'PATCH /test/settings': { url: at('/test/settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
+  'POST /test/listeners': { url: at('/test/listeners'), params: () => ({ events: 'charge.create,charge.complete', forward_to: 'http://localhost:3000/hooks' }) },
+  'GET /test/listeners/:id': { url: at('/test/listeners/lstn_test_0000000000000000000'), params: none },
+  'GET /test/listeners/:id/stream': { url: at('/test/listeners/lstn_test_0000000000000000000/stream'), params: none },
+  'POST /test/listeners/:id/deliveries/:delivery/ack': {
+    url: at('/test/listeners/lstn_test_0000000000000000000/deliveries/whjb_test_0000000000000000000/ack'),
+    params: () => ({ status: '500', duration_ms: '12', error: 'the local URL answered 500' }),
+  },
+  'DELETE /test/listeners/:id': { url: at('/test/listeners/lstn_test_0000000000000000000'), params: none },
   'GET /webhook_endpoints': { url: at('/webhook_endpoints'), params: none },
   'POST /webhook_endpoints': { url: at('/webhook_endpoints'), params: () => ({ url: 'https://shop.example/hooks/new' }) },
   'GET /webhook_endpoints/:id': { url: (ids) => `/webhook_endpoints/${ids.endpoint}`, params: none },
