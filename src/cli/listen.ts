@@ -338,6 +338,8 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
 
   let exitCode = 0;
   let connectedBefore = false;
+  /** The last trouble said: the same one again (a gateway restarting) is said once. */
+  let lastTrouble = '';
   for (let wait = backoffFirstMs; !stop.aborted && gone === null; ) {
     let connected = false;
     let silence: NodeJS.Timeout | undefined;
@@ -367,6 +369,7 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
         throw error;
       }
       connected = true;
+      lastTrouble = '';
       if (connectedBefore) out.info('Reconnected.');
       connectedBefore = true;
       wait = backoffFirstMs;
@@ -395,7 +398,9 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
     } catch (error) {
       if (stop.aborted) break;
       const reason = attempt.signal.reason instanceof Error ? attempt.signal.reason.message : describe(error);
-      out.info(`${connected ? 'The stream dropped' : 'Could not open the stream'} (${reason}); connecting again in ${(wait / 1000).toFixed(1)} s.`);
+      const trouble = `${connected ? 'The stream dropped' : 'Could not open the stream'} (${reason})`;
+      if (trouble !== lastTrouble) out.info(`${trouble}; trying again until it opens (Ctrl-C to stop).`);
+      lastTrouble = trouble;
     } finally {
       clearTimeout(silence);
       streamAbort.signal.removeEventListener('abort', abortAttempt);
