@@ -5,9 +5,10 @@
  *
  * Over the API only (never the database), with the secret key: it makes a listener
  * (POST /test/listeners), holds its stream (GET /test/listeners/:id/stream, Server-Sent Events),
- * forwards each delivery, prints one line per event and acknowledges it
- * (POST /test/listeners/:id/deliveries/:delivery/ack) with the local status and duration, which the
- * gateway records in the event's delivery log. A dropped stream (the gateway restarted, drained,
+ * forwards each delivery, prints one line per event and acknowledges it with the local status and
+ * duration (POST /test/listeners/:id/acks: the acknowledgements that gathered while the last request
+ * was under way, so one request each when events are few), which the gateway records in the event's
+ * delivery log. A dropped stream (the gateway restarted, drained,
  * or the network failed) is opened again with backoff, and the gateway sends again what was not
  * acknowledged; a delivery this run forwarded is never forwarded again (it is acknowledged again
  * instead). Ctrl-C finishes the forwards under way, acknowledges them, removes the listener and exits.
@@ -290,37 +291,57 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
     if (deliveries.size > rememberedMax) deliveries.delete(deliveries.keys().next().value!);
   };
 
-  /** Acknowledges until the gateway takes it (it may be restarting), the delivery is gone, or the exit flush runs out. */
-  const acknowledge = async (id: string, outcome: ForwardOutcome, deadline: { ms: number }) => {
-    for (let wait = backoffFirstMs; ; wait = Math.min(wait * 2, backoffMaxMs)) {
-      try {
-        await client.request('POST', `${base}/deliveries/${encodeURIComponent(id)}/ack`, { status: outcome.status, duration_ms: outcome.durationMs, error: outcome.error });
-        const state = deliveries.get(id);
-        if (state?.state === 'forwarded') state.acked = true;
-        return;
-      } catch (error) {
-        if (error instanceof RemoteError && error.status >= 400 && error.status < 500) {
-          if (error.status === 404 && error.message.startsWith('listener')) gone = error.message;
-          out.info(`satang: the acknowledgement of ${id} was refused: ${describe(error)}`);
-          return;
-        }
-        if (Date.now() > deadline.ms) {
-          out.info(`satang: ${id} was not acknowledged (${describe(error)}); the gateway sends it again to the next listen`);
-          return;
-        }
-        await sleep(wait);
-      }
-    }
-  };
   // Until Ctrl-C, acknowledgements are retried for as long as it takes; after it, until the flush runs out.
   const ackDeadline = { ms: Number.POSITIVE_INFINITY };
+  /** Acknowledgements waiting to be sent; while one request is under way the next ones gather (up to 100 a request). */
+  const ackQueue: Array<{ id: string; outcome: ForwardOutcome; done: () => void }> = [];
+  let acking: Promise<void> | null = null;
+
+  /** Sends what the queue holds until it is empty: retried while the gateway does not answer (it may be restarting), given up on a refusal or after the exit flush. */
+  const sendAcks = async () => {
+    for (let wait = backoffFirstMs; ackQueue.length > 0; ) {
+      const batch = ackQueue.splice(0, 100);
+      try {
+        await client.request('POST', `${base}/acks`, {
+          acks: batch.map(({ id, outcome }) => ({ delivery: id, status: outcome.status, duration_ms: outcome.durationMs, error: outcome.error })),
+        });
+        for (const { id } of batch) {
+          const state = deliveries.get(id);
+          if (state?.state === 'forwarded') state.acked = true;
+        }
+        wait = backoffFirstMs;
+      } catch (error) {
+        const refused = error instanceof RemoteError && error.status >= 400 && error.status < 500;
+        if (!refused && Date.now() <= ackDeadline.ms) {
+          ackQueue.unshift(...batch);
+          await sleep(wait);
+          wait = Math.min(wait * 2, backoffMaxMs);
+          continue;
+        }
+        if (error instanceof RemoteError && error.status === 404) gone = error.message;
+        out.info(
+          refused
+            ? `satang: acknowledgements were refused: ${describe(error)}`
+            : `satang: ${batch.length} deliveries were not acknowledged (${describe(error)}); the gateway sends them again to the next listen`,
+        );
+      }
+      for (const { done } of batch) done();
+    }
+  };
+  const acknowledge = (id: string, outcome: ForwardOutcome) =>
+    new Promise<void>((resolve) => {
+      ackQueue.push({ id, outcome, done: resolve });
+      acking ??= sendAcks().finally(() => {
+        acking = null;
+      });
+    });
 
   const handle = (delivery: StreamedDelivery) => {
     const known = deliveries.get(delivery.delivery);
     if (known?.state === 'forwarding') return;
     if (known?.state === 'forwarded') {
       // Sent again (its acknowledgement was lost, or late): acknowledged again, never forwarded twice.
-      const work = acknowledge(delivery.delivery, known.outcome, ackDeadline);
+      const work = acknowledge(delivery.delivery, known.outcome);
       underWay.add(work);
       void work.finally(() => underWay.delete(work));
       return;
@@ -330,7 +351,7 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
       const outcome = await forward(options.forwardTo, delivery, forwardTimeoutMs);
       remember(delivery.delivery, { state: 'forwarded', outcome, acked: false });
       print(out, options.json, delivery, outcome);
-      await acknowledge(delivery.delivery, outcome, ackDeadline);
+      await acknowledge(delivery.delivery, outcome);
     })();
     underWay.add(work);
     void work.finally(() => underWay.delete(work));

@@ -136,6 +136,8 @@ export const listenerKeepAliveMs = 15 * secondMs;
 export const listenerRefreshIntervalMs = 10 * secondMs;
 /** Expired listeners removed per sweep run. */
 export const listenerPurgeBatchMax = 100;
+/** Acknowledgements in one POST /test/listeners/:id/acks. */
+export const listenerAcksPerRequestMax = 100;
 /** The error text an acknowledgement may carry (what the CLI got instead of an answer). */
 export const listenerAckErrorCharsMax = 1000;
 

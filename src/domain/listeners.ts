@@ -4,7 +4,7 @@
  * which event keys a listener may ask for, what it is given, and what an acknowledgement says.
  */
 import { OmiseError } from './errors.js';
-import { listenerAckErrorCharsMax, webhookUrlCharsMax } from './limits.js';
+import { listenerAckErrorCharsMax, listenerAcksPerRequestMax, webhookUrlCharsMax } from './limits.js';
 
 /** Every event key Satang writes (DECISIONS §6). */
 export const eventKeys = ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'] as const;
@@ -74,6 +74,29 @@ export function parseListenerAck(params: Record<string, unknown>): ListenerAck {
   if (error !== undefined && error !== null && typeof error !== 'string') throw new OmiseError('bad_request', 'error must be a string');
   const text = typeof error === 'string' && error.length > 0 ? error.slice(0, listenerAckErrorCharsMax) : null;
   return { status, durationMs: duration, error: text ?? (status === null ? 'the local URL gave no answer' : status >= 200 && status < 300 ? null : `the local URL answered ${status}`) };
+}
+
+/**
+ * Several acknowledgements at once (`acks`: an array of objects with `delivery` and an
+ * acknowledgement's parameters), as the CLI sends them when deliveries come faster than one
+ * acknowledgement's round trip.
+ */
+export function parseListenerAcks(params: Record<string, unknown>): Array<{ delivery: string; ack: ListenerAck }> {
+  const acks = params.acks;
+  if (!Array.isArray(acks) || acks.length === 0 || acks.length > listenerAcksPerRequestMax) {
+    throw new OmiseError('bad_request', `acks must be an array of 1 to ${listenerAcksPerRequestMax} acknowledgements`);
+  }
+  return acks.map((item, index) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new OmiseError('bad_request', `acks[${index}] must be an object`);
+    const { delivery, ...rest } = item as Record<string, unknown>;
+    if (typeof delivery !== 'string' || !/^[0-9A-Za-z_]{1,100}$/.test(delivery)) throw new OmiseError('bad_request', `acks[${index}][delivery] must be a delivery id`);
+    try {
+      return { delivery, ack: parseListenerAck(rest) };
+    } catch (error) {
+      if (error instanceof OmiseError) throw new OmiseError('bad_request', `acks[${index}]: ${error.message}`);
+      throw error;
+    }
+  });
 }
 
 /** A non-negative integer parameter (a number or its digits), null when absent, or 'invalid'. */

@@ -115,10 +115,11 @@ export async function releaseListenerJobs(db: Kysely<DB>, ids: string[], leaseUn
   await db.updateTable('webhook_jobs').set({ lease_until: 0 }).where('id', 'in', ids).where('lease_until', '=', leaseUntilMs).where('status', '=', 'pending').execute();
 }
 
-/** A delivery of a listener, by its job id. */
-export async function findListenerJob(db: Kysely<DB>, listenerId: string, jobId: string): Promise<WebhookJob | undefined> {
-  const job = await db.selectFrom('webhook_jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
-  return job !== undefined && job.listener_id === listenerId ? job : undefined;
+/** Deliveries of a listener, by their job ids (ids of other jobs are left out). */
+export async function findListenerJobs(db: Kysely<DB>, listenerId: string, jobIds: string[]): Promise<Map<string, WebhookJob>> {
+  if (jobIds.length === 0) return new Map();
+  const jobs = await db.selectFrom('webhook_jobs').selectAll().where('id', 'in', jobIds).execute();
+  return new Map(jobs.filter((job) => job.listener_id === listenerId).map((job) => [job.id, job]));
 }
 
 /**

@@ -8,7 +8,7 @@ import { newId } from '../domain/ids.js';
 import { listenerIdleExpiryMs, listenersPerScopeMax } from '../domain/limits.js';
 import { type ListenerAck, listenerUri } from '../domain/listeners.js';
 import { requireTestMode } from '../domain/test-mode.js';
-import { countListeners, deleteListener, findListener, findListenerJob, finishListenerJob, insertListener, lockListenerList } from '../store/listeners.js';
+import { countListeners, deleteListener, findListener, findListenerJobs, finishListenerJob, insertListener, lockListenerList } from '../store/listeners.js';
 import type { Listener, WebhookJob } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
@@ -80,12 +80,41 @@ export interface Acknowledged {
  */
 export async function acknowledgeDelivery(tx: Tx, ctx: UseCaseContext, listenerId: string, jobId: string, ack: ListenerAck, wallNowMs: number): Promise<Acknowledged> {
   const listener = await listenerOf(tx, ctx, listenerId);
-  const job = await findListenerJob(tx, listenerId, jobId);
+  const job = (await findListenerJobs(tx, listenerId, [jobId])).get(jobId);
   if (!job) throw notFound('delivery', jobId);
-  const succeeded = ack.status !== null && ack.status >= 200 && ack.status < 300;
-  const status = succeeded ? 'delivered' : 'failed';
   // The payload is rendered before the delivery is streamed; an acknowledgement of one never streamed is refused.
   if (job.payload === null) throw new OmiseError('bad_request', `delivery ${jobId} was not sent yet`);
+  return finish(tx, listener, job, ack, wallNowMs);
+}
+
+/**
+ * Several acknowledgements of one listener's deliveries, in one change (the CLI batches them when
+ * deliveries come faster than an acknowledgement's round trip); each as acknowledgeDelivery. Ids
+ * that are not the listener's deliveries, or of deliveries never sent, are left out of the answer.
+ */
+export async function acknowledgeDeliveries(
+  tx: Tx,
+  ctx: UseCaseContext,
+  listenerId: string,
+  acks: Array<{ delivery: string; ack: ListenerAck }>,
+  wallNowMs: number,
+): Promise<Acknowledged[]> {
+  const listener = await listenerOf(tx, ctx, listenerId);
+  const jobs = await findListenerJobs(tx, listenerId, [...new Set(acks.map((item) => item.delivery))]);
+  const done: Acknowledged[] = [];
+  for (const { delivery, ack } of acks) {
+    const job = jobs.get(delivery);
+    if (!job || job.payload === null) continue;
+    const acknowledged = await finish(tx, listener, job, ack, wallNowMs);
+    jobs.set(delivery, acknowledged.job);
+    done.push(acknowledged);
+  }
+  return done;
+}
+
+async function finish(tx: Tx, listener: Listener, job: WebhookJob, ack: ListenerAck, wallNowMs: number): Promise<Acknowledged> {
+  const succeeded = ack.status !== null && ack.status >= 200 && ack.status < 300;
+  const status = succeeded ? 'delivered' : 'failed';
   const finished = await finishListenerJob(tx, job, status, {
     id: newId('whdl', false, wallNowMs),
     job_id: job.id,
@@ -95,7 +124,7 @@ export async function acknowledgeDelivery(tx: Tx, ctx: UseCaseContext, listenerI
     uri: job.url,
     status: ack.status,
     error: ack.error,
-    payload: job.payload,
+    payload: job.payload!,
     duration_ms: ack.durationMs,
     response_excerpt: null,
     // Wall-clock, as every attempt's time is (the dispatcher's too).

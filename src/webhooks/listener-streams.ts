@@ -53,7 +53,8 @@ interface HeldStream {
   sent: Map<string, number>;
   refreshedAtMs: number;
   wroteAtMs: number;
-  closed: boolean;
+  /** Set once it closed: what it sent and was not acknowledged being handed back. */
+  detached?: Promise<void>;
 }
 
 /** A claimed delivery, ready to write: its body and the signing secrets of its account and mode. */
@@ -84,7 +85,7 @@ export class ListenerStreams {
    */
   open(listener: Pick<Listener, 'id' | 'account_id' | 'livemode'>, sink: Writable): void {
     const nowMs = this.options.wall.nowMs();
-    const stream: HeldStream = { listener, sink, sent: new Map(), refreshedAtMs: 0, wroteAtMs: nowMs, closed: false };
+    const stream: HeldStream = { listener, sink, sent: new Map(), refreshedAtMs: 0, wroteAtMs: nowMs };
     sink.once('close', () => void this.detach(stream));
     if (this.stopped) {
       sink.end();
@@ -136,12 +137,14 @@ export class ListenerStreams {
   }
 
   /** The stream is gone: what it sent and was not acknowledged is handed back, so any stream may send it at once. */
-  private async detach(stream: HeldStream): Promise<void> {
-    if (stream.closed) return;
-    stream.closed = true;
-    this.streams.delete(stream);
-    await this.release([...stream.sent]);
-    stream.sent.clear();
+  private detach(stream: HeldStream): Promise<void> {
+    stream.detached ??= (async () => {
+      this.streams.delete(stream);
+      const sent = [...stream.sent];
+      stream.sent.clear();
+      await this.release(sent);
+    })();
+    return stream.detached;
   }
 
   private async release(sent: Array<[id: string, leaseUntil: number]>): Promise<void> {
@@ -159,14 +162,14 @@ export class ListenerStreams {
   }
 
   private write(stream: HeldStream, frame: string): void {
-    if (stream.closed || stream.sink.writableEnded) return;
+    if (stream.detached || stream.sink.writableEnded) return;
     stream.sink.write(frame);
     stream.wroteAtMs = this.options.wall.nowMs();
   }
 
   private async tick(): Promise<void> {
     for (const stream of [...this.streams]) {
-      if (stream.closed) continue;
+      if (stream.detached) continue;
       try {
         await this.serve(stream);
       } catch (error) {
@@ -189,12 +192,13 @@ export class ListenerStreams {
     }
     // Sent deliveries whose lease ran out are no longer this stream's: acknowledged, or to be claimed again.
     for (const [id, leaseUntil] of stream.sent) if (leaseUntil < nowMs) stream.sent.delete(id);
-    if (stream.sent.size < listenerUnackedMax && (await hasSendableDelivery(store.read, stream.listener.id, nowMs))) {
+    // The window (listenerUnackedMax) is counted in the claim, from the database: acknowledgements may come through another process.
+    if (await hasSendableDelivery(store.read, stream.listener.id, nowMs)) {
       nowMs = wall.nowMs();
       const leaseUntil = nowMs + listenerAckLeaseMs;
       const ready = await store.transactionNow((tx) => this.claim(tx, stream.listener.id, nowMs, leaseUntil));
       for (const { job } of ready) stream.sent.set(job.id, leaseUntil);
-      if (stream.closed) {
+      if (stream.detached) {
         // It closed while the claim ran: hand these back too.
         await this.release(ready.map(({ job }) => [job.id, leaseUntil]));
         return;

@@ -344,6 +344,18 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     const ackUrl = `/test/listeners/${listener.id}/deliveries/${delivery}/ack`;
     await exercise('acknowledgeListenerDelivery', { method: 'POST', url: ackUrl, key: secret(), json: { status: 200, duration_ms: 4 } });
     await exerciseError('acknowledgeListenerDelivery', { method: 'POST', url: ackUrl, key: secret(), json: { status: 200 } }, 400, 'bad_request');
+    const acked = await exercise('acknowledgeListenerDeliveries', {
+      method: 'POST',
+      url: `/test/listeners/${listener.id}/acks`,
+      key: secret(),
+      json: { acks: [{ delivery, status: 200, duration_ms: 4 }, { delivery: 'whjb_test_0000000000000000000', status: null, duration_ms: 10000, error: 'no answer within 10000 ms' }] },
+    });
+    assert.deepEqual(
+      acked.json.data.map((item: any) => [item.id, item.recorded]),
+      [[delivery, false]],
+      'acknowledged before; the unknown id is left out',
+    );
+    await exerciseError('acknowledgeListenerDeliveries', { method: 'POST', url: `/test/listeners/${listener.id}/acks`, key: secret(), json: { acks: [] } }, 400, 'bad_request');
     await exercise('deleteListener', { method: 'DELETE', url: `/test/listeners/${listener.id}`, key: secret() });
     await exerciseError('deleteListener', { method: 'DELETE', url: `/test/listeners/${listener.id}`, key: secret() }, 404, 'not_found');
   });

@@ -126,6 +126,10 @@ const routes: Record<string, RouteParams> = {
     url: at('/test/listeners/lstn_test_0000000000000000000/deliveries/whjb_test_0000000000000000000/ack'),
     params: () => ({ status: '500', duration_ms: '12', error: 'the local URL answered 500' }),
   },
+  'POST /test/listeners/:id/acks': {
+    url: at('/test/listeners/lstn_test_0000000000000000000/acks'),
+    params: () => ({ acks: [{ delivery: 'whjb_test_0000000000000000000', status: '200', duration_ms: '3', error: 'fine' }] }),
+  },
   'DELETE /test/listeners/:id': { url: at('/test/listeners/lstn_test_0000000000000000000'), params: none },
   'GET /webhook_endpoints': { url: at('/webhook_endpoints'), params: none },
   'POST /webhook_endpoints': { url: at('/webhook_endpoints'), params: () => ({ url: 'https://shop.example/hooks/new' }) },

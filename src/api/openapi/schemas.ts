@@ -17,6 +17,7 @@ import {
   descriptionCharsMax,
   listLimitDefault,
   listenerAckErrorCharsMax,
+  listenerAcksPerRequestMax,
   listLimitMax,
   returnUriCharsMax,
   webhookUrlCharsMax,
@@ -463,6 +464,13 @@ const endpointParams = (required: string[]) => ({
   properties: { url: text({ format: 'uri', maxLength: 2000 }), enabled: booleanParam() },
 });
 
+/** What an acknowledgement of a listener's delivery says. */
+const listenerAckProperties = {
+  status: { type: ['integer', 'string', 'null'], pattern: '^\\d{3}$', minimum: 100, maximum: 599, description: "the local URL's HTTP status (null: no answer came)" },
+  duration_ms: integerParam({ minimum: 0, description: 'how long the local URL took' }),
+  error: stringParam({ maxLength: listenerAckErrorCharsMax, description: 'what went wrong, when no 2xx came' }),
+};
+
 export const componentSchemas: Record<string, Schema> = {
   Error: errorSchema,
   Source: sourceSchema,
@@ -526,6 +534,26 @@ export const componentSchemas: Record<string, Schema> = {
     },
     'A delivery of a listener, after its acknowledgement.',
   ),
+  ListenerDeliveryList: strictObject(
+    {
+      object: constant('list'),
+      location: location('^/test/listeners/lstn_test_[0-9a-z]{19}/acks$'),
+      data: { type: 'array', items: ref('ListenerDelivery'), description: "the listener's deliveries among those acknowledged, in the order given" },
+    },
+    'Deliveries of a listener, after their acknowledgements.',
+  ),
+  ListenerAcksParams: {
+    type: 'object',
+    required: ['acks'],
+    properties: {
+      acks: {
+        type: 'array',
+        minItems: 1,
+        maxItems: listenerAcksPerRequestMax,
+        items: { type: 'object', required: ['delivery', 'duration_ms'], properties: { delivery: text({ pattern: '^[0-9A-Za-z_]{1,100}$' }), ...listenerAckProperties } },
+      },
+    },
+  },
   ListenerParams: {
     type: 'object',
     properties: {
@@ -536,15 +564,7 @@ export const componentSchemas: Record<string, Schema> = {
       forward_to: stringParam({ format: 'uri', maxLength: webhookUrlCharsMax, description: "where the CLI forwards (recorded as its deliveries' uri; Satang never connects to it)" }),
     },
   },
-  ListenerAckParams: {
-    type: 'object',
-    required: ['duration_ms'],
-    properties: {
-      status: { type: ['integer', 'string', 'null'], pattern: '^\\d{3}$', minimum: 100, maximum: 599, description: "the local URL's HTTP status (null: no answer came)" },
-      duration_ms: integerParam({ minimum: 0, description: 'how long the local URL took' }),
-      error: stringParam({ maxLength: listenerAckErrorCharsMax, description: 'what went wrong, when no 2xx came' }),
-    },
-  },
+  ListenerAckParams: { type: 'object', required: ['duration_ms'], properties: listenerAckProperties },
   TestReset: strictObject({ object: constant('test_reset'), livemode: constant(false), location: constant('/test/reset'), deleted_charges: integer({ minimum: 0 }) }),
   PaymentStatus: strictObject(
     {

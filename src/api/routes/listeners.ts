@@ -5,11 +5,11 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { notFound, OmiseError } from '../../domain/errors.js';
-import { parseForwardTo, parseListenerAck, parseListenerEvents } from '../../domain/listeners.js';
+import { parseForwardTo, parseListenerAck, parseListenerAcks, parseListenerEvents } from '../../domain/listeners.js';
 import { requireTestMode } from '../../domain/test-mode.js';
 import { renderListener, renderListenerDelivery } from '../../render/listeners.js';
 import { findListener } from '../../store/listeners.js';
-import { acknowledgeDelivery, createListener, removeListener } from '../../usecases/listeners.js';
+import { acknowledgeDeliveries, acknowledgeDelivery, createListener, removeListener } from '../../usecases/listeners.js';
 import { callerOf, readContext, runChange } from '../requests.js';
 
 type IdParams = { Params: { id: string } };
@@ -58,6 +58,19 @@ export async function listenerRoutes(app: FastifyInstance): Promise<void> {
       return renderListenerDelivery(done.listener, done.job, done.finished);
     });
     gateway.listeners.acknowledged(id, delivery);
+    return body;
+  });
+
+  app.post<IdParams>('/test/listeners/:id/acks', async (request, reply) => {
+    const caller = await callerOf(request, 'secret');
+    requireTestMode(caller.livemode);
+    const acks = parseListenerAcks(request.omiseParams);
+    const { id } = request.params;
+    const body = await runChange(request, reply, caller, async (tx, ctx) => {
+      const done = await acknowledgeDeliveries(tx, ctx, id, acks, gateway.wall.nowMs());
+      return { object: 'list', location: `/test/listeners/${id}/acks`, data: done.map((item) => renderListenerDelivery(item.listener, item.job, item.finished)) };
+    });
+    for (const { delivery } of acks) gateway.listeners.acknowledged(id, delivery);
     return body;
   });
 
