@@ -235,6 +235,8 @@ const backoffMaxMs = 5000;
 const rememberedMax = 100_000;
 /** At exit, how long acknowledgements still owed may take. */
 const exitFlushMs = 10_000;
+/** Forwards under way at once (the dispatcher's bound per origin); the next wait in arrival order. */
+const forwardsAtOnce = 16;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -336,6 +338,19 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
       });
     });
 
+  let forwarding = 0;
+  const slotWaiters: Array<() => void> = [];
+  /** A forward's turn: at once while fewer than forwardsAtOnce are under way, else when one ends (its slot handed on). */
+  const slot = async () => {
+    if (forwarding < forwardsAtOnce) forwarding++;
+    else await new Promise<void>((resolve) => slotWaiters.push(resolve));
+  };
+  const freeSlot = () => {
+    const next = slotWaiters.shift();
+    if (next) next();
+    else forwarding--;
+  };
+
   const handle = (delivery: StreamedDelivery) => {
     const known = deliveries.get(delivery.delivery);
     if (known?.state === 'forwarding') return;
@@ -348,7 +363,13 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
     }
     remember(delivery.delivery, { state: 'forwarding' });
     const work = (async () => {
-      const outcome = await forward(options.forwardTo, delivery, forwardTimeoutMs);
+      await slot();
+      let outcome: ForwardOutcome;
+      try {
+        outcome = await forward(options.forwardTo, delivery, forwardTimeoutMs);
+      } finally {
+        freeSlot();
+      }
       remember(delivery.delivery, { state: 'forwarded', outcome, acked: false });
       print(out, options.json, delivery, outcome);
       await acknowledge(delivery.delivery, outcome);

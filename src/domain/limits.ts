@@ -126,8 +126,12 @@ export const listenerIdleExpiryMs = hourMs;
 export const listenersPerScopeMax = 20;
 /** A delivery sent over a stream and not acknowledged within this is sent again (to whichever stream holds the listener). */
 export const listenerAckLeaseMs = 30 * secondMs;
-/** Deliveries of one listener sent and not yet acknowledged, at most: the stream's window. */
-export const listenerUnackedMax = 64;
+/**
+ * Deliveries of one listener sent and not yet acknowledged, at most: the stream's window. It bounds what
+ * a stream holds in memory and what is sent again after a dropped connection, and must cover an
+ * acknowledgement's round trip at the event rate (200 events/s × 1 s under load).
+ */
+export const listenerUnackedMax = 256;
 /** How often a process holding streams looks for their deliveries (its own commits wake it at once). */
 export const listenerPollIntervalMs = 250;
 /** A comment line on an idle stream this often, so proxies and clients see it alive. */

@@ -37,7 +37,7 @@ export class ExpirySweep extends DueWorkJob {
   protected async afterRun(wallNowMs: number): Promise<void> {
     await this.options.changes.system(async (tx) => {
       await purgeIdempotencyRecords(tx, wallNowMs - idempotencyRecordTtlMs, this.batchSize);
-      // Listeners expire on the wall clock (DECISIONS §10's test tools; a test clock never ages one).
+      // Listeners expire on the wall clock: a test clock moved forward never ages one.
       await purgeExpiredListeners(tx, wallNowMs, listenerPurgeBatchMax);
     });
   }
