@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,10 +78,34 @@ async function waitUntil(what: string, condition: () => boolean | Promise<boolea
   }
 }
 
+/**
+ * A charge, made as a careful client does: with an Idempotency-Key, sent again while nginx has no
+ * process to give it to (502/503 while both were just restarted) or the connection fails.
+ */
 const newCharge = async (url: string) => {
-  const res = await api(`${url}/charges`, secretKey, { method: 'POST', json: { amount: 40000, currency: 'THB', source: { type: 'truemoney_qr' } } });
-  assert.equal(res.status, 200, JSON.stringify(res.json));
-  return res.json;
+  const idempotencyKey = `listen-${randomUUID()}`;
+  for (let attempt = 0; ; attempt++) {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${url}/charges`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify({ amount: 40000, currency: 'THB', source: { type: 'truemoney_qr' } }),
+      });
+      text = await response.text();
+    } catch (error) {
+      if (attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    if ([502, 503, 504].includes(response.status) && attempt < 40) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    assert.equal(response.status, 200, `POST ${url}/charges: ${text.slice(0, 500)}`);
+    return JSON.parse(text);
+  }
 };
 
 /** How many times each event id reached the receiver. */
