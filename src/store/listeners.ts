@@ -6,10 +6,9 @@
  */
 import type { Kysely } from 'kysely';
 import { dialectOf } from './dialect.js';
-import { preparedInsert } from './prepared.js';
 import type { DB, Listener, WebhookDelivery, WebhookJob, WebhookJobStatus } from './schema.js';
 import { inScope, type Scope } from './scope.js';
-import { seqColumn, seqOfOne } from './sequence.js';
+import { seqColumn, withSeq } from './sequence.js';
 
 export async function insertListener(db: Kysely<DB>, listener: Listener): Promise<void> {
   await db.insertInto('listeners').values(listener).execute();
@@ -122,19 +121,39 @@ export async function findListenerJobs(db: Kysely<DB>, listenerId: string, jobId
   return new Map(jobs.filter((job) => job.listener_id === listenerId).map((job) => [job.id, job]));
 }
 
+/** A delivery to finish: its new status (delivered or failed) and the attempt to record. */
+export interface ListenerFinish {
+  jobId: string;
+  status: WebhookJobStatus;
+  delivery: WebhookDelivery;
+}
+
 /**
- * Finishes a delivery the CLI acknowledged, and records the attempt it reports, only while the
- * delivery is pending: a second acknowledgement of it (the CLI retried, or it was sent again after
- * its lease ran out) records nothing. Returns whether this one finished it.
+ * Finishes deliveries the CLI acknowledged, and records the attempts they report, only while each
+ * is pending: a second acknowledgement of one (the CLI retried, or it was sent again after its lease
+ * ran out; or the same id twice in one batch) records nothing. A few statements however many there
+ * are (one update per status, one insert). Returns the ids this call finished.
  */
-export async function finishListenerJob(db: Kysely<DB>, job: Pick<WebhookJob, 'id' | 'attempts'>, status: WebhookJobStatus, delivery: WebhookDelivery): Promise<boolean> {
-  const finished = await db
-    .updateTable('webhook_jobs')
-    .set({ status, attempts: job.attempts + 1, lease_until: 0 })
-    .where('id', '=', job.id)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  if (finished.numUpdatedRows === 0n) return false;
-  await preparedInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
-  return true;
+export async function finishListenerJobs(db: Kysely<DB>, finishes: ListenerFinish[]): Promise<Set<string>> {
+  const first = new Map<string, ListenerFinish>();
+  for (const finish of finishes) if (!first.has(finish.jobId)) first.set(finish.jobId, finish);
+  const finished = new Set<string>();
+  for (const status of new Set([...first.values()].map((finish) => finish.status))) {
+    const ids = [...first.values()].filter((finish) => finish.status === status).map((finish) => finish.jobId);
+    const rows = await db
+      .updateTable('webhook_jobs')
+      .set((eb) => ({ status, attempts: eb('attempts', '+', 1), lease_until: 0 }))
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .returning('id')
+      .execute();
+    for (const row of rows) finished.add(row.id);
+  }
+  const deliveries = [...first.values()].filter((finish) => finished.has(finish.jobId)).map((finish) => finish.delivery);
+  if (deliveries.length > 0) {
+    const rows = await withSeq(db, 'webhook_deliveries', deliveries);
+    // 13 columns a row: well under SQLite's bound-parameter limit.
+    for (let start = 0; start < rows.length; start += 500) await db.insertInto('webhook_deliveries').values(rows.slice(start, start + 500)).execute();
+  }
+  return finished;
 }

@@ -8,7 +8,7 @@ import { newId } from '../domain/ids.js';
 import { listenerIdleExpiryMs, listenersPerScopeMax } from '../domain/limits.js';
 import { type ListenerAck, listenerUri } from '../domain/listeners.js';
 import { requireTestMode } from '../domain/test-mode.js';
-import { countListeners, deleteListener, findListener, findListenerJobs, finishListenerJob, insertListener, lockListenerList } from '../store/listeners.js';
+import { countListeners, deleteListener, findListener, findListenerJobs, finishListenerJobs, insertListener, type ListenerFinish, lockListenerList } from '../store/listeners.js';
 import type { Listener, WebhookJob } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
@@ -84,7 +84,7 @@ export async function acknowledgeDelivery(tx: Tx, ctx: UseCaseContext, listenerI
   if (!job) throw notFound('delivery', jobId);
   // The payload is rendered before the delivery is streamed; an acknowledgement of one never streamed is refused.
   if (job.payload === null) throw new OmiseError('bad_request', `delivery ${jobId} was not sent yet`);
-  return finish(tx, listener, job, ack, wallNowMs);
+  return (await finish(tx, listener, [{ job, ack }], wallNowMs))[0];
 }
 
 /**
@@ -101,34 +101,42 @@ export async function acknowledgeDeliveries(
 ): Promise<Acknowledged[]> {
   const listener = await listenerOf(tx, ctx, listenerId);
   const jobs = await findListenerJobs(tx, listenerId, [...new Set(acks.map((item) => item.delivery))]);
-  const done: Acknowledged[] = [];
-  for (const { delivery, ack } of acks) {
+  const known = acks.flatMap(({ delivery, ack }) => {
     const job = jobs.get(delivery);
-    if (!job || job.payload === null) continue;
-    const acknowledged = await finish(tx, listener, job, ack, wallNowMs);
-    jobs.set(delivery, acknowledged.job);
-    done.push(acknowledged);
-  }
-  return done;
+    return job && job.payload !== null ? [{ job, ack }] : [];
+  });
+  return finish(tx, listener, known, wallNowMs);
 }
 
-async function finish(tx: Tx, listener: Listener, job: WebhookJob, ack: ListenerAck, wallNowMs: number): Promise<Acknowledged> {
-  const succeeded = ack.status !== null && ack.status >= 200 && ack.status < 300;
-  const status = succeeded ? 'delivered' : 'failed';
-  const finished = await finishListenerJob(tx, job, status, {
-    id: newId('whdl', false, wallNowMs),
-    job_id: job.id,
-    event_id: job.event_id,
-    account_id: job.account_id,
-    livemode: job.livemode,
-    uri: job.url,
-    status: ack.status,
-    error: ack.error,
-    payload: job.payload!,
-    duration_ms: ack.durationMs,
-    response_excerpt: null,
-    // Wall-clock, as every attempt's time is (the dispatcher's too).
-    created_at: wallNowMs,
+/** Finishes what is still pending among these deliveries (the first acknowledgement of each) and records their attempts. */
+async function finish(tx: Tx, listener: Listener, acks: Array<{ job: WebhookJob; ack: ListenerAck }>, wallNowMs: number): Promise<Acknowledged[]> {
+  const finishes: ListenerFinish[] = acks.map(({ job, ack }) => ({
+    jobId: job.id,
+    status: ack.status !== null && ack.status >= 200 && ack.status < 300 ? 'delivered' : 'failed',
+    delivery: {
+      id: newId('whdl', false, wallNowMs),
+      job_id: job.id,
+      event_id: job.event_id,
+      account_id: job.account_id,
+      livemode: job.livemode,
+      uri: job.url,
+      status: ack.status,
+      error: ack.error,
+      payload: job.payload!,
+      duration_ms: ack.durationMs,
+      response_excerpt: null,
+      // Wall-clock, as every attempt's time is (the dispatcher's too).
+      created_at: wallNowMs,
+    },
+  }));
+  const finished = await finishListenerJobs(tx, finishes);
+  // Only the first acknowledgement of a delivery in the batch finishes it; a later one answers what it left.
+  const after = new Map<string, WebhookJob>();
+  return acks.map(({ job }, index) => {
+    const seen = after.get(job.id);
+    if (seen) return { listener, job: seen, finished: false };
+    const done = finished.has(job.id) ? { ...job, status: finishes[index].status, attempts: job.attempts + 1, lease_until: 0 } : job;
+    after.set(job.id, done);
+    return { listener, job: done, finished: finished.has(job.id) };
   });
-  return { listener, job: finished ? { ...job, status, attempts: job.attempts + 1, lease_until: 0 } : job, finished };
 }
