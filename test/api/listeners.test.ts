@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { listenersPerScopeMax } from '../../src/domain/limits.js';
+import { listenerAckLeaseMs, listenersPerScopeMax } from '../../src/domain/limits.js';
 import { verifyWebhook } from '../../src/webhooks/signing.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 import { deliveriesOf, type OpenStream, openStream } from '../support/sse.js';
@@ -233,4 +233,40 @@ describeEachStore(
     });
   },
   { listen: true },
+);
+
+/** A wall clock the test moves: leases run out without waiting for them. */
+const wall = { aheadMs: 0, nowMs: () => Date.now() + wall.aheadMs };
+
+describeEachStore(
+  'listeners: a delivery not acknowledged within its lease is sent again',
+  (h: Harness) => {
+    test(`after ${listenerAckLeaseMs / 1000} s without an acknowledgement the same delivery comes again on the open stream; once acknowledged, never`, async () => {
+      const listener = (await h.request({ method: 'POST', url: '/test/listeners', key: h.keys.secretKey, json: {} })).json;
+      const events = await openStream(`${h.publicUrl}/test/listeners/${listener.id}/stream`, h.keys.secretKey);
+      try {
+        assert.equal((await h.request({ method: 'POST', url: '/charges', key: h.keys.secretKey, json: { amount: 40000, currency: 'THB', source: { type: 'truemoney_qr' } } })).status, 200);
+        await events.waitFor((all) => deliveriesOf(all).length === 1);
+        wall.aheadMs += listenerAckLeaseMs - 1000;
+        h.gateway.listeners.nudge();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(deliveriesOf(events.events).length, 1, 'not before its lease ran out');
+        wall.aheadMs += 2000;
+        h.gateway.listeners.nudge();
+        await events.waitFor((all) => deliveriesOf(all).length === 2);
+        const [first, again] = deliveriesOf(events.events);
+        assert.equal(again.delivery, first.delivery);
+        assert.equal(again.body, first.body, 'the same bytes');
+        const acked = await h.request({ method: 'POST', url: `/test/listeners/${listener.id}/deliveries/${first.delivery}/ack`, key: h.keys.secretKey, json: { status: 200, duration_ms: 1 } });
+        assert.equal(acked.json.recorded, true);
+        wall.aheadMs += 2 * listenerAckLeaseMs;
+        h.gateway.listeners.nudge();
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        assert.equal(deliveriesOf(events.events).length, 2, 'acknowledged: never sent again');
+      } finally {
+        events.close();
+      }
+    });
+  },
+  { listen: true, wallClock: wall },
 );
