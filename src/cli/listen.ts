@@ -227,7 +227,8 @@ export interface ListenOutput {
   info(text: string): void;
 }
 
-type DeliveryState = { state: 'forwarding' } | { state: 'forwarded'; outcome: ForwardOutcome; acked: boolean };
+/** What this run did with a delivery: forwarding it now, or forwarded (a resent one is acknowledged again with this outcome). */
+type DeliveryState = { state: 'forwarding' } | { state: 'forwarded'; outcome: ForwardOutcome };
 
 const backoffFirstMs = 250;
 const backoffMaxMs = 5000;
@@ -307,10 +308,6 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
         await client.request('POST', `${base}/acks`, {
           acks: batch.map(({ id, outcome }) => ({ delivery: id, status: outcome.status, duration_ms: outcome.durationMs, error: outcome.error })),
         });
-        for (const { id } of batch) {
-          const state = deliveries.get(id);
-          if (state?.state === 'forwarded') state.acked = true;
-        }
         wait = backoffFirstMs;
       } catch (error) {
         const refused = error instanceof RemoteError && error.status >= 400 && error.status < 500;
@@ -370,7 +367,7 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
       } finally {
         freeSlot();
       }
-      remember(delivery.delivery, { state: 'forwarded', outcome, acked: false });
+      remember(delivery.delivery, { state: 'forwarded', outcome });
       print(out, options.json, delivery, outcome);
       await acknowledge(delivery.delivery, outcome);
     })();
@@ -462,14 +459,16 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
     out.info(`satang: ${gone}`);
     return 1;
   }
-  if (made && !options.keep) {
+  if (exitCode !== 0) {
+    // The listener is gone, or the key was refused: nothing to remove.
+  } else if (made && !options.keep) {
     try {
       await client.request('DELETE', base);
       out.info(`Stopped; listener ${listener.id} removed.`);
     } catch (error) {
       out.info(`satang: the listener ${listener.id} was not removed (${describe(error)}); it expires an hour after its stream closed`);
     }
-  } else if (exitCode === 0) {
+  } else {
     out.info(`Stopped; listener ${listener.id} kept for an hour: \`satang listen --listener ${listener.id} --forward-to ${options.forwardTo}\` resumes it.`);
   }
   agents.http.destroy();

@@ -180,12 +180,13 @@ describeEachStoreProcess(
       }
     });
 
-    test('--events: only the keys asked for, one readable line each', async () => {
+    test('--events: only the keys asked for, one readable line each; --keep, then --listener resumes with what came meanwhile', async () => {
       receiver.received.length = 0;
       receiver.respond = () => 200;
       const gateway = await startGatewayProcess(env);
       try {
-        const listen = await startListen(['--forward-to', `${receiver.url}/only-complete`, '--events', 'charge.complete', '--api-url', gateway.url]);
+        const listen = await startListen(['--forward-to', `${receiver.url}/only-complete`, '--events', 'charge.complete', '--api-url', gateway.url, '--keep']);
+        const listenerId = /listener (lstn_test_[0-9a-z]{19})/.exec(listen.stderr())![1];
         assert.match(listen.stderr(), /Forwarding charge\.complete to/);
         const charge = await newCharge(gateway.url);
         await newCharge(gateway.url);
@@ -198,6 +199,24 @@ describeEachStoreProcess(
         );
         assert.match(listen.stdout(), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z {2}charge\.complete {2,}evnt_test_[0-9a-z]{19} {2}-> 200 {2}\d+ ms\n$/);
         assert.deepEqual(await listen.interrupt(), { code: 0, signal: null });
+        assert.match(listen.stderr(), new RegExp(`listener ${listenerId} kept for an hour`));
+        // Stopped, kept: what happens meanwhile waits for it; the next run resumes it (the same keys).
+        const meanwhile = await newCharge(gateway.url);
+        assert.equal((await api(`${gateway.url}/charges/${meanwhile.id}/mark_as_failed`, secretKey, { method: 'POST', json: {} })).status, 200);
+        const resumed = await startListen(['--forward-to', `${receiver.url}/only-complete`, '--api-url', gateway.url, '--listener', listenerId]);
+        await receiver.waitFor((all) => all.length >= 2, 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.deepEqual(
+          receiver.received.map((r) => [r.json.key, r.json.data.id, r.json.data.status]),
+          [
+            ['charge.complete', charge.id, 'successful'],
+            ['charge.complete', meanwhile.id, 'failed'],
+          ],
+          'what was acknowledged is not sent again; what came meanwhile is',
+        );
+        assert.deepEqual(await resumed.interrupt(), { code: 0, signal: null });
+        assert.match(resumed.stderr(), /kept for an hour/);
+        assert.equal((await api(`${gateway.url}/test/listeners/${listenerId}`, secretKey, { method: 'DELETE' })).status, 200);
       } finally {
         await gateway.kill('SIGTERM');
       }
