@@ -22,9 +22,29 @@ const remoteCommands: Record<string, RemoteCommand> = {
   chaos: chaosCommand,
 };
 
+/** `satang listen` (src/cli/listen.ts) parses its own options and runs until Ctrl-C. */
+const listenSummary = `  listen --forward-to URL [--events KEY,KEY] [--json] [--listener ID] [--keep]
+                                         forward test-mode events to a local URL, signed as webhooks; one line
+                                         per event (\`satang listen --help\`)
+`;
+
 const argv = process.argv.slice(2);
 const name = commandNameOf(argv, { ...adminOptions, ...remoteOptionsOf(remoteCommands) });
-if (name !== undefined && Object.hasOwn(remoteCommands, name)) {
+if (argv[0] === 'listen') {
+  const { listenCommand, ListenUsageError, listenUsage } = await import('./cli/listen.js');
+  let code: number;
+  try {
+    code = await listenCommand(argv.slice(1), process.env, {
+      line: (text) => process.stdout.write(`${text}\n`),
+      info: (text) => process.stderr.write(`${text}\n`),
+    });
+  } catch (error) {
+    const usageError = error instanceof ListenUsageError;
+    process.stderr.write(`satang: ${error instanceof Error ? error.message : String(error)}\n${usageError ? listenUsage : ''}`);
+    code = usageError ? 2 : 1;
+  }
+  process.exit(code);
+} else if (name !== undefined && Object.hasOwn(remoteCommands, name)) {
   // Output piped into a reader that stops early (`| head`): done, not a crash.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
@@ -34,5 +54,5 @@ if (name !== undefined && Object.hasOwn(remoteCommands, name)) {
   process.exitCode = await runRemote(name, remoteCommands[name], argv, io);
 } else {
   const { runAdmin } = await import('./cli/admin.js');
-  await runAdmin(argv, `${adminUsage}\n${remoteUsage(remoteCommands)}`);
+  await runAdmin(argv, `${adminUsage}\n${remoteUsage(remoteCommands)}${listenSummary}`);
 }

@@ -8,6 +8,7 @@
  *                          │ after each commit
  *                          ▼
  *                   webhook dispatcher ─► merchants' endpoints
+ *                   listener streams   ─► `satang listen` (Server-Sent Events, acknowledged)
  */
 import { Authenticator } from './api/auth.js';
 import { GatewayMetrics } from './api/ops.js';
@@ -21,6 +22,7 @@ import type { Store } from './store/store.js';
 import { ChangeRunner } from './usecases/changes.js';
 import { AccountClocks } from './usecases/clock.js';
 import { type Connector, WebhookDispatcher } from './webhooks/dispatcher.js';
+import { ListenerStreams } from './webhooks/listener-streams.js';
 import type { Resolver, TargetPolicy } from './webhooks/targets.js';
 
 /** Where the background workers report what went wrong (pino's signature: details, then the message). */
@@ -65,6 +67,8 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly changes: ChangeRunner;
   readonly webhooks: WebhookDispatcher;
+  /** The listeners' streams this process holds (`satang listen`): the outbox's other consumer. */
+  readonly listeners: ListenerStreams;
   readonly sweep: ExpirySweep;
   /** Applies test charges' scripted outcomes when they fall due (DECISIONS §10). */
   readonly outcomes: ScriptedOutcomeJob;
@@ -100,8 +104,23 @@ export class Gateway {
       onError: (error) => this.log.error({ err: error }, 'webhook dispatch failed'),
       onAttempt: (outcome) => this.metrics.webhookAttempt(outcome),
     });
+    this.listeners = new ListenerStreams({
+      store: this.store,
+      wall: this.wall,
+      publicUrl: this.publicUrl,
+      onError: (error) => this.log.error({ err: error }, 'listener stream failed'),
+    });
     // A committed change may have written events into the outbox: deliver them now, not at the next poll.
-    this.changes = new ChangeRunner({ store: this.store, clocks: this.clocks, wall: this.wall, publicUrl: this.publicUrl, onCommitted: () => this.webhooks.nudge() });
+    this.changes = new ChangeRunner({
+      store: this.store,
+      clocks: this.clocks,
+      wall: this.wall,
+      publicUrl: this.publicUrl,
+      onCommitted: () => {
+        this.webhooks.nudge();
+        this.listeners.nudge();
+      },
+    });
     this.sweep = new ExpirySweep({ store: this.store, wall: this.wall, changes: this.changes, onError: (error) => this.log.error({ err: error }, 'expiry sweep failed') });
     this.outcomes = new ScriptedOutcomeJob({
       store: this.store,
@@ -139,9 +158,11 @@ export class Gateway {
 
   /**
    * Stops the background work: the sweep and the outcome job finish their batch, the dispatcher its deliveries in
-   * flight; the request log's streams end and the entries still queued are written.
+   * flight; the request log's streams end and the entries still queued are written; the listeners' streams end
+   * (their unacknowledged deliveries handed back).
    */
   async stop(): Promise<void> {
+    await this.listeners.stop();
     if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop()]);
     if (this.started.dispatch) await this.webhooks.stop();
     this.started = { sweep: false, dispatch: false };

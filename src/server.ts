@@ -151,7 +151,7 @@ export async function startGateway(
 
 /**
  * Graceful shutdown (SIGTERM): /readyz turns 503, the listener closes and idle keep-alive
- * connections with it, in-flight requests finish and are answered; the expiry sweep
+ * connections with it, listeners' event streams end, in-flight requests finish and are answered; the expiry sweep
  * finishes its batch and stops; the webhook dispatcher hands back claimed jobs it has not
  * started (their leases released) and waits for the deliveries in flight to be recorded;
  * then the store closes after its last commit. Past `timeoutMs` the process gives up.
@@ -168,6 +168,9 @@ export async function shutDownGracefully(gateway: RunningGateway, timeoutMs: num
     // callback is not awaited: it fires only when every connection has gone).
     gateway.app.server.close();
     gateway.app.server.closeIdleConnections();
+    // Listeners' streams (`satang listen`) never end by themselves: they end now, their deliveries not yet
+    // acknowledged handed back, and the CLIs reconnect (to another process, or this one restarted).
+    await gateway.gateway.listeners.closeAll();
     // Requests already received are answered, and their work committed, first; then the background work stops.
     await gateway.app.ops.whenIdle();
     await gateway.gateway.stop();

@@ -21,6 +21,7 @@ import { chargeRoutes } from './routes/charges.js';
 import { eventRoutes } from './routes/events.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
+import { listenerRoutes } from './routes/listeners.js';
 import { refundRoutes } from './routes/refunds.js';
 import { requestLogRoutes } from './routes/request-log.js';
 import { searchRoutes } from './routes/search.js';
@@ -169,6 +170,7 @@ async function omiseApi(api: FastifyInstance): Promise<void> {
   await api.register(lifecycleRoutes);
   await api.register(ledgerRoutes);
   await api.register(testModeRoutes);
+  await api.register(listenerRoutes);
   await api.register(webhookRoutes);
   await api.register(refundRoutes);
   await api.register(accountRoutes);

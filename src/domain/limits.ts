@@ -169,6 +169,32 @@ export const sseStreamsMax = 1000;
 /** A client this far behind (bytes written and not yet taken) is disconnected rather than buffered for. */
 export const sseBufferedBytesMax = 1024 * 1024;
 
+// ---------------------------------------------------------------- satang listen (test mode, issue 15)
+/** A listener whose deliveries no stream has held for this long expires: it is removed with what it had not sent. */
+export const listenerIdleExpiryMs = hourMs;
+/** Listeners per account and mode (each one adds a delivery to every event while it lives). */
+export const listenersPerScopeMax = 20;
+/** A delivery sent over a stream and not acknowledged within this is sent again (to whichever stream holds the listener). */
+export const listenerAckLeaseMs = 30 * secondMs;
+/**
+ * Deliveries of one listener sent and not yet acknowledged, at most: the stream's window. It bounds what
+ * a stream holds in memory and what is sent again after a dropped connection, and must cover an
+ * acknowledgement's round trip at the event rate (200 events/s × 1 s under load).
+ */
+export const listenerUnackedMax = 256;
+/** How often a process holding streams looks for their deliveries (its own commits wake it at once). */
+export const listenerPollIntervalMs = 250;
+/** A comment line on an idle stream this often, so proxies and clients see it alive. */
+export const listenerKeepAliveMs = 15 * secondMs;
+/** How often a held stream moves its listener's expiry on (and notices that the listener was removed). */
+export const listenerRefreshIntervalMs = 10 * secondMs;
+/** Expired listeners removed per sweep run. */
+export const listenerPurgeBatchMax = 100;
+/** Acknowledgements in one POST /test/listeners/:id/acks. */
+export const listenerAcksPerRequestMax = 100;
+/** The error text an acknowledgement may carry (what the CLI got instead of an answer). */
+export const listenerAckErrorCharsMax = 1000;
+
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;
 export const operatorPasswordCharsMax = 200;

@@ -10,7 +10,7 @@ import { findRefundsByIds, refundsOfCharges } from './refunds.js';
 import type { ChargeRow, DB, EventRow, RefundRow, SourceRow, WebhookDelivery } from './schema.js';
 import { inScope, type Scope } from './scope.js';
 import { seqOfOne, withSeq } from './sequence.js';
-import { enabledEndpointTargets, type EndpointTarget, listDeliveriesOfEvents } from './webhooks.js';
+import { eventTargets, eventTargetsFrom, type EventTargets, listDeliveriesOfEvents, selectTargets, type TargetRow } from './webhooks.js';
 
 export async function insertEvent(db: Kysely<DB>, event: EventRow): Promise<void> {
   await preparedInsert(db, 'events', event, await seqOfOne(db, 'events'));
@@ -33,17 +33,17 @@ export interface WrittenWithEvent {
 
 /**
  * Inserts an event, with the new rows it goes with, and returns its account's enabled
- * webhook endpoints (where the event is to be delivered). On PostgreSQL that is
+ * webhook endpoints and listeners (where the event is to be delivered). On PostgreSQL that is
  * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
  * statement costs no round trip, the same inserts and the read one after another.
  */
-export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EndpointTarget[]> {
+export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EventTargets> {
   const scope = { accountId: event.account_id, livemode: event.livemode };
   if (!dialectOf(db).writesInOneStatement) {
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
     await insertEvent(db, event);
-    return enabledEndpointTargets(db, scope);
+    return eventTargets(db, scope);
   }
   const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
   if (rows.source) parts.push(['sources', rows.source]);
@@ -54,26 +54,21 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
   let statement = insertEventWithStatements.get(key);
   if (statement === undefined) insertEventWithStatements.set(key, (statement = insertEventWithStatement(key, parts)));
-  return statement(db, args);
+  return eventTargetsFrom(await statement(db, args));
 }
 
-type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<EndpointTarget[]>;
+type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Promise<TargetRow[]>;
 /** One statement function per shape of write (which tables, which columns), made at its first use. */
 const insertEventWithStatements = new Map<string, EventWithStatement>();
 
 function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]>): EventWithStatement {
-  return preparedQuery<Record<string, unknown>, EndpointTarget>(key, (qb, p) => {
+  return preparedQuery<Record<string, unknown>, TargetRow>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
       query = query.with(`written_${index}`, (cte) => cte.insertInto(table).values(values)) as unknown as Kysely<any>;
     }
-    return (query as unknown as Kysely<DB>)
-      .selectFrom('webhook_endpoints')
-      .select(['id', 'url', 'chaos'])
-      .where('account_id', '=', p.accountId as string)
-      .where('livemode', '=', p.livemode as number)
-      .where('enabled', '=', 1);
+    return selectTargets(query as unknown as Kysely<DB>, { accountId: p.accountId as string, livemode: p.livemode as number }, qb);
   });
 }
 

@@ -420,6 +420,47 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('accounts').dropColumn('email').execute();
     },
   },
+  '0013_listeners': {
+    // Listeners (`satang listen`, test mode): their deliveries are outbox jobs that name them, streamed to
+    // the CLI and acknowledged, never claimed by the dispatcher. The dispatcher's partial indexes leave
+    // them out, so a listener's backlog (while no stream holds it) costs the dispatcher's scans nothing.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('listeners')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('listeners_account').on('listeners').columns(['account_id', 'livemode']).execute();
+      await db.schema.createIndex('listeners_expiry').on('listeners').columns(['expires_at']).execute();
+      await db.schema.alterTable('webhook_jobs').addColumn('listener_id', 'text').execute();
+      for (const [name, columns] of webhookDueIndexes) {
+        await db.schema.dropIndex(name).execute();
+        await db.schema.createIndex(name).on('webhook_jobs').columns(columns).where(sql.ref('status'), '=', 'pending').where(sql.ref('listener_id'), 'is', null).execute();
+      }
+      await db.schema
+        .createIndex('webhook_jobs_listener')
+        .on('webhook_jobs')
+        .columns(['listener_id', 'created_at'])
+        .where(sql.ref('status'), '=', 'pending')
+        .where(sql.ref('listener_id'), 'is not', null)
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('webhook_jobs_listener').execute();
+      for (const [name, columns] of webhookDueIndexes) {
+        await db.schema.dropIndex(name).execute();
+        await db.schema.createIndex(name).on('webhook_jobs').columns(columns).where(sql.ref('status'), '=', 'pending').execute();
+      }
+      await db.deleteFrom('webhook_jobs').where('listener_id', 'is not', null).execute();
+      await db.schema.alterTable('webhook_jobs').dropColumn('listener_id').execute();
+      await db.schema.dropTable('listeners').execute();
+    },
+  },
   '0012_request_log': {
     // The test-mode request log (DECISIONS §10). Lists and the per-account cap read (account_id, seq);
     // streams and the age limit read every account's rows by seq (rows go in about the order they arrived).
@@ -467,6 +508,12 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/** The dispatcher's partial indexes of pending jobs (0003), which 0013 narrowed to webhooks (no listener's jobs). */
+const webhookDueIndexes: Array<[name: string, columns: string[]]> = [
+  ['webhook_jobs_due', ['next_attempt_at']],
+  ['webhook_jobs_account_due', ['account_id', 'livemode', 'next_attempt_at']],
+];
 
 /** The list indexes 0007 rebuilt to end in seq: name, table, the columns before seq, the columns before 0007. */
 const sequencedIndexes: Array<[name: string, table: string, columns: string[], before: string[]]> = [

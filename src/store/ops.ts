@@ -19,12 +19,13 @@ export async function countChargesByStatus(db: Kysely<DB>): Promise<Map<string, 
   return new Map(rows.map((row) => [row.status, Number(row.n)]));
 }
 
-/** Webhook jobs waiting to be sent (from the partial index of pending jobs), and how many of them are due now by the wall clock. */
+/** Webhook jobs waiting to be sent (from the partial index of pending webhook jobs; listeners' are not the dispatcher's queue), and how many of them are due now by the wall clock. */
 export async function webhookQueueDepth(db: Kysely<DB>, wallNowMs: number): Promise<{ pending: number; due: number }> {
   const row = await db
     .selectFrom('webhook_jobs')
     .select((eb) => [eb.fn.countAll<number>().as('pending'), eb.fn.sum<number>(eb.case().when('next_attempt_at', '<=', wallNowMs).then(1).else(0).end()).as('due')])
     .where('status', '=', 'pending')
+    .where('listener_id', 'is', null)
     .executeTakeFirstOrThrow();
   return { pending: Number(row.pending), due: Number(row.due ?? 0) };
 }

@@ -220,6 +220,8 @@ export interface WebhookJobTable {
   url: string;
   /** The account endpoint the job delivers for; null for a charge's own webhook_endpoints and a redelivery to a given URL. */
   endpoint_id: string | null;
+  /** The listener (`satang listen`) the job is for: streamed to the CLI holding it and acknowledged, never POSTed by the dispatcher; null for every webhook. */
+  listener_id: string | null;
   status: WebhookJobStatus;
   attempts: number;
   /** Account-clock ms of the next try, so the test clock can fire retries. */
@@ -273,6 +275,24 @@ export interface RequestLogTable {
   idempotency_key: string | null;
   key_kind: 'public' | 'secret' | null;
   key_last4: string | null;
+}
+
+/**
+ * A listener (`satang listen`, test mode): a subscription of an account and mode whose deliveries
+ * are outbox jobs (webhook_jobs.listener_id) streamed to the CLI holding it.
+ */
+export interface ListenerTable {
+  id: string;
+  account_id: string;
+  livemode: number;
+  /** What its deliveries are recorded under: the CLI's forward-to URL, or satang-listen:<id>. */
+  url: string;
+  /** The event keys it asked for (a JSON array), or null for every key. */
+  events: string | null;
+  /** Account-clock ms. */
+  created_at: number;
+  /** Wall-clock ms after which it expires (removed with what it had not sent); a held stream keeps moving it on. */
+  expires_at: number;
 }
 
 export interface OperatorTable {
@@ -341,6 +361,7 @@ export interface DB {
   webhook_secrets: WebhookSecretTable;
   webhook_jobs: WebhookJobTable;
   webhook_deliveries: WebhookDeliveryTable;
+  listeners: ListenerTable;
   refunds: RefundTable;
   request_log: RequestLogTable;
 }
@@ -357,6 +378,7 @@ export type WebhookEndpoint = Selectable<WebhookEndpointTable>;
 export type WebhookSecret = Selectable<WebhookSecretTable>;
 export type WebhookJob = Selectable<WebhookJobTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
+export type Listener = Selectable<ListenerTable>;
 export type RefundRow = Selectable<RefundTable>;
 export type RequestLogRow = Selectable<RequestLogTable>;
 export type Operator = Selectable<OperatorTable>;

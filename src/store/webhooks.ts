@@ -1,4 +1,5 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { ListenerTarget } from '../domain/delivery-targets.js';
 import { dialectOf } from './dialect.js';
 import { rowsGroupedByKey } from './row-maps.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
@@ -72,13 +73,58 @@ export async function deleteEndpoint(db: Kysely<DB>, scope: Scope, id: string): 
 /** An enabled endpoint, as an event's delivery needs it (its chaos settings too: JSON, or null when off). */
 export type EndpointTarget = Pick<WebhookEndpoint, 'id' | 'url' | 'chaos'>;
 
-const selectEnabledTargets = preparedQuery<{ accountId: string; livemode: number }, EndpointTarget>('enabledEndpointTargets', (db, p) =>
-  db.selectFrom('webhook_endpoints').select(['id', 'url', 'chaos']).where('account_id', '=', p.accountId).where('livemode', '=', p.livemode).where('enabled', '=', 1),
-);
+/** Where the events of an account and mode go: its enabled endpoints, and its listeners (`satang listen`) with the keys they asked for. */
+export interface EventTargets {
+  endpoints: EndpointTarget[];
+  listeners: ListenerTarget[];
+}
 
-/** The endpoints an event of this account and mode goes to. */
-export async function enabledEndpointTargets(db: Kysely<DB>, scope: Scope): Promise<EndpointTarget[]> {
-  return selectEnabledTargets(db, scope);
+/** One row of the targets query: an endpoint (listener 0, events null) or a listener (listener 1). */
+export interface TargetRow {
+  id: string;
+  url: string;
+  events: string | null;
+  /** An endpoint's chaos settings (JSON, null when off); always null for a listener. */
+  chaos: string | null;
+  listener: number;
+}
+
+/**
+ * The targets query of an account and mode (`accountId`, `livemode`) on a query builder (which may
+ * carry CTEs; `plain` is one without, for the second half of the union): endpoints and listeners in
+ * one statement, so writing an event costs one read however many kinds of target there are.
+ */
+export function selectTargets(qb: Kysely<DB>, p: { accountId: string; livemode: number }, plain: Kysely<DB> = qb) {
+  return qb
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'url', sql<string | null>`null`.as('events'), 'chaos', sql<number>`0`.as('listener')])
+    .where('account_id', '=', p.accountId)
+    .where('livemode', '=', p.livemode)
+    .where('enabled', '=', 1)
+    .unionAll(
+      plain
+        .selectFrom('listeners')
+        .select(['id', 'url', 'events', sql<string | null>`null`.as('chaos'), sql<number>`1`.as('listener')])
+        .where('account_id', '=', p.accountId)
+        .where('livemode', '=', p.livemode),
+    );
+}
+
+const selectEventTargets = preparedQuery<{ accountId: string; livemode: number }, TargetRow>('eventTargets', (db, p) => selectTargets(db, p));
+
+/** The targets query's rows, sorted out. */
+export function eventTargetsFrom(rows: TargetRow[]): EventTargets {
+  const targets: EventTargets = { endpoints: [], listeners: [] };
+  for (const row of rows) {
+    if (Number(row.listener) === 1) targets.listeners.push({ id: row.id, url: row.url, events: row.events });
+    else targets.endpoints.push({ id: row.id, url: row.url, chaos: row.chaos });
+  }
+  return targets;
+}
+
+/** Where an event of this account and mode goes: its enabled endpoints and its listeners. */
+export async function eventTargets(db: Kysely<DB>, scope: Scope): Promise<EventTargets> {
+  return eventTargetsFrom(await selectEventTargets(db, scope));
 }
 
 /**
@@ -159,7 +205,14 @@ export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<vo
 }
 
 function dueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number, skipUrls: string[]) {
-  let query = db.selectFrom('webhook_jobs').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', due.nowMs).where('lease_until', '<', wallNowMs);
+  // A listener's jobs are streamed by the process holding its stream, never sent from here (their partial index is another).
+  let query = db
+    .selectFrom('webhook_jobs')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('listener_id', 'is', null)
+    .where('next_attempt_at', '<=', due.nowMs)
+    .where('lease_until', '<', wallNowMs);
   if (due.scope) query = query.where('account_id', '=', due.scope.accountId).where('livemode', '=', due.scope.livemode);
   if (skipUrls.length > 0) query = query.where('url', 'not in', skipUrls);
   return query;

@@ -5,7 +5,7 @@
  * redelivery adds outbox rows to an event that exists (enqueueDeliveries).
  */
 import { chargeSnapshot, type ChargeSnapshot } from '../domain/charge.js';
-import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
+import { type DeliveryTarget, deliveryTargets, listenerTargets } from '../domain/delivery-targets.js';
 import { newId } from '../domain/ids.js';
 import { type ChaosSettings, decideJobs, type JobChaos, postponedMs } from '../domain/webhook-chaos.js';
 import { webhookRetrySchedule } from '../domain/webhook-retry.js';
@@ -13,7 +13,7 @@ import { insertEvents, insertEventWith, type WrittenWithEvent } from '../store/e
 import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
 import type { Scope } from '../store/scope.js';
 import type { Tx } from '../store/store.js';
-import { countChaosEvents, enabledEndpointTargets, type EndpointTarget, insertJobs } from '../store/webhooks.js';
+import { countChaosEvents, type EndpointTarget, eventTargets, type EventTargets, insertJobs } from '../store/webhooks.js';
 
 /** An event to write. */
 export interface NewEvent {
@@ -34,26 +34,30 @@ export interface NewEvent {
  */
 export async function recordEvents(tx: Tx, events: NewEvent[], outboxNowMs: number, written?: WrittenWithEvent): Promise<EventRow[]> {
   const rows = events.map(eventRow);
-  let endpointsOfScope: (scope: Scope) => Promise<EndpointTarget[]>;
+  let targetsOfScope: (scope: Scope) => Promise<EventTargets>;
   if (written && rows.length === 1) {
-    const endpoints = await insertEventWith(tx, rows[0], written);
-    endpointsOfScope = async () => endpoints;
+    const targets = await insertEventWith(tx, rows[0], written);
+    targetsOfScope = async () => targets;
   } else {
     if (written) throw new Error('rows are written with one event at a time');
     await insertEvents(tx, rows);
-    // Each account and mode's endpoints are read once, however many of its events the batch holds.
-    const byScope = new Map<string, Promise<EndpointTarget[]>>();
-    endpointsOfScope = (scope) => {
+    // Each account and mode's endpoints and listeners are read once, however many of its events the batch holds.
+    const byScope = new Map<string, Promise<EventTargets>>();
+    targetsOfScope = (scope) => {
       const key = `${scope.accountId}/${scope.livemode}`;
-      let endpoints = byScope.get(key);
-      if (endpoints === undefined) byScope.set(key, (endpoints = enabledEndpointTargets(tx, scope)));
-      return endpoints;
+      let targets = byScope.get(key);
+      if (targets === undefined) byScope.set(key, (targets = eventTargets(tx, scope)));
+      return targets;
     };
   }
   const delivered: Array<{ event: EventRow; targets: DeliveryTarget[]; endpoints: EndpointTarget[] }> = [];
   for (const [index, event] of events.entries()) {
-    const endpoints = await endpointsOfScope(event.scope);
-    delivered.push({ event: rows[index], targets: deliveryTargets(endpoints, event.chargeWebhookEndpoints), endpoints });
+    const targets = await targetsOfScope(event.scope);
+    delivered.push({
+      event: rows[index],
+      targets: [...deliveryTargets(targets.endpoints, event.chargeWebhookEndpoints), ...listenerTargets(targets.listeners, event.key)],
+      endpoints: targets.endpoints,
+    });
   }
   const chaos = await chaosOf(tx, delivered);
   const jobs: WebhookJob[] = [];
@@ -137,7 +141,7 @@ function jobsFor(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, target
 }
 
 /** One outbox row; with chaos, first due once its delay and hold have passed. */
-function job(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, { url, endpointId }: DeliveryTarget, outboxNowMs: number, chaos: JobChaos | null): WebhookJob {
+function job(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, { url, endpointId, listenerId }: DeliveryTarget, outboxNowMs: number, chaos: JobChaos | null): WebhookJob {
   return {
     id: newId('whjb', event.livemode === 1, outboxNowMs),
     event_id: event.id,
@@ -145,6 +149,7 @@ function job(event: Pick<EventRow, 'id' | 'account_id' | 'livemode'>, { url, end
     livemode: event.livemode,
     url,
     endpoint_id: endpointId,
+    listener_id: listenerId ?? null,
     status: 'pending',
     attempts: 0,
     next_attempt_at: outboxNowMs + (chaos ? postponedMs(chaos) : 0),

@@ -5,7 +5,7 @@
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { webhookEndpointsPerScopeMax, webhookSecretOverlapMs } from '../domain/limits.js';
-import { type DeliveryTarget, deliveryTargets } from '../domain/delivery-targets.js';
+import { type DeliveryTarget, deliveryTargets, listenerTargets } from '../domain/delivery-targets.js';
 import { attemptChaos, type ChaosSettings, type JobChaos, requireChaosTestMode } from '../domain/webhook-chaos.js';
 import { retryDelayMs } from '../domain/webhook-retry.js';
 import { findEventLocked } from '../store/events.js';
@@ -16,7 +16,7 @@ import {
   cancelEndpointJobs,
   countEndpoints,
   deleteEndpoint,
-  enabledEndpointTargets,
+  eventTargets,
   findEndpoint,
   findWebhookSecret,
   finishAttempt,
@@ -130,7 +130,7 @@ export async function removeEndpoint(tx: Tx, ctx: UseCaseContext, id: string): P
 }
 
 /**
- * Sends an event again: to one URL, or to every endpoint it would go to now. Returns the new
+ * Sends an event again: to one URL, or to every endpoint (and listener) it would go to now. Returns the new
  * jobs. The event is locked first, so a test-data reset racing this cannot leave the new jobs
  * behind naming an event it deleted.
  */
@@ -143,7 +143,9 @@ export async function redeliverEvent(tx: Tx, ctx: UseCaseContext, eventId: strin
     targets = [{ url, endpointId: null }];
   } else {
     const charge = event.charge_id ? await findCharge(tx, ctx.scope, event.charge_id) : undefined;
-    targets = deliveryTargets(await enabledEndpointTargets(tx, ctx.scope), charge?.webhook_endpoints ?? null);
+    const now = await eventTargets(tx, ctx.scope);
+    // A listener that asked for the event's key gets it again too (`satang listen` forwards it).
+    targets = [...deliveryTargets(now.endpoints, charge?.webhook_endpoints ?? null), ...listenerTargets(now.listeners, event.key)];
     if (targets.length === 0) throw new OmiseError('bad_request', 'there is no webhook endpoint to redeliver to; add one or give url');
   }
   return enqueueDeliveries(tx, event, targets, ctx.nowMs);

@@ -386,6 +386,45 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     assert.equal(signedIn.headers.location, '/dashboard/charges');
   });
 
+  test('listeners (satang listen): make, stream, acknowledge, retrieve, remove', async () => {
+    const listener = (await exercise('createListener', { method: 'POST', url: '/test/listeners', key: secret(), json: { events: 'charge.create', forward_to: 'http://localhost:3000/hooks' } })).json;
+    await exerciseError('createListener', { method: 'POST', url: '/test/listeners', key: h.keys.liveSecretKey, json: {} }, 403, 'not_authorized');
+    await exercise('retrieveListener', { url: `/test/listeners/${listener.id}`, key: secret() });
+    await exerciseError('retrieveListener', { url: '/test/listeners/lstn_test_0000000000000000000', key: secret() }, 404, 'not_found');
+    await newCharge();
+    // The stream ends when the gateway drains: here, once its first delivery was written.
+    const streaming = exercise('streamListener', { url: `/test/listeners/${listener.id}/stream`, key: secret() });
+    const deadline = Date.now() + 10_000;
+    while (h.gateway.listeners.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (
+      (await h.store.read.selectFrom('webhook_jobs').select('id').where('listener_id', '=', listener.id).where('lease_until', '>', 0).executeTakeFirst()) === undefined &&
+      Date.now() < deadline
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await h.gateway.listeners.closeAll();
+    const delivery = /^id: (whjb_test_[0-9a-z]{19})$/m.exec((await streaming).body)?.[1];
+    assert.ok(delivery, 'a delivery was streamed');
+    await exerciseError('streamListener', { url: `/test/listeners/${listener.id}/stream`, key: h.keys.liveSecretKey }, 403, 'not_authorized');
+    const ackUrl = `/test/listeners/${listener.id}/deliveries/${delivery}/ack`;
+    await exercise('acknowledgeListenerDelivery', { method: 'POST', url: ackUrl, key: secret(), json: { status: 200, duration_ms: 4 } });
+    await exerciseError('acknowledgeListenerDelivery', { method: 'POST', url: ackUrl, key: secret(), json: { status: 200 } }, 400, 'bad_request');
+    const acked = await exercise('acknowledgeListenerDeliveries', {
+      method: 'POST',
+      url: `/test/listeners/${listener.id}/acks`,
+      key: secret(),
+      json: { acks: [{ delivery, status: 200, duration_ms: 4 }, { delivery: 'whjb_test_0000000000000000000', status: null, duration_ms: 10000, error: 'no answer within 10000 ms' }] },
+    });
+    assert.deepEqual(
+      acked.json.data.map((item: any) => [item.id, item.recorded]),
+      [[delivery, false]],
+      'acknowledged before; the unknown id is left out',
+    );
+    await exerciseError('acknowledgeListenerDeliveries', { method: 'POST', url: `/test/listeners/${listener.id}/acks`, key: secret(), json: { acks: [] } }, 400, 'bad_request');
+    await exercise('deleteListener', { method: 'DELETE', url: `/test/listeners/${listener.id}`, key: secret() });
+    await exerciseError('deleteListener', { method: 'DELETE', url: `/test/listeners/${listener.id}`, key: secret() }, 404, 'not_found');
+  });
+
   test('test-data reset', async () => {
     await exercise('resetTestData', { method: 'POST', url: '/test/reset', key: secret() });
   });

@@ -124,6 +124,18 @@ const routes: Record<string, RouteParams> = {
   'PATCH /test/settings': { url: at('/test/settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
   'GET /test/requests': { url: at('/test/requests'), params: () => ({ ...list(), status: '4xx,500', method: 'GET', route: '/charges/:id', path: '/charges', request_id: 'req-1' }) },
   'GET /test/requests/stream': { url: at('/test/requests/stream'), params: () => ({ status: '4xx', method: 'POST', route: '/charges', path: '/charges', request_id: 'req-1' }) },
+  'POST /test/listeners': { url: at('/test/listeners'), params: () => ({ events: 'charge.create,charge.complete', forward_to: 'http://localhost:3000/hooks' }) },
+  'GET /test/listeners/:id': { url: at('/test/listeners/lstn_test_0000000000000000000'), params: none },
+  'GET /test/listeners/:id/stream': { url: at('/test/listeners/lstn_test_0000000000000000000/stream'), params: none },
+  'POST /test/listeners/:id/deliveries/:delivery/ack': {
+    url: at('/test/listeners/lstn_test_0000000000000000000/deliveries/whjb_test_0000000000000000000/ack'),
+    params: () => ({ status: '500', duration_ms: '12', error: 'the local URL answered 500' }),
+  },
+  'POST /test/listeners/:id/acks': {
+    url: at('/test/listeners/lstn_test_0000000000000000000/acks'),
+    params: () => ({ acks: [{ delivery: 'whjb_test_0000000000000000000', status: '200', duration_ms: '3', error: 'fine' }] }),
+  },
+  'DELETE /test/listeners/:id': { url: at('/test/listeners/lstn_test_0000000000000000000'), params: none },
   'GET /webhook_endpoints': { url: at('/webhook_endpoints'), params: none },
   'POST /webhook_endpoints': { url: at('/webhook_endpoints'), params: () => ({ url: 'https://shop.example/hooks/new' }) },
   'GET /webhook_endpoints/:id': { url: (ids) => `/webhook_endpoints/${ids.endpoint}`, params: none },

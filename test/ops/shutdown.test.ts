@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { api, describeEachStoreProcess, startGatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
+import { deliveriesOf, openStream } from '../support/sse.js';
 
 const secretKey = 'skey_test_' + 's'.repeat(19);
 const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
@@ -94,6 +95,41 @@ describeEachStoreProcess(
         assert.match(gateway.output(), /Satang stopped/);
       } finally {
         await gateway.kill('SIGKILL');
+      }
+    });
+
+    test('a listener stream open at SIGTERM (satang listen) ends, its unacknowledged delivery is handed back, and the process exits 0', async () => {
+      const gateway = await startGatewayProcess(env);
+      let listenerId: string;
+      let deliveryId: string;
+      try {
+        const listener = await api(`${gateway.url}/test/listeners`, secretKey, { method: 'POST', json: {} });
+        assert.equal(listener.status, 200);
+        listenerId = listener.json.id;
+        const stream = await openStream(`${gateway.url}/test/listeners/${listenerId}/stream`, secretKey);
+        assert.equal(stream.status, 200);
+        assert.equal((await api(`${gateway.url}/charges`, secretKey, { method: 'POST', json: { amount: 16_180, currency: 'THB', source: { type: 'truemoney_qr' } } })).status, 200);
+        await stream.waitFor((events) => deliveriesOf(events).length === 1);
+        deliveryId = deliveriesOf(stream.events)[0].delivery;
+        const exited = exitOf(gateway.child);
+        const stoppedAt = Date.now();
+        gateway.child.kill('SIGTERM');
+        await stream.ended;
+        assert.deepEqual(await exited, { code: 0, signal: null });
+        assert.ok(Date.now() - stoppedAt < 5000, `exited in ${Date.now() - stoppedAt} ms: the open stream did not hold the shutdown`);
+      } finally {
+        await gateway.kill('SIGKILL');
+      }
+      // Not acknowledged: the next stream of the listener gets it at once (no lease to run out).
+      const again = await startGatewayProcess(env);
+      try {
+        const stream = await openStream(`${again.url}/test/listeners/${listenerId}/stream`, secretKey);
+        await stream.waitFor((events) => deliveriesOf(events).length === 1, 5000);
+        assert.equal(deliveriesOf(stream.events)[0].delivery, deliveryId);
+        stream.close();
+        assert.equal((await api(`${again.url}/test/listeners/${listenerId}`, secretKey, { method: 'DELETE' })).status, 200);
+      } finally {
+        await again.kill('SIGTERM');
       }
     });
 

@@ -56,6 +56,21 @@ ${options.upstreams.map((address) => `    server ${address} max_fails=1 fail_tim
       proxy_connect_timeout 2s;
       proxy_read_timeout 60s;
     }
+    # satang listen's event streams (Server-Sent Events): each frame passed on as it comes, the
+    # stream held open (a keep-alive comment comes every 15 s).
+    location ~ ^/test/listeners/[^/]+/stream$ {
+      proxy_pass http://satang;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_buffering off;
+      proxy_cache off;
+      proxy_read_timeout 1h;
+      proxy_next_upstream error timeout http_502 http_503;
+      proxy_connect_timeout 2s;
+    }
   }
 }
 `;

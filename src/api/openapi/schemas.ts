@@ -7,6 +7,7 @@
 import { apiVersions } from '../../domain/api-versions.js';
 import { errorCodes } from '../../domain/errors.js';
 import { fundingSources } from '../../domain/lifecycle.js';
+import { eventKeys } from '../../domain/listeners.js';
 import { scriptedOutcomes } from '../../domain/scripted-outcomes.js';
 import {
   chargeAmountSatangMax,
@@ -15,8 +16,11 @@ import {
   currencyThb,
   descriptionCharsMax,
   listLimitDefault,
+  listenerAckErrorCharsMax,
+  listenerAcksPerRequestMax,
   listLimitMax,
   returnUriCharsMax,
+  webhookUrlCharsMax,
   scriptedOutcomeAfterSecondsMax,
   webhookChaosDelayMsMax,
   webhookChaosFailFirstAttemptsMax,
@@ -263,7 +267,6 @@ const webhookDeliveryBase = strictObject(
 );
 const webhookDeliverySchema = { ...webhookDeliveryBase, required: (webhookDeliveryBase.required as string[]).filter((key) => key !== 'satang_chaos') };
 
-const eventKeys = ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'];
 
 const eventSchema = strictObject(
   {
@@ -508,6 +511,13 @@ const endpointParams = (required: string[]) => ({
   properties: { url: text({ format: 'uri', maxLength: 2000 }), enabled: booleanParam(), chaos: chaosParam() },
 });
 
+/** What an acknowledgement of a listener's delivery says. */
+const listenerAckProperties = {
+  status: { type: ['integer', 'string', 'null'], pattern: '^\\d{3}$', minimum: 100, maximum: 599, description: "the local URL's HTTP status (null: no answer came)" },
+  duration_ms: integerParam({ minimum: 0, description: 'how long the local URL took' }),
+  error: stringParam({ maxLength: listenerAckErrorCharsMax, description: 'what went wrong, when no 2xx came' }),
+};
+
 export const componentSchemas: Record<string, Schema> = {
   Error: errorSchema,
   Source: sourceSchema,
@@ -591,6 +601,63 @@ export const componentSchemas: Record<string, Schema> = {
     },
     'A page of the request log.',
   ),
+  Listener: strictObject(
+    {
+      object: constant('listener'),
+      id: id('lstn'),
+      livemode: constant(false),
+      location: location('^/test/listeners/lstn_test_[0-9a-z]{19}$'),
+      events: { type: ['array', 'null'], items: { enum: [...eventKeys] }, description: 'the event keys it is given (null: every key)' },
+      forward_to: orNull('string', { description: "where the CLI forwards (what its deliveries' attempts are recorded under), or null" }),
+      stream: location('^/test/listeners/lstn_test_[0-9a-z]{19}/stream$'),
+      created_at: timestamp(),
+    },
+    "A subscription of `satang listen` (test mode): every event written while it lives that it asked for is a delivery in the outbox, streamed to the CLI and acknowledged.",
+  ),
+  DeletedListener: strictObject({ object: constant('listener'), id: id('lstn'), livemode: constant(false), deleted: constant(true) }),
+  ListenerDelivery: strictObject(
+    {
+      object: constant('listener_delivery'),
+      id: id('whjb'),
+      livemode: constant(false),
+      listener: id('lstn'),
+      event: id('evnt'),
+      status: { enum: ['delivered', 'failed', 'cancelled'], description: 'delivered: the local URL answered 2xx; failed: anything else (not retried); cancelled: the listener was removed first' },
+      recorded: { type: 'boolean', description: "whether this acknowledgement was recorded in the event's delivery log (false: it was acknowledged before)" },
+    },
+    'A delivery of a listener, after its acknowledgement.',
+  ),
+  ListenerDeliveryList: strictObject(
+    {
+      object: constant('list'),
+      location: location('^/test/listeners/lstn_test_[0-9a-z]{19}/acks$'),
+      data: { type: 'array', items: ref('ListenerDelivery'), description: "the listener's deliveries among those acknowledged, in the order given" },
+    },
+    'Deliveries of a listener, after their acknowledgements.',
+  ),
+  ListenerAcksParams: {
+    type: 'object',
+    required: ['acks'],
+    properties: {
+      acks: {
+        type: 'array',
+        minItems: 1,
+        maxItems: listenerAcksPerRequestMax,
+        items: { type: 'object', required: ['delivery', 'duration_ms'], properties: { delivery: text({ pattern: '^[0-9A-Za-z_]{1,100}$' }), ...listenerAckProperties } },
+      },
+    },
+  },
+  ListenerParams: {
+    type: 'object',
+    properties: {
+      events: {
+        description: 'the event keys to be given: comma-separated or an array (absent, empty or * : every key)',
+        oneOf: [stringParam(), { type: 'array', maxItems: eventKeys.length, items: { enum: [...eventKeys] } }],
+      },
+      forward_to: stringParam({ format: 'uri', maxLength: webhookUrlCharsMax, description: "where the CLI forwards (recorded as its deliveries' uri; Satang never connects to it)" }),
+    },
+  },
+  ListenerAckParams: { type: 'object', required: ['duration_ms'], properties: listenerAckProperties },
   TestReset: strictObject({ object: constant('test_reset'), livemode: constant(false), location: constant('/test/reset'), deleted_charges: integer({ minimum: 0 }) }),
   PaymentStatus: strictObject(
     {
