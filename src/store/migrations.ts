@@ -420,6 +420,36 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('accounts').dropColumn('email').execute();
     },
   },
+  '0012_request_log': {
+    // The test-mode request log (DECISIONS §10). Lists and the per-account cap read (account_id, seq);
+    // streams and the age limit read every account's rows by seq (rows go in about the order they arrived).
+    // Written for every test-mode request, so no index it does not need: nothing looks an entry up by its
+    // id (unique by construction: 66 random bits within its second).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('request_log')
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('route', 'text')
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text')
+        .addColumn('key_kind', 'text')
+        .addColumn('key_last4', 'text')
+        .execute();
+      const dialect = dialectOf(db);
+      await dialect.addSeqColumn(db, 'request_log', sql`created_at, id`);
+      if (!dialect.seqColumnIndexed) await db.schema.createIndex('request_log_order').on('request_log').column('seq').execute();
+      await db.schema.createIndex('request_log_account').on('request_log').columns(['account_id', 'seq']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('request_log').execute();
+    },
+  },
   '0013_listeners': {
     // Listeners (`satang listen`, test mode): their deliveries are outbox jobs that name them, streamed to
     // the CLI and acknowledged, never claimed by the dispatcher. The dispatcher's partial indexes leave
@@ -459,36 +489,6 @@ const migrations: Record<string, Migration> = {
       await db.deleteFrom('webhook_jobs').where('listener_id', 'is not', null).execute();
       await db.schema.alterTable('webhook_jobs').dropColumn('listener_id').execute();
       await db.schema.dropTable('listeners').execute();
-    },
-  },
-  '0012_request_log': {
-    // The test-mode request log (DECISIONS §10). Lists and the per-account cap read (account_id, seq);
-    // streams and the age limit read every account's rows by seq (rows go in about the order they arrived).
-    // Written for every test-mode request, so no index it does not need: nothing looks an entry up by its
-    // id (unique by construction: 66 random bits within its second).
-    async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('request_log')
-        .addColumn('id', 'text', (c) => c.notNull())
-        .addColumn('account_id', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('method', 'text', (c) => c.notNull())
-        .addColumn('route', 'text')
-        .addColumn('path', 'text', (c) => c.notNull())
-        .addColumn('status', 'integer', (c) => c.notNull())
-        .addColumn('duration_ms', 'integer', (c) => c.notNull())
-        .addColumn('request_id', 'text', (c) => c.notNull())
-        .addColumn('idempotency_key', 'text')
-        .addColumn('key_kind', 'text')
-        .addColumn('key_last4', 'text')
-        .execute();
-      const dialect = dialectOf(db);
-      await dialect.addSeqColumn(db, 'request_log', sql`created_at, id`);
-      if (!dialect.seqColumnIndexed) await db.schema.createIndex('request_log_order').on('request_log').column('seq').execute();
-      await db.schema.createIndex('request_log_account').on('request_log').columns(['account_id', 'seq']).execute();
-    },
-    async down(db: Kysely<any>) {
-      await db.schema.dropTable('request_log').execute();
     },
   },
   '0014_webhook_chaos': {
