@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { verifyWebhook } from '../../src/webhooks/signing.js';
 import { api, describeEachStoreProcess, type GatewayProcess } from '../support/process.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
-import { type CliResult, runCliAsync } from '../support/remote-cli.js';
+import { type CliResult, runCliAsync, startCli } from '../support/remote-cli.js';
 
 const publicKey = 'pkey_test_' + 'q'.repeat(19);
 const secretKey = 'skey_test_' + 't'.repeat(19);
@@ -81,6 +81,47 @@ describeEachStoreProcess('the developer loop: chaos and the request log through 
     await eventually(async () => assert.equal(receiver.received.filter((r) => r.json?.id === plain).length, 1));
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(receiver.received.filter((r) => r.json?.id === plain).length, 1, 'no duplicate once chaos is cleared');
+  });
+
+  test('logs tail shows the requests made, filtered, with the key as kind and last four only; --follow shows new ones', async () => {
+    const idempotencyKey = `loop-${Date.now()}`;
+    const made = await fetch(`${gateway.url}/charges?token=do-not-log-me`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify({ amount: 30000, currency: 'THB', source: { type: 'truemoney_qr' }, metadata: { card: '4242424242424242' } }),
+    });
+    assert.equal(made.status, 200);
+    const missing = await fetch(`${gateway.url}/charges/chrg_test_0000000000000000000`, { headers: { authorization: `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}` } });
+    assert.equal(missing.status, 404);
+
+    const tail = await eventually(async () => {
+      const result = ok(await runCliAsync(['logs', 'tail', '--json', '--limit', '50'], env));
+      const entries = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      assert.ok(entries.some((entry) => entry.idempotency_key === idempotencyKey), 'the charge request is logged');
+      return { result, entries };
+    });
+    const created = tail.entries.find((entry) => entry.idempotency_key === idempotencyKey);
+    assert.equal(created.method, 'POST');
+    assert.equal(created.route, '/charges');
+    assert.equal(created.path, '/charges');
+    assert.equal(created.status, 200);
+    assert.equal(created.key_kind, 'secret');
+    assert.equal(created.key_last4, secretKey.slice(-4));
+    for (const secret of [secretKey, 'do-not-log-me', '4242424242424242']) assert.ok(!tail.result.stdout.includes(secret), `never ${secret}`);
+
+    const notFound = ok(await runCliAsync(['logs', 'tail', '--status', '4xx', '--json'], env));
+    const statuses = notFound.stdout.trim().split('\n').map((line) => JSON.parse(line).status);
+    assert.ok(statuses.includes(404));
+    assert.ok(statuses.every((status) => status >= 400 && status < 500), statuses.join(','));
+
+    const following = startCli(['logs', 'tail', '--follow', '--path', '/balance'], env);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal((await api(`${gateway.url}/balance`, secretKey)).status, 200);
+      await following.waitFor('stdout', /GET\s+\/balance\b.*200/, 15_000);
+    } finally {
+      await following.stop('SIGINT');
+    }
   });
 
   test('chaos on an endpoint that does not exist: exit 1 with the Omise error', async () => {
