@@ -1,6 +1,6 @@
 /**
  * Listeners (`satang listen`, test mode, secret key): made by the CLI, their deliveries streamed to
- * it as Server-Sent Events (webhooks/listener-streams.ts) and acknowledged one by one, then removed.
+ * it as Server-Sent Events (webhooks/listener-streams.ts) and acknowledged one by one, then removed. The stream and the acknowledgements stay out of the request log.
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -34,7 +34,7 @@ export async function listenerRoutes(app: FastifyInstance): Promise<void> {
     return renderListener(listener);
   });
 
-  app.get<IdParams>('/test/listeners/:id/stream', async (request, reply) => {
+  app.get<IdParams>('/test/listeners/:id/stream', { config: { requestLog: false } }, async (request, reply) => {
     const { ctx } = await readContext(request, 'secret');
     requireTestMode(ctx.scope.livemode);
     const listener = await findListener(gateway.store.read, ctx.scope, request.params.id);
@@ -48,7 +48,7 @@ export async function listenerRoutes(app: FastifyInstance): Promise<void> {
     return reply.send(sink);
   });
 
-  app.post<DeliveryParams>('/test/listeners/:id/deliveries/:delivery/ack', async (request, reply) => {
+  app.post<DeliveryParams>('/test/listeners/:id/deliveries/:delivery/ack', { config: { requestLog: false } }, async (request, reply) => {
     const caller = await callerOf(request, 'secret');
     requireTestMode(caller.livemode);
     const ack = parseListenerAck(request.omiseParams);
@@ -61,7 +61,7 @@ export async function listenerRoutes(app: FastifyInstance): Promise<void> {
     return body;
   });
 
-  app.post<IdParams>('/test/listeners/:id/acks', async (request, reply) => {
+  app.post<IdParams>('/test/listeners/:id/acks', { config: { requestLog: false } }, async (request, reply) => {
     const caller = await callerOf(request, 'secret');
     requireTestMode(caller.livemode);
     const acks = parseListenerAcks(request.omiseParams);
