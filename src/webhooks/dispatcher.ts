@@ -17,14 +17,13 @@ import type { WallClock } from '../domain/clock.js';
 import { webhookResponseBytesMax, webhookResponseExcerptBytesMax } from '../domain/limits.js';
 import { accountNowMs } from '../domain/clock.js';
 import { isSimulatedFailure, type JobChaos, simulatedFailureMessage } from '../domain/webhook-chaos.js';
-import { renderEvents } from '../render/events.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import { findEventsByIds, loadEventRelations } from '../store/events.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { cancelJobs, claimDueJobs, extendLease, hasDueJob, releaseJobs, setJobPayloads } from '../store/webhooks.js';
-import { type AttemptOutcome, ensureWebhookSecret, recordAttempt, signingSecrets } from '../usecases/webhooks.js';
+import { claimDueJobs, extendLease, hasDueJob, releaseJobs } from '../store/webhooks.js';
+import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
+import { deliverySecrets, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
 import {
@@ -219,37 +218,16 @@ export class WebhookDispatcher {
       if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
       // Its own transaction where the database allows: a claim does not wait for a batch of API units.
       const batch = await store.transactionNow(async (tx) => {
-        let jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + webhookLeaseMarginMs, limit - claimed.length, skipUrls);
-        // The body is rendered once, at the first attempt, and every attempt sends these bytes.
-        // Bodies still to render are rendered together: a few queries per claim, not per job.
-        const unrendered = jobs.filter((job) => job.payload === null);
-        const payloads = new Map<string, string>();
-        if (unrendered.length > 0) {
-          const events = await findEventsByIds(tx, [...new Set(unrendered.map((job) => job.event_id))]);
-          // A job whose event is gone (left by a reset that raced a redelivery before the event was
-          // locked there) has nothing to send: it is cancelled, and the rest of the claim goes on.
-          const orphans = new Set(unrendered.filter((job) => !events.has(job.event_id)).map((job) => job.id));
-          if (orphans.size > 0) {
-            await cancelJobs(tx, [...orphans]);
-            jobs = jobs.filter((job) => !orphans.has(job.id));
-          }
-          const rows = [...events.values()];
-          const rendered = renderEvents(rows, await loadEventRelations(tx, rows, 'none'), this.options.publicUrl);
-          rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
-          await setJobPayloads(tx, unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
-        }
+        const jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + webhookLeaseMarginMs, limit - claimed.length, skipUrls);
+        const ready = await withPayloads(tx, jobs, this.options.publicUrl);
         // The signing secrets of each account and mode, read once per batch.
         const secretsByScope = new Map<string, string[]>();
         const out: ClaimedJob[] = [];
-        for (const job of jobs) {
-          const scope = { accountId: job.account_id, livemode: job.livemode };
-          const payload = job.payload ?? payloads.get(job.event_id)!;
+        for (const { job, payload } of ready) {
           const scopeKey = `${job.account_id}/${job.livemode}`;
           let secrets = secretsByScope.get(scopeKey);
           if (secrets === undefined) {
-            const account = await findAccount(tx, job.account_id);
-            const secret = await ensureWebhookSecret(tx, scope, wallNowMs);
-            secrets = signingSecrets(secret, accountNowMs(wallNowMs, job.livemode === 1, account?.test_clock_offset_ms ?? 0));
+            secrets = await deliverySecrets(tx, { accountId: job.account_id, livemode: job.livemode }, wallNowMs);
             secretsByScope.set(scopeKey, secrets);
           }
           out.push({ job, payload, secrets });

@@ -18,7 +18,6 @@
  */
 import type { Writable } from 'node:stream';
 import type { WallClock } from '../domain/clock.js';
-import { accountNowMs } from '../domain/clock.js';
 import {
   listenerAckLeaseMs,
   listenerIdleExpiryMs,
@@ -28,14 +27,10 @@ import {
   listenerUnackedMax,
 } from '../domain/limits.js';
 import { Periodic } from '../jobs/periodic.js';
-import { renderEvents } from '../render/events.js';
-import { findAccount } from '../store/accounts.js';
-import { findEventsByIds, loadEventRelations } from '../store/events.js';
 import { claimListenerJobs, hasSendableDelivery, releaseListenerJobs, touchListener } from '../store/listeners.js';
 import type { Listener, WebhookJob } from '../store/schema.js';
 import type { Store, Tx } from '../store/store.js';
-import { cancelJobs, setJobPayloads } from '../store/webhooks.js';
-import { ensureWebhookSecret, signingSecrets } from '../usecases/webhooks.js';
+import { deliverySecrets, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 
 export interface ListenerStreamsOptions {
@@ -216,32 +211,14 @@ export class ListenerStreams {
    * secrets. A job whose event is gone (a test-data reset) is cancelled.
    */
   private async claim(tx: Tx, listenerId: string, wallNowMs: number, leaseUntil: number): Promise<Ready[]> {
-    let jobs = await claimListenerJobs(tx, listenerId, wallNowMs, leaseUntil, listenerUnackedMax);
+    const jobs = await claimListenerJobs(tx, listenerId, wallNowMs, leaseUntil, listenerUnackedMax);
     if (jobs.length === 0) return [];
-    const unrendered = jobs.filter((job) => job.payload === null);
-    const payloads = new Map<string, string>();
-    if (unrendered.length > 0) {
-      const events = await findEventsByIds(tx, [...new Set(unrendered.map((job) => job.event_id))]);
-      const orphans = new Set(unrendered.filter((job) => !events.has(job.event_id)).map((job) => job.id));
-      if (orphans.size > 0) {
-        await cancelJobs(tx, [...orphans]);
-        jobs = jobs.filter((job) => !orphans.has(job.id));
-      }
-      const rows = [...events.values()];
-      const rendered = renderEvents(rows, await loadEventRelations(tx, rows, 'none'), this.options.publicUrl);
-      rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
-      await setJobPayloads(
-        tx,
-        unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })),
-      );
-    }
-    if (jobs.length === 0) return [];
+    const ready = await withPayloads(tx, jobs, this.options.publicUrl);
+    if (ready.length === 0) return [];
     // One listener: one account and mode, one set of secrets.
-    const { account_id: accountId, livemode } = jobs[0];
-    const account = await findAccount(tx, accountId);
-    const secret = await ensureWebhookSecret(tx, { accountId, livemode }, wallNowMs);
-    const secrets = signingSecrets(secret, accountNowMs(wallNowMs, livemode === 1, account?.test_clock_offset_ms ?? 0));
-    return jobs.map((job) => ({ job, payload: job.payload ?? payloads.get(job.event_id)!, secrets }));
+    const { account_id: accountId, livemode } = ready[0].job;
+    const secrets = await deliverySecrets(tx, { accountId, livemode }, wallNowMs);
+    return ready.map((item) => ({ ...item, secrets }));
   }
 }
 
