@@ -17,6 +17,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { formatTimestamp } from '../domain/time.js';
+import { listenerAckErrorCharsMax } from '../domain/limits.js';
 
 export const listenUsage = `usage: satang listen --forward-to URL [--events KEY,KEY] [--json] [--api-url URL] [--secret-key KEY]
                      [--listener ID] [--keep]
@@ -176,6 +177,8 @@ export function forward(url: string, delivery: StreamedDelivery, timeoutMs: numb
     const settle = (outcome: ForwardOutcome) => {
       if (settled) return;
       settled = true;
+      // The gateway takes an acknowledgement's error up to a bound: our own message, shortened to fit.
+      if (outcome.error !== null && outcome.error.length > listenerAckErrorCharsMax) outcome.error = `${outcome.error.slice(0, listenerAckErrorCharsMax - 1)}…`;
       clearTimeout(timer);
       resolve(outcome);
     };

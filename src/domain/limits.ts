@@ -194,6 +194,8 @@ export const listenerPurgeBatchMax = 100;
 export const listenerAcksPerRequestMax = 100;
 /** The error text an acknowledgement may carry (what the CLI got instead of an answer). */
 export const listenerAckErrorCharsMax = 1000;
+/** An acknowledgement's duration_ms: at most an hour (a forward takes seconds; the column is a 32-bit integer). */
+export const listenerAckDurationMsMax = 3_600_000;
 
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;

@@ -4,7 +4,7 @@
  * which event keys a listener may ask for, what it is given, and what an acknowledgement says.
  */
 import { OmiseError } from './errors.js';
-import { listenerAckErrorCharsMax, listenerAcksPerRequestMax, webhookUrlCharsMax } from './limits.js';
+import { listenerAckDurationMsMax, listenerAckErrorCharsMax, listenerAcksPerRequestMax, webhookUrlCharsMax } from './limits.js';
 
 /** Every event key Satang writes (DECISIONS §6). */
 export const eventKeys = ['charge.create', 'charge.update', 'charge.complete', 'charge.expire', 'refund.create'] as const;
@@ -69,10 +69,13 @@ export function parseListenerAck(params: Record<string, unknown>): ListenerAck {
   const status = wholeNumber(params.status);
   if (status === 'invalid' || (status !== null && (status < 100 || status > 599))) throw new OmiseError('bad_request', 'status must be an HTTP status (100 to 599), or null when the local URL did not answer');
   const duration = wholeNumber(params.duration_ms);
-  if (duration === null || duration === 'invalid') throw new OmiseError('bad_request', 'duration_ms must be a whole number of milliseconds');
+  if (duration === null || duration === 'invalid' || duration > listenerAckDurationMsMax) {
+    throw new OmiseError('bad_request', `duration_ms must be a whole number of milliseconds, at most ${listenerAckDurationMsMax}`);
+  }
   const error = params.error;
   if (error !== undefined && error !== null && typeof error !== 'string') throw new OmiseError('bad_request', 'error must be a string');
-  const text = typeof error === 'string' && error.length > 0 ? error.slice(0, listenerAckErrorCharsMax) : null;
+  if (typeof error === 'string' && error.length > listenerAckErrorCharsMax) throw new OmiseError('bad_request', `error must be at most ${listenerAckErrorCharsMax} characters`);
+  const text = typeof error === 'string' && error.length > 0 ? error : null;
   return { status, durationMs: duration, error: text ?? (status === null ? 'the local URL gave no answer' : status >= 200 && status < 300 ? null : `the local URL answered ${status}`) };
 }
 

@@ -220,6 +220,18 @@ describeEachStore(
       assert.equal((await ack(listener.id, 'whjb_test_0000000000000000000', { status: 'soon', duration_ms: 1 })).status, 400);
       assert.equal((await ack(listener.id, 'whjb_test_0000000000000000000', { status: 200 })).status, 400);
       assert.equal((await ack(listener.id, 'whjb_test_0000000000000000000', { status: 200, duration_ms: 1 })).status, 404);
+      // Every part of an acknowledgement is bounded, and beyond a bound it is refused, never cut.
+      const slow = await ack(listener.id, 'whjb_test_0000000000000000000', { status: 200, duration_ms: 3_600_001 });
+      assert.deepEqual([slow.status, slow.json.message], [400, 'duration_ms must be a whole number of milliseconds, at most 3600000']);
+      const wordy = await ack(listener.id, 'whjb_test_0000000000000000000', { status: 500, duration_ms: 1, error: 'e'.repeat(1001) });
+      assert.deepEqual([wordy.status, wordy.json.message], [400, 'error must be at most 1000 characters']);
+      // Another account reaches none of this listener's routes.
+      assert.equal((await h.request({ url: `/test/listeners/${listener.id}`, key: h.other.secretKey })).status, 404);
+      const theirAck = await h.request({ method: 'POST', url: `/test/listeners/${listener.id}/deliveries/whjb_test_0000000000000000000/ack`, key: h.other.secretKey, json: { status: 200, duration_ms: 1 } });
+      assert.equal(theirAck.status, 404);
+      const theirAcks = await h.request({ method: 'POST', url: `/test/listeners/${listener.id}/acks`, key: h.other.secretKey, json: { acks: [{ delivery: 'whjb_test_0000000000000000000', status: 200, duration_ms: 1 }] } });
+      assert.equal(theirAcks.status, 404);
+      assert.equal((await h.request({ url: `/test/listeners/${listener.id}`, key: secret() })).status, 200, 'still there for its own account');
       await h.request({ method: 'DELETE', url: `/test/listeners/${listener.id}`, key: secret() });
     });
 

@@ -153,6 +153,17 @@ describeEachStore(
       await removeEndpoint(h, endpoint.id);
     });
 
+    test("another account cannot set or clear chaos on this account's endpoint", async () => {
+      const endpoint = await addEndpoint(h, `${receiver.url}/theirs`);
+      const set = await h.request({ method: 'PATCH', url: `/webhook_endpoints/${endpoint.id}`, key: h.other.secretKey, json: { chaos: { duplicate_rate: 1, seed: 3 } } });
+      assert.deepEqual([set.status, set.json.code], [404, 'not_found']);
+      assert.equal((await setChaos(h, endpoint.id, { seed: 5 })).chaos.seed, 5);
+      const cleared = await h.request({ method: 'PATCH', url: `/webhook_endpoints/${endpoint.id}`, key: h.other.secretKey, json: { chaos: null } });
+      assert.equal(cleared.status, 404);
+      assert.equal((await h.request({ url: `/webhook_endpoints/${endpoint.id}`, key: h.keys.secretKey })).json.chaos.seed, 5, 'unchanged');
+      await removeEndpoint(h, endpoint.id);
+    });
+
     test('duplicates carry the same event id and a valid signature', async () => {
       const endpoint = await addEndpoint(h, `${receiver.url}/twice`);
       await setChaos(h, endpoint.id, { duplicate_rate: 1, seed: 5 });
