@@ -68,13 +68,7 @@ export class ApiClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
-    const text = await response.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const { json, text } = await readAnswer(response);
     if (response.status >= 400 || json === undefined) throw remoteError(response.status, json, text);
     return json;
   }
@@ -255,6 +249,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** An answer's text, and its JSON when it is JSON. */
+async function readAnswer(response: Response): Promise<{ json: any; text: string }> {
+  const text = await response.text();
+  try {
+    return { json: JSON.parse(text), text };
+  } catch {
+    return { json: undefined, text };
+  }
+}
+
 function describe(error: unknown): string {
   if (error instanceof RemoteError) return `${error.code}: ${error.message}`;
   const cause = (error as { cause?: { message?: string; code?: string } })?.cause;
@@ -394,13 +398,7 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
         signal: attempt.signal,
       });
       if (response.status !== 200) {
-        const text = await response.text();
-        let json: any;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
+        const { json, text } = await readAnswer(response);
         const error = remoteError(response.status, json, text);
         // The listener is gone, or the key is refused: nothing to wait for.
         if ([401, 403, 404].includes(response.status)) {
