@@ -28,7 +28,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { dropSchema, finalizers, freePort, gatewayEnv, log, percentile, randomKeySuffix, repoRoot, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir, track } from './support.js';
+import { dropSchema, finalizers, freePort, gatewayEnv, log, measureClockOffset, nowMs, percentile, randomKeySuffix, repoRoot, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir, track } from './support.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -49,7 +49,6 @@ const target = { p99Ms: 100, rate: 200 };
 const missingAfterMs = 30_000;
 
 /** Epoch ms with sub-ms resolution; the receiver computes the same expression. */
-const nowMs = () => performance.timeOrigin + performance.now();
 
 const clientAgent = new Agent({ keepAlive: true, maxSockets: 256 });
 finalizers.push(async () => clientAgent.destroy());
@@ -119,16 +118,6 @@ process.on('SIGTERM', () => process.exit(0));
 
 type ReceiverRecord = [arrivedMs: number, key: string, chargeId: string, eventId: string, signatureOk: 0 | 1];
 
-async function clockOffset(receiverBase: string): Promise<{ offsetMs: number; rttMs: number }> {
-  let best = { offsetMs: 0, rttMs: Number.POSITIVE_INFINITY };
-  for (let i = 0; i < 200; i++) {
-    const sent = nowMs();
-    const { now } = await json<{ now: number }>(receiverBase, 'GET', '/now');
-    const back = nowMs();
-    if (back - sent < best.rttMs) best = { offsetMs: now - (sent + back) / 2, rttMs: back - sent };
-  }
-  return best;
-}
 
 /** `satang listen` (compiled), ready when it says so on standard error. */
 async function startListen(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
@@ -191,7 +180,7 @@ async function main(): Promise<number> {
   log(`warm-up: ${warmup} events`);
   for (let i = 0; i < warmup; i += 20) await Promise.all(Array.from({ length: Math.min(20, warmup - i) }, create));
   await waitForArrivals(warmup, 60_000);
-  const clock = await clockOffset(receiverBase);
+  const clock = await measureClockOffset(async () => (await json<{ now: number }>(receiverBase, 'GET', '/now')).now);
   log(`receiver clock offset ${clock.offsetMs.toFixed(3)} ms (ping rtt ${clock.rttMs.toFixed(3)} ms)`);
 
   log(`measuring: ${eventCount} events at ${rate}/s (open loop)`);

@@ -221,3 +221,23 @@ export function percentile(sorted: number[], p: number): number {
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
+
+/** Milliseconds on a clock that other processes on this machine share (the epoch), at sub-millisecond resolution. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Another process's clock − ours (`nowMs`), from the one of 200 pings with the shortest round trip;
+ * `ping` answers that process's `now`.
+ */
+export async function measureClockOffset(ping: () => Promise<number>): Promise<{ offsetMs: number; rttMs: number }> {
+  let best = { offsetMs: 0, rttMs: Number.POSITIVE_INFINITY };
+  for (let i = 0; i < 200; i++) {
+    const sent = nowMs();
+    const now = await ping();
+    const back = nowMs();
+    if (back - sent < best.rttMs) best = { offsetMs: now - (sent + back) / 2, rttMs: back - sent };
+  }
+  return best;
+}

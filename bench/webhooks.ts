@@ -36,7 +36,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { cpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
+import { cpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, measureClockOffset, nowMs, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
 
 
 const { values: flags } = parseArgs({
@@ -68,9 +68,6 @@ const createWebhooksTimeoutMs = Math.max(120_000, chargeCount * 20);
 // ---------------------------------------------------------------- helpers
 
 /** Epoch ms with sub-ms resolution; the receiver computes the same expression. */
-function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 /** /proc/pressure/cpu "some" total: µs during which some runnable task waited for a CPU (null without PSI). */
 function cpuPressureUs(): number | null {
@@ -214,17 +211,6 @@ interface ReceiverStats {
 
 type ReceiverRecord = [arrivedMs: number, key: string, chargeId: string, eventId: string, signatureOk: 0 | 1];
 
-/** receiver clock − bench clock, from the ping with the shortest round trip. */
-async function measureClockOffset(receiverBase: string): Promise<{ offsetMs: number; rttMs: number }> {
-  let best = { offsetMs: 0, rttMs: Number.POSITIVE_INFINITY };
-  for (let i = 0; i < 200; i++) {
-    const sent = nowMs();
-    const { now } = await sendJson<{ now: number }>(receiverBase, 'GET', '/now');
-    const back = nowMs();
-    if (back - sent < best.rttMs) best = { offsetMs: now - (sent + back) / 2, rttMs: back - sent };
-  }
-  return best;
-}
 
 // ---------------------------------------------------------------- the run
 
@@ -331,7 +317,7 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
   log(`all ${chargeCount} charge.create webhooks arrived, ${createWebhooksSeconds.toFixed(1)} s after the first POST`);
   await sleep(1000); // let the dispatcher record its last attempts
 
-  const clock = await measureClockOffset(receiverBase);
+  const clock = await measureClockOffset(async () => (await sendJson<{ now: number }>(receiverBase, 'GET', '/now')).now);
   log(`receiver clock offset ${clock.offsetMs.toFixed(3)} ms (ping rtt ${clock.rttMs.toFixed(3)} ms)`);
 
   // ---- 4. complete them, open loop, at `rate`
