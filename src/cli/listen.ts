@@ -18,6 +18,7 @@ import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { formatTimestamp } from '../domain/time.js';
 import { listenerAckErrorCharsMax } from '../domain/limits.js';
+import { ServerSentEventReader } from './sse.js';
 
 export const listenUsage = `usage: satang listen --forward-to URL [--events KEY,KEY] [--json] [--api-url URL] [--secret-key KEY]
                      [--listener ID] [--keep]
@@ -77,68 +78,6 @@ export class ApiClient {
 function remoteError(status: number, json: any, text: string): RemoteError {
   if (json && json.object === 'error') return new RemoteError(status, String(json.code), String(json.message));
   return new RemoteError(status, `http_${status}`, `the gateway answered ${status}: ${text.slice(0, 200)}`);
-}
-
-// ---------------------------------------------------------------- Server-Sent Events
-
-export interface SseEvent {
-  event: string;
-  data: string;
-  id: string | null;
-}
-
-/**
- * Reads a text/event-stream (the WHATWG format): lines ending in CRLF, LF or CR; `field: value`;
- * comments start with ':'; an event is dispatched at a blank line (its data lines joined by LF).
- */
-export class SseReader {
-  private buffer = '';
-  private event = '';
-  private data: string[] = [];
-  private id: string | null = null;
-  private skipLineFeed = false;
-
-  /** Feeds decoded text; returns the events it completed. */
-  push(text: string): SseEvent[] {
-    const events: SseEvent[] = [];
-    let chunk = text;
-    if (this.skipLineFeed && chunk.startsWith('\n')) chunk = chunk.slice(1);
-    this.skipLineFeed = false;
-    this.buffer += chunk;
-    for (;;) {
-      const match = /\r\n|\n|\r/.exec(this.buffer);
-      if (!match) break;
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) this.skipLineFeed = true;
-      const line = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
-      const dispatched = this.line(line);
-      if (dispatched) events.push(dispatched);
-    }
-    return events;
-  }
-
-  private line(line: string): SseEvent | undefined {
-    if (line === '') {
-      if (this.data.length === 0) {
-        this.event = '';
-        return undefined;
-      }
-      const event = { event: this.event || 'message', data: this.data.join('\n'), id: this.id };
-      this.event = '';
-      this.data = [];
-      return event;
-    }
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') this.event = value;
-    else if (field === 'data') this.data.push(value);
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------- forwarding
@@ -413,7 +352,8 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
       if (connectedBefore) out.info('Reconnected.');
       connectedBefore = true;
       wait = backoffFirstMs;
-      const reader = new SseReader();
+      // The shared reader (cli/sse.ts): the standard's parsing, each line bounded.
+      const reader = new ServerSentEventReader();
       const decoder = new TextDecoder();
       const arm = () => {
         clearTimeout(silence);
@@ -422,7 +362,7 @@ export async function runListen(client: ApiClient, options: ListenOptions, out: 
       arm();
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         arm();
-        for (const event of reader.push(decoder.decode(chunk, { stream: true }))) {
+        for (const event of reader.feed(decoder.decode(chunk, { stream: true }))) {
           if (event.event !== 'delivery') continue;
           let delivery: StreamedDelivery;
           try {

@@ -1,5 +1,5 @@
 /** A Server-Sent Events client for tests: opens a stream with a key, collects its events, closes. */
-import { type SseEvent, SseReader } from '../../src/cli/listen.js';
+import { type ServerSentEvent as SseEvent, ServerSentEventReader } from '../../src/cli/sse.js';
 import { basic } from './harness.js';
 
 export interface OpenStream {
@@ -20,14 +20,14 @@ export async function openStream(url: string, key: string): Promise<OpenStream> 
   const response = await fetch(url, { headers: { authorization: basic(key), accept: 'text/event-stream' }, signal: abort.signal });
   const events: SseEvent[] = [];
   let raw = '';
-  const reader = new SseReader();
+  const reader = new ServerSentEventReader();
   const decoder = new TextDecoder();
   const ended = (async () => {
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         const text = decoder.decode(chunk, { stream: true });
         raw += text;
-        events.push(...reader.push(text));
+        events.push(...reader.feed(text));
       }
     } catch {
       // Closed here.
@@ -53,6 +53,6 @@ export async function openStream(url: string, key: string): Promise<OpenStream> 
 }
 
 /** The deliveries among a stream's events, parsed. */
-export function deliveriesOf(events: SseEvent[]): Array<{ id: string | null; delivery: string; event: any; body: string; headers: Record<string, string> }> {
+export function deliveriesOf(events: SseEvent[]): Array<{ id: string | undefined; delivery: string; event: any; body: string; headers: Record<string, string> }> {
   return events.filter((event) => event.event === 'delivery').map((event) => ({ id: event.id, ...JSON.parse(event.data) }));
 }
