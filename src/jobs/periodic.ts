@@ -76,7 +76,8 @@ export async function dueFilters(store: Store, wallNowMs: number): Promise<DueFi
 /**
  * A job over what is due (the expiry sweep, scripted outcomes): each run works every due filter in
  * bounded batches until a batch comes back short or the job stops, then its `afterRun`; runs never
- * overlap, and `runOnce` joins a run in progress. A subclass says what one batch does.
+ * overlap: `runOnce` waits for a run in progress, then runs (a run that began before the caller's
+ * write may have missed it). A subclass says what one batch does.
  */
 export abstract class DueWorkJob {
   private readonly loop: Periodic;
@@ -112,11 +113,13 @@ export abstract class DueWorkJob {
   }
 
   /** Works everything due now (by the wall clock and by each advanced test clock); returns how many it handled. */
-  runOnce(): Promise<number> {
-    this.running ??= this.run().finally(() => {
+  async runOnce(): Promise<number> {
+    while (this.running) await this.running.catch(() => 0);
+    const run = this.run().finally(() => {
       this.running = undefined;
     });
-    return this.running;
+    this.running = run;
+    return run;
   }
 
   private async run(): Promise<number> {

@@ -72,7 +72,8 @@ interface ClaimedJob {
 
 export class WebhookDispatcher {
   private readonly loop: Periodic;
-  private ticking = false;
+  /** The tick running now, if any (the loop's or a caller's). */
+  private ticking: Promise<number> | undefined;
   private stopped = false;
   /** Deliveries from the POST until their attempt is recorded. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -123,6 +124,9 @@ export class WebhookDispatcher {
   /** Runs ticks until nothing is due, waiting or in flight (for tests and tools). */
   async drain(): Promise<void> {
     for (;;) {
+      // A tick already running (the loop's) may be claiming right now: wait for it, so that
+      // "claimed nothing" below is this drain's own finding, never a tick that stood aside.
+      while (this.ticking) await this.ticking.catch(() => 0);
       const claimed = await this.tick();
       if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0) return;
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight]);
@@ -136,35 +140,38 @@ export class WebhookDispatcher {
    * origin with a full queue is skipped by the claim, so the jobs of other endpoints are
    * claimed meanwhile.
    */
-  async tick(): Promise<number> {
+  tick(): Promise<number> {
     if (this.ticking) {
       this.loop.nudge();
-      return 0;
+      return Promise.resolve(0);
     }
-    if (this.stopped) return 0;
-    this.ticking = true;
-    try {
-      const skipUrls = new Set<string>();
-      let waitingOpen = 0;
-      for (const queue of this.waiting.values()) {
-        if (queue.length >= webhookWaitingPerOriginMax) for (const item of queue) skipUrls.add(item.job.url);
-        else waitingOpen += queue.length;
-      }
-      // Jobs waiting at a full origin take no room: a saturated origin must not starve the others.
-      const limit = this.claimMax - waitingOpen;
-      if (limit <= 0) return 0;
-      const claimed = await this.claim(limit, [...skipUrls]);
-      for (const item of claimed) {
-        const origin = new URL(item.job.url).origin;
-        const queue = this.waiting.get(origin);
-        if (queue) queue.push(item);
-        else this.waiting.set(origin, [item]);
-      }
-      this.startWaiting();
-      return claimed.length;
-    } finally {
-      this.ticking = false;
+    if (this.stopped) return Promise.resolve(0);
+    const run = this.claimAndStart().finally(() => {
+      this.ticking = undefined;
+    });
+    this.ticking = run;
+    return run;
+  }
+
+  private async claimAndStart(): Promise<number> {
+    const skipUrls = new Set<string>();
+    let waitingOpen = 0;
+    for (const queue of this.waiting.values()) {
+      if (queue.length >= webhookWaitingPerOriginMax) for (const item of queue) skipUrls.add(item.job.url);
+      else waitingOpen += queue.length;
     }
+    // Jobs waiting at a full origin take no room: a saturated origin must not starve the others.
+    const limit = this.claimMax - waitingOpen;
+    if (limit <= 0) return 0;
+    const claimed = await this.claim(limit, [...skipUrls]);
+    for (const item of claimed) {
+      const origin = new URL(item.job.url).origin;
+      const queue = this.waiting.get(origin);
+      if (queue) queue.push(item);
+      else this.waiting.set(origin, [item]);
+    }
+    this.startWaiting();
+    return claimed.length;
   }
 
   /** Starts waiting jobs while there are free slots, overall and at their origins; one per origin in turn. */
