@@ -376,6 +376,11 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
   });
 
   test('dashboard: sign out, the sign-in page, sign in', async () => {
+    const chosen = await exercise('dashboardLanguage', { url: '/dashboard/language?to=th&back=%2Fdashboard%2Fcharges' });
+    assert.equal(chosen.headers.location, '/dashboard/charges');
+    assert.match(String(chosen.headers['set-cookie']), /satang_lang=th/);
+    await exercise('dashboardLanguage', { url: '/dashboard/language?to=fr' }, 400);
+    await exercise('dashboardFavicon', { url: '/dashboard/favicon.svg' });
     await exercise('dashboardSignOut', { method: 'POST', url: '/dashboard/signout', form: form({}), ...dashboard() });
     await exercise('dashboardSignOut', { method: 'POST', url: '/dashboard/signout', form: form({}), ...dashboard() }, 401);
     const page = await exercise('dashboardSignInPage', { url: '/dashboard/signin?next=%2Fdashboard%2Fcharges' });

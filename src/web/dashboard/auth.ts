@@ -18,6 +18,7 @@ import {
   verifyPassword,
 } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
+import { wordsOf } from './i18n.js';
 import { field, operatorOf, redirect, sessionOf } from './context.js';
 import { cookieOptions, formCookie, sessionCookie } from './security.js';
 import { operatorSessionLifetimeMs } from '../../domain/limits.js';
@@ -25,7 +26,7 @@ import { operatorSessionLifetimeMs } from '../../domain/limits.js';
 const publicRoute = { config: { dashboardPublic: true } };
 
 /** Only a path inside the dashboard may be the place to go after signing in. */
-function safeNext(next: unknown): string {
+export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/dashboard(\/[A-Za-z0-9_\-/?=&%.]*)?$/.test(next) && !next.startsWith('//') ? next : '/dashboard';
 }
 
@@ -45,12 +46,12 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   }
 
   const signInPage = (request: FastifyRequest, reply: FastifyReply, data: { error?: string; email?: string; next?: string }, status = 200) =>
-    sendPage(reply, 'dashboard/signin', { nonce: request.dashboard.nonce, form: formToken(reply), error: data.error, email: data.email ?? '', next: safeNext(data.next) }, status);
+    sendPage(reply, 'dashboard/signin', { ...wordsOf(request), here: request.url, nonce: request.dashboard.nonce, form: formToken(reply), error: data.error, email: data.email ?? '', next: safeNext(data.next) }, status);
 
   app.get('/signin', publicRoute, async (request, reply) => {
     if (request.dashboard.session) return redirect(reply, '/dashboard');
     if ((await countOperators(gateway.store.read)) === 0) {
-      return sendPage(reply, 'dashboard/setup', { nonce: request.dashboard.nonce, form: formToken(reply), token: '', error: 'No operator exists yet. Open the setup link printed in the server log, or run `satang operators create --email you@example.com`.', email: '' });
+      return sendPage(reply, 'dashboard/setup', { ...wordsOf(request), here: request.url, nonce: request.dashboard.nonce, form: formToken(reply), token: '', error: 'No operator exists yet. Open the setup link printed in the server log, or run `satang operators create --email you@example.com`.', email: '' });
     }
     return signInPage(request, reply, { next: (request.query as Record<string, unknown>).next as string });
   });
@@ -91,7 +92,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   });
 
   const setupPage = (request: FastifyRequest, reply: FastifyReply, data: { token: string; error?: string; email?: string }, status = 200) =>
-    sendPage(reply, 'dashboard/setup', { nonce: request.dashboard.nonce, form: formToken(reply), token: data.token, error: data.error, email: data.email ?? '' }, status);
+    sendPage(reply, 'dashboard/setup', { ...wordsOf(request), here: request.url, nonce: request.dashboard.nonce, form: formToken(reply), token: data.token, error: data.error, email: data.email ?? '' }, status);
 
   app.get('/setup', publicRoute, async (request, reply) => {
     const token = String((request.query as Record<string, unknown>).token ?? '');

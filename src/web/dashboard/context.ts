@@ -8,7 +8,7 @@ import type { UseCaseContext } from '../../usecases/context.js';
 import { valueOf } from '../../usecases/changes.js';
 import type { Actor } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
-import { baht, span, when } from './format.js';
+import { hasMessage, wordsOf } from './i18n.js';
 
 export interface DashboardState {
   /** Per-response nonce for the page's script. */
@@ -44,27 +44,6 @@ export async function contextOf(request: FastifyRequest): Promise<UseCaseContext
   };
 }
 
-/** Fixed messages shown after an action (the URL carries a code, never text). */
-const notices: Record<string, string> = {
-  marked_successful: 'The charge was marked successful.',
-  marked_failed: 'The charge was marked failed.',
-  expired: 'The charge was expired.',
-  refunded: 'The refund was created.',
-  voided: 'The void was created.',
-  redelivered: 'The event was queued for delivery again.',
-  test_event_sent: 'The test event was sent: this charge was made for it, and its events below are delivered like any other.',
-  endpoint_added: 'The webhook endpoint was added.',
-  endpoint_changed: 'The webhook endpoint was saved.',
-  endpoint_removed: 'The webhook endpoint was deleted.',
-  chaos_saved: 'Webhook chaos was saved: the endpoint\'s next events are counted from 1.',
-  chaos_off: 'Webhook chaos was turned off.',
-  settings_saved: 'Settings were saved.',
-  test_settings_saved: 'The scripted outcome of new test charges was saved.',
-  clock_advanced: 'The test clock moved forward.',
-  reset: 'Test data was deleted.',
-  switched: 'Switched.',
-};
-
 export interface Nav {
   page: string;
   title: string;
@@ -76,7 +55,9 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
   const accounts: Account[] = await listAccounts(request.server.gateway.store.read);
   const account = accounts.find((a) => a.id === session.account_id);
   const query = request.query as Record<string, unknown>;
-  const notice = typeof query.notice === 'string' ? notices[query.notice] : undefined;
+  const words = wordsOf(request);
+  // Fixed messages shown after an action: the URL carries a code (notice.<code> in the catalogs), never text.
+  const notice = typeof query.notice === 'string' && /^[a-z_]{1,40}$/.test(query.notice) && hasMessage(`notice.${query.notice}`) ? words.t(`notice.${query.notice}`) : undefined;
   return sendPage(
     reply,
     `dashboard/${template}`,
@@ -91,7 +72,8 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
       livemode: session.livemode === 1,
       notice,
       path: request.url.split('?')[0],
-      fmt: { baht, span, when },
+      here: request.url,
+      ...words,
     },
     statusCode,
   );

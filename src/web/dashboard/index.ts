@@ -18,11 +18,18 @@ import { type DashboardState, page } from './context.js';
 import { overviewRoutes } from './overview.js';
 import { cookiePath, originAllowed, securityHeaders, sessionCookie, submittedCsrf } from './security.js';
 import { webhookRoutes } from './webhooks.js';
+import { isLang, rememberLang, wordsOf } from './i18n.js';
+import { safeNext } from './auth.js';
 
 export const dashboardPrefix = '/dashboard';
 
-function errorPage(reply: FastifyReply, statusCode: number, message: string, nonce: string) {
-  return sendPage(reply, 'dashboard/error', { statusCode, message, nonce }, statusCode);
+/** The tab's icon: a baht sign on the brand's green. */
+const favicon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b7a53"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" text-anchor="middle" fill="#fff">฿</text></svg>';
+
+/** A page outside the signed-in layout; `message` is a catalog key, `detail` text to show under it. */
+function errorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, detail?: string) {
+  const words = wordsOf(request);
+  return sendPage(reply, 'dashboard/error', { statusCode, message: words.t(message), detail, nonce: request.dashboard?.nonce ?? '', ...words }, statusCode);
 }
 
 /** Where "Back" goes from an error: the dashboard page the request came from, or the overview. */
@@ -37,16 +44,20 @@ function backFrom(request: FastifyRequest): string {
   }
 }
 
-/** A refused action, shown inside the signed-in layout when there is a session. */
-async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
+/**
+ * A refused action, shown inside the signed-in layout when there is a session: `message` is a
+ * catalog key, `detail` the refusal's own text (an Omise error's message) when there is one.
+ */
+async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, detail?: string) {
   if (request.dashboard?.session) {
     try {
-      return await page(request, reply, 'action-error', { page: '', title: 'Nothing was done' }, { statusCode, message, back: backFrom(request) }, statusCode);
+      const { t } = wordsOf(request);
+      return await page(request, reply, 'action-error', { page: '', title: t('error.title') }, { statusCode, message: t(message), detail, back: backFrom(request) }, statusCode);
     } catch (error) {
       request.log.error({ err: error }, 'dashboard error page failed');
     }
   }
-  return errorPage(reply, statusCode, message, request.dashboard?.nonce ?? '');
+  return errorPage(request, reply, statusCode, message, detail);
 }
 
 async function dashboard(app: FastifyInstance): Promise<void> {
@@ -63,7 +74,7 @@ async function dashboard(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const { gateway } = app;
     if (request.method === 'POST' && !originAllowed(request, gateway.publicUrl)) {
-      return errorPage(reply, 403, 'This request came from another site and was refused.', request.dashboard.nonce);
+      return errorPage(request, reply, 403, 'error.cross_site');
     }
     const token = request.cookies[sessionCookie];
     if (token && /^[A-Za-z0-9_-]{20,100}$/.test(token)) {
@@ -79,22 +90,34 @@ async function dashboard(app: FastifyInstance): Promise<void> {
         const next = encodeURIComponent(request.url);
         return reply.code(303).header('location', `${dashboardPrefix}/signin?next=${next}`).send();
       }
-      return errorPage(reply, 401, 'Sign in first.', request.dashboard.nonce);
+      return errorPage(request, reply, 401, 'error.sign_in_first');
     }
     if (request.method === 'POST' && !constantTimeEqual(submittedCsrf(request), session.csrf_token)) {
-      return errorPage(reply, 403, 'The form was out of date or did not come from this dashboard (CSRF token missing or wrong). Go back, reload and try again.', request.dashboard.nonce);
+      return errorPage(request, reply, 403, 'error.csrf');
     }
   });
 
   app.setErrorHandler(async (error: any, request, reply) => {
-    if (error instanceof OmiseError) return actionErrorPage(request, reply, error.statusCode, error.message);
+    if (error instanceof OmiseError) return actionErrorPage(request, reply, error.statusCode, 'error.title', error.message);
     const status = Number(error?.statusCode);
-    if (status >= 400 && status < 500) return actionErrorPage(request, reply, 400, `Bad request: ${String(error?.message ?? '')}`);
+    if (status >= 400 && status < 500) return actionErrorPage(request, reply, 400, 'error.title', String(error?.message ?? ''));
     request.log.error({ err: error }, 'dashboard error');
-    return errorPage(reply, 500, 'Something went wrong on our side; nothing was changed by this page.', request.dashboard?.nonce ?? '');
+    return errorPage(request, reply, 500, 'error.server');
   });
 
-  app.setNotFoundHandler((request, reply) => actionErrorPage(request, reply, 404, 'There is no such page.'));
+  app.setNotFoundHandler((request, reply) => actionErrorPage(request, reply, 404, 'error.not_found_page'));
+
+  app.get('/favicon.svg', { config: { dashboardPublic: true } }, async (_request, reply) =>
+    reply.header('content-type', 'image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon),
+  );
+
+  // The language switch: remembered in a cookie, then back to the page it was pressed on.
+  app.get('/language', { config: { dashboardPublic: true } }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    if (!isLang(query.to)) return actionErrorPage(request, reply, 400, 'error.title', 'to must be en or th');
+    rememberLang(reply, query.to, app.gateway.publicUrl.startsWith('https:'));
+    return reply.code(303).header('location', safeNext(query.back)).send();
+  });
 
   await app.register(authRoutes);
   await app.register(overviewRoutes);
