@@ -10,6 +10,12 @@ import type { Actor } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
 import { hasMessage, wordsOf } from './i18n.js';
 
+/**
+ * An operator's role, across all accounts: owner (everything), operator (charges and refunds:
+ * the money actions), viewer (read only). Each ranks above the next.
+ */
+export type DashboardRole = 'owner' | 'operator' | 'viewer';
+
 export interface DashboardState {
   /** Per-response nonce for the page's script. */
   nonce: string;
@@ -24,6 +30,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A dashboard route anyone may reach (sign-in, setup). */
     dashboardPublic?: boolean;
+    /** The least role that may use a signed-in dashboard route (every such route says). */
+    dashboardRole?: DashboardRole;
   }
 }
 
