@@ -259,7 +259,8 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     const count = Number(/data-test="month-count">(\d+)</.exec(page.body)![1]);
     const api = await h.request({ url: '/charges?limit=1', key: h.keys.secretKey });
     assert.equal(count, api.json.total);
-    assert.match(page.body, /<svg class="chart"/);
+    assert.match(page.body, /<svg class="chart wide"/);
+    assert.match(page.body, /<svg class="chart narrow"/, 'a second drawing for phones');
     assert.match(page.body, /<rect class="bar"/);
   });
 
