@@ -193,7 +193,7 @@ export const pageMessages = catalog(
     'settings.outcome.funding.default': 'Default: {source}',
     'settings.outcome.save': 'Save scripted outcome',
     'settings.outcome.help':
-      'Applies to new test charges whose metadata names no outcome of its own (the satang_outcome key), on the account’s clock, through the same actions as Mark successful, Mark failed and Expire.',
+      'Applies to new test charges whose metadata names no outcome of its own (the satang_outcome key), on the account’s clock, through the same actions as “Mark successful”, “Mark failed” and “Expire”.',
     'settings.reset.title': 'Reset test data',
     'settings.reset.live': 'Only test data can be reset; switch to test mode.',
     'settings.reset.confirm': 'Delete every test charge, source, event and ledger entry of this account?',
@@ -396,7 +396,7 @@ export const pageMessages = catalog(
     'settings.outcome.funding.default': 'ค่าเริ่มต้น: {source}',
     'settings.outcome.save': 'บันทึกผลลัพธ์ที่กำหนด',
     'settings.outcome.help':
-      'ใช้กับรายการทดสอบใหม่ที่ metadata ไม่ได้กำหนดผลลัพธ์ของตัวเอง (คีย์ satang_outcome) ตามเวลาของบัญชี ผ่านการดำเนินการเดียวกับ ทำเครื่องหมายว่าสำเร็จ ทำเครื่องหมายว่าไม่สำเร็จ และทำให้หมดอายุ',
+      'ใช้กับรายการทดสอบใหม่ที่ metadata ไม่ได้กำหนดผลลัพธ์ของตัวเอง (คีย์ satang_outcome) ตามเวลาของบัญชี โดยทำงานแบบเดียวกับปุ่ม “ทำเครื่องหมายว่าสำเร็จ” “ทำเครื่องหมายว่าไม่สำเร็จ” และ “ทำให้หมดอายุ”',
     'settings.reset.title': 'ล้างข้อมูลทดสอบ',
     'settings.reset.live': 'ล้างได้เฉพาะข้อมูลทดสอบ กรุณาสลับไปโหมดทดสอบ',
     'settings.reset.confirm': 'ลบรายการชำระเงิน แหล่งเงิน เหตุการณ์ และบัญชีแยกประเภทในโหมดทดสอบทั้งหมดของบัญชีนี้หรือไม่?',
