@@ -190,6 +190,20 @@ describeWithBrowser('every dashboard page in both languages, on a laptop and on 
     }
   }
 
+  test('on a phone the pages and sign-out are behind the menu button, and it opens them', async () => {
+    const context = await b.context({ ...widths.phone, locale: 'th-TH', storageState: signedIn });
+    const page = await context.newPage();
+    await page.goto(`${running.publicUrl}/dashboard/settings`);
+    assert.equal(await page.isVisible('header nav'), false, 'the nav is folded away');
+    assert.equal(await page.isVisible('header .who'), false);
+    await page.tap('[data-test="menu-button"]');
+    assert.ok(await page.isVisible('header nav a[href="/dashboard/webhooks"]'));
+    assert.ok(await page.isVisible('header .who button'), 'sign-out is in the menu');
+    await b.screenshot(page, 'dashboard-menu-th-phone');
+    await Promise.all([page.waitForURL(/\/dashboard\/webhooks$/), page.tap('header nav a[href="/dashboard/webhooks"]')]);
+    assert.equal(await page.textContent('h1'), 'Webhook');
+  });
+
   test('the overview chart: a bar per day, each with its day and amount in words; fewer day labels on a phone', async () => {
     for (const lang of languages) {
       const context = await b.context({ ...widths.phone, locale: lang === 'th' ? 'th-TH' : 'en-US', storageState: signedIn });
