@@ -11,6 +11,7 @@ import { changeSettings, changeTestSettings, liveProviderAvailable, rollKey, typ
 import { advanceClock } from '../../usecases/clock.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 import { wordsOf } from './i18n.js';
+import { spoken } from './refusals.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
@@ -54,7 +55,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post('/settings', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post('/settings', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     const rate = field(request, 'fee_rate_bps');
     const flat = field(request, 'fee_flat_satang');
@@ -76,10 +77,10 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const details = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     await runChange(request, 'account.settings', session.account_id, details, (tx) => changeSettings(tx, session.account_id, input));
     return redirect(reply, '/dashboard/settings?notice=settings_saved');
-  });
+  }));
 
   // The default scripted outcome of new test charges (DECISIONS §10): the same rules as PATCH /test/settings.
-  app.post('/test-settings', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post('/test-settings', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     const outcome = field(request, 'default_outcome');
     const change = {
@@ -91,9 +92,9 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const details = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined && v !== ''));
     await runChange(request, 'test_settings.update', session.account_id, details, (tx, ctx) => changeTestSettings(tx, ctx, change));
     return redirect(reply, '/dashboard/settings?notice=test_settings_saved');
-  });
+  }));
 
-  app.post('/clock/advance', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post('/clock/advance', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     const seconds = clockSteps[field(request, 'seconds') ?? ''];
     if (seconds === undefined) throw new OmiseError('bad_request', wordsOf(request).t('settings.error.clock_step'));
@@ -101,14 +102,14 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     await runChange(request, 'clock.advance', session.account_id, { seconds }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, { byMs: seconds * 1000 }));
     gateway.clockMoved(session.account_id);
     return redirect(reply, '/dashboard/settings?notice=clock_advanced');
-  });
+  }));
 
-  app.post('/reset', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post('/reset', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', wordsOf(request).t('settings.error.reset_confirm'));
     await runChange(request, 'test_data.reset', session.account_id, {}, (tx, ctx) => resetTestData(tx, ctx.scope));
     return redirect(reply, '/dashboard/settings?notice=reset');
-  });
+  }));
 
   app.get('/audit', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const entries = await listAudit(gateway.store.read, 100);

@@ -13,6 +13,7 @@ import type { Tx } from '../../store/store.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, removeEndpoint, rollWebhookSecret } from '../../usecases/webhooks.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, takeFlash } from './context.js';
 import { wordsOf } from './i18n.js';
+import { spoken } from './refusals.js';
 
 type IdParams = { Params: { id: string } };
 interface Revealed {
@@ -49,7 +50,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // "Send test event" (test mode): the same use case as POST /test/trigger; the charge's page shows what it wrote.
-  app.post('/webhooks/test-event', { config: { dashboardRole: 'operator' } }, async (request, reply) => {
+  app.post('/webhooks/test-event', { config: { dashboardRole: 'operator' } }, spoken(async (request, reply) => {
     const amountText = field(request, 'amount');
     let amount: number | undefined;
     if (amountText !== undefined && amountText.trim() !== '') {
@@ -61,15 +62,15 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     const details = { event: trigger.event, amount: trigger.amount, funding_source: trigger.fundingSource };
     const result = await runChange(request, 'test.trigger', trigger.event, details, (tx, ctx) => triggerTestEvent(tx, ctx, trigger));
     return redirect(reply, `/dashboard/charges/${result.charge.charge.id}?notice=test_event_sent`);
-  });
+  }));
 
-  app.post('/webhooks/endpoints', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post('/webhooks/endpoints', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const url = field(request, 'url') ?? '';
     await runChange(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_added');
-  });
+  }));
 
-  app.post<IdParams>('/webhooks/endpoints/:id', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const id = request.params.id;
     const url = field(request, 'url');
     const enabled = field(request, 'enabled');
@@ -79,10 +80,10 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     };
     await runChange(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_changed');
-  });
+  }));
 
   // Webhook chaos (test mode): the settings replace the old ones whole; a field left empty takes its default.
-  app.post<IdParams>('/webhooks/endpoints/:id/chaos', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id/chaos', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const id = request.params.id;
     const delayMin = field(request, 'delay_min_ms')?.trim() ?? '';
     const delayMax = field(request, 'delay_max_ms')?.trim() ?? '';
@@ -98,13 +99,13 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
           })!;
     await runChange(request, 'webhook_endpoint.chaos', id, { chaos }, (tx, ctx) => changeEndpoint(tx, ctx, id, { chaos }, gateway.targetPolicy));
     return redirect(reply, `/dashboard/webhooks?notice=${chaos ? 'chaos_saved' : 'chaos_off'}`);
-  });
+  }));
 
-  app.post<IdParams>('/webhooks/endpoints/:id/delete', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id/delete', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const id = request.params.id;
     await runChange(request, 'webhook_endpoint.delete', id, {}, (tx, ctx) => removeEndpoint(tx, ctx, id));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_removed');
-  });
+  }));
 
   /** Leaves the secret for the next load of the webhooks page (Post/Redirect/Get), which shows it once. */
   const revealOnce = (tx: Tx, request: FastifyRequest, secret: WebhookSecret, rolled: boolean) =>
