@@ -55,7 +55,7 @@ describeEachStore(
       assert.match(kept.body, /name="route" value="\/charges\/:id"/);
       const bad = await client.get('/dashboard/developers?status=teapot');
       assert.equal(bad.status, 200);
-      assert.match(bad.body, /<div class="error" role="alert">This filter cannot be used: status must be a status class like 4xx/);
+      assert.match(bad.body, /<div class="error" role="alert">This filter cannot be used: The status must be a status class like 4xx/);
       assert.deepEqual(requestIds(bad.body), []);
     });
 

@@ -136,6 +136,13 @@ describeEachStore('dashboard pages in Thai and English: overview, webhooks, deve
     assert.match(en.body, /The biller id must be 15 digits/);
   });
 
+  test('a request-log filter that cannot filter says why in Thai, and lists nothing', async () => {
+    const page = await client.get('/dashboard/developers?status=teapot', thai);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<div class="error" role="alert">ใช้ตัวกรองนี้ไม่ได้: สถานะต้องเป็นกลุ่มสถานะเช่น 4xx/);
+    assert.doesNotMatch(page.body, /<tr data-request-id=/);
+  });
+
   test('rolling a key without ticking the box is refused in Thai', async () => {
     const page = await client.post('/dashboard/keys/roll', { kind: 'secret' }, thai);
     assert.equal(page.status, 400);

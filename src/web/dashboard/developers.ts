@@ -14,6 +14,7 @@ import { requestLogPageBefore } from '../../store/request-log.js';
 import { listDeliveriesOfEvents, listEndpoints } from '../../store/webhooks.js';
 import { contextOf, page } from './context.js';
 import { wordsOf } from './i18n.js';
+import { refusalInWords } from './refusals.js';
 
 export const requestLogEntriesPerPage = 50;
 export const eventsPerPage = 25;
@@ -37,7 +38,7 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
       filter = parseRequestLogFilter(given);
     } catch (error) {
       if (!(error instanceof OmiseError)) throw error;
-      badFilter = error.message;
+      badFilter = refusalInWords(error.message, wordsOf(request)) ?? error.message;
     }
     const before = positiveInteger(params.before);
     const live = ctx.scope.livemode === 1;

@@ -44,6 +44,11 @@ const known: Array<[RegExp, Say]> = [
   [/^amount must be greater than or equal to (\d+)$/, (m, w) => w.t('webhooks.refusal.amount_min', { amount: w.fmt.money(Number(m[1])) })],
   [/^amount must be less than or equal to (\d+)$/, (m, w) => w.t('webhooks.refusal.amount_max', { amount: w.fmt.money(Number(m[1])) })],
   [/^default_outcome_after_seconds must be an integer from 0 to (\d+)$/, (m, w) => w.t('settings.refusal.outcome_after', { max: w.fmt.number(Number(m[1])) })],
+  [/^status must be a status class like 4xx/, (_, w) => w.t('developers.refusal.status')],
+  [/^method must be an HTTP method/, (_, w) => w.t('developers.refusal.method')],
+  [/^route must be a route pattern starting with \//, (_, w) => w.t('developers.refusal.route')],
+  [/^path must start with \//, (_, w) => w.t('developers.refusal.path')],
+  [/^(status|method|route|path|request_id) must be at most (\d+) characters$/, (m, w) => w.t('developers.refusal.length', { field: w.t(`developers.log.${m[1]}`), max: w.fmt.number(Number(m[2])) })],
   [/^the test clock can move at most 100 years ahead$/, (_, w) => w.t('settings.refusal.clock_far')],
 ];
 
