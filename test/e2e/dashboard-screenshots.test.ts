@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { fundingSources } from '../../src/domain/lifecycle.js';
-import { catalogs } from '../../src/web/dashboard/i18n.js';
+import { catalogs, type Lang } from '../../src/web/dashboard/i18n.js';
 import { describeWithBrowser, laptop } from '../support/browser.js';
 import { addOperator, operatorPassword } from '../support/dashboard.js';
 import { injectRequest, makeKeys, openTestStore, startTestGateway, type Keys, type TestGateway, type TestStore } from '../support/harness.js';
@@ -155,37 +155,41 @@ describeWithBrowser('every dashboard page in both languages, on a laptop and on 
     ]),
   );
 
+  /** Opens a page and checks what a person would see at a glance; saves its screenshot. */
+  async function visit(page: Page, entry: DashboardPage, lang: Lang, width: string, shot: string): Promise<void> {
+    const path = typeof entry.path === 'function' ? entry.path(made) : entry.path;
+    const where = `${entry.name} (${path}) in ${lang} on a ${width}`;
+    const response = await page.goto(`${running.publicUrl}${path}`);
+    assert.equal(response?.status(), entry.status ?? 200, where);
+    assert.doesNotMatch(page.url(), /\/signin/, `${where}: still signed in`);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), lang, `${where}: <html lang>`);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (width === 'phone') assert.ok(sideways <= 0, `${where}: the page scrolls sideways by ${sideways}px`);
+    await b.screenshot(page, shot);
+    if (entry.words === false) return;
+    // The words a person reads: the page's text without ids, URLs, keys and payloads (shown as they are, in monospace).
+    const text = await page.evaluate(() => {
+      const body = document.body.cloneNode(true) as HTMLElement;
+      body.querySelectorAll('script, style, .mono, code, .secret').forEach((node) => node.remove());
+      return `${document.title}\n${body.textContent ?? ''}`;
+    });
+    const leakedKeys = (text.match(/\b[a-z][a-z_]*(?:\.[a-z_0-9]+)+\b/g) ?? []).filter((token) => catalogKeys.has(token));
+    assert.deepEqual(leakedKeys, [], `${where}: catalog keys shown as text`);
+    const leakedCodes = rawCodes.filter((code) => new RegExp(`(^|[^\\w.])${code.replace('.', '\\.')}($|[^\\w.])`).test(text));
+    assert.deepEqual(leakedCodes, [], `${where}: raw codes shown as text`);
+    const snake = (text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? []).filter((token) => !allowedSnakeCase.has(token));
+    assert.deepEqual(snake, [], `${where}: code-like words shown as text`);
+    assert.doesNotMatch(text, /\{[a-z]+\}|\bundefined\b|\bNaN\b|\[object /, `${where}: an unfilled placeholder or a programming value`);
+    if (lang === 'th') assert.doesNotMatch(text, englishStatuses, `${where}: a status in English on a Thai page`);
+  }
+
+  const contextFor = (lang: Lang, width: keyof typeof widths) => b.context({ ...widths[width], locale: lang === 'th' ? 'th-TH' : 'en-US', storageState: signedIn });
+
   for (const lang of languages) {
-    for (const [width, device] of Object.entries(widths)) {
+    for (const width of Object.keys(widths) as Array<keyof typeof widths>) {
       test(`${lang}, ${width}: every page answers in ${lang}, fits the screen and shows no key or raw code`, async () => {
-        const context = await b.context({ ...device, locale: lang === 'th' ? 'th-TH' : 'en-US', storageState: signedIn });
-        const page = await context.newPage();
-        for (const entry of pages) {
-          const path = typeof entry.path === 'function' ? entry.path(made) : entry.path;
-          const where = `${entry.name} (${path}) in ${lang} on a ${width}`;
-          const response = await page.goto(`${running.publicUrl}${path}`);
-          assert.equal(response?.status(), entry.status ?? 200, where);
-          assert.doesNotMatch(page.url(), /\/signin/, `${where}: still signed in`);
-          assert.equal(await page.evaluate(() => document.documentElement.lang), lang, `${where}: <html lang>`);
-          const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-          if (width === 'phone') assert.ok(sideways <= 0, `${where}: the page scrolls sideways by ${sideways}px`);
-          await b.screenshot(page, `dashboard-${entry.name}-${lang}-${width}`);
-          if (entry.words === false) continue;
-          // The words a person reads: the page's text without ids, URLs, keys and payloads (shown as they are, in monospace).
-          const text = await page.evaluate(() => {
-            const body = document.body.cloneNode(true) as HTMLElement;
-            body.querySelectorAll('script, style, .mono, code, .secret').forEach((node) => node.remove());
-            return `${document.title}\n${body.textContent ?? ''}`;
-          });
-          const leakedKeys = (text.match(/\b[a-z][a-z_]*(?:\.[a-z_0-9]+)+\b/g) ?? []).filter((token) => catalogKeys.has(token));
-          assert.deepEqual(leakedKeys, [], `${where}: catalog keys shown as text`);
-          const leakedCodes = rawCodes.filter((code) => new RegExp(`(^|[^\\w.])${code.replace('.', '\\.')}($|[^\\w.])`).test(text));
-          assert.deepEqual(leakedCodes, [], `${where}: raw codes shown as text`);
-          const snake = (text.match(/\b[a-z]+(?:_[a-z]+)+\b/g) ?? []).filter((token) => !allowedSnakeCase.has(token));
-          assert.deepEqual(snake, [], `${where}: code-like words shown as text`);
-          assert.doesNotMatch(text, /\{[a-z]+\}|\bundefined\b|\bNaN\b|\[object /, `${where}: an unfilled placeholder or a programming value`);
-          if (lang === 'th') assert.doesNotMatch(text, englishStatuses, `${where}: a status in English on a Thai page`);
-        }
+        const page = await (await contextFor(lang, width)).newPage();
+        for (const entry of pages) await visit(page, entry, lang, width, `dashboard-${entry.name}-${lang}-${width}`);
       });
     }
   }
@@ -220,6 +224,23 @@ describeWithBrowser('every dashboard page in both languages, on a laptop and on 
       for (let i = 1; i < labels.length; i++) assert.ok(labels[i].left >= labels[i - 1].right, `${lang}: day labels ${i - 1} and ${i} overlap`);
       await page.locator('svg.chart.narrow g.day').nth(busy).tap();
       assert.equal(await page.textContent('[data-test="chart-picked"]'), titles[busy], `${lang}: tapping a bar says its day and amount`);
+    }
+  });
+
+  test('in live mode too (the test tools say they are for test mode), in both languages on a phone', async () => {
+    for (const lang of languages) {
+      const page = await (await contextFor(lang, 'phone')).newPage();
+      await page.goto(`${running.publicUrl}/dashboard/settings`);
+      await page.tap('.mode button[value="live"]');
+      await page.waitForSelector('.banner-live');
+      try {
+        // Pages of the test objects made above are not found in live mode; every other page is visited.
+        for (const entry of pages.filter((e) => typeof e.path === 'string')) await visit(page, entry, lang, 'phone', `dashboard-${entry.name}-${lang}-phone-live`);
+      } finally {
+        await page.goto(`${running.publicUrl}/dashboard/settings`);
+        await page.tap('.mode button[value="test"]');
+        await page.waitForSelector('.banner-test');
+      }
     }
   });
 });

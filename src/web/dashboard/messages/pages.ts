@@ -302,7 +302,7 @@ export const pageMessages = catalog(
     'webhooks.deliveries.times': 'เวลาการส่งเป็นเวลาจริง',
     'webhooks.job.pending': 'รอส่ง',
     'webhooks.job.delivered': 'ส่งถึงแล้ว',
-    'webhooks.job.failed': 'หยุดส่งแล้ว',
+    'webhooks.job.failed': 'ส่งไม่สำเร็จ หยุดลองส่งแล้ว',
     'webhooks.job.cancelled': 'ยกเลิกแล้ว เพราะปลายทางถูกลบ ปิดใช้งาน หรือเปลี่ยนแปลง',
     'webhooks.test_event.title': 'ส่งเหตุการณ์ทดสอบ',
     'webhooks.test_event.live': 'เหตุการณ์ทดสอบใช้ได้ในโหมดทดสอบเท่านั้น กรุณาสลับไปโหมดทดสอบเพื่อส่ง',
