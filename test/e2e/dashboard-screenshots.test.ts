@@ -206,6 +206,12 @@ describeWithBrowser('every dashboard page in both languages, on a laptop and on 
     await b.screenshot(page, 'dashboard-menu-th-phone');
     await Promise.all([page.waitForURL(/\/dashboard\/webhooks$/), page.tap('header nav a[href="/dashboard/webhooks"]')]);
     assert.equal(await page.textContent('h1'), 'Webhook');
+    // The tab's icon: linked from every page, and served.
+    const icon = await page.getAttribute('link[rel="icon"]', 'href');
+    assert.equal(icon, '/dashboard/favicon.svg');
+    const served = await page.request.get(`${running.publicUrl}${icon}`);
+    assert.equal(served.status(), 200);
+    assert.match(served.headers()['content-type'] ?? '', /^image\/svg\+xml/);
   });
 
   test('the overview chart: a bar per day, each with its day and amount in words; fewer day labels on a phone', async () => {
