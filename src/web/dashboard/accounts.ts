@@ -10,6 +10,8 @@ import { scriptedOutcomes, testSettingsOf } from '../../domain/scripted-outcomes
 import { changeSettings, changeTestSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
+import { auditRows } from './audit.js';
+import { wordsOf } from './i18n.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
@@ -109,8 +111,9 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, '/dashboard/settings?notice=reset');
   });
 
-  app.get('/audit', async (request, reply) => {
+  app.get('/audit', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const entries = await listAudit(gateway.store.read, 100);
-    return page(request, reply, 'audit', { page: 'audit', title: 'Audit log' }, { entries });
+    const words = wordsOf(request);
+    return page(request, reply, 'audit', { page: 'audit', title: words.t('audit.page.title') }, { entries: auditRows(entries, words) });
   });
 }
