@@ -175,6 +175,8 @@ const routes: Record<string, RouteParams> = {
   'GET /dashboard/signin': { url: at('/dashboard/signin'), params: () => ({ next: '/dashboard/charges' }) },
   'POST /dashboard/signin': { url: at('/dashboard/signin'), params: () => ({ _form: 'f'.repeat(22), email: 'ops@example.com', password: operatorPassword, next: '/dashboard' }) },
   'POST /dashboard/signout': { url: at('/dashboard/signout'), params: none },
+  'GET /dashboard/favicon.svg': { url: at('/dashboard/favicon.svg'), params: none },
+  'GET /dashboard/language': { url: at('/dashboard/language'), params: () => ({ to: 'th', back: '/dashboard' }) },
   'GET /dashboard/setup': { url: at('/dashboard/setup'), params: () => ({ token: 't'.repeat(32) }) },
   'POST /dashboard/setup': {
     url: at('/dashboard/setup'),
@@ -190,7 +192,7 @@ const routes: Record<string, RouteParams> = {
   'GET /dashboard/charges/:id/expire': { url: (ids) => `/dashboard/charges/${ids.charge}/expire`, params: none },
   'POST /dashboard/charges/:id/expire': { url: (ids) => `/dashboard/charges/${ids.charge}/expire`, params: () => ({ confirm: 'yes', reason: 'customer left' }) },
   'GET /dashboard/charges/:id/refund': { url: (ids) => `/dashboard/charges/${ids.paid}/refund`, params: () => ({ amount: '10.00', void: 'on' }) },
-  'POST /dashboard/charges/:id/refund': { url: (ids) => `/dashboard/charges/${ids.paid}/refund`, params: () => ({ confirm: 'yes', amount: '10.00', kind: 'void', seen: '1700000000000', reason: 'damaged' }) },
+  'POST /dashboard/charges/:id/refund': { url: (ids) => `/dashboard/charges/${ids.paid}/refund`, params: () => ({ confirm: 'yes', amount: '10.00', kind: 'void', seen: '1', reason: 'damaged' }) },
   'POST /dashboard/charges/:id/events/:event/redeliver': { url: (ids) => `/dashboard/charges/${ids.charge}/events/${ids.event}/redeliver`, params: none },
   'GET /dashboard/webhooks': { url: at('/dashboard/webhooks'), params: none },
   'POST /dashboard/webhooks/endpoints': { url: at('/dashboard/webhooks/endpoints'), params: () => ({ url: 'https://shop.example/hooks/dash' }) },

@@ -1116,7 +1116,7 @@ const dashboardOperations: Operation[] = [
       ...confirmFields,
       amount: { type: 'string', description: 'baht, like 120 or 120.50' },
       kind: { enum: ['void', 'refund'], description: 'what the confirmation said it would be: anything else is refused' },
-      seen: { type: 'string', pattern: '^[0-9]{1,15}$', description: "the charge's last change when the confirmation was shown: if it changed since, 409 and nothing is done" },
+      seen: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'how many refunds and voids the charge had when the confirmation was shown: if it has another since, 409 and nothing is done' },
     },
     ['confirm', 'amount', 'kind', 'seen'],
     { errorPages: [...actionErrors, 404, 409] },

@@ -143,10 +143,14 @@ async function loadCharge(request: FastifyRequest<IdParams>, ctx: UseCaseContext
   return found;
 }
 
-/** The seen-at stamp a confirmation carries: the charge's last change when it was shown. */
+/**
+ * What a refund's confirmation carries of the charge it was worked out on: how many refunds and
+ * voids it had then. A successful charge changes only by gaining one, so a different count means
+ * the effect shown may no longer hold.
+ */
 function seenOf(request: FastifyRequest): number {
   const seen = field(request, 'seen');
-  if (seen === undefined || !/^\d{1,15}$/.test(seen)) throw new Refused(400, 'charge.error.unconfirmed');
+  if (seen === undefined || !/^\d{1,4}$/.test(seen)) throw new Refused(400, 'charge.error.unconfirmed');
   return Number(seen);
 }
 
@@ -308,7 +312,7 @@ export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
         event: 'refund.create',
         post: `/dashboard/charges/${charge.id}/refund`,
         // The amount as typed back in baht, the kind shown, and the charge as it was shown.
-        fields: { amount: (amount / 100).toFixed(2), kind: effect.kind === 'refused' ? '' : effect.kind, seen: String(charge.updated_at) },
+        fields: { amount: (amount / 100).toFixed(2), kind: effect.kind === 'refused' ? '' : effect.kind, seen: String(charge.refund_count) },
         yes: effect.kind === 'refused' ? '' : w.t(`confirm.yes.${effect.kind}`, { amount: money }),
       });
     }),
@@ -327,7 +331,7 @@ export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
         // What was confirmed was worked out on the charge as it was then: if it changed since, the effect shown may not hold.
         const now = await findCharge(tx, ctx.scope, id);
         if (!now) throw notFound('charge', id);
-        if (now.updated_at !== seen) throw new Refused(409, 'charge.error.changed');
+        if (now.refund_count !== seen) throw new Refused(409, 'charge.error.changed');
         // A confirmed void must be a void (the use case refuses otherwise); a confirmed refund must not turn into a void.
         const made = await createRefund(tx, ctx, id, { amount, voidRequested: kind === 'void', metadata: {} });
         if ((made.voided ? 'void' : 'refund') !== kind) throw new Refused(409, 'charge.error.changed');
