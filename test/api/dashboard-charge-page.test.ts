@@ -279,7 +279,7 @@ describeEachStore('dashboard money actions ask first: after the void cut-off', (
     const asVoid = await client.get(`/dashboard/charges/${charge.id}/refund?amount=800&void=on`);
     assert.match(asVoid.body, /data-test="refused">Not allowed: the void window closed at \d{4}-\d\d-\d\d 00:00:00/);
     const whole = await client.get(`/dashboard/charges/${charge.id}/refund?amount=800`);
-    assert.match(whole.body, /This will be a refund/);
+    assert.match(whole.body, /This will be a refund: the cut-off for a void passed at \d{4}-\d\d-\d\d 00:00:00\./);
     assert.match(whole.body, /the fee ฿[\d.]+ stays paid; a refund transaction is recorded\./);
     assert.match(whole.body, /Afterwards the charge shows Refunded, with ฿0\.00 left to give back\./);
     assert.equal(hiddenField(whole.body, 'kind'), 'refund');

@@ -28,6 +28,8 @@ export interface AuditRow {
 const moneyKeys = new Set(['amount']);
 /** Detail keys whose values are funding-source codes. */
 const fundingKeys = new Set(['funding_source', 'defaultFundingSource', 'scripted_funding_source']);
+/** Detail keys whose values are charge statuses (a scripted outcome). */
+const statusKeys = new Set(['defaultOutcome']);
 
 /** Where a target of an action is shown, when the dashboard has a page for it. */
 function targetLink(action: string, target: string, details: Record<string, unknown>): string | null {
@@ -51,6 +53,7 @@ function detailOf(w: Words, key: string, value: unknown): AuditDetail {
   const label = hasMessage(`audit.page.detail.${key}`) ? w.t(`audit.page.detail.${key}`) : key;
   if (moneyKeys.has(key) && typeof value === 'number' && Number.isSafeInteger(value)) return { label, value: w.fmt.money(value), mono: false };
   if (fundingKeys.has(key) && typeof value === 'string') return { label, value: w.fmt.code('funding', value), mono: false };
+  if (statusKeys.has(key) && typeof value === 'string' && hasMessage(`status.${value}`)) return { label, value: w.fmt.code('status', value), mono: false };
   if (key === 'seconds' && typeof value === 'number') return { label, value: w.fmt.span(value * 1000), mono: false };
   if (typeof value === 'boolean') return { label, value: w.t(value ? 'audit.page.yes' : 'audit.page.no'), mono: false };
   if (typeof value === 'number') return { label, value: w.fmt.number(value), mono: false };
@@ -69,7 +72,8 @@ export function auditRows(entries: AuditEntry[], w: Words): AuditRow[] {
     return {
       id: entry.id,
       createdAt: entry.created_at,
-      who: entry.operator_email,
+      // The `satang` command's lines name it (cli/admin.ts: operator id satang-command), in the page's language.
+      who: entry.operator_id === 'satang-command' ? w.t('audit.page.command') : entry.operator_email,
       action: entry.action,
       what: w.fmt.code('audit', entry.action),
       mode: entry.livemode === null ? null : w.t(entry.livemode ? 'layout.mode.live' : 'layout.mode.test'),

@@ -296,7 +296,8 @@ export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
       if (effect.kind !== 'refused') {
         const kind = effect.kind;
         lines = [
-          kind === 'void' ? w.t('confirm.void.kind', { when: w.fmt.when(chargeActions(charge, ctx.nowMs).refund.voidWindowEndsAt) }) : w.t('confirm.refund.kind'),
+          // A refund happens only once the void window has closed (every source that cannot be voided in part cannot be refunded in part either).
+          w.t(`confirm.${kind}.kind`, { when: w.fmt.when(chargeActions(charge, ctx.nowMs).refund.voidWindowEndsAt) }),
           kind === 'void'
             ? w.t('confirm.void.ledger', { debit: w.fmt.money(effect.debit), net: w.fmt.money(charge.net) })
             : w.t('confirm.refund.ledger', { debit: w.fmt.money(effect.debit), fee: w.fmt.money(charge.fee + charge.fee_vat) }),
