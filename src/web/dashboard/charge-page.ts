@@ -170,39 +170,41 @@ function completionOf(outcome: unknown, source: unknown): { outcome: 'successful
 export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get<IdParams>('/charges/:id', viewer, async (request, reply) => {
-    const ctx = await contextOf(request);
-    const db = gateway.store.read;
-    const found = await findChargeWithSource(db, ctx.scope, request.params.id);
-    if (!found) throw notFound('charge', request.params.id);
-    const events = await eventsOfCharge(db, ctx.scope, found.charge.id);
-    const eventIds = events.map((e) => e.id);
-    const [deliveries, jobs] = await Promise.all([listDeliveriesOfEvents(db, eventIds), jobsOfEvents(db, eventIds)]);
-    const { charge } = found;
-    const w = wordsOf(request);
-    const actions = chargeActions(charge, ctx.nowMs);
-    // Event times follow the account's clock, delivery attempts the wall clock: say how far apart they are.
-    const clockAheadMs = ctx.nowMs - gateway.wall.nowMs();
-    return page(request, reply, 'charge', { page: 'charges', title: w.t('charge.title', { id: charge.id }) }, {
-      charge,
-      badge: chargeBadge(charge),
-      source: found.source,
-      refunds: found.refunds ?? [],
-      timeline: events.map((event) => ({ event, deliveries: deliveries.get(event.id) ?? [], jobs: jobs.filter((j) => j.event_id === event.id) })),
-      actions,
-      why: {
-        complete: completionWords(w, actions.complete.why),
-        expire: actions.expire.allowed ? w.t('charge.why.expire_pending') : w.t('charge.why.expire_not_pending', { status: statusWord(w, actions.expire.status) }),
-        full: previewWords(w, actions.refund.full, 'charge.why.nothing_left'),
-        partial: previewWords(w, actions.refund.partial, 'charge.why.nothing_left_part'),
-      },
-      fundingSources,
-      qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
-      nowMs: ctx.nowMs,
-      clockAheadMs,
-      accountClock: clockAheadMs >= 1000 ? w.t('clock.test') : w.t('clock.account'),
-    });
-  });
+  app.get<IdParams>('/charges/:id', viewer, async (request, reply) =>
+    explained(request, reply, '/dashboard/charges', async () => {
+      const ctx = await contextOf(request);
+      const db = gateway.store.read;
+      const found = await findChargeWithSource(db, ctx.scope, request.params.id);
+      if (!found) throw notFound('charge', request.params.id);
+      const events = await eventsOfCharge(db, ctx.scope, found.charge.id);
+      const eventIds = events.map((e) => e.id);
+      const [deliveries, jobs] = await Promise.all([listDeliveriesOfEvents(db, eventIds), jobsOfEvents(db, eventIds)]);
+      const { charge } = found;
+      const w = wordsOf(request);
+      const actions = chargeActions(charge, ctx.nowMs);
+      // Event times follow the account's clock, delivery attempts the wall clock: say how far apart they are.
+      const clockAheadMs = ctx.nowMs - gateway.wall.nowMs();
+      return page(request, reply, 'charge', { page: 'charges', title: w.t('charge.title', { id: charge.id }) }, {
+        charge,
+        badge: chargeBadge(charge),
+        source: found.source,
+        refunds: found.refunds ?? [],
+        timeline: events.map((event) => ({ event, deliveries: deliveries.get(event.id) ?? [], jobs: jobs.filter((j) => j.event_id === event.id) })),
+        actions,
+        why: {
+          complete: completionWords(w, actions.complete.why),
+          expire: actions.expire.allowed ? w.t('charge.why.expire_pending') : w.t('charge.why.expire_not_pending', { status: statusWord(w, actions.expire.status) }),
+          full: previewWords(w, actions.refund.full, 'charge.why.nothing_left'),
+          partial: previewWords(w, actions.refund.partial, 'charge.why.nothing_left_part'),
+        },
+        fundingSources,
+        qrUrl: `/charges/${charge.id}/documents/${charge.document_id}/downloads/${charge.download_token}`,
+        nowMs: ctx.nowMs,
+        clockAheadMs,
+        accountClock: clockAheadMs >= 1000 ? w.t('clock.test') : w.t('clock.account'),
+      });
+    }),
+  );
 
   // ------------------------------------------------------------------ mark paid or failed
 
