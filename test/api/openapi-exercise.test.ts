@@ -382,6 +382,11 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     // Keys are rolled in live mode: the test keys keep working for the cases after this one.
     await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'live' });
     await post('dashboardRollKey', '/dashboard/keys/roll', { kind: 'secret', confirm: 'yes' });
+    // The old live key stops working once the API's two-second key cache forgets it: later cases use the new one.
+    const keysPage = (await h.request({ url: '/dashboard/keys', ...dashboard() })).body;
+    const rolledKey = /data-test="new-key">(skey_[0-9a-z_]+)</.exec(keysPage)?.[1];
+    assert.ok(rolledKey, 'the keys page shows the rolled live key once');
+    h.keys.liveSecretKey = rolledKey;
     await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'test' });
     await post('dashboardResetTestData', '/dashboard/reset', { confirm: 'yes' });
   });
