@@ -148,7 +148,8 @@ describeEachStore('dashboard money actions ask first: before the void cut-off', 
   test('a POST without the confirmation changes nothing, for every money action', async () => {
     const pending = await newCharge(h, 25000);
     const paid = await paidCharge(h, 25000);
-    const rows = async () => ({ pending: await chargeOf(h, pending.id), paid: await chargeOf(h, paid.id), audit: (await listAudit(h.store.read, 100)).length, balance: await balance(h) });
+    const state = (c: any) => ({ status: c.status, paid: c.paid, expires_at: c.expires_at, refunded_amount: c.refunded_amount, refunds: c.refunds.data.map((r: any) => r.id) });
+    const rows = async () => ({ pending: state(await chargeOf(h, pending.id)), paid: state(await chargeOf(h, paid.id)), audit: (await listAudit(h.store.read, 100)).length, balance: await balance(h) });
     const before = await rows();
     const attempts: Array<[string, Record<string, string>]> = [
       [`/dashboard/charges/${pending.id}/complete`, { outcome: 'successful', funding_source: 'wallet_balance' }],
