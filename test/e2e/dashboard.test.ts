@@ -245,11 +245,22 @@ describeWithBrowser('dashboard in a browser', (b) => {
     assert.equal(await page.getAttribute('html', 'lang'), 'th');
     assert.equal(await page.textContent('[data-test="charge-status"]'), 'คืนเงินบางส่วน');
     await b.screenshot(page, 'dashboard-charge-th');
-    await page.goto(`${gateway.url}/dashboard/charges/${target.id}/refund?amount=${(48000 - 12050) / 100}`);
-    assert.match(await page.textContent('[data-test="effect"]') ?? '', /จะเป็นการคืนเงิน/);
+    // The rest, a day later, is a refund: the whole remaining amount leaves the balance, asked in Thai, with a Thai reason.
+    await page.click('[data-test="refund"]');
+    const thaiEffect = (await page.textContent('[data-test="effect"]')) ?? '';
+    assert.match(thaiEffect, /จะเป็นการคืนเงิน เพราะเลยเวลาตัดยอดสำหรับยกเลิกรายการแล้วเมื่อ/);
+    assert.match(thaiEffect, /ยอดเงินของบัญชีจะลดลง ฿359\.50/);
+    await page.fill('#reason', 'ลูกค้าเปลี่ยนใจ ขอคืนเงินส่วนที่เหลือ');
     await b.screenshot(page, 'dashboard-confirm-refund-th');
+    await page.click('[data-test="confirm"]');
+    assert.equal(await page.textContent('.notice'), 'สร้างการคืนเงินแล้ว');
+    assert.equal(await page.textContent('[data-test="charge-status"]'), 'คืนเงินแล้ว');
+    assert.equal((await api(`${gateway.url}/charges/${target.id}`, currentSecretKey)).json.refunded_amount, 48000);
     await page.goto(`${gateway.url}/dashboard/audit`);
-    assert.match(await page.textContent('tr[data-action="charge.refund"]') ?? '', /คืนเงินหรือยกเลิกรายการ/);
+    const thaiRow = (await page.textContent('tr[data-action="charge.refund"]')) ?? '';
+    assert.match(thaiRow, /คืนเงินหรือยกเลิกรายการ/);
+    assert.match(thaiRow, /เหตุผล: ลูกค้าเปลี่ยนใจ ขอคืนเงินส่วนที่เหลือ/);
+    assert.match(thaiRow, /฿359\.50/);
     await b.screenshot(page, 'dashboard-audit-th');
     await page.click('[data-test="lang-switch"]');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
