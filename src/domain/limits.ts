@@ -200,6 +200,8 @@ export const listenerAckDurationMsMax = 3_600_000;
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;
 export const operatorPasswordCharsMax = 200;
+/** The reason an operator may give for a money action on the dashboard (kept in the audit line); a longer one is refused, never cut. */
+export const actionReasonCharsMax = 500;
 export const operatorSessionLifetimeMs = 12 * hourMs;
 /** Failed sign-ins allowed per email and per client address in one window, shared by every process. */
 export const signInFailuresPerEmailMax = 5;

@@ -333,16 +333,27 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('dashboardAudit', { url: '/dashboard/audit', ...dashboard() });
   });
 
-  test('dashboard: charge actions', async () => {
+  test('dashboard: charge actions, each confirmed on its own page first', async () => {
     const post = (operationId: string, url: string, fields: Record<string, string> = {}, expect?: number) => exercise(operationId, { method: 'POST', url, form: form(fields), ...dashboard() }, expect);
-    await post('dashboardCompleteCharge', `/dashboard/charges/${(await newCharge()).id}/complete`, { outcome: 'successful', funding_source: 'bank_account' });
-    await post('dashboardCompleteCharge', `/dashboard/charges/${made.paid.id}/complete`, { outcome: 'failed' }, 400);
-    const forged = new URLSearchParams({ _csrf: 'not-the-token', outcome: 'failed' }).toString();
+    const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+    const pending = await newCharge();
+    await exercise('dashboardConfirmCompleteCharge', { url: `/dashboard/charges/${pending.id}/complete?outcome=successful&funding_source=bank_account`, ...dashboard() });
+    await exercise('dashboardConfirmCompleteCharge', { url: `/dashboard/charges/${pending.id}/complete?outcome=sometimes`, ...dashboard() }, 400);
+    await exercise('dashboardConfirmCompleteCharge', { url: '/dashboard/charges/chrg_test_0000000000000000000/complete?outcome=failed', ...dashboard() }, 404);
+    await post('dashboardCompleteCharge', `/dashboard/charges/${pending.id}/complete`, { confirm: 'yes', outcome: 'successful', funding_source: 'bank_account', reason: 'paid at the counter' });
+    await post('dashboardCompleteCharge', `/dashboard/charges/${made.paid.id}/complete`, { confirm: 'yes', outcome: 'failed' }, 400);
+    const forged = new URLSearchParams({ _csrf: 'not-the-token', confirm: 'yes', outcome: 'failed' }).toString();
     await exercise('dashboardCompleteCharge', { method: 'POST', url: `/dashboard/charges/${made.paid.id}/complete`, form: forged, ...dashboard() }, 403);
-    await post('dashboardExpireCharge', `/dashboard/charges/${(await newCharge()).id}/expire`);
-    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, { amount: '50' });
+    const toExpire = await newCharge();
+    await exercise('dashboardConfirmExpireCharge', { url: `/dashboard/charges/${toExpire.id}/expire`, ...dashboard() });
+    await post('dashboardExpireCharge', `/dashboard/charges/${toExpire.id}/expire`, { confirm: 'yes' });
+    const confirmation = await exercise('dashboardConfirmRefundCharge', { url: `/dashboard/charges/${made.paid.id}/refund?amount=50&void=on`, ...dashboard() });
+    await exercise('dashboardConfirmRefundCharge', { url: `/dashboard/charges/${made.paid.id}/refund?amount=lots`, ...dashboard() }, 400);
+    const confirmed = { confirm: 'yes', amount: hidden(confirmation.body, 'amount'), kind: hidden(confirmation.body, 'kind'), seen: hidden(confirmation.body, 'seen'), reason: 'damaged in transit' };
+    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, confirmed);
+    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, confirmed, 409);
     await post('dashboardRedeliverEvent', `/dashboard/charges/${made.charge.id}/events/${made.event.id}/redeliver`);
-    await post('dashboardExpireCharge', '/dashboard/charges/chrg_test_0000000000000000000/expire', {}, 404);
+    await post('dashboardExpireCharge', '/dashboard/charges/chrg_test_0000000000000000000/expire', { confirm: 'yes' }, 404);
   });
 
   test('dashboard: webhooks, keys, settings, clock', async () => {
@@ -371,6 +382,11 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     // Keys are rolled in live mode: the test keys keep working for the cases after this one.
     await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'live' });
     await post('dashboardRollKey', '/dashboard/keys/roll', { kind: 'secret', confirm: 'yes' });
+    // The old live key stops working once the API's two-second key cache forgets it: later cases use the new one.
+    const keysPage = (await h.request({ url: '/dashboard/keys', ...dashboard() })).body;
+    const rolledKey = /data-test="new-key">(skey_[0-9a-z_]+)</.exec(keysPage)?.[1];
+    assert.ok(rolledKey, 'the keys page shows the rolled live key once');
+    h.keys.liveSecretKey = rolledKey;
     await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'test' });
     await post('dashboardResetTestData', '/dashboard/reset', { confirm: 'yes' });
   });

@@ -23,6 +23,7 @@ import {
   searchResultWindowMax,
   sseKeepAliveMs,
   sseStreamsPerAccountMax,
+  actionReasonCharsMax,
 } from '../../domain/limits.js';
 import { ref, type Schema } from './schemas.js';
 
@@ -983,6 +984,11 @@ function dashboardAction(path: string, operationId: string, summary: string, fie
 
 const formToken = { _form: { type: 'string', description: 'the satang_form cookie, again (double submit)' } };
 const withNotFound = { errorPages: [...actionErrors, 404] };
+/** What a money action's confirmation page posts: its confirmation, and an optional reason kept by the audit log. */
+const confirmFields: Record<string, Schema> = {
+  confirm: { const: 'yes', description: 'sent by the confirmation page only: without it nothing is done (400)' },
+  reason: { type: 'string', maxLength: actionReasonCharsMax, description: 'why, kept in the audit line (a longer one is refused, 400)' },
+};
 
 const dashboardOperations: Operation[] = [
   {
@@ -1073,22 +1079,47 @@ const dashboardOperations: Operation[] = [
     ],
   }),
   dashboardPage('/dashboard/charges/:id', 'dashboardCharge', "A charge: its timeline, deliveries and actions", { errorPages: [...dashboardPageErrors, 404] }),
+  dashboardPage('/dashboard/charges/:id/complete', 'dashboardConfirmCompleteCharge', 'Before marking a pending charge paid or failed (test mode): what it will do, and the form that does it', {
+    description: 'Shows the new status, what the ledger records, what the customer sees and the webhook event with its targets; or why it cannot be done now. Changes nothing.',
+    query: [
+      { name: 'outcome', description: 'paid (successful) or failed', required: true, schema: { enum: ['successful', 'failed'] } },
+      { name: 'funding_source', description: 'how the customer paid (with successful)', schema: { enum: [...fundingSources] } },
+    ],
+    errorPages: [...dashboardPageErrors, 404],
+  }),
   dashboardAction(
     '/dashboard/charges/:id/complete',
     'dashboardCompleteCharge',
-    'Mark a pending charge successful or failed (test mode)',
-    { outcome: { enum: ['successful', 'failed'] }, funding_source: { enum: [...fundingSources] } },
-    ['outcome'],
+    'Mark a pending charge successful or failed (test mode), as confirmed',
+    { ...confirmFields, outcome: { enum: ['successful', 'failed'] }, funding_source: { enum: [...fundingSources] } },
+    ['confirm', 'outcome'],
     withNotFound,
   ),
-  dashboardAction('/dashboard/charges/:id/expire', 'dashboardExpireCharge', 'Expire a pending charge', {}, [], withNotFound),
+  dashboardPage('/dashboard/charges/:id/expire', 'dashboardConfirmExpireCharge', 'Before expiring a pending charge: what it will do, and the form that does it', {
+    description: 'Changes nothing.',
+    errorPages: [...dashboardPageErrors, 404],
+  }),
+  dashboardAction('/dashboard/charges/:id/expire', 'dashboardExpireCharge', 'Expire a pending charge, as confirmed', { ...confirmFields }, ['confirm'], withNotFound),
+  dashboardPage('/dashboard/charges/:id/refund', 'dashboardConfirmRefundCharge', 'Before refunding or voiding a charge: void or refund, the amount, what the ledger records, and the form that does it', {
+    description: 'The same rules the refund applies, asked now: a void before the cut-off, a refund after, or why neither is allowed. Changes nothing.',
+    query: [
+      { name: 'amount', description: 'baht, like 120 or 120.50', required: true, schema: { type: 'string' } },
+      { name: 'void', description: 'only as a void', schema: { const: 'on' } },
+    ],
+    errorPages: [...dashboardPageErrors, 404],
+  }),
   dashboardAction(
     '/dashboard/charges/:id/refund',
     'dashboardRefundCharge',
-    'Refund or void a charge',
-    { amount: { type: 'string', description: 'baht, like 120 or 120.50' }, void: { const: 'on' } },
-    ['amount'],
-    withNotFound,
+    'Refund or void a charge, as confirmed',
+    {
+      ...confirmFields,
+      amount: { type: 'string', description: 'baht, like 120 or 120.50' },
+      kind: { enum: ['void', 'refund'], description: 'what the confirmation said it would be: anything else is refused' },
+      seen: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'how many refunds and voids the charge had when the confirmation was shown: if it has another since, 409 and nothing is done' },
+    },
+    ['confirm', 'amount', 'kind', 'seen'],
+    { errorPages: [...actionErrors, 404, 409] },
   ),
   dashboardAction('/dashboard/charges/:id/events/:event/redeliver', 'dashboardRedeliverEvent', "Deliver a charge's event again", {}, [], {
     ...withNotFound,

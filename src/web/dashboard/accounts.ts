@@ -12,6 +12,7 @@ import { advanceClock } from '../../usecases/clock.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 import { wordsOf } from './i18n.js';
 import { spoken } from './refusals.js';
+import { auditRows } from './audit.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
@@ -113,6 +114,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/audit', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const entries = await listAudit(gateway.store.read, 100);
-    return page(request, reply, 'audit', { page: 'audit', title: wordsOf(request).t('nav.audit') }, { entries });
+    const words = wordsOf(request);
+    return page(request, reply, 'audit', { page: 'audit', title: words.t('audit.page.title') }, { entries: auditRows(entries, words) });
   });
 }

@@ -17,6 +17,7 @@ import { cookiePath } from './security.js';
 import { commonMessages } from './messages/common.js';
 import { codeMessages } from './messages/codes.js';
 import { pageMessages } from './messages/pages.js';
+import { chargeMessages } from './messages/charge.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -34,6 +35,7 @@ export const catalogs: Record<string, Catalog> = {
   common: commonMessages,
   codes: codeMessages,
   pages: pageMessages,
+  charge: chargeMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {
