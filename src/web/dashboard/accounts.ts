@@ -16,14 +16,14 @@ const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/keys', async (request, reply) => {
+  app.get('/keys', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const session = sessionOf(request);
     const rolled = await takeFlash<{ mode: string; kind: string; key: string }>(request, 'keys');
     const keys = (await listActiveKeys(gateway.store.read, session.account_id)).filter((k) => k.livemode === session.livemode);
     return page(request, reply, 'keys', { page: 'keys', title: 'Keys' }, { keys, rolled, mode: session.livemode ? 'live' : 'test' });
   });
 
-  app.post('/keys/roll', async (request, reply) => {
+  app.post('/keys/roll', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const session = sessionOf(request);
     const kind = field(request, 'kind');
     if (kind !== 'public' && kind !== 'secret') throw new OmiseError('bad_request', 'kind must be public or secret');
@@ -37,7 +37,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, '/dashboard/keys');
   });
 
-  app.get('/settings', async (request, reply) => {
+  app.get('/settings', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const account = await findAccount(gateway.store.read, ctx.scope.accountId);
     return page(request, reply, 'settings', { page: 'settings', title: 'Settings' }, {
@@ -53,7 +53,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post('/settings', async (request, reply) => {
+  app.post('/settings', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const session = sessionOf(request);
     const rate = field(request, 'fee_rate_bps');
     const flat = field(request, 'fee_flat_satang');
@@ -78,7 +78,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // The default scripted outcome of new test charges (DECISIONS §10): the same rules as PATCH /test/settings.
-  app.post('/test-settings', async (request, reply) => {
+  app.post('/test-settings', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const session = sessionOf(request);
     const outcome = field(request, 'default_outcome');
     const change = {
@@ -92,7 +92,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, '/dashboard/settings?notice=test_settings_saved');
   });
 
-  app.post('/clock/advance', async (request, reply) => {
+  app.post('/clock/advance', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const session = sessionOf(request);
     const seconds = clockSteps[field(request, 'seconds') ?? ''];
     if (seconds === undefined) throw new OmiseError('bad_request', 'choose how far to move the clock');
@@ -102,14 +102,14 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, '/dashboard/settings?notice=clock_advanced');
   });
 
-  app.post('/reset', async (request, reply) => {
+  app.post('/reset', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const session = sessionOf(request);
     if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm the reset');
     await runChange(request, 'test_data.reset', session.account_id, {}, (tx, ctx) => resetTestData(tx, ctx.scope));
     return redirect(reply, '/dashboard/settings?notice=reset');
   });
 
-  app.get('/audit', async (request, reply) => {
+  app.get('/audit', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const entries = await listAudit(gateway.store.read, 100);
     return page(request, reply, 'audit', { page: 'audit', title: 'Audit log' }, { entries });
   });

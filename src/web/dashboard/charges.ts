@@ -24,7 +24,7 @@ function chargeUrl(id: string, notice?: string): string {
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/charges', async (request, reply) => {
+  app.get('/charges', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const query = request.query as Record<string, unknown>;
     const status = statuses.find((s) => s === query.status);
@@ -54,7 +54,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get<IdParams>('/charges/:id', async (request, reply) => {
+  app.get<IdParams>('/charges/:id', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const db = gateway.store.read;
     const found = await findChargeWithSource(db, ctx.scope, request.params.id);
@@ -77,7 +77,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post<IdParams>('/charges/:id/complete', async (request, reply) => {
+  app.post<IdParams>('/charges/:id/complete', { config: { dashboardRole: 'operator' } }, async (request, reply) => {
     const id = request.params.id;
     const outcome = field(request, 'outcome');
     let completion: Completion;
@@ -92,13 +92,13 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, chargeUrl(id, completion.outcome === 'successful' ? 'marked_successful' : 'marked_failed'));
   });
 
-  app.post<IdParams>('/charges/:id/expire', async (request, reply) => {
+  app.post<IdParams>('/charges/:id/expire', { config: { dashboardRole: 'operator' } }, async (request, reply) => {
     const id = request.params.id;
     await runChange(request, 'charge.expire', id, {}, (tx, ctx) => expireCharge(tx, ctx, id));
     return redirect(reply, chargeUrl(id, 'expired'));
   });
 
-  app.post<IdParams>('/charges/:id/refund', async (request, reply) => {
+  app.post<IdParams>('/charges/:id/refund', { config: { dashboardRole: 'operator' } }, async (request, reply) => {
     const id = request.params.id;
     const amount = parseBaht(field(request, 'amount'));
     if (amount === null || amount <= 0) throw new OmiseError('bad_request', 'amount must be a positive number of baht, like 120 or 120.50');
@@ -107,7 +107,7 @@ export async function chargeRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, chargeUrl(id, refund.voided ? 'voided' : 'refunded'));
   });
 
-  app.post<{ Params: { id: string; event: string } }>('/charges/:id/events/:event/redeliver', async (request, reply) => {
+  app.post<{ Params: { id: string; event: string } }>('/charges/:id/events/:event/redeliver', { config: { dashboardRole: 'operator' } }, async (request, reply) => {
     const { id, event } = request.params;
     await runChange(request, 'event.redeliver', event, {}, (tx, ctx) => redeliverEvent(tx, ctx, event, undefined, gateway.targetPolicy));
     return redirect(reply, chargeUrl(id, 'redelivered'));

@@ -9,6 +9,7 @@ import { valueOf } from '../../usecases/changes.js';
 import type { Actor } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
 import { hasMessage, wordsOf } from './i18n.js';
+import { roleAllows } from '../../domain/operator-roles.js';
 
 /**
  * An operator's role, across all accounts: owner (everything), operator (charges and refunds:
@@ -75,6 +76,9 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
       nonce: request.dashboard.nonce,
       csrf: session.csrf_token,
       operator: session.email,
+      role: session.role,
+      // Whether the signed-in operator's role allows what needs `least` (pages hide what it does not; the server refuses it).
+      can: (least: DashboardRole) => roleAllows(session.role, least),
       accounts,
       account,
       livemode: session.livemode === 1,

@@ -26,7 +26,7 @@ const positiveInteger = (value: unknown) => (typeof value === 'string' && /^\d{1
 export async function developerRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/developers', async (request, reply) => {
+  app.get('/developers', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const params = query(request);
     const given = { status: text(params.status), route: text(params.route), request_id: text(params.request_id), method: text(params.method), path: text(params.path) };
@@ -68,7 +68,7 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get('/developers/events', async (request, reply) => {
+  app.get('/developers/events', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const params = query(request);
     const key = eventKeys.find((known) => known === params.key);

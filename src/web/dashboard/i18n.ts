@@ -16,6 +16,7 @@ import { bangkokOffsetMs } from '../../domain/time.js';
 import { cookiePath } from './security.js';
 import { commonMessages } from './messages/common.js';
 import { codeMessages } from './messages/codes.js';
+import { operatorMessages } from './messages/operators.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -32,6 +33,7 @@ export function isLang(value: unknown): value is Lang {
 export const catalogs: Record<string, Catalog> = {
   common: commonMessages,
   codes: codeMessages,
+  operators: operatorMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {

@@ -39,7 +39,7 @@ function barChart(series: DayTotals[]): { bars: Array<{ x: number; y: number; h:
 }
 
 export async function overviewRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', async (request, reply) => {
+  app.get('/', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const today = bangkokDay(ctx.nowMs);
     const first = today - (days - 1);

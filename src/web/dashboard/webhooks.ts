@@ -37,7 +37,7 @@ function chaosNote(chaos: AttemptChaos): string {
 export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/webhooks', async (request, reply) => {
+  app.get('/webhooks', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const revealed = await takeFlash<Revealed>(request, 'webhooks');
     const ctx = await contextOf(request);
     const db = gateway.store.read;
@@ -56,7 +56,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // "Send test event" (test mode): the same use case as POST /test/trigger; the charge's page shows what it wrote.
-  app.post('/webhooks/test-event', async (request, reply) => {
+  app.post('/webhooks/test-event', { config: { dashboardRole: 'operator' } }, async (request, reply) => {
     const amountText = field(request, 'amount');
     let amount: number | undefined;
     if (amountText !== undefined && amountText.trim() !== '') {
@@ -70,13 +70,13 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, `/dashboard/charges/${result.charge.charge.id}?notice=test_event_sent`);
   });
 
-  app.post('/webhooks/endpoints', async (request, reply) => {
+  app.post('/webhooks/endpoints', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const url = field(request, 'url') ?? '';
     await runChange(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_added');
   });
 
-  app.post<IdParams>('/webhooks/endpoints/:id', async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const id = request.params.id;
     const url = field(request, 'url');
     const enabled = field(request, 'enabled');
@@ -89,7 +89,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // Webhook chaos (test mode): the settings replace the old ones whole; a field left empty takes its default.
-  app.post<IdParams>('/webhooks/endpoints/:id/chaos', async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id/chaos', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const id = request.params.id;
     const delayMin = field(request, 'delay_min_ms')?.trim() ?? '';
     const delayMax = field(request, 'delay_max_ms')?.trim() ?? '';
@@ -107,7 +107,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, `/dashboard/webhooks?notice=${chaos ? 'chaos_saved' : 'chaos_off'}`);
   });
 
-  app.post<IdParams>('/webhooks/endpoints/:id/delete', async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id/delete', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const id = request.params.id;
     await runChange(request, 'webhook_endpoint.delete', id, {}, (tx, ctx) => removeEndpoint(tx, ctx, id));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_removed');
@@ -118,12 +118,12 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     leaveFlash(tx, request, 'webhooks', { secret: secret.secret, rolled, previousValidUntil: secret.previous_valid_until } satisfies Revealed);
 
   // Revealing is an action (audited, CSRF-protected); the secret is shown on the next page load only.
-  app.post('/webhooks/secret/reveal', async (request, reply) => {
+  app.post('/webhooks/secret/reveal', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     await runChange(request, 'webhook_secret.reveal', null, {}, async (tx, ctx) => revealOnce(tx, request, await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), false));
     return redirect(reply, '/dashboard/webhooks');
   });
 
-  app.post('/webhooks/secret/roll', async (request, reply) => {
+  app.post('/webhooks/secret/roll', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     if (field(request, 'confirm') !== 'yes') return redirect(reply, '/dashboard/webhooks');
     await runChange(request, 'webhook_secret.roll', null, {}, async (tx, ctx) => revealOnce(tx, request, await rollWebhookSecret(tx, ctx), true));
     return redirect(reply, '/dashboard/webhooks');
