@@ -25,6 +25,15 @@ import { safeNext } from './auth.js';
 
 export const dashboardPrefix = '/dashboard';
 
+/**
+ * Whether a signed-in operator with `role` may use a route that declared `least`: null (yes),
+ * 'refused' (the role is below it, or unknown), 'undeclared' (the route said nothing: fail closed).
+ */
+export function roleRefusal(least: unknown, role: unknown): null | 'refused' | 'undeclared' {
+  if (!isOperatorRole(least)) return 'undeclared';
+  return roleAllows(role, least) ? null : 'refused';
+}
+
 /** The tab's icon: a baht sign on the brand's green. */
 const favicon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b7a53"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" text-anchor="middle" fill="#fff">฿</text></svg>';
 
@@ -99,12 +108,12 @@ async function dashboard(app: FastifyInstance): Promise<void> {
     }
     // Roles: every signed-in route says the least role that may use it; one that does not is refused to everyone.
     if (request.is404) return;
-    const least = request.routeOptions.config.dashboardRole;
-    if (!isOperatorRole(least)) {
+    const refusal = roleRefusal(request.routeOptions.config.dashboardRole, session.role);
+    if (refusal === 'undeclared') {
       request.log.error({ route: request.routeOptions.url }, 'dashboard route without a declared role');
       return actionErrorPage(request, reply, 403, 'operators.undeclared');
     }
-    if (!roleAllows(session.role, least)) {
+    if (refusal === 'refused') {
       const { t } = wordsOf(request);
       const role = isOperatorRole(session.role) ? t(`operators.role.${session.role}`) : session.role;
       return actionErrorPage(request, reply, 403, 'operators.refused', undefined, { role });
