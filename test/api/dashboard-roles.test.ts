@@ -219,5 +219,15 @@ describeEachStore('dashboard roles: every route, every role', (h) => {
     assert.match(viewerHome.body, /viewer@example\.com · Viewer/);
     const ownerHome = await clients.owner.get('/dashboard');
     assert.match(ownerHome.body, /href="\/dashboard\/operators"/);
+    // Forms of actions the role may not use are hidden by the layout (from each route's declared role).
+    const hidden = (html: string) => /<style>\/\* actions this role may not use \*\/ ([^{]*) \{ display:none !important; \}<\/style>/.exec(html)?.[1].split(',') ?? [];
+    assert.deepEqual(hidden(ownerHome.body), []);
+    const forViewer = hidden(viewerHome.body);
+    assert.ok(forViewer.includes('form[method="post"][action^="/dashboard/charges/"][action$="/refund"]'), forViewer.join(' '));
+    assert.ok(forViewer.includes('form[method="post"][action="/dashboard/settings"]'));
+    assert.ok(!forViewer.some((s) => s.includes('/dashboard/signout') || s.includes('/dashboard/security')), 'a viewer signs out and manages their own two-factor');
+    const forOperator = hidden((await clients.operator.get('/dashboard')).body);
+    assert.ok(forOperator.includes('form[method="post"][action^="/dashboard/webhooks/endpoints/"]'), forOperator.join(' '));
+    assert.ok(!forOperator.some((s) => s.includes('/refund') || s.includes('/complete')), 'an operator sees the money actions');
   });
 });
