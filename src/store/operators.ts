@@ -4,6 +4,7 @@
  */
 import type { Kysely, Updateable } from 'kysely';
 import type { AuditEntry, DB, Operator, OperatorLink, OperatorSession, OperatorTable, SignInChallenge } from './schema.js';
+import { dialectOf } from './dialect.js';
 import { seqColumn, seqOfOne } from './sequence.js';
 
 export async function countOperators(db: Kysely<DB>): Promise<number> {
@@ -25,6 +26,14 @@ export async function findOperatorById(db: Kysely<DB>, id: string): Promise<Oper
 
 export async function listOperators(db: Kysely<DB>): Promise<Operator[]> {
   return db.selectFrom('operators').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+/** Serializes changes to who is an owner (so two owners cannot disable each other at once and leave none). */
+const ownersLockKey = 7290180016;
+
+/** Takes the owners' lock until the transaction ends: a change of who is an owner is decided alone. */
+export async function lockOwners(db: Kysely<DB>): Promise<void> {
+  await dialectOf(db).advisoryLock(db, ownersLockKey);
 }
 
 /** Owners who can sign in (not disabled, their password chosen): the ones the last-owner rule keeps. */

@@ -33,6 +33,7 @@ import {
   insertOperator,
   insertSession,
   isKnownAddress,
+  lockOwners,
   rememberAddress,
   replaceRecoveryCodes,
   replaceSetupToken,
@@ -234,6 +235,7 @@ export async function usePasswordLink(tx: Tx, token: string, passwordHash: strin
 
 /** Disables an operator: their sessions end now and they cannot sign in. Not yourself, not the last owner. */
 export async function disableOperator(tx: Tx, actor: Actor, operatorId: string, nowMs: number): Promise<Operator> {
+  await lockOwners(tx);
   const operator = await operatorById(tx, operatorId);
   if (operator.id === actor.operatorId) throw new OperatorError('bad_request', 'operators.error.self_disable', 'you cannot disable yourself');
   if (operator.disabled_at !== null) return operator;
@@ -255,6 +257,7 @@ export async function enableOperator(tx: Tx, operatorId: string): Promise<Operat
 /** Changes an operator's role (across all accounts); the last owner keeps theirs. */
 export async function changeRole(tx: Tx, operatorId: string, role: string): Promise<{ operator: Operator; from: string }> {
   if (!isOperatorRole(role)) throw new OperatorError('bad_request', 'operators.error.role', 'role must be owner, operator or viewer');
+  await lockOwners(tx);
   const operator = await operatorById(tx, operatorId);
   if (role !== 'owner' && isActiveOwner(operator) && (await countActiveOwners(tx)) <= 1) {
     throw new OperatorError('bad_request', 'operators.error.last_owner', 'the last owner cannot be disabled or lose the role');

@@ -3,7 +3,8 @@
  * one-time link, disabling and enabling, role changes. And the security page (everyone, for
  * themselves): two-factor sign-in with an authenticator app, and its recovery codes.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Tx } from '../../store/store.js';
 import { operatorRoles } from '../../domain/operator-roles.js';
 import { renderQrPng } from '../../qr/png.js';
 import { countUnusedRecoveryCodes, findOperatorById, listOperators } from '../../store/operators.js';
@@ -35,7 +36,7 @@ export async function operatorRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
   const linkUrl = (token: string) => `${gateway.publicUrl.replace(/\/$/, '')}/dashboard/password?token=${token}`;
   /** An operator's change that belongs to no account: one transaction with its audit line. */
-  const change = <T>(request: Parameters<typeof operatorOf>[0], action: string, target: string | null, details: Record<string, unknown>, unit: (tx: any) => Promise<T>) =>
+  const change = <T>(request: FastifyRequest, action: string, target: string | null, details: Record<string, unknown>, unit: (tx: Tx) => Promise<T>) =>
     gateway.changes.system(unit, { actor: operatorOf(request), action, target, details });
 
   app.get('/operators', owner, async (request, reply) => {
