@@ -176,7 +176,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       'dashboard/password-link',
       {
         ...words,
-        here: request.url.split('?')[0],
+        // The language switch comes back to this link (same origin; the token is already in this page's URL).
+        here: found ? `/dashboard/password?token=${token}` : '/dashboard/password',
         nonce: request.dashboard.nonce,
         form: formToken(reply),
         token: found ? token : '',
