@@ -63,6 +63,7 @@ describeEachStore('dashboard access: sessions, CSRF and Origin on every route', 
     const concreteUrl = url
       .replace('/charges/:id', `/charges/${chargeId}`)
       .replace('/endpoints/:id', `/endpoints/${endpointId}`)
+      .replace('/operators/:id', '/operators/oper_0000000000000000000')
       .replace(':event', eventId)
       .replace('/*', '/anything');
     return { url: concreteUrl, form: forms[url] ?? {} };

@@ -218,6 +218,20 @@ const routes: Record<string, RouteParams> = {
   'POST /dashboard/test-settings': { url: at('/dashboard/test-settings'), params: () => ({ default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' }) },
   'POST /dashboard/reset': { url: at('/dashboard/reset'), params: () => ({ confirm: 'yes' }) },
   'GET /dashboard/audit': { url: at('/dashboard/audit'), params: none },
+  'GET /dashboard/signin/code': { url: at('/dashboard/signin/code'), params: none },
+  'POST /dashboard/signin/code': { url: at('/dashboard/signin/code'), params: () => ({ _form: 'f'.repeat(22), code: '123456' }) },
+  'GET /dashboard/password': { url: at('/dashboard/password'), params: () => ({ token: 't'.repeat(43) }) },
+  'POST /dashboard/password': { url: at('/dashboard/password'), params: () => ({ _form: 'f'.repeat(22), token: 't'.repeat(43), password: 'long enough password', password_again: 'long enough password' }) },
+  'GET /dashboard/operators': { url: at('/dashboard/operators'), params: none },
+  'POST /dashboard/operators/invite': { url: at('/dashboard/operators/invite'), params: () => ({ email: 'new@example.com', role: 'viewer' }) },
+  'POST /dashboard/operators/:id/reset-link': { url: at('/dashboard/operators/oper_0000000000000000000/reset-link'), params: none },
+  'POST /dashboard/operators/:id/role': { url: at('/dashboard/operators/oper_0000000000000000000/role'), params: () => ({ role: 'viewer' }) },
+  'POST /dashboard/operators/:id/disable': { url: at('/dashboard/operators/oper_0000000000000000000/disable'), params: none },
+  'POST /dashboard/operators/:id/enable': { url: at('/dashboard/operators/oper_0000000000000000000/enable'), params: none },
+  'GET /dashboard/security': { url: at('/dashboard/security'), params: none },
+  'POST /dashboard/security/totp/start': { url: at('/dashboard/security/totp/start'), params: none },
+  'POST /dashboard/security/totp/confirm': { url: at('/dashboard/security/totp/confirm'), params: () => ({ code: '123456' }) },
+  'POST /dashboard/security/totp/disable': { url: at('/dashboard/security/totp/disable'), params: () => ({ code: '123456' }) },
 };
 // The unserved charge schedules answer every method the API uses.
 for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {

@@ -69,7 +69,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
   });
 
   test('satang operators create reads the password from standard input', () => {
-    const made = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'operators', 'create', '--email', operator.email], {
+    const made = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'operators', 'create', '--email', operator.email, '--role', 'owner'], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       input: `${operator.password}\n`,

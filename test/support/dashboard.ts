@@ -2,13 +2,15 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/store.js';
+import type { OperatorRole } from '../../src/domain/operator-roles.js';
 import { createOperator, hashPassword } from '../../src/usecases/operators.js';
 
 export const operatorPassword = 'correct horse battery staple';
 
-export async function addOperator(store: Store, email: string, password = operatorPassword): Promise<void> {
+/** Adds an operator (an owner unless `role` says otherwise) with a password. */
+export async function addOperator(store: Store, email: string, password = operatorPassword, role: OperatorRole = 'owner'): Promise<void> {
   const passwordHash = await hashPassword(password);
-  await store.transaction((tx) => createOperator(tx, { email, passwordHash }, Date.now()));
+  await store.transaction((tx) => createOperator(tx, { email, passwordHash, role }, Date.now()));
 }
 
 export interface PageResponse {

@@ -12,7 +12,7 @@ export const chargesPerPage = 50;
 export async function chargeRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/charges', async (request, reply) => {
+  app.get('/charges', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const query = request.query as Record<string, unknown>;
     const status = statuses.find((s) => s === query.status);

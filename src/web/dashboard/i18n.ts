@@ -18,6 +18,7 @@ import { commonMessages } from './messages/common.js';
 import { codeMessages } from './messages/codes.js';
 import { pageMessages } from './messages/pages.js';
 import { chargeMessages } from './messages/charge.js';
+import { operatorMessages } from './messages/operators.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -36,6 +37,7 @@ export const catalogs: Record<string, Catalog> = {
   codes: codeMessages,
   pages: pageMessages,
   charge: chargeMessages,
+  operators: operatorMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {
