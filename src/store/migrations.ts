@@ -507,6 +507,16 @@ const migrations: Record<string, Migration> = {
       for (const column of ['chaos_event_count', 'chaos']) await db.schema.alterTable('webhook_endpoints').dropColumn(column).execute();
     },
   },
+  '0015_search_indexes': {
+    // Free-text search at a million charges: a full-text index of each charge's searchable text
+    // (store/text-index.ts), which narrows a search before its LIKE conditions decide.
+    async up(db: Kysely<any>) {
+      await dialectOf(db).textIndex.create(db);
+    },
+    async down(db: Kysely<any>) {
+      await dialectOf(db).textIndex.drop(db);
+    },
+  },
 };
 
 /** The dispatcher's partial indexes of pending jobs (0003), which 0013 narrowed to webhooks (no listener's jobs). */

@@ -16,6 +16,7 @@ import { bangkokOffsetMs } from '../../domain/time.js';
 import { cookiePath } from './security.js';
 import { commonMessages } from './messages/common.js';
 import { codeMessages } from './messages/codes.js';
+import { chargesMessages } from './messages/charges.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -32,6 +33,7 @@ export function isLang(value: unknown): value is Lang {
 export const catalogs: Record<string, Catalog> = {
   common: commonMessages,
   codes: codeMessages,
+  charges: chargesMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {

@@ -13,6 +13,7 @@ import { sendPage } from '../views.js';
 import { accountRoutes } from './accounts.js';
 import { authRoutes } from './auth.js';
 import { chargeRoutes } from './charges.js';
+import { moneyRoutes } from './money.js';
 import { developerRoutes } from './developers.js';
 import { type DashboardState, page } from './context.js';
 import { overviewRoutes } from './overview.js';
@@ -122,6 +123,7 @@ async function dashboard(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes);
   await app.register(overviewRoutes);
   await app.register(chargeRoutes);
+  await app.register(moneyRoutes);
   await app.register(webhookRoutes);
   await app.register(developerRoutes);
   await app.register(accountRoutes);
