@@ -78,9 +78,12 @@ function columns(words: Words, kind: Kind): string[] {
 
 function chargeRecord(words: Words, c: ChargeRow): string[] {
   const badge = chargeBadge(c);
+  // Fees and net as GET /charges/:id shows them: only a successful charge has any.
+  const paid = c.status === 'successful';
+  const [fee, feeVat, net] = paid ? [c.fee, c.fee_vat, c.net] : [0, 0, 0];
   return [
     c.id, csvTime(c.created_at), c.status, words.fmt.code('status', badge), csvBaht(c.amount), String(c.amount), csvBaht(c.refunded_amount), String(c.refunded_amount),
-    csvBaht(c.voided_amount), String(c.voided_amount), csvBaht(c.fee), csvBaht(c.fee_vat), csvBaht(c.net), String(c.net), c.funding_source ?? '',
+    csvBaht(c.voided_amount), String(c.voided_amount), csvBaht(fee), csvBaht(feeVat), csvBaht(net), String(net), c.funding_source ?? '',
     c.funding_source ? words.fmt.code('funding', c.funding_source) : '', csvTime(c.paid_at), c.failure_code ?? '', c.failure_code ? words.fmt.code('failure', c.failure_code) : '',
     c.payment_ref, c.qr_ref1, c.transaction_id ?? '', csvText(c.description), csvText(c.metadata),
   ];

@@ -52,7 +52,7 @@ export const chargesMessages = catalog(
     'charges.problem.export_days': 'an export covers at most {max} days; choose a shorter range.',
     'charges.problem.other': '{detail}',
     'charges.none_match': 'No charges match.',
-    'charges.none_yet': 'No charges yet.',
+    'charges.none_yet': 'No charges match: there are none in this mode yet.',
     'charges.col.charge': 'Charge',
     'charges.col.status': 'Status',
     'charges.col.amount': 'Amount (฿)',
