@@ -11,8 +11,8 @@
  *   queries, so a term is looked up as an AND of its trigrams). One row per charge, its rowid the
  *   charge's seq, its text the searchable fields and every metadata value (as json_tree gives
  *   them, the same atoms the search reads); triggers keep it in step in the writing transaction.
- *   A term is looked up by its two rarest trigrams (counted by fts5vocab), and only when they are
- *   rare enough for the lookup to beat walking the account's list in order.
+ *   A search is looked up by its rarest trigrams (counted by fts5vocab), and only when they find
+ *   few enough charges for the lookup to beat walking the account's list in order.
  * - PostgreSQL: a pg_trgm GIN index over the same text, lower-cased, in one expression; a term is
  *   a LIKE over that expression (the planner decides; PostgreSQL rechecks what the index finds).
  *
@@ -44,8 +44,10 @@ const charsOf = (term: string) => Array.from(term);
 
 // ---------------------------------------------------------------- SQLite
 
-/** Above this many charges (of all accounts) holding a term's rarest trigrams, walking the list in order is cheaper. */
+/** Above this many charges (of all accounts) holding a search's rarest trigrams, walking the list in order is cheaper. */
 export const ftsCandidatesMax = 5000;
+/** How many of a search's rarest trigrams one lookup reads. */
+const ftsTrigramsPerLookup = 4;
 
 /** The searchable text of a charge row (`row` is new. or old. in a trigger, or the table in a fill). */
 function sqliteChargeText(row: string): string {
@@ -80,34 +82,30 @@ export const sqliteTextIndex: TextIndex = {
     await sql`drop table if exists charges_fts`.execute(db);
   },
   async chargeNarrowing(db, terms) {
-    // Each term's distinct trigrams; the index is asked how many charges hold each.
-    const trigramsOf = new Map<string, string[]>();
+    // Every term must hold, so every trigram of every term is in each charge found.
+    const trigrams = new Set<string>();
     for (const term of terms) {
       const chars = charsOf(term);
-      if (chars.length < 3) continue;
-      const trigrams = new Set<string>();
       for (let at = 0; at + 3 <= chars.length; at++) trigrams.add(chars.slice(at, at + 3).join(''));
-      trigramsOf.set(term, [...trigrams]);
     }
-    if (trigramsOf.size === 0) return null;
-    const all = [...new Set([...trigramsOf.values()].flat())];
+    if (trigrams.size === 0) return null;
+    const all = [...trigrams];
     const counts = new Map<string, number>();
-    // The index stores trigrams case-folded; a trigram it does not hold counts 0 (the lookup below folds its own).
-    for (let at = 0; at < all.length; at += 500) {
-      const { rows } = await sql<{ term: string; doc: number }>`select term, doc from charges_fts_vocab where term in (${sql.join(all.slice(at, at + 500))})`.execute(db);
+    // The index stores trigrams case-folded; one it does not hold counts 0 (MATCH folds its own query).
+    for (let at = 0; at < all.length; at += 200) {
+      const { rows } = await sql<{ term: string; doc: number }>`select term, doc from charges_fts_vocab where term in (${sql.join(all.slice(at, at + 200))})`.execute(db);
       for (const row of rows) counts.set(row.term, Number(row.doc));
     }
-    // The term whose rarest trigram is rarest, looked up by its two rarest trigrams.
-    let best: { count: number; trigrams: string[] } | null = null;
-    for (const trigrams of trigramsOf.values()) {
-      const ranked = trigrams.map((t) => ({ t, n: counts.get(t) ?? 0 })).sort((a, b) => a.n - b.n);
-      if (!best || ranked[0].n < best.count) best = { count: ranked[0].n, trigrams: ranked.slice(0, 2).map((r) => r.t) };
-    }
-    if (!best || best.count > ftsCandidatesMax) return null;
-    const match = best.trigrams.map(ftsString).join(' AND ');
+    // The rarest few: each one read narrows the rest (detail=none has no positions, so no phrases).
+    const rarest = all.sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0)).slice(0, ftsTrigramsPerLookup);
+    const match = rarest.map(ftsString).join(' AND ');
+    // A term most charges hold is found sooner by walking the list newest first.
+    const { rows } = await sql<{ n: number }>`select count(*) as n from (select rowid from charges_fts where charges_fts match ${match} limit ${ftsCandidatesMax + 1})`.execute(db);
+    if (Number(rows[0].n) > ftsCandidatesMax) return null;
     return {
-      // CROSS JOIN keeps the index the outer loop: SQLite never reorders it.
-      from: (db) => db.selectFrom('charges_fts').crossJoin('charges'),
+      // CROSS JOIN keeps the index the outer loop (SQLite never reorders it), and each match is
+      // one probe of charges by seq (left to itself, the planner probes the account's whole list).
+      from: (db) => db.selectFrom('charges_fts').crossJoin(sql.raw('charges indexed by charges_seq') as any),
       where: [sql<SqlBool>`charges_fts match ${match}`, sql<SqlBool>`charges.seq = charges_fts.rowid`],
     };
   },
