@@ -508,12 +508,15 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0015_search_indexes': {
-    // Free-text search at a million charges: a full-text index of each charge's searchable text
-    // (store/text-index.ts), which narrows a search before its LIKE conditions decide.
+    // Search at a million charges: a full-text index of each charge's searchable text
+    // (store/text-index.ts), which narrows a search before its LIKE conditions decide, and amounts.
     async up(db: Kysely<any>) {
       await dialectOf(db).textIndex.create(db);
+      // A search by amount (exact, or a narrow range) reads those charges newest first, not the account's whole list.
+      await db.schema.createIndex('charges_amount_list').on('charges').columns(['account_id', 'livemode', 'amount', 'created_at', 'seq']).execute();
     },
     async down(db: Kysely<any>) {
+      await db.schema.dropIndex('charges_amount_list').execute();
       await dialectOf(db).textIndex.drop(db);
     },
   },

@@ -72,8 +72,16 @@ function conditions(db: Kysely<any>, table: Table, scope: Scope, plan: SearchPla
     for (const id of plan.ids) all.push(eb(`${table}.id`, '=', id));
     for (const status of plan.statuses) all.push(table === 'charges' ? eb('charges.status', '=', status) : sql<SqlBool>`${refundStatus} = ${status}`);
     for (const range of plan.amounts) {
-      if (range.minSatang !== null) all.push(eb(`${table}.amount`, '>=', range.minSatang));
-      if (range.maxSatang !== null) all.push(eb(`${table}.amount`, '<=', range.maxSatang));
+      // One amount is an equality, which the amount index serves newest first; a range is checked
+      // on the list walked newest first (unary +: not by that index, whose range could be the whole
+      // account, sorted before the first row).
+      if (range.minSatang !== null && range.minSatang === range.maxSatang) {
+        all.push(eb(`${table}.amount`, '=', range.minSatang));
+        continue;
+      }
+      const amount = sql<number>`+${sql.ref(`${table}.amount`)}`;
+      if (range.minSatang !== null) all.push(eb(amount, '>=', range.minSatang));
+      if (range.maxSatang !== null) all.push(eb(amount, '<=', range.maxSatang));
     }
     for (const range of plan.created) {
       if (range.fromMs !== null) all.push(eb(`${table}.created_at`, '>=', range.fromMs));

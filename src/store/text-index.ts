@@ -11,8 +11,8 @@
  *   queries, so a term is looked up as an AND of its trigrams). One row per charge, its rowid the
  *   charge's seq, its text the searchable fields and every metadata value (as json_tree gives
  *   them, the same atoms the search reads); triggers keep it in step in the writing transaction.
- *   A search is looked up by its rarest trigrams (counted by fts5vocab), and only when they find
- *   few enough charges for the lookup to beat walking the account's list in order.
+ *   A search is looked up by its rarest trigrams (each counted up to a bound), and the charges
+ *   found are used only when few enough for the lookup to beat walking the account's list in order.
  * - PostgreSQL: a pg_trgm GIN index over the same text, lower-cased, in one expression; a term is
  *   a LIKE over that expression (the planner decides; PostgreSQL rechecks what the index finds).
  *
@@ -44,10 +44,13 @@ const charsOf = (term: string) => Array.from(term);
 
 // ---------------------------------------------------------------- SQLite
 
-/** Above this many charges (of all accounts) holding a search's rarest trigrams, walking the list in order is cheaper. */
+/** Above this many charges (of all accounts) holding a search's trigrams, walking the list newest first is cheaper. */
 export const ftsCandidatesMax = 5000;
-/** How many of a search's rarest trigrams one lookup reads. */
-const ftsTrigramsPerLookup = 4;
+/** A trigram in this many charges is common: the bound of each count. */
+const ftsCommonAt = 2000;
+/** How many of a search's rare trigrams the lookup reads, and how many trigrams of a search are counted at most. */
+const ftsRareTrigramsRead = 4;
+const ftsTrigramsMax = 24;
 
 /** The searchable text of a charge row (`row` is new. or old. in a trigger, or the table in a fill). */
 function sqliteChargeText(row: string): string {
@@ -63,7 +66,6 @@ const ftsString = (text: string) => `"${text.replace(/"/g, '""')}"`;
 export const sqliteTextIndex: TextIndex = {
   async create(db) {
     await sql`create virtual table charges_fts using fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1, detail = none)`.execute(db);
-    await sql`create virtual table charges_fts_vocab using fts5vocab(charges_fts, 'row')`.execute(db);
     await sql.raw(`insert into charges_fts (rowid, body) select seq, ${sqliteChargeText('')} from charges`).execute(db);
     await sql.raw(`create trigger charges_fts_insert after insert on charges begin insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`).execute(db);
     await sql.raw(`create trigger charges_fts_delete after delete on charges begin delete from charges_fts where rowid = old.seq; end`).execute(db);
@@ -78,7 +80,6 @@ export const sqliteTextIndex: TextIndex = {
   },
   async drop(db) {
     for (const trigger of ['charges_fts_insert', 'charges_fts_delete', 'charges_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
-    await sql`drop table if exists charges_fts_vocab`.execute(db);
     await sql`drop table if exists charges_fts`.execute(db);
   },
   async chargeNarrowing(db, terms) {
@@ -86,27 +87,30 @@ export const sqliteTextIndex: TextIndex = {
     const trigrams = new Set<string>();
     for (const term of terms) {
       const chars = charsOf(term);
-      for (let at = 0; at + 3 <= chars.length; at++) trigrams.add(chars.slice(at, at + 3).join(''));
+      for (let at = 0; at + 3 <= chars.length && trigrams.size < ftsTrigramsMax; at++) trigrams.add(chars.slice(at, at + 3).join(''));
     }
     if (trigrams.size === 0) return null;
-    const all = [...trigrams];
-    const counts = new Map<string, number>();
-    // The index stores trigrams case-folded; one it does not hold counts 0 (MATCH folds its own query).
-    for (let at = 0; at < all.length; at += 200) {
-      const { rows } = await sql<{ term: string; doc: number }>`select term, doc from charges_fts_vocab where term in (${sql.join(all.slice(at, at + 200))})`.execute(db);
-      for (const row of rows) counts.set(row.term, Number(row.doc));
+    // How common each trigram is, counted only up to a bound (a count of every charge would read
+    // a whole doclist): the rare ones are read first and narrow the rest.
+    const counted: Array<{ trigram: string; n: number }> = [];
+    for (const trigram of trigrams) {
+      const { rows } = await sql<{ n: number }>`select count(*) as n from (select rowid from charges_fts where charges_fts match ${ftsString(trigram)} limit ${ftsCommonAt})`.execute(db);
+      counted.push({ trigram, n: Number(rows[0].n) });
     }
-    // The rarest few: each one read narrows the rest (detail=none has no positions, so no phrases).
-    const rarest = all.sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0)).slice(0, ftsTrigramsPerLookup);
-    const match = rarest.map(ftsString).join(' AND ');
-    // A term most charges hold is found sooner by walking the list newest first.
-    const { rows } = await sql<{ n: number }>`select count(*) as n from (select rowid from charges_fts where charges_fts match ${match} limit ${ftsCandidatesMax + 1})`.execute(db);
-    if (Number(rows[0].n) > ftsCandidatesMax) return null;
+    counted.sort((a, b) => a.n - b.n);
+    const rare = counted.filter((c) => c.n < ftsCommonAt);
+    // The few rarest; when every trigram is common, all of them, whose combination may still be rare.
+    const chosen = rare.length > 0 ? rare.slice(0, ftsRareTrigramsRead) : counted;
+    const match = chosen.map((c) => ftsString(c.trigram)).join(' AND ');
+    const { rows } = await sql<{ rowid: number }>`select rowid from charges_fts where charges_fts match ${match} limit ${ftsCandidatesMax + 1}`.execute(db);
+    // A search most charges match is found sooner by walking the list newest first.
+    if (rows.length > ftsCandidatesMax) return null;
+    const candidates = JSON.stringify(rows.map((row) => Number(row.rowid)));
     return {
-      // CROSS JOIN keeps the index the outer loop (SQLite never reorders it), and each match is
-      // one probe of charges by seq (left to itself, the planner probes the account's whole list).
-      from: (db) => db.selectFrom('charges_fts').crossJoin(sql.raw('charges indexed by charges_seq') as any),
-      where: [sql<SqlBool>`charges_fts match ${match}`, sql<SqlBool>`charges.seq = charges_fts.rowid`],
+      // The candidates drive (CROSS JOIN: SQLite never reorders it), each one probe of charges by
+      // seq; left to itself, the planner walks the account's whole list instead.
+      from: (db) => db.selectFrom(sql`json_each(${candidates})`.as('fts')).crossJoin(sql.raw('charges indexed by charges_seq') as any),
+      where: [sql<SqlBool>`charges.seq = fts.value`],
     };
   },
 };
