@@ -29,6 +29,8 @@ const { values } = parseArgs({
     charges: { type: 'string', default: '1000000' },
     store: { type: 'string', default: 'sqlite' },
     runs: { type: 'string', default: '20' },
+    /** PostgreSQL: keep the schema afterwards (bench_search_keep) to look at query plans. */
+    keep: { type: 'boolean', default: false },
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -43,7 +45,7 @@ let analyze: () => Promise<void> = async () => {};
 async function openBenchStore(): Promise<Store> {
   const dataDir = tempDir('search');
   if (values.store === 'postgres') {
-    const schema = `bench_search_${process.pid}`;
+    const schema = values.keep ? 'bench_search_keep' : `bench_search_${process.pid}`;
     await adminQuery(values['database-url']!, `drop schema if exists ${schema} cascade`);
     const store = await openStore({ dataDir, databaseUrl: values['database-url'], schema });
     await store.migrate();
@@ -51,7 +53,7 @@ async function openBenchStore(): Promise<Store> {
     const close = store.close.bind(store);
     store.close = async () => {
       await close();
-      await dropSchema(values['database-url']!, schema);
+      if (!values.keep) await dropSchema(values['database-url']!, schema);
     };
     return store;
   }

@@ -9,6 +9,7 @@ import { planSearch } from '../../src/domain/search.js';
 import { dialectOf } from '../../src/store/dialect.js';
 import { ftsCandidatesMax } from '../../src/store/text-index.js';
 import { searchCharges } from '../../src/store/search.js';
+import { chargesForExport, transactionsForExport } from '../../src/store/exports.js';
 import { addOperator, type DashboardClient, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 
@@ -324,6 +325,17 @@ describeEachStore('dashboard: the charge list searches like GET /search; balance
       assert.notEqual(row.key_in_words, x.key);
     }
     assert.ok(!ledger.some((x) => x.origin === made.other.id));
+
+    // Read batch by batch on a keyset: batches of 2 give every row once, in the same order.
+    const scope = { accountId: h.keys.accountId, livemode: 0 };
+    const dayStart = Date.parse(`${today}T00:00:00+07:00`);
+    const collect = async <T extends { id: string }>(rows: AsyncGenerator<T>) => {
+      const out: string[] = [];
+      for await (const row of rows) out.push(row.id);
+      return out;
+    };
+    assert.deepEqual(await collect(chargesForExport(h.store.read, scope, dayStart, dayStart + 86_400_000, 2)), rows.map((r) => r.id));
+    assert.deepEqual(await collect(transactionsForExport(h.store.read, scope, dayStart, dayStart + 86_400_000, 3)), ledger.map((r) => r.id));
 
     // A range too long, or missing an end, is refused in words and sends no file.
     const long = await client.get('/dashboard/exports/charges.csv?from=2025-01-01&to=2026-01-02', { 'accept-language': 'en' });
