@@ -17,7 +17,7 @@ export const chargesMessages = catalog(
     'charges.q.placeholder': 'Charge id, pay2_…, ref1, description or an order id in metadata',
     'charges.amount.placeholder': '120.50 or 100..500',
     'charges.status.any': 'Any',
-    'charges.search': 'Search',
+    'charges.search': 'Filter',
     'charges.clear': 'Clear',
     'charges.help.title': 'How search works',
     'charges.help.text':
