@@ -16,7 +16,8 @@
  * - PostgreSQL: a pg_trgm GIN index over the same text, lower-cased, in one expression; a term is
  *   a LIKE over that expression (the planner decides; PostgreSQL rechecks what the index finds).
  *
- * Terms under three characters have no trigram: they are found by the LIKE conditions alone.
+ * Terms under three characters have no trigram: they are found by the LIKE conditions alone (on
+ * PostgreSQL, so are terms without three ASCII letters or digits in a row, such as Thai words).
  */
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 
@@ -147,8 +148,12 @@ export const postgresTextIndex: TextIndex = {
     await sql`drop index if exists charges_text`.execute(db);
   },
   async chargeNarrowing(_db, terms) {
+    // pg_trgm takes its trigrams from the words of the pattern; whether a Thai letter is a word
+    // character depends on the database's locale (not in C), so only a term with three ASCII
+    // letters or digits in a row is sure to have trigrams. Without any, the index would be read
+    // whole: such a term is left to the LIKE conditions on the list walked newest first.
     const where = terms
-      .filter((term) => charsOf(term).length >= 3 && !jsonEscaped.test(term))
+      .filter((term) => /[A-Za-z0-9]{3}/.test(term) && !jsonEscaped.test(term))
       .map((term) => sql<SqlBool>`${postgresChargeText} like ${`%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}`);
     return where.length === 0 ? null : { from: plainCharges, where };
   },
