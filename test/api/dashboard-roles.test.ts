@@ -23,6 +23,11 @@ export const expectedRoles: Record<string, OperatorRole> = {
   'POST /dashboard/session/mode': 'viewer',
   'GET /dashboard': 'viewer',
   'GET /dashboard/charges': 'viewer',
+  'GET /dashboard/balance': 'viewer',
+  'GET /dashboard/transactions': 'viewer',
+  'GET /dashboard/exports/charges.csv': 'viewer',
+  'GET /dashboard/exports/refunds.csv': 'viewer',
+  'GET /dashboard/exports/transactions.csv': 'viewer',
   'GET /dashboard/charges/:id': 'viewer',
   'GET /dashboard/charges/:id/complete': 'operator',
   'GET /dashboard/charges/:id/expire': 'operator',
@@ -180,7 +185,14 @@ describeEachStore('dashboard roles: every route, every role', (h) => {
   /** A request that changes nothing even when allowed (unknown ids, missing fields): what shows a role gets through. */
   function harmless(key: string): { url: string; form: Record<string, string> } {
     const path = key.split(' ')[1];
-    const confirmations: Record<string, string> = { 'GET /dashboard/charges/:id/complete': '?outcome=failed', 'GET /dashboard/charges/:id/refund': '?amount=1' };
+    const range = '?from=2026-01-01&to=2026-01-31';
+    const confirmations: Record<string, string> = {
+      'GET /dashboard/charges/:id/complete': '?outcome=failed',
+      'GET /dashboard/charges/:id/refund': '?amount=1',
+      'GET /dashboard/exports/charges.csv': range,
+      'GET /dashboard/exports/refunds.csv': range,
+      'GET /dashboard/exports/transactions.csv': range,
+    };
     if (key.startsWith('GET ')) return { url: path.replace('/charges/:id', `/charges/${key.includes('/refund') ? paid.id : pending.id}`) + (confirmations[key] ?? ''), form: {} };
     const url = path
       .replace('/charges/:id', '/charges/chrg_test_0000000000000000000')
