@@ -13,6 +13,7 @@ import type { ChargeRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { chargeEvent, recordEvents } from './events.js';
+import { recordChargeChanges } from './daily-totals.js';
 
 /**
  * Completes a pending charge as successful (crediting its net) or failed; emits charge.complete.
@@ -60,6 +61,7 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, re
   }
   const result = { charge, source: loaded.source };
   await recordEvents(tx, [chargeEvent('charge.complete', charge, ctx.nowMs)], ctx.nowMs);
+  await recordChargeChanges(tx, [{ charge, from: found.status, to: charge.status }]);
   return result;
 }
 
@@ -79,6 +81,7 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
   }
   const result = { charge: { ...found, ...fields }, source: loaded.source };
   await recordEvents(tx, [chargeEvent('charge.expire', result.charge, ctx.nowMs)], ctx.nowMs);
+  await recordChargeChanges(tx, [{ charge: result.charge, from: found.status, to: result.charge.status }]);
   return result;
 }
 
@@ -100,5 +103,6 @@ export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): P
     })),
     due.nowMs,
   );
+  await recordChargeChanges(tx, expired.map((charge) => ({ charge, from: 'pending', to: charge.status })));
   return expired.length;
 }
