@@ -1,7 +1,7 @@
 /** The overview's daily totals (domain/daily-totals.ts): added to by deltas, read by day. */
-import { type Kysely, sql } from 'kysely';
+import { type InsertQueryBuilder, type Kysely, sql } from 'kysely';
 import type { DailyTotalsDelta } from '../domain/daily-totals.js';
-import type { DB } from './schema.js';
+import type { DailyChargeTotalsTable, DB } from './schema.js';
 import type { Scope } from './scope.js';
 
 /**
@@ -10,27 +10,31 @@ import type { Scope } from './scope.js';
  */
 export async function addDailyTotals(db: Kysely<DB>, deltas: DailyTotalsDelta[]): Promise<void> {
   for (let start = 0; start < deltas.length; start += 200) {
-    await db
-      .insertInto('daily_charge_totals')
-      .values(
-        deltas.slice(start, start + 200).map((delta) => ({
-          account_id: delta.accountId,
-          livemode: delta.livemode,
-          day: delta.day,
-          created_count: delta.created,
-          successful_count: delta.successful,
-          successful_amount: delta.successfulAmount,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'livemode', 'day']).doUpdateSet({
-          created_count: sql`daily_charge_totals.created_count + excluded.created_count`,
-          successful_count: sql`daily_charge_totals.successful_count + excluded.successful_count`,
-          successful_amount: sql`daily_charge_totals.successful_amount + excluded.successful_amount`,
-        }),
-      )
-      .execute();
+    await addingToTotals(db.insertInto('daily_charge_totals').values(deltas.slice(start, start + 200).map(dailyTotalsRow))).execute();
   }
+}
+
+/** A delta as the row it starts a day with. */
+export function dailyTotalsRow(delta: DailyTotalsDelta): DailyChargeTotalsTable {
+  return {
+    account_id: delta.accountId,
+    livemode: delta.livemode,
+    day: delta.day,
+    created_count: delta.created,
+    successful_count: delta.successful,
+    successful_amount: delta.successfulAmount,
+  };
+}
+
+/** An insert of totals rows made an upsert that adds to the day's row when there is one (also inside a CTE: store/events.ts). */
+export function addingToTotals<Q extends InsertQueryBuilder<any, any, any>>(insert: Q): Q {
+  return insert.onConflict((oc) =>
+    oc.columns(['account_id', 'livemode', 'day']).doUpdateSet({
+      created_count: sql`daily_charge_totals.created_count + excluded.created_count`,
+      successful_count: sql`daily_charge_totals.successful_count + excluded.successful_count`,
+      successful_amount: sql`daily_charge_totals.successful_amount + excluded.successful_amount`,
+    }),
+  ) as Q;
 }
 
 export interface DayTotals {

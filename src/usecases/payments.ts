@@ -13,7 +13,6 @@ import { findAccount } from '../store/accounts.js';
 import { type ChargeWithSource, findChargeBySource, findChargeWithSource, findSource, insertSource, updateChargeFields } from '../store/charges.js';
 import type { Account, ChargeRow, SourceRow } from '../store/schema.js';
 import { chargeEvent, recordEvents } from './events.js';
-import { recordChargeChanges } from './daily-totals.js';
 import { isUniqueViolation, type Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 
@@ -150,7 +149,6 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     if (isUniqueViolation(error)) throw new OmiseError('invalid_charge', 'source has already been used');
     throw error;
   }
-  await recordChargeChanges(tx, [{ charge, from: null, to: charge.status }]);
   return { charge, source };
 }
 
