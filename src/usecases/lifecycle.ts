@@ -45,6 +45,8 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, re
     throw new Error(`charge ${id} could not be completed, and the rules allow it`);
   }
   const charge: ChargeRow = { ...found, ...fields };
+  // Before the balance: every change locks its day's totals row first, then the balance row (no two orders to deadlock in).
+  await recordChargeChanges(tx, [{ charge, from: found.status, to: charge.status }]);
   if (charge.status === 'successful') {
     await postTransaction(tx, {
       id: charge.transaction_id!,
@@ -61,7 +63,6 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, re
   }
   const result = { charge, source: loaded.source };
   await recordEvents(tx, [chargeEvent('charge.complete', charge, ctx.nowMs)], ctx.nowMs);
-  await recordChargeChanges(tx, [{ charge, from: found.status, to: charge.status }]);
   return result;
 }
 
