@@ -360,6 +360,8 @@ async function measure(base: string, pid: number, seeded: Seeded): Promise<numbe
     ['search: charge id', `/dashboard/charges?q=${seeded.chargeId}`],
     ['search: order id', `/dashboard/charges?q=${encodeURIComponent(seeded.orderId)}`],
     ['search: free text', `/dashboard/charges?q=${encodeURIComponent(seeded.freeText)}`],
+    ['search: no match', `/dashboard/charges?q=zqxjv`],
+    ['search: 2 letters, none', `/dashboard/charges?q=qz`],
     ['filter: amount, 7 days', `/dashboard/charges?q=${encodeURIComponent('amount:100..150')}&from=${weekAgo}&to=${today}`],
     ['charge page (refunded)', `/dashboard/charges/${seeded.chargeId}`],
     ['webhooks', '/dashboard/webhooks'],
