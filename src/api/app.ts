@@ -71,6 +71,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   dashboardPublic: boolean;
+  /** A signed-in dashboard route's least role (undefined: none declared, refused to everyone). */
+  dashboardRole?: string;
 }
 
 /** A hop count becomes the function Fastify's types ask for (the first N hops are trusted). */
@@ -116,7 +118,7 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
     const hasGet = methods.includes('GET') || routes.some((known) => known.method === 'GET' && known.url === route.url);
     for (const method of methods) {
       if ((method === 'HEAD' && hasGet) || routes.some((known) => known.method === method && known.url === route.url)) continue;
-      routes.push({ method, url: route.url, dashboardPublic: route.config?.dashboardPublic === true });
+      routes.push({ method, url: route.url, dashboardPublic: route.config?.dashboardPublic === true, dashboardRole: route.config?.dashboardRole });
     }
   });
   app.decorate('gateway', gateway);

@@ -27,9 +27,15 @@ export const adminUsage = `usage: satang <command> [options]
                                          show (or roll, with a 24-hour overlap) the signing secret
   webhooks redeliver EVENT_ID [--url URL] [--mode ...] [--account ID]
                                          send an event again (to URL, or to its endpoints)
-  operators create --email EMAIL         create a dashboard operator; the password is asked for (not shown) at a
-                                         terminal, or read from standard input
-  operators list                         list dashboard operators
+  operators create --email EMAIL [--role owner|operator|viewer]
+                                         create a dashboard operator; the password is asked for (not shown) at a
+                                         terminal, or read from standard input. The role: owner (everything),
+                                         operator (charges and refunds), viewer (read only); without --role the
+                                         first operator is an owner and later ones are viewers
+  operators list                         list dashboard operators with their role and state
+  operators disable|enable EMAIL         stop an operator signing in (their sessions end at once), or let them again
+  operators role EMAIL --role ROLE       change an operator's role (the last owner keeps theirs)
+  operators reset-link EMAIL             print a one-time link (24 hours) that sets a new password
   keys show [--account ID]               show public keys and secret key hints
   keys roll --mode test|live [--kind secret|public] [--account ID]
                                          replace a key and print the new one (once)
@@ -66,6 +72,7 @@ export const adminOptions = {
   url: { type: 'string' },
   to: { type: 'string' },
   email: { type: 'string' },
+  role: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
   port: { type: 'string' },

@@ -16,8 +16,19 @@ import { OmiseError } from '../domain/errors.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from '../store/accounts.js';
 import type { Account } from '../store/schema.js';
 import { describeStoreLocation, type Store } from '../store/store.js';
-import { listOperators } from '../store/operators.js';
-import { type Actor, checkOperatorInput, createOperator, hashPassword, normalizeEmail } from '../usecases/operators.js';
+import { countOperators, findOperatorByEmail, listOperators } from '../store/operators.js';
+import { isOperatorRole } from '../domain/operator-roles.js';
+import {
+  type Actor,
+  changeRole,
+  checkOperatorInput,
+  createOperator,
+  disableOperator,
+  enableOperator,
+  hashPassword,
+  makeResetLink,
+  normalizeEmail,
+} from '../usecases/operators.js';
 import { openConfiguredStore, shutDownGracefully, startGateway, storeOptionsFor } from '../server.js';
 import { Gateway } from '../gateway.js';
 import { type AuditLine, valueOf } from '../usecases/changes.js';
@@ -291,18 +302,47 @@ async function main(argv: string[], usage: string): Promise<void> {
   }
   if (command === 'operators') {
     await withGateway(config, async (gateway, store) => {
+      const role = values.role;
+      if (role !== undefined && !isOperatorRole(role)) throw new UsageError('--role must be owner, operator or viewer');
+      const byEmail = async (email: string | undefined) => {
+        if (!email) throw new UsageError(`operators ${sub} needs an EMAIL`);
+        const found = await findOperatorByEmail(store.read, normalizeEmail(email));
+        if (!found) throw new UsageError(`no operator ${normalizeEmail(email)}`);
+        return found;
+      };
       if (sub === 'list' || sub === undefined) {
-        for (const operator of await listOperators(store.read)) out(`${operator.id}  ${operator.email}  created ${formatTimestamp(operator.created_at)}`);
+        for (const operator of await listOperators(store.read)) {
+          const state = operator.disabled_at !== null ? 'disabled' : operator.password_hash === '' ? 'invited ' : 'active  ';
+          const lastSignIn = operator.last_sign_in_at === null ? 'never signed in' : `last sign-in ${formatTimestamp(operator.last_sign_in_at)}`;
+          out(`${operator.id}  ${operator.email}  ${operator.role.padEnd(8)}  ${state}  2fa ${operator.totp_secret ? 'on ' : 'off'}  created ${formatTimestamp(operator.created_at)}  ${lastSignIn}`);
+        }
       } else if (sub === 'create') {
         if (!values.email) throw new UsageError('operators create needs --email');
         const password = await readPassword({ input: process.stdin, prompts: process.stderr });
         checkOperatorInput(normalizeEmail(values.email), password);
         const passwordHash = await hashPassword(password);
         const operator = await gateway.changes.system(
-          (tx) => createOperator(tx, { email: values.email!, passwordHash }, gateway.wall.nowMs()),
-          audited('operator.create', normalizeEmail(values.email)),
+          async (tx) => createOperator(tx, { email: values.email!, passwordHash, role: role ?? ((await countOperators(tx)) === 0 ? 'owner' : 'viewer') }, gateway.wall.nowMs()),
+          audited('operator.create', normalizeEmail(values.email), role ? { role } : {}),
         );
-        out(`created operator ${operator.email} (${operator.id}); sign in at /dashboard`);
+        out(`created operator ${operator.email} (${operator.id}), role ${operator.role}; sign in at /dashboard`);
+      } else if (sub === 'disable' || sub === 'enable') {
+        const operator = await byEmail(arg);
+        await gateway.changes.system(
+          (tx) => (sub === 'disable' ? disableOperator(tx, commandActor, operator.id, gateway.wall.nowMs()) : enableOperator(tx, operator.id)),
+          audited(`operator.${sub}`, operator.id, { email: operator.email }),
+        );
+        out(sub === 'disable' ? `disabled ${operator.email}: signed out everywhere, cannot sign in` : `enabled ${operator.email}`);
+      } else if (sub === 'role') {
+        const operator = await byEmail(arg);
+        if (!role) throw new UsageError('operators role needs --role owner|operator|viewer');
+        await gateway.changes.system((tx) => changeRole(tx, operator.id, role), audited('operator.change_role', operator.id, { email: operator.email, role }));
+        out(`${operator.email} is now ${role}`);
+      } else if (sub === 'reset-link') {
+        const operator = await byEmail(arg);
+        const issued = await gateway.changes.system((tx) => makeResetLink(tx, commandActor, operator.id, gateway.wall.nowMs()), audited('operator.reset_link', operator.id, { email: operator.email }));
+        out(`${gateway.publicUrl.replace(/\/$/, '')}/dashboard/password?token=${issued.token}`);
+        out(`This link sets a new password for ${operator.email}; it works once, until ${formatTimestamp(issued.expiresAt)}.`);
       } else {
         throw new UsageError(`unknown operators command ${sub}`);
       }

@@ -200,11 +200,31 @@ export const listenerAckDurationMsMax = 3_600_000;
 // ---------------------------------------------------------------- the dashboard (DECISIONS §7)
 export const operatorPasswordCharsMin = 12;
 export const operatorPasswordCharsMax = 200;
+/** The reason an operator may give for a money action on the dashboard (kept in the audit line); a longer one is refused, never cut. */
+export const actionReasonCharsMax = 500;
 export const operatorSessionLifetimeMs = 12 * hourMs;
-/** Failed sign-ins allowed per email and per client address in one window, shared by every process. */
-export const signInFailuresPerEmailMax = 5;
+/**
+ * Failed sign-ins allowed per (email, client address) and per client address in one window, shared by
+ * every process; beyond them that address is refused (429). Failures for an email from anywhere never
+ * refuse: they slow an address the operator never signed in from by a bounded delay.
+ */
+export const signInFailuresPerEmailAddressMax = 5;
 export const signInFailuresPerAddressMax = 20;
 export const signInWindowMs = 15 * minuteMs;
+/** Failures for an email (from any address) before sign-ins for it from unknown addresses are slowed. */
+export const signInSlowAfterEmailFailures = 3;
+/** The delay per failure beyond that, and its bound. */
+export const signInDelayStepMs = 250;
+export const signInDelayMsMax = 2000;
+/** The addresses remembered per operator (most recent). */
+export const operatorKnownAddressesMax = 20;
+/** Invite and password-reset links work this long. */
+export const operatorLinkLifetimeMs = 24 * hourMs;
+/** A sign-in waiting for its second factor: this long, this many wrong codes. */
+export const signInChallengeLifetimeMs = 5 * minuteMs;
+export const signInChallengeFailuresMax = 5;
+/** TOTP: recovery codes made when two-factor sign-in is turned on. */
+export const recoveryCodesCount = 10;
 /** The first operator's setup link works this long. */
 export const setupTokenLifetimeMs = hourMs;
 

@@ -44,7 +44,18 @@ export interface RefundableCharge {
   createdAtMs: number;
 }
 
-export type RefundDecision = { kind: 'void' | 'refund' } | { kind: 'refused'; code: 'failed_refund' | 'failed_void'; message: string };
+/** Which rule refused a request, with what a person needs to be told it in their language. */
+export type RefundRefusal =
+  | { rule: 'not_successful'; status: string }
+  | { rule: 'too_many'; max: number }
+  | { rule: 'refunded_in_full' }
+  | { rule: 'exceeds_remaining'; remaining: number }
+  | { rule: 'partial_void_not_allowed'; fundingSource: FundingSource }
+  | { rule: 'void_window_closed'; atMs: number }
+  | { rule: 'refund_window_closed'; atMs: number }
+  | { rule: 'partial_refund_not_allowed'; fundingSource: FundingSource };
+
+export type RefundDecision = { kind: 'void' | 'refund' } | { kind: 'refused'; code: 'failed_refund' | 'failed_void'; message: string; why: RefundRefusal };
 
 /**
  * What a request for `amountSatang` (a void if `voidRequested`) would be now: inside the
@@ -52,27 +63,27 @@ export type RefundDecision = { kind: 'void' | 'refund' } | { kind: 'refused'; co
  * allows it and the refund window is open, otherwise refused, naming the rule.
  */
 export function decideRefund(charge: RefundableCharge, amountSatang: number, voidRequested: boolean, nowMs: number): RefundDecision {
-  const refuse = (message: string, code: 'failed_refund' | 'failed_void' = voidRequested ? 'failed_void' : 'failed_refund'): RefundDecision => ({ kind: 'refused', code, message });
+  const refuse = (message: string, why: RefundRefusal): RefundDecision => ({ kind: 'refused', code: voidRequested ? 'failed_void' : 'failed_refund', message, why });
   if (!Number.isSafeInteger(amountSatang) || amountSatang <= 0) throw new Error(`refund amount must be a positive integer: ${amountSatang}`);
   if (charge.status !== 'successful' || charge.fundingSource === null || charge.authorizedAtMs === null) {
-    return refuse(`only successful charges can be refunded (status: ${charge.status})`);
+    return refuse(`only successful charges can be refunded (status: ${charge.status})`, { rule: 'not_successful', status: charge.status });
   }
-  if (charge.refundCount >= refundsPerChargeMax) return refuse(`a charge can have at most ${refundsPerChargeMax} refunds`);
+  if (charge.refundCount >= refundsPerChargeMax) return refuse(`a charge can have at most ${refundsPerChargeMax} refunds`, { rule: 'too_many', max: refundsPerChargeMax });
   const remaining = charge.amount - charge.refundedAmount;
-  if (remaining <= 0) return refuse('the charge has been refunded in full');
-  if (amountSatang > remaining) return refuse(`amount exceeds the remaining refundable amount of ${remaining}`);
+  if (remaining <= 0) return refuse('the charge has been refunded in full', { rule: 'refunded_in_full' });
+  if (amountSatang > remaining) return refuse(`amount exceeds the remaining refundable amount of ${remaining}`, { rule: 'exceeds_remaining', remaining });
   const full = amountSatang === remaining;
   const allowed = refundMatrix[charge.fundingSource];
   const voidEndsAt = voidWindowEndsAt(charge.authorizedAtMs);
   if (nowMs < voidEndsAt) {
     if (full ? allowed.voidFull : allowed.voidPartial) return { kind: 'void' };
-    if (voidRequested) return refuse(`partial voids are not allowed for ${charge.fundingSource}`);
+    if (voidRequested) return refuse(`partial voids are not allowed for ${charge.fundingSource}`, { rule: 'partial_void_not_allowed', fundingSource: charge.fundingSource });
   } else if (voidRequested) {
-    return refuse(`void window closed at ${formatTimestamp(voidEndsAt)}`);
+    return refuse(`void window closed at ${formatTimestamp(voidEndsAt)}`, { rule: 'void_window_closed', atMs: voidEndsAt });
   }
   const refundEndsAt = refundWindowEndsAt(charge.createdAtMs);
-  if (nowMs > refundEndsAt) return refuse(`refund window closed at ${formatTimestamp(refundEndsAt)}`);
-  if (!(full ? allowed.refundFull : allowed.refundPartial)) return refuse(`partial refunds are not allowed for ${charge.fundingSource}`);
+  if (nowMs > refundEndsAt) return refuse(`refund window closed at ${formatTimestamp(refundEndsAt)}`, { rule: 'refund_window_closed', atMs: refundEndsAt });
+  if (!(full ? allowed.refundFull : allowed.refundPartial)) return refuse(`partial refunds are not allowed for ${charge.fundingSource}`, { rule: 'partial_refund_not_allowed', fundingSource: charge.fundingSource });
   return { kind: 'refund' };
 }
 

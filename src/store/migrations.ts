@@ -508,6 +508,59 @@ const migrations: Record<string, Migration> = {
       for (const column of ['chaos_event_count', 'chaos']) await db.schema.alterTable('webhook_endpoints').dropColumn(column).execute();
     },
   },
+  '0016_operator_roles': {
+    // Operators (issue 16): a role across all accounts (existing operators become owners), disabling,
+    // the last sign-in, TOTP two-factor (secret, the last step used: no replay), one-time links (invite,
+    // password reset; only a digest stored), recovery codes (digests, each used once), the addresses an
+    // operator signed in from (bounded), and sign-ins waiting for their second factor.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('operators').addColumn('role', 'text', (c) => c.notNull().defaultTo('owner')).execute();
+      for (const column of ['disabled_at', 'last_sign_in_at', 'totp_enabled_at', 'totp_last_step']) await db.schema.alterTable('operators').addColumn(column, 'bigint').execute();
+      for (const column of ['totp_secret', 'totp_pending_secret']) await db.schema.alterTable('operators').addColumn(column, 'text').execute();
+      await db.schema
+        .createTable('operator_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('operator_links_operator').on('operator_links').columns(['operator_id', 'purpose']).execute();
+      await db.schema
+        .createTable('operator_recovery_codes')
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addPrimaryKeyConstraint('operator_recovery_codes_pk', ['operator_id', 'code_hash'])
+        .execute();
+      await db.schema
+        .createTable('operator_addresses')
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('operator_addresses_pk', ['operator_id', 'address'])
+        .execute();
+      await db.schema
+        .createTable('signin_challenges')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('next', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('signin_challenges_expiry').on('signin_challenges').column('expires_at').execute();
+      await db.schema.createIndex('operator_sessions_operator').on('operator_sessions').column('operator_id').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('operator_sessions_operator').execute();
+      for (const table of ['signin_challenges', 'operator_addresses', 'operator_recovery_codes', 'operator_links']) await db.schema.dropTable(table).execute();
+      for (const column of ['totp_pending_secret', 'totp_secret', 'totp_last_step', 'totp_enabled_at', 'last_sign_in_at', 'disabled_at', 'role']) await db.schema.alterTable('operators').dropColumn(column).execute();
+    },
+  },
   '0017_daily_totals': {
     // The overview's figures per account, mode and Asia/Bangkok day of creation (domain/daily-totals.ts), moved by
     // each change to a charge in its transaction: the overview reads 30 rows, never the charges. Backfilled from

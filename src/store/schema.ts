@@ -298,8 +298,56 @@ export interface ListenerTable {
 export interface OperatorTable {
   id: string;
   email: string;
+  /** Empty until an invited operator chooses a password (it never verifies). */
   password_hash: string;
   created_at: number;
+  /** owner | operator | viewer, across all accounts (web/dashboard/context.ts DashboardRole). */
+  role: string;
+  /** Wall-clock ms; a disabled operator cannot sign in and has no sessions. */
+  disabled_at: number | null;
+  last_sign_in_at: number | null;
+  /** TOTP (RFC 6238) secret, base32, stored in clear (the database is the trust boundary); null when off. */
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  /** The last 30-second step a code was accepted for: a code is used once. */
+  totp_last_step: number | null;
+  /** A secret shown on the security page, waiting for a code to confirm it. */
+  totp_pending_secret: string | null;
+}
+
+/** A one-time link (invite or password reset): only the SHA-256 of its token is stored. Wall-clock ms. */
+export interface OperatorLinkTable {
+  token_hash: string;
+  purpose: string;
+  operator_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface OperatorRecoveryCodeTable {
+  operator_id: string;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** An address an operator signed in from (the sign-in throttle never refuses them there because of others' failures). */
+export interface OperatorAddressTable {
+  operator_id: string;
+  address: string;
+  last_seen_at: number;
+}
+
+/** A sign-in whose password was right, waiting for its second factor (the cookie holds the token). */
+export interface SignInChallengeTable {
+  token_hash: string;
+  operator_id: string;
+  address: string;
+  failures: number;
+  next: string;
+  created_at: number;
+  expires_at: number;
 }
 
 /** A signed-in operator: only the SHA-256 of the cookie's token is stored. Times are wall-clock ms. */
@@ -361,6 +409,10 @@ export interface DailyChargeTotalsTable {
 export interface DB {
   daily_charge_totals: DailyChargeTotalsTable;
   operators: OperatorTable;
+  operator_links: OperatorLinkTable;
+  operator_recovery_codes: OperatorRecoveryCodeTable;
+  operator_addresses: OperatorAddressTable;
+  signin_challenges: SignInChallengeTable;
   operator_sessions: OperatorSessionTable;
   setup_tokens: SetupTokenTable;
   signin_throttle: SignInThrottleTable;
@@ -398,5 +450,7 @@ export type Listener = Selectable<ListenerTable>;
 export type RefundRow = Selectable<RefundTable>;
 export type RequestLogRow = Selectable<RequestLogTable>;
 export type Operator = Selectable<OperatorTable>;
+export type OperatorLink = Selectable<OperatorLinkTable>;
+export type SignInChallenge = Selectable<SignInChallengeTable>;
 export type OperatorSession = Selectable<OperatorSessionTable>;
 export type AuditEntry = Selectable<AuditLogTable>;

@@ -38,3 +38,4 @@ export async function uncountAttempt(db: Kysely<DB>, keys: string[]): Promise<vo
 export async function clearAttempts(db: Kysely<DB>, key: string): Promise<void> {
   await db.deleteFrom('signin_throttle').where('key', '=', key).execute();
 }
+

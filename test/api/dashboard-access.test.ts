@@ -45,8 +45,9 @@ describeEachStore('dashboard access: sessions, CSRF and Origin on every route', 
     const forms: Record<string, Record<string, string>> = {
       '/dashboard/session/account': { account: h.other.accountId },
       '/dashboard/session/mode': { mode: 'live' },
-      '/dashboard/charges/:id/complete': { outcome: 'successful', funding_source: 'bank_account' },
-      '/dashboard/charges/:id/refund': { amount: '100' },
+      '/dashboard/charges/:id/complete': { confirm: 'yes', outcome: 'successful', funding_source: 'bank_account' },
+      '/dashboard/charges/:id/expire': { confirm: 'yes' },
+      '/dashboard/charges/:id/refund': { confirm: 'yes', amount: '100', kind: 'void', seen: '0' },
       '/dashboard/webhooks/endpoints': { url: 'http://127.0.0.1:9/forged' },
       '/dashboard/webhooks/endpoints/:id': { enabled: 'false' },
       '/dashboard/webhooks/secret/roll': { confirm: 'yes' },
@@ -62,6 +63,7 @@ describeEachStore('dashboard access: sessions, CSRF and Origin on every route', 
     const concreteUrl = url
       .replace('/charges/:id', `/charges/${chargeId}`)
       .replace('/endpoints/:id', `/endpoints/${endpointId}`)
+      .replace('/operators/:id', '/operators/oper_0000000000000000000')
       .replace(':event', eventId)
       .replace('/*', '/anything');
     return { url: concreteUrl, form: forms[url] ?? {} };
@@ -133,7 +135,7 @@ describeEachStore('dashboard access: sessions, CSRF and Origin on every route', 
     const ok = await client.post('/dashboard/settings', { name: 'Renamed shop', qr_form: '1', truemoney_qr_test: 'on' });
     assert.equal(ok.status, 303, ok.body);
     assert.equal((await findAccount(h.store.read, h.keys.accountId))?.name, 'Renamed shop');
-    const viaHeader = await postForm(h.app, '/dashboard/charges/' + pending.id + '/complete', { outcome: 'failed' }, { cookie: client.cookie, 'x-csrf-token': client.csrf, origin: 'http://localhost:80' });
+    const viaHeader = await postForm(h.app, '/dashboard/charges/' + pending.id + '/complete', { confirm: 'yes', outcome: 'failed' }, { cookie: client.cookie, 'x-csrf-token': client.csrf, origin: 'http://localhost:80' });
     assert.equal(viaHeader.status, 303, viaHeader.body);
     assert.equal((await findCharge(h.store.read, { accountId: h.keys.accountId, livemode: 0 }, pending.id))?.status, 'failed');
   });
@@ -221,7 +223,7 @@ describeEachStore('dashboard sign-in: generic errors, throttling, cookies, sign-
     assert.equal(res.status, 303, res.body);
     const audit = await client.get('/dashboard/audit');
     assert.match(audit.body, /alice@example.com/);
-    assert.match(audit.body, /account.settings/);
+    assert.match(audit.body, /data-test="what">Changed account settings</);
     assert.match(audit.body, /Audited Shop/);
     const entries = await listAudit(h.store.read, 10);
     assert.equal(entries[0].action, 'account.settings');

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { jobsOfEvents } from '../../src/store/dashboard.js';
 import { countOperators, listAudit } from '../../src/store/operators.js';
 import { createFirstOperator, hashPassword, issueSetupToken } from '../../src/usecases/operators.js';
-import { addOperator, cookieValue, type DashboardClient, getPage, postForm, signIn } from '../support/dashboard.js';
+import { addOperator, confirmAction, cookieValue, type DashboardClient, getPage, postForm, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 
@@ -57,11 +57,13 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     assert.doesNotMatch(bad.body, /<script>/);
   });
 
-  test('marking a charge successful through Actions is the API’s completion: status, funding source, ledger, event', async () => {
+  test('marking a charge successful through Actions (confirmed first) is the API’s completion: status, funding source, ledger, event', async () => {
     const charge = await newCharge(h, 25000);
     const pageBefore = await client.get(`/dashboard/charges/${charge.id}`);
     assert.match(pageBefore.body, /Allowed: pending until/);
-    const res = await client.post(`/dashboard/charges/${charge.id}/complete`, { outcome: 'successful', funding_source: 'credit_card' });
+    const { confirmation, result: res } = await confirmAction(client, charge.id, 'complete', { outcome: 'successful', funding_source: 'credit_card' });
+    assert.match(confirmation.body, /The charge becomes Successful, paid with Card linked to the wallet\./);
+    assert.ok(res);
     assert.equal(res.status, 303, res.body);
     assert.equal(res.location, `/dashboard/charges/${charge.id}?notice=marked_successful`);
     const api = await h.request({ url: `/charges/${charge.id}`, key: h.keys.secretKey });
@@ -70,43 +72,47 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     const events = await h.request({ url: `/charges/${charge.id}/events`, key: h.keys.secretKey });
     assert.deepEqual(events.json.data.map((e: any) => e.key), ['charge.create', 'charge.complete']);
     const after = await client.get(`/dashboard/charges/${charge.id}`);
-    assert.match(after.body, /data-test="charge-status">successful/);
+    assert.match(after.body, /data-test="charge-status" data-status="successful">Successful</);
+    assert.match(after.body, /data-test="funding-source" data-code="credit_card">Card linked to the wallet</);
     assert.match(after.body, /Not allowed: the charge is successful; only a pending charge can be completed/);
     // credit_card: a full void today, no partial void, no partial refund.
     assert.match(after.body, /data-test="refund-full">allowed, as a void/);
-    assert.match(after.body, /data-test="refund-partial">not allowed: partial refunds are not allowed for credit_card/);
-    const again = await client.post(`/dashboard/charges/${charge.id}/complete`, { outcome: 'failed' });
+    assert.match(after.body, /data-test="refund-partial">not allowed: partial refunds are not allowed when paid with Card linked to the wallet/);
+    const again = await client.post(`/dashboard/charges/${charge.id}/complete`, { confirm: 'yes', outcome: 'failed' });
     assert.equal(again.status, 400);
     assert.match(again.body, /charge is not pending/);
-    const unknownSource = await client.post(`/dashboard/charges/${charge.id}/complete`, { outcome: 'successful', funding_source: 'gold_bars' });
+    const unknownSource = await client.post(`/dashboard/charges/${charge.id}/complete`, { confirm: 'yes', outcome: 'successful', funding_source: 'gold_bars' });
     assert.equal(unknownSource.status, 400);
   });
 
   test('refunds go through the refund rules: a partial void of a wallet charge today, refused beyond the remaining amount', async () => {
     const charge = await newCharge(h, 40000);
-    assert.equal((await client.post(`/dashboard/charges/${charge.id}/complete`, { outcome: 'successful', funding_source: 'wallet_balance' })).status, 303);
-    const part = await client.post(`/dashboard/charges/${charge.id}/refund`, { amount: '150.50' });
+    assert.equal((await confirmAction(client, charge.id, 'complete', { outcome: 'successful', funding_source: 'wallet_balance' })).result?.status, 303);
+    const { result: part } = await confirmAction(client, charge.id, 'refund', { amount: '150.50' });
+    assert.ok(part);
     assert.equal(part.status, 303, part.body);
     assert.match(part.location ?? '', /notice=voided/);
     const api = await h.request({ url: `/charges/${charge.id}`, key: h.keys.secretKey });
     assert.equal(api.json.refunded_amount, 15050);
     assert.equal(api.json.refunds.data[0].voided, true);
-    const tooMuch = await client.post(`/dashboard/charges/${charge.id}/refund`, { amount: '300' });
-    assert.equal(tooMuch.status, 400);
-    assert.match(tooMuch.body, /exceeds the remaining refundable amount of 24950/);
-    const notMoney = await client.post(`/dashboard/charges/${charge.id}/refund`, { amount: '1.234' });
+    const tooMuch = await confirmAction(client, charge.id, 'refund', { amount: '300' });
+    assert.equal(tooMuch.confirmation.status, 200);
+    assert.equal(tooMuch.result, null, 'no form to confirm');
+    assert.match(tooMuch.confirmation.body, /data-test="refused">Not allowed: the amount is more than the ฿249\.50 left to give back/);
+    const notMoney = await client.get(`/dashboard/charges/${charge.id}/refund?amount=1.234`);
     assert.equal(notMoney.status, 400);
     const page = await client.get(`/dashboard/charges/${charge.id}`);
     assert.match(page.body, /150\.50/);
-    assert.match(page.body, /Void window<\/dt><dd>open until/);
+    assert.match(page.body, /data-status="partially_refunded">Partly refunded</);
+    assert.match(page.body, /Void window<\/dt><dd data-test="void-window">open until/);
   });
 
-  test('expire through Actions; a pending charge cannot be refunded and says why', async () => {
+  test('expire through Actions (confirmed first); a pending charge cannot be refunded and says why', async () => {
     const charge = await newCharge(h, 19900);
     const page = await client.get(`/dashboard/charges/${charge.id}`);
-    assert.match(page.body, /data-test="refund-full">not allowed: only successful charges can be refunded \(status: pending\)/);
-    const res = await client.post(`/dashboard/charges/${charge.id}/expire`, {});
-    assert.equal(res.status, 303);
+    assert.match(page.body, /data-test="refund-full">not allowed: only successful charges can be refunded \(this one is pending\)/);
+    const { result: res } = await confirmAction(client, charge.id, 'expire');
+    assert.equal(res?.status, 303);
     const api = await h.request({ url: `/charges/${charge.id}`, key: h.keys.secretKey });
     assert.equal(api.json.status, 'expired');
   });
@@ -160,7 +166,7 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     const eventId = events.json.data[0].id;
     assert.equal((await jobsOfEvents(h.store.read, [eventId])).length, 1);
     const page = await client.get(`/dashboard/charges/${charge.id}`);
-    assert.match(page.body, /Delivery to <span class="mono">http:\/\/127.0.0.1:9\/redeliver<\/span>: pending/);
+    assert.match(page.body, /data-job-status="pending">Delivery to http:\/\/127.0.0.1:9\/redeliver: waiting, next try /);
     const res = await client.post(`/dashboard/charges/${charge.id}/events/${eventId}/redeliver`, {});
     assert.equal(res.status, 303, res.body);
     assert.equal((await jobsOfEvents(h.store.read, [eventId])).length, 2);
@@ -172,7 +178,10 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
       ['GET', '/dashboard/charges/chrg$bad', {}],
       ['GET', '/dashboard/no/such/page', {}],
       ['POST', `/dashboard/charges/${charge.id}/refund`, { amount: '1e9' }],
+      ['GET', `/dashboard/charges/${charge.id}/refund?amount=1e9&void=maybe`, {}],
+      ['POST', `/dashboard/charges/${charge.id}/refund`, { confirm: 'yes', amount: '10', kind: 'void', seen: 'yesterday' }],
       ['POST', `/dashboard/charges/${charge.id}/complete`, { outcome: 'maybe' }],
+      ['GET', `/dashboard/charges/${charge.id}/complete?outcome=maybe`, {}],
       ['POST', '/dashboard/clock/advance', { seconds: '99999999999999999999' }],
       ['POST', '/dashboard/keys/roll', { kind: 'both', confirm: 'yes' }],
       ['POST', '/dashboard/session/mode', { mode: 'sideways' }],
@@ -221,7 +230,7 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     assert.equal(paid.json.fee, 300, 'the fee rate set on the dashboard applies');
     const live = await client.post('/dashboard/settings', { qr_form: '1', truemoney_qr_test: 'on', truemoney_qr_live: 'on' });
     assert.equal(live.status, 400);
-    assert.match(live.body, /live TrueMoney QR needs a real provider adapter/);
+    assert.match(live.body, /live TrueMoney QR needs a real provider adapter/i);
     const badBiller = await client.post('/dashboard/settings', { biller_id: '123' });
     assert.equal(badBiller.status, 400);
     const before = await h.request({ url: '/test/clock', key: h.keys.secretKey });
@@ -259,7 +268,8 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     const count = Number(/data-test="month-count">(\d+)</.exec(page.body)![1]);
     const api = await h.request({ url: '/charges?limit=1', key: h.keys.secretKey });
     assert.equal(count, api.json.total);
-    assert.match(page.body, /<svg class="chart"/);
+    assert.match(page.body, /<svg class="chart wide"/);
+    assert.match(page.body, /<svg class="chart narrow"/, 'a second drawing for phones');
     assert.match(page.body, /<rect class="bar"/);
   });
 
@@ -383,8 +393,8 @@ describeEachStore(
       await h.gateway.webhooks.drain();
       assert.ok(receiver.received.some((r) => r.json?.data?.id === ahead.id), 'the event was delivered');
       const page = await client.get(`/dashboard/charges/${ahead.id}`);
-      assert.match(page.body, /data-test="clock-ahead">The account's test clock is 1 d 2 h ahead of the wall clock</);
-      const eventTime = /charge\.create<\/strong> <span class="muted mono">evnt_test_[0-9a-z]+ · ([\d: -]+) \(account clock\)/.exec(page.body)?.[1];
+      assert.match(page.body, /data-test="clock-ahead">The account&#39;s test clock is 1 d 2 h ahead of the wall clock</);
+      const eventTime = /Charge created<\/strong> <span class="muted mono" data-test="event-time">evnt_test_[0-9a-z]+ · ([\d: -]+) \(test clock\)/.exec(page.body)?.[1];
       const sentAt = /sent at ([\d: -]+) \(wall clock\)/.exec(page.body)?.[1];
       assert.ok(eventTime && sentAt, 'both times are shown, each with its clock');
       assert.ok(sentAt < eventTime, `the delivery (${sentAt}) reads earlier than its event (${eventTime}), which is why the clocks are named`);

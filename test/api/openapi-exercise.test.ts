@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as OTPAuth from 'otpauth';
 import { buildOpenApiDocument } from '../../src/api/openapi/document.js';
 import { issueSetupToken } from '../../src/usecases/operators.js';
 import { recordAttempt } from '../../src/usecases/webhooks.js';
@@ -333,16 +334,84 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('dashboardAudit', { url: '/dashboard/audit', ...dashboard() });
   });
 
-  test('dashboard: charge actions', async () => {
+  test('dashboard: charge actions, each confirmed on its own page first', async () => {
     const post = (operationId: string, url: string, fields: Record<string, string> = {}, expect?: number) => exercise(operationId, { method: 'POST', url, form: form(fields), ...dashboard() }, expect);
-    await post('dashboardCompleteCharge', `/dashboard/charges/${(await newCharge()).id}/complete`, { outcome: 'successful', funding_source: 'bank_account' });
-    await post('dashboardCompleteCharge', `/dashboard/charges/${made.paid.id}/complete`, { outcome: 'failed' }, 400);
-    const forged = new URLSearchParams({ _csrf: 'not-the-token', outcome: 'failed' }).toString();
+    const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+    const pending = await newCharge();
+    await exercise('dashboardConfirmCompleteCharge', { url: `/dashboard/charges/${pending.id}/complete?outcome=successful&funding_source=bank_account`, ...dashboard() });
+    await exercise('dashboardConfirmCompleteCharge', { url: `/dashboard/charges/${pending.id}/complete?outcome=sometimes`, ...dashboard() }, 400);
+    await exercise('dashboardConfirmCompleteCharge', { url: '/dashboard/charges/chrg_test_0000000000000000000/complete?outcome=failed', ...dashboard() }, 404);
+    await post('dashboardCompleteCharge', `/dashboard/charges/${pending.id}/complete`, { confirm: 'yes', outcome: 'successful', funding_source: 'bank_account', reason: 'paid at the counter' });
+    await post('dashboardCompleteCharge', `/dashboard/charges/${made.paid.id}/complete`, { confirm: 'yes', outcome: 'failed' }, 400);
+    const forged = new URLSearchParams({ _csrf: 'not-the-token', confirm: 'yes', outcome: 'failed' }).toString();
     await exercise('dashboardCompleteCharge', { method: 'POST', url: `/dashboard/charges/${made.paid.id}/complete`, form: forged, ...dashboard() }, 403);
-    await post('dashboardExpireCharge', `/dashboard/charges/${(await newCharge()).id}/expire`);
-    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, { amount: '50' });
+    const toExpire = await newCharge();
+    await exercise('dashboardConfirmExpireCharge', { url: `/dashboard/charges/${toExpire.id}/expire`, ...dashboard() });
+    await post('dashboardExpireCharge', `/dashboard/charges/${toExpire.id}/expire`, { confirm: 'yes' });
+    const confirmation = await exercise('dashboardConfirmRefundCharge', { url: `/dashboard/charges/${made.paid.id}/refund?amount=50&void=on`, ...dashboard() });
+    await exercise('dashboardConfirmRefundCharge', { url: `/dashboard/charges/${made.paid.id}/refund?amount=lots`, ...dashboard() }, 400);
+    const confirmed = { confirm: 'yes', amount: hidden(confirmation.body, 'amount'), kind: hidden(confirmation.body, 'kind'), seen: hidden(confirmation.body, 'seen'), reason: 'damaged in transit' };
+    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, confirmed);
+    await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, confirmed, 409);
     await post('dashboardRedeliverEvent', `/dashboard/charges/${made.charge.id}/events/${made.event.id}/redeliver`);
-    await post('dashboardExpireCharge', '/dashboard/charges/chrg_test_0000000000000000000/expire', {}, 404);
+    await post('dashboardExpireCharge', '/dashboard/charges/chrg_test_0000000000000000000/expire', { confirm: 'yes' }, 404);
+  });
+
+  // Before the keys are rolled: the listeners' case uses the old live key within its two seconds.
+  test('dashboard: operators (invite, link, role, reset, disable) and two-factor sign-in', async () => {
+    const post = (operationId: string, url: string, fields: Record<string, string> = {}, expect?: number) => exercise(operationId, { method: 'POST', url, form: form(fields), ...dashboard() }, expect);
+    await post('dashboardInviteOperator', '/dashboard/operators/invite', { email: 'invitee@example.com', role: 'viewer' });
+    await post('dashboardInviteOperator', '/dashboard/operators/invite', { email: 'not an email', role: 'viewer' }, 400);
+    const listing = await exercise('dashboardOperators', { url: '/dashboard/operators', ...dashboard() });
+    const link = /\/dashboard\/password\?token=([A-Za-z0-9_-]+)/.exec(listing.body)!;
+    const linkPage = await exercise('dashboardPasswordLinkPage', { url: link[0] });
+    await exercise('dashboardPasswordLinkPage', { url: '/dashboard/password?token=' + 'x'.repeat(43) }, 403);
+    const linkForm = cookieValue([linkPage.headers['set-cookie']].flat().map(String), 'satang_form')!;
+    const linkFields = { _form: linkForm, token: link[1] };
+    await exercise('dashboardPasswordLink', { method: 'POST', url: '/dashboard/password', form: new URLSearchParams({ ...linkFields, password: 'too short', password_again: 'too short' }).toString(), headers: { cookie: `satang_form=${linkForm}` } }, 400);
+    await exercise('dashboardPasswordLink', {
+      method: 'POST',
+      url: '/dashboard/password',
+      form: new URLSearchParams({ ...linkFields, password: 'the invitee password', password_again: 'the invitee password' }).toString(),
+      headers: { cookie: `satang_form=${linkForm}` },
+    });
+    const invitee = (await h.store.read.selectFrom('operators').select('id').where('email', '=', 'invitee@example.com').executeTakeFirstOrThrow()).id;
+    const self = (await h.store.read.selectFrom('operators').select('id').where('email', '=', 'ops@example.com').executeTakeFirstOrThrow()).id;
+    await post('dashboardOperatorRole', `/dashboard/operators/${invitee}/role`, { role: 'operator' });
+    await post('dashboardOperatorRole', '/dashboard/operators/oper_0000000000000000000/role', { role: 'operator' }, 404);
+    await post('dashboardOperatorResetLink', `/dashboard/operators/${invitee}/reset-link`);
+    await post('dashboardDisableOperator', `/dashboard/operators/${invitee}/disable`);
+    await post('dashboardDisableOperator', `/dashboard/operators/${self}/disable`, {}, 400);
+    await post('dashboardEnableOperator', `/dashboard/operators/${invitee}/enable`);
+
+    await exercise('dashboardSecurity', { url: '/dashboard/security', ...dashboard() });
+    await post('dashboardStartTotp', '/dashboard/security/totp/start');
+    const setup = await exercise('dashboardSecurity', { url: '/dashboard/security', ...dashboard() });
+    const secret = /data-test="totp-secret">([A-Z2-7]+)</.exec(setup.body)![1];
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    const now = Date.now();
+    await post('dashboardConfirmTotp', '/dashboard/security/totp/confirm', { code: 'abcdef' }, 400);
+    await post('dashboardConfirmTotp', '/dashboard/security/totp/confirm', { code: totp.generate({ timestamp: now }) });
+    const codes = await exercise('dashboardSecurity', { url: '/dashboard/security', ...dashboard() });
+    const recovery = /<li>([a-z2-9]{5}-[a-z2-9]{5})<\/li>/.exec(codes.body)![1];
+    const signInPage = await h.request({ url: '/dashboard/signin' });
+    const signInForm = cookieValue([signInPage.headers['set-cookie']].flat().map(String), 'satang_form')!;
+    const password = await exercise('dashboardSignIn', {
+      method: 'POST',
+      url: '/dashboard/signin',
+      form: new URLSearchParams({ _form: signInForm, email: 'ops@example.com', password: 'correct horse battery staple' }).toString(),
+      headers: { cookie: `satang_form=${signInForm}` },
+    });
+    assert.equal(password.headers.location, '/dashboard/signin/code');
+    const challenge = cookieValue([password.headers['set-cookie']].flat().map(String), 'satang_2fa')!;
+    const codePage = await exercise('dashboardSignInCodePage', { url: '/dashboard/signin/code', headers: { cookie: `satang_2fa=${challenge}` } });
+    await exercise('dashboardSignInCodePage', { url: '/dashboard/signin/code' }, 401);
+    const codeForm = cookieValue([codePage.headers['set-cookie']].flat().map(String), 'satang_form')!;
+    const codeCookie = { cookie: `satang_form=${codeForm}; satang_2fa=${challenge}` };
+    await exercise('dashboardSignInCode', { method: 'POST', url: '/dashboard/signin/code', form: new URLSearchParams({ _form: codeForm, code: 'not-a-code' }).toString(), headers: codeCookie }, 401);
+    await exercise('dashboardSignInCode', { method: 'POST', url: '/dashboard/signin/code', form: new URLSearchParams({ _form: codeForm, code: totp.generate({ timestamp: now + 30_000 }) }).toString(), headers: codeCookie });
+    await post('dashboardDisableTotp', '/dashboard/security/totp/disable', { code: 'wrong' }, 400);
+    await post('dashboardDisableTotp', '/dashboard/security/totp/disable', { code: recovery });
   });
 
   test('dashboard: webhooks, keys, settings, clock', async () => {
@@ -371,6 +440,11 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     // Keys are rolled in live mode: the test keys keep working for the cases after this one.
     await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'live' });
     await post('dashboardRollKey', '/dashboard/keys/roll', { kind: 'secret', confirm: 'yes' });
+    // The old live key stops working once the API's two-second key cache forgets it: later cases use the new one.
+    const keysPage = (await h.request({ url: '/dashboard/keys', ...dashboard() })).body;
+    const rolledKey = /data-test="new-key">(skey_[0-9a-z_]+)</.exec(keysPage)?.[1];
+    assert.ok(rolledKey, 'the keys page shows the rolled live key once');
+    h.keys.liveSecretKey = rolledKey;
     await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'test' });
     await post('dashboardResetTestData', '/dashboard/reset', { confirm: 'yes' });
   });

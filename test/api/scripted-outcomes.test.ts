@@ -376,9 +376,9 @@ describeEachStore(
         assert.match(shown.body, /<option value="expired" selected>/);
         // A charge's page says what its outcome will be, and when.
         const waiting = await newCharge(h, { satang_outcome: 'successful', satang_outcome_after_seconds: 7200, satang_funding_source: 'pay_next' });
-        assert.match((await client.get(`/dashboard/charges/${waiting.id}`)).body, /data-test="scripted-outcome">successful via pay_next at .+ \(test mode\)/);
+        assert.match((await client.get(`/dashboard/charges/${waiting.id}`)).body, /data-test="scripted-outcome">Successful with Pay Next at .+ \(test mode\)/);
         const audit = await client.get('/dashboard/audit');
-        assert.match(audit.body, /test_settings\.update/);
+        assert.match(audit.body, /data-test="what">Changed the scripted outcome of test charges</);
         const bad = await client.post('/dashboard/test-settings', { default_outcome: 'successful', default_outcome_after_seconds: '90000', default_funding_source: 'none' });
         assert.equal(bad.status, 400);
         assert.match(bad.body, /default_outcome_after_seconds must be an integer from 0 to 86399/);

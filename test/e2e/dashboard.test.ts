@@ -69,7 +69,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
   });
 
   test('satang operators create reads the password from standard input', () => {
-    const made = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'operators', 'create', '--email', operator.email], {
+    const made = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'operators', 'create', '--email', operator.email, '--role', 'owner'], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       input: `${operator.password}\n`,
@@ -129,7 +129,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
     await page.click('button:has-text("Filter")');
     assert.equal(await page.locator('table tbody tr').count(), 1);
     await page.click(`a:has-text("${target.id}")`);
-    assert.equal(await page.textContent('[data-test="charge-status"]'), 'pending');
+    assert.equal(await page.textContent('[data-test="charge-status"]'), 'Pending');
     assert.ok(await page.isVisible(`img[alt="QR code of ${target.id}"]`));
     await page.waitForFunction(() => {
       const img = document.querySelector('.qr img') as HTMLImageElement | null;
@@ -137,11 +137,15 @@ describeWithBrowser('dashboard in a browser', (b) => {
     }, undefined, { timeout: 10_000 });
     await b.screenshot(page, 'dashboard-charge-pending');
 
-    // Actions: mark successful with a funding source.
+    // Actions: mark successful with a funding source; the confirmation says what will happen first.
     await page.selectOption('#funding_source', 'bank_account');
-    await page.click('button:has-text("Mark successful")');
-    assert.equal(await page.textContent('[data-test="charge-status"]'), 'successful');
-    assert.equal(await page.textContent('[data-test="funding-source"]'), 'bank_account');
+    await page.click('[data-test="mark-paid"]');
+    assert.match(await page.textContent('[data-test="effect"]') ?? '', /The charge becomes Successful, paid with Bank account linked to the wallet\./);
+    assert.equal((await api(`${gateway.url}/charges/${target.id}`, secretKey)).json.status, 'pending', 'nothing happened yet');
+    await b.screenshot(page, 'dashboard-confirm-paid');
+    await page.click('[data-test="confirm"]');
+    assert.equal(await page.textContent('[data-test="charge-status"]'), 'Successful');
+    assert.equal(await page.textContent('[data-test="funding-source"]'), 'Bank account linked to the wallet');
     const viaApi = await api(`${gateway.url}/charges/${target.id}`, secretKey);
     assert.equal(viaApi.json.status, 'successful');
 
@@ -158,6 +162,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
 
     // Refund part of it: bank_account inside the void window makes a partial void.
     assert.match(await page.textContent('[data-test="refund-partial"]') ?? '', /allowed, as a void/);
+    const refundedBefore = (await api(`${gateway.url}/charges/${target.id}`, secretKey)).json.refunded_amount;
     // The receiver turns the first refund.create away, so a failed delivery shows up (and is retried).
     let refusedOnce = false;
     receiver.respond = (request) => {
@@ -168,8 +173,17 @@ describeWithBrowser('dashboard in a browser', (b) => {
       return 200;
     };
     await page.fill('#amount', '120.50');
-    await page.click('#refund button:has-text("Refund")');
+    await page.click('[data-test="refund"]');
+    const effect = (await page.textContent('[data-test="effect"]')) ?? '';
+    assert.match(effect, /This will be a void/);
+    assert.match(effect, /The customer gets ฿120\.50 back in their TrueMoney wallet\./);
+    assert.match(effect, /Webhook event sent: refund\.create \(Refund created\)\.\s+To: http/);
+    assert.equal((await api(`${gateway.url}/charges/${target.id}`, secretKey)).json.refunded_amount, refundedBefore, 'nothing happened yet');
+    await page.fill('#reason', 'One iced tea was spilled');
+    await b.screenshot(page, 'dashboard-confirm-refund');
+    await page.click('[data-test="confirm"]');
     assert.match(await page.textContent('.notice') ?? '', /void was created/);
+    assert.equal(await page.textContent('[data-test="charge-status"]'), 'Partly refunded');
     assert.match(await page.textContent('[data-test="refunded"]') ?? '', /120\.50/);
     assert.ok(await page.isVisible('#refunds td:has-text("void")'));
     await receiver.waitFor((all) => all.some((r) => r.json?.key === 'refund.create'));
@@ -200,7 +214,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
 
     // A day later the void window is closed: a partial refund of a bank_account charge is not allowed.
     await page.goto(`${gateway.url}/dashboard/charges/${target.id}`);
-    assert.match(await page.textContent('[data-test="refund-partial"]') ?? '', /not allowed: partial refunds are not allowed for bank_account/);
+    assert.match(await page.textContent('[data-test="refund-partial"]') ?? '', /not allowed: partial refunds are not allowed when paid with Bank account linked to the wallet/);
     assert.match((await page.textContent('[data-test="clock-ahead"]')) ?? '', /test clock is 1 d ahead of the wall clock/);
     await b.screenshot(page, 'dashboard-charge-clock-ahead');
     assert.match(await page.textContent('[data-test="refund-full"]') ?? '', /allowed, as a refund/);
@@ -219,9 +233,37 @@ describeWithBrowser('dashboard in a browser', (b) => {
     await b.screenshot(page, 'dashboard-webhooks');
     await page.click('nav >> text=Audit log');
     for (const action of ['charge.mark_successful', 'charge.refund', 'key.roll', 'clock.advance', 'webhook_endpoint.create']) {
-      assert.ok(await page.isVisible(`td:has-text("${action}")`), action);
+      assert.ok(await page.isVisible(`tr[data-action="${action}"]`), action);
     }
+    assert.equal(await page.textContent('tr[data-action="charge.refund"] [data-test="what"]'), 'Refunded or voided a charge');
+    assert.match(await page.textContent('tr[data-action="charge.refund"] [data-test="reason"]') ?? '', /One iced tea was spilled/);
     await b.screenshot(page, 'dashboard-audit');
+
+    // The charge page, a confirmation and the audit log in Thai (the switch is remembered), then back to English.
+    await page.goto(`${gateway.url}/dashboard/charges/${target.id}`);
+    await page.click('[data-test="lang-switch"]');
+    assert.equal(await page.getAttribute('html', 'lang'), 'th');
+    assert.equal(await page.textContent('[data-test="charge-status"]'), 'คืนเงินบางส่วน');
+    await b.screenshot(page, 'dashboard-charge-th');
+    // The rest, a day later, is a refund: the whole remaining amount leaves the balance, asked in Thai, with a Thai reason.
+    await page.click('[data-test="refund"]');
+    const thaiEffect = (await page.textContent('[data-test="effect"]')) ?? '';
+    assert.match(thaiEffect, /จะเป็นการคืนเงิน เพราะเลยเวลาตัดยอดสำหรับยกเลิกรายการแล้วเมื่อ/);
+    assert.match(thaiEffect, /ยอดเงินของบัญชีจะลดลง ฿359\.50/);
+    await page.fill('#reason', 'ลูกค้าเปลี่ยนใจ ขอคืนเงินส่วนที่เหลือ');
+    await b.screenshot(page, 'dashboard-confirm-refund-th');
+    await page.click('[data-test="confirm"]');
+    assert.equal(await page.textContent('.notice'), 'สร้างการคืนเงินแล้ว');
+    assert.equal(await page.textContent('[data-test="charge-status"]'), 'คืนเงินแล้ว');
+    assert.equal((await api(`${gateway.url}/charges/${target.id}`, currentSecretKey)).json.refunded_amount, 48000);
+    await page.goto(`${gateway.url}/dashboard/audit`);
+    const thaiRow = (await page.textContent('tr[data-action="charge.refund"]')) ?? '';
+    assert.match(thaiRow, /คืนเงินหรือยกเลิกรายการ/);
+    assert.match(thaiRow, /เหตุผล: ลูกค้าเปลี่ยนใจ ขอคืนเงินส่วนที่เหลือ/);
+    assert.match(thaiRow, /฿359\.50/);
+    await b.screenshot(page, 'dashboard-audit-th');
+    await page.click('[data-test="lang-switch"]');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
 
     // Live mode: the header switch; no live objects; live TrueMoney QR refused.
     await page.click('.mode button:has-text("Live")');
@@ -232,7 +274,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
     await page.click('nav >> text=Settings');
     await page.check('input[name="truemoney_qr_live"]');
     await page.click('button:has-text("Save settings")');
-    assert.match(await page.textContent('.error') ?? '', /live TrueMoney QR needs a real provider adapter/);
+    assert.match(await page.textContent('.error') ?? '', /live TrueMoney QR needs a real provider adapter/i);
     await b.screenshot(page, 'dashboard-error');
 
     // Sign out: the dashboard is closed again.
@@ -261,5 +303,12 @@ describeWithBrowser('dashboard in a browser', (b) => {
     const chargeOverflow = await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(chargeOverflow <= 1, `the charge page scrolls sideways by ${chargeOverflow}px`);
     await b.screenshot(mobile, 'dashboard-phone-charge');
+    if (await mobile.isEnabled('[data-test="refund"]')) {
+      await mobile.click('[data-test="refund"]');
+      await mobile.waitForSelector('[data-test="confirm-title"]');
+      const confirmOverflow = await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(confirmOverflow <= 1, `the confirmation scrolls sideways by ${confirmOverflow}px`);
+      await b.screenshot(mobile, 'dashboard-phone-confirm');
+    }
   });
 });

@@ -2,13 +2,15 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/store.js';
+import type { OperatorRole } from '../../src/domain/operator-roles.js';
 import { createOperator, hashPassword } from '../../src/usecases/operators.js';
 
 export const operatorPassword = 'correct horse battery staple';
 
-export async function addOperator(store: Store, email: string, password = operatorPassword): Promise<void> {
+/** Adds an operator (an owner unless `role` says otherwise) with a password. */
+export async function addOperator(store: Store, email: string, password = operatorPassword, role: OperatorRole = 'owner'): Promise<void> {
   const passwordHash = await hashPassword(password);
-  await store.transaction((tx) => createOperator(tx, { email, passwordHash }, Date.now()));
+  await store.transaction((tx) => createOperator(tx, { email, passwordHash, role }, Date.now()));
 }
 
 export interface PageResponse {
@@ -74,4 +76,30 @@ export async function signIn(app: FastifyInstance, email: string, password = ope
     post: (url, form, headers = {}) => postForm(app, url, { _csrf: client.csrf, ...form }, { cookie, ...headers }),
   };
   return client;
+}
+
+/** A hidden field's value in a page's form. */
+export function hiddenField(html: string, name: string): string | undefined {
+  return new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html)?.[1];
+}
+
+/**
+ * A money action as an operator does it: open its confirmation page (`/dashboard/charges/:id/<action>?<query>`)
+ * and post that page's form (its hidden fields, and the reason typed). Returns both answers.
+ */
+export async function confirmAction(
+  client: DashboardClient,
+  chargeId: string,
+  action: 'complete' | 'expire' | 'refund',
+  query: Record<string, string> = {},
+  reason?: string,
+): Promise<{ confirmation: PageResponse; result: PageResponse | null }> {
+  const search = new URLSearchParams(query).toString();
+  const confirmation = await client.get(`/dashboard/charges/${chargeId}/${action}${search ? `?${search}` : ''}`);
+  if (confirmation.status !== 200 || !/data-test="confirm"/.test(confirmation.body)) return { confirmation, result: null };
+  const form: Record<string, string> = {};
+  for (const match of confirmation.body.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)"/g)) if (match[1] !== '_csrf') form[match[1]] = match[2];
+  if (reason !== undefined) form.reason = reason;
+  const result = await client.post(`/dashboard/charges/${chargeId}/${action}`, form);
+  return { confirmation, result };
 }

@@ -83,7 +83,7 @@ describeEachStore(
       });
       const page = await client.get(`/dashboard/charges/${made.chargeId}`);
       assert.equal(page.status, 200);
-      assert.match(page.body, /Delivery to <span class="mono">[^<]*\/deleted<\/span>: cancelled, its endpoint was removed, disabled or changed \(1 attempt\)/);
+      assert.match(page.body, /Delivery to [^<]*\/deleted: cancelled, its endpoint was removed, disabled or changed \(attempts: 1\)/);
       assert.doesNotMatch(page.body, /next try/);
 
       receiver.respond = () => 200;

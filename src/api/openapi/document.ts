@@ -260,6 +260,7 @@ export function buildOpenApiDocument(): Json {
     [401, 'not signed in, a bad key, or the sign-in failed: the page says why'],
     [403, 'refused: a live key, a missing or wrong form or CSRF token, or another site'],
     [404, 'no such payment, charge or page'],
+    [409, 'the object changed after the confirmation was shown: nothing was done, the page says so'],
     [429, 'too many failed sign-ins: wait 15 minutes'],
     [500, 'something went wrong on the server (details in its log)'],
   ] as const) {

@@ -23,6 +23,7 @@ import {
   searchResultWindowMax,
   sseKeepAliveMs,
   sseStreamsPerAccountMax,
+  actionReasonCharsMax,
 } from '../../domain/limits.js';
 import { ref, type Schema } from './schemas.js';
 
@@ -983,6 +984,11 @@ function dashboardAction(path: string, operationId: string, summary: string, fie
 
 const formToken = { _form: { type: 'string', description: 'the satang_form cookie, again (double submit)' } };
 const withNotFound = { errorPages: [...actionErrors, 404] };
+/** What a money action's confirmation page posts: its confirmation, and an optional reason kept by the audit log. */
+const confirmFields: Record<string, Schema> = {
+  confirm: { const: 'yes', description: 'sent by the confirmation page only: without it nothing is done (400)' },
+  reason: { type: 'string', maxLength: actionReasonCharsMax, description: 'why, kept in the audit line (a longer one is refused, 400)' },
+};
 
 const dashboardOperations: Operation[] = [
   {
@@ -1003,11 +1009,62 @@ const dashboardOperations: Operation[] = [
     operationId: 'dashboardSignIn',
     tag: 'dashboard',
     summary: 'Sign in',
-    description: 'Five failures per email, or twenty per address, in 15 minutes block further tries (429).',
+    description:
+      "Five failures for an email from one address, or twenty from one address, in 15 minutes refuse that address (429). Failures for an email never refuse it elsewhere: at an address its operator never signed in from, they delay the answer (at most 2 s, said in X-Satang-Signin-Delay-Ms). With two-factor sign-in on, the right password leads to the code page (the satang_2fa cookie).",
     access: 'none',
     form: { properties: { ...formToken, email: { type: 'string' }, password: { type: 'string' }, next: { type: 'string' } }, required: ['_form', 'email', 'password'] },
-    replies: { '303': redirect('signed in (sets the satang_session cookie): to `next`') },
+    replies: { '303': redirect('signed in (sets the satang_session cookie): to `next`; or, with two-factor sign-in on, to the code page (sets satang_2fa)') },
     errorPages: [400, 401, 403, 429, 500],
+  },
+  {
+    method: 'GET',
+    path: '/dashboard/signin/code',
+    operationId: 'dashboardSignInCodePage',
+    tag: 'dashboard',
+    summary: 'Two-factor sign-in: the code page',
+    description: 'After the right password of an operator with two-factor sign-in on (the satang_2fa cookie; 5 minutes).',
+    access: 'none',
+    replies: { '200': page('the form (sets the satang_form cookie)') },
+    errorPages: [401, 500],
+  },
+  {
+    method: 'POST',
+    path: '/dashboard/signin/code',
+    operationId: 'dashboardSignInCode',
+    tag: 'dashboard',
+    summary: 'Two-factor sign-in: a TOTP code or a recovery code',
+    description: 'A code of the current 30-second step or one either side, each step once; or an unused recovery code (used up). Five wrong codes end the sign-in; wrong codes count against the address like wrong passwords.',
+    access: 'none',
+    form: { properties: { ...formToken, code: { type: 'string', maxLength: 100 } }, required: ['_form', 'code'] },
+    replies: { '303': redirect('signed in (sets the satang_session cookie): to the page asked for') },
+    errorPages: [400, 401, 403, 500],
+  },
+  {
+    method: 'GET',
+    path: '/dashboard/password',
+    operationId: 'dashboardPasswordLinkPage',
+    tag: 'dashboard',
+    summary: 'A one-time link: choose a password (an invite, or a reset)',
+    description: 'Links are made by an owner on the Operators page (or `satang operators reset-link`); each works once, for 24 hours.',
+    access: 'none',
+    query: [{ name: 'token', description: 'the link token', schema: { type: 'string' }, required: true }],
+    replies: { '200': page('the form') },
+    errorPages: [400, 403, 500],
+  },
+  {
+    method: 'POST',
+    path: '/dashboard/password',
+    operationId: 'dashboardPasswordLink',
+    tag: 'dashboard',
+    summary: 'Set the password of a one-time link',
+    description: "The operator's sessions all end; the link is used up.",
+    access: 'none',
+    form: {
+      properties: { ...formToken, token: { type: 'string' }, password: { type: 'string', minLength: 12 }, password_again: { type: 'string' } },
+      required: ['_form', 'token', 'password', 'password_again'],
+    },
+    replies: { '303': redirect('the password is set: to the sign-in page') },
+    errorPages: [400, 403, 500],
   },
   {
     method: 'GET',
@@ -1073,22 +1130,47 @@ const dashboardOperations: Operation[] = [
     ],
   }),
   dashboardPage('/dashboard/charges/:id', 'dashboardCharge', "A charge: its timeline, deliveries and actions", { errorPages: [...dashboardPageErrors, 404] }),
+  dashboardPage('/dashboard/charges/:id/complete', 'dashboardConfirmCompleteCharge', 'Before marking a pending charge paid or failed (test mode): what it will do, and the form that does it', {
+    description: 'Shows the new status, what the ledger records, what the customer sees and the webhook event with its targets; or why it cannot be done now. Changes nothing.',
+    query: [
+      { name: 'outcome', description: 'paid (successful) or failed', required: true, schema: { enum: ['successful', 'failed'] } },
+      { name: 'funding_source', description: 'how the customer paid (with successful)', schema: { enum: [...fundingSources] } },
+    ],
+    errorPages: [...dashboardPageErrors, 404],
+  }),
   dashboardAction(
     '/dashboard/charges/:id/complete',
     'dashboardCompleteCharge',
-    'Mark a pending charge successful or failed (test mode)',
-    { outcome: { enum: ['successful', 'failed'] }, funding_source: { enum: [...fundingSources] } },
-    ['outcome'],
+    'Mark a pending charge successful or failed (test mode), as confirmed',
+    { ...confirmFields, outcome: { enum: ['successful', 'failed'] }, funding_source: { enum: [...fundingSources] } },
+    ['confirm', 'outcome'],
     withNotFound,
   ),
-  dashboardAction('/dashboard/charges/:id/expire', 'dashboardExpireCharge', 'Expire a pending charge', {}, [], withNotFound),
+  dashboardPage('/dashboard/charges/:id/expire', 'dashboardConfirmExpireCharge', 'Before expiring a pending charge: what it will do, and the form that does it', {
+    description: 'Changes nothing.',
+    errorPages: [...dashboardPageErrors, 404],
+  }),
+  dashboardAction('/dashboard/charges/:id/expire', 'dashboardExpireCharge', 'Expire a pending charge, as confirmed', { ...confirmFields }, ['confirm'], withNotFound),
+  dashboardPage('/dashboard/charges/:id/refund', 'dashboardConfirmRefundCharge', 'Before refunding or voiding a charge: void or refund, the amount, what the ledger records, and the form that does it', {
+    description: 'The same rules the refund applies, asked now: a void before the cut-off, a refund after, or why neither is allowed. Changes nothing.',
+    query: [
+      { name: 'amount', description: 'baht, like 120 or 120.50', required: true, schema: { type: 'string' } },
+      { name: 'void', description: 'only as a void', schema: { const: 'on' } },
+    ],
+    errorPages: [...dashboardPageErrors, 404],
+  }),
   dashboardAction(
     '/dashboard/charges/:id/refund',
     'dashboardRefundCharge',
-    'Refund or void a charge',
-    { amount: { type: 'string', description: 'baht, like 120 or 120.50' }, void: { const: 'on' } },
-    ['amount'],
-    withNotFound,
+    'Refund or void a charge, as confirmed',
+    {
+      ...confirmFields,
+      amount: { type: 'string', description: 'baht, like 120 or 120.50' },
+      kind: { enum: ['void', 'refund'], description: 'what the confirmation said it would be: anything else is refused' },
+      seen: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'how many refunds and voids the charge had when the confirmation was shown: if it has another since, 409 and nothing is done' },
+    },
+    ['confirm', 'amount', 'kind', 'seen'],
+    { errorPages: [...actionErrors, 404, 409] },
   ),
   dashboardAction('/dashboard/charges/:id/events/:event/redeliver', 'dashboardRedeliverEvent', "Deliver a charge's event again", {}, [], {
     ...withNotFound,
@@ -1160,6 +1242,16 @@ const dashboardOperations: Operation[] = [
   dashboardAction('/dashboard/clock/advance', 'dashboardAdvanceClock', 'Move the test clock forward', { seconds: { enum: ['60', '900', '3600', '86400', '604800', '2592000'] } }, ['seconds']),
   dashboardAction('/dashboard/reset', 'dashboardResetTestData', "Delete the account's test-mode objects", { confirm: { const: 'yes' } }, ['confirm']),
   dashboardPage('/dashboard/audit', 'dashboardAudit', "The audit log: operators' and the satang command's changes"),
+  dashboardPage('/dashboard/operators', 'dashboardOperators', 'Operators (owners): roles, states, invites and resets', { errorPages: [...dashboardPageErrors, 403] }),
+  dashboardAction('/dashboard/operators/invite', 'dashboardInviteOperator', 'Invite an operator: a one-time link (24 hours), shown once', { email: { type: 'string', maxLength: 255 }, role: { enum: ['owner', 'operator', 'viewer'] } }, ['email', 'role']),
+  dashboardAction('/dashboard/operators/:id/reset-link', 'dashboardOperatorResetLink', 'Make a one-time password-reset (or new invite) link, shown once', {}, [], withNotFound),
+  dashboardAction('/dashboard/operators/:id/role', 'dashboardOperatorRole', "Change an operator's role (the last owner keeps theirs)", { role: { enum: ['owner', 'operator', 'viewer'] } }, ['role'], withNotFound),
+  dashboardAction('/dashboard/operators/:id/disable', 'dashboardDisableOperator', 'Disable an operator: their sessions end at once (not yourself, not the last owner)', {}, [], withNotFound),
+  dashboardAction('/dashboard/operators/:id/enable', 'dashboardEnableOperator', 'Let a disabled operator sign in again', {}, [], withNotFound),
+  dashboardPage('/dashboard/security', 'dashboardSecurity', 'Security: two-factor sign-in of the signed-in operator'),
+  dashboardAction('/dashboard/security/totp/start', 'dashboardStartTotp', 'Start turning on two-factor sign-in: a new secret to scan'),
+  dashboardAction('/dashboard/security/totp/confirm', 'dashboardConfirmTotp', 'Confirm the secret with a code: two-factor sign-in is on; the recovery codes are shown once', { code: { type: 'string', maxLength: 40 } }, ['code']),
+  dashboardAction('/dashboard/security/totp/disable', 'dashboardDisableTotp', 'Turn off two-factor sign-in (with a code or a recovery code)', { code: { type: 'string', maxLength: 40 } }, ['code']),
 ];
 
 /** Every operation the document lists, in the order it lists them. */

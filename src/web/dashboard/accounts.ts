@@ -10,24 +10,27 @@ import { scriptedOutcomes, testSettingsOf } from '../../domain/scripted-outcomes
 import { changeSettings, changeTestSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
+import { wordsOf } from './i18n.js';
+import { spoken } from './refusals.js';
+import { auditRows } from './audit.js';
 
 const clockSteps: Record<string, number> = { '3600': 3600, '86400': 86_400, '604800': 604_800, '2592000': 2_592_000, '900': 900, '60': 60 };
 
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/keys', async (request, reply) => {
+  app.get('/keys', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const session = sessionOf(request);
     const rolled = await takeFlash<{ mode: string; kind: string; key: string }>(request, 'keys');
     const keys = (await listActiveKeys(gateway.store.read, session.account_id)).filter((k) => k.livemode === session.livemode);
-    return page(request, reply, 'keys', { page: 'keys', title: 'Keys' }, { keys, rolled, mode: session.livemode ? 'live' : 'test' });
+    return page(request, reply, 'keys', { page: 'keys', title: wordsOf(request).t('nav.keys') }, { keys, rolled, mode: session.livemode ? 'live' : 'test' });
   });
 
-  app.post('/keys/roll', async (request, reply) => {
+  app.post('/keys/roll', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     const session = sessionOf(request);
     const kind = field(request, 'kind');
-    if (kind !== 'public' && kind !== 'secret') throw new OmiseError('bad_request', 'kind must be public or secret');
-    if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm: the old key stops working');
+    if (kind !== 'public' && kind !== 'secret') throw new OmiseError('bad_request', wordsOf(request).t('keys.error.kind'));
+    if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', wordsOf(request).t('keys.error.confirm'));
     const mode = session.livemode ? 'live' : 'test';
     await runChange(request, 'key.roll', `${mode}/${kind}`, { mode, kind }, async (tx) => {
       const key = await rollKey(tx, session.account_id, mode, kind, gateway.wall.nowMs());
@@ -37,10 +40,10 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return redirect(reply, '/dashboard/keys');
   });
 
-  app.get('/settings', async (request, reply) => {
+  app.get('/settings', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const account = await findAccount(gateway.store.read, ctx.scope.accountId);
-    return page(request, reply, 'settings', { page: 'settings', title: 'Settings' }, {
+    return page(request, reply, 'settings', { page: 'settings', title: wordsOf(request).t('nav.settings') }, {
       settings: account,
       liveProviderAvailable,
       clockNowMs: ctx.nowMs,
@@ -53,21 +56,21 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post('/settings', async (request, reply) => {
+  app.post('/settings', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     const rate = field(request, 'fee_rate_bps');
     const flat = field(request, 'fee_flat_satang');
     const integer = (text: string | undefined, name: string) => {
       if (text === undefined) return undefined;
-      if (!/^\d{1,9}$/.test(text.trim())) throw new OmiseError('bad_request', `${name} must be a whole number`);
+      if (!/^\d{1,9}$/.test(text.trim())) throw new OmiseError('bad_request', wordsOf(request).t('settings.error.whole_number', { field: wordsOf(request).t(name) }));
       return Number(text.trim());
     };
     const input: SettingsInput = {
       name: field(request, 'name'),
       merchantName: field(request, 'merchant_name'),
       billerId: field(request, 'biller_id')?.trim(),
-      feeRateBps: integer(rate, 'fee rate'),
-      feeFlatSatang: integer(flat, 'flat fee'),
+      feeRateBps: integer(rate, 'settings.field.fee_rate'),
+      feeFlatSatang: integer(flat, 'settings.field.fee_flat'),
       // Checkboxes: the form always sends `qr_form=1`, so an absent box means off.
       truemoneyQrTest: field(request, 'qr_form') === '1' ? field(request, 'truemoney_qr_test') === 'on' : undefined,
       truemoneyQrLive: field(request, 'qr_form') === '1' ? field(request, 'truemoney_qr_live') === 'on' : undefined,
@@ -75,10 +78,10 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const details = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     await runChange(request, 'account.settings', session.account_id, details, (tx) => changeSettings(tx, session.account_id, input));
     return redirect(reply, '/dashboard/settings?notice=settings_saved');
-  });
+  }));
 
   // The default scripted outcome of new test charges (DECISIONS §10): the same rules as PATCH /test/settings.
-  app.post('/test-settings', async (request, reply) => {
+  app.post('/test-settings', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     const outcome = field(request, 'default_outcome');
     const change = {
@@ -90,27 +93,28 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const details = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined && v !== ''));
     await runChange(request, 'test_settings.update', session.account_id, details, (tx, ctx) => changeTestSettings(tx, ctx, change));
     return redirect(reply, '/dashboard/settings?notice=test_settings_saved');
-  });
+  }));
 
-  app.post('/clock/advance', async (request, reply) => {
+  app.post('/clock/advance', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
     const seconds = clockSteps[field(request, 'seconds') ?? ''];
-    if (seconds === undefined) throw new OmiseError('bad_request', 'choose how far to move the clock');
+    if (seconds === undefined) throw new OmiseError('bad_request', wordsOf(request).t('settings.error.clock_step'));
     const wallNowMs = gateway.wall.nowMs();
     await runChange(request, 'clock.advance', session.account_id, { seconds }, (tx, ctx) => advanceClock(tx, ctx.scope, wallNowMs, { byMs: seconds * 1000 }));
     gateway.clockMoved(session.account_id);
     return redirect(reply, '/dashboard/settings?notice=clock_advanced');
-  });
+  }));
 
-  app.post('/reset', async (request, reply) => {
+  app.post('/reset', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const session = sessionOf(request);
-    if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', 'tick the box to confirm the reset');
+    if (field(request, 'confirm') !== 'yes') throw new OmiseError('bad_request', wordsOf(request).t('settings.error.reset_confirm'));
     await runChange(request, 'test_data.reset', session.account_id, {}, (tx, ctx) => resetTestData(tx, ctx.scope));
     return redirect(reply, '/dashboard/settings?notice=reset');
-  });
+  }));
 
-  app.get('/audit', async (request, reply) => {
+  app.get('/audit', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const entries = await listAudit(gateway.store.read, 100);
-    return page(request, reply, 'audit', { page: 'audit', title: 'Audit log' }, { entries });
+    const words = wordsOf(request);
+    return page(request, reply, 'audit', { page: 'audit', title: words.t('audit.page.title') }, { entries: auditRows(entries, words) });
   });
 }

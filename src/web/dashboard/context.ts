@@ -9,6 +9,8 @@ import { valueOf } from '../../usecases/changes.js';
 import type { Actor } from '../../usecases/operators.js';
 import { sendPage } from '../views.js';
 import { hasMessage, wordsOf } from './i18n.js';
+import { isOperatorRole, roleAllows } from '../../domain/operator-roles.js';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * An operator's role, across all accounts: owner (everything), operator (charges and refunds:
@@ -52,6 +54,33 @@ export async function contextOf(request: FastifyRequest): Promise<UseCaseContext
   };
 }
 
+/**
+ * A CSS selector of every form posting to a dashboard action the role may not use, from the app's
+ * route table (each route's declared role): the layout hides them, so no page shows a button its
+ * reader cannot use. The server refuses such a post anyway (index.ts).
+ */
+const hiddenByRole = new WeakMap<FastifyInstance, Map<string, string>>();
+export function formsHiddenFor(app: FastifyInstance, role: string): string {
+  let byRole = hiddenByRole.get(app);
+  if (!byRole) hiddenByRole.set(app, (byRole = new Map()));
+  let selector = byRole.get(role);
+  if (selector === undefined) {
+    const selectors: string[] = [];
+    for (const route of app.routes) {
+      if (route.method !== 'POST' || route.dashboardPublic || !route.url.startsWith('/dashboard/')) continue;
+      if (isOperatorRole(route.dashboardRole) && roleAllows(role, route.dashboardRole)) continue;
+      // `/dashboard/charges/:id/refund` → forms whose action starts before the first parameter and ends after the last.
+      const parts = route.url.split(/:[A-Za-z_]+/);
+      const attr = (op: string, value: string) => (value !== '' && /^[A-Za-z0-9_\-/.]+$/.test(value) ? `[action${op}"${value}"]` : '');
+      const match = parts.length === 1 ? attr('=', route.url) : attr('^=', parts[0]) + attr('$=', parts.at(-1)!);
+      if (match) selectors.push(`form[method="post"]${match}`);
+    }
+    selector = selectors.join(',');
+    byRole.set(role, selector);
+  }
+  return selector;
+}
+
 export interface Nav {
   page: string;
   title: string;
@@ -75,6 +104,10 @@ export async function page(request: FastifyRequest, reply: FastifyReply, templat
       nonce: request.dashboard.nonce,
       csrf: session.csrf_token,
       operator: session.email,
+      role: session.role,
+      // Whether the signed-in operator's role allows what needs `least` (pages hide what it does not; the server refuses it).
+      can: (least: DashboardRole) => roleAllows(session.role, least),
+      hiddenForms: formsHiddenFor(request.server, session.role),
       accounts,
       account,
       livemode: session.livemode === 1,

@@ -13,6 +13,8 @@ import { jobsOfEvents, listEventsForDashboard } from '../../store/dashboard.js';
 import { requestLogPageBefore } from '../../store/request-log.js';
 import { listDeliveriesOfEvents, listEndpoints } from '../../store/webhooks.js';
 import { contextOf, page } from './context.js';
+import { wordsOf } from './i18n.js';
+import { refusalInWords } from './refusals.js';
 
 export const requestLogEntriesPerPage = 50;
 export const eventsPerPage = 25;
@@ -26,7 +28,7 @@ const positiveInteger = (value: unknown) => (typeof value === 'string' && /^\d{1
 export async function developerRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/developers', async (request, reply) => {
+  app.get('/developers', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const params = query(request);
     const given = { status: text(params.status), route: text(params.route), request_id: text(params.request_id), method: text(params.method), path: text(params.path) };
@@ -36,7 +38,7 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
       filter = parseRequestLogFilter(given);
     } catch (error) {
       if (!(error instanceof OmiseError)) throw error;
-      badFilter = error.message;
+      badFilter = refusalInWords(error.message, wordsOf(request)) ?? error.message;
     }
     const before = positiveInteger(params.before);
     const live = ctx.scope.livemode === 1;
@@ -56,7 +58,7 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     const next = new URLSearchParams(keep);
     const last = shown.at(-1);
     if (last) next.set('before', String(last.seq));
-    return page(request, reply, 'developers', { page: 'developers', title: 'Developers' }, {
+    return page(request, reply, 'developers', { page: 'developers', title: wordsOf(request).t('nav.developers') }, {
       tab: 'requests',
       live,
       // A request about a charge links to its page (not one that found no charge).
@@ -68,7 +70,7 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get('/developers/events', async (request, reply) => {
+  app.get('/developers/events', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const ctx = await contextOf(request);
     const params = query(request);
     const key = eventKeys.find((known) => known === params.key);
@@ -83,7 +85,7 @@ export async function developerRoutes(app: FastifyInstance): Promise<void> {
     const next = new URLSearchParams(keep);
     const last = shown.at(-1);
     if (last) next.set('before', `${last.created_at}_${last.seq}`);
-    return page(request, reply, 'developer-events', { page: 'developers', title: 'Developers: events' }, {
+    return page(request, reply, 'developer-events', { page: 'developers', title: `${wordsOf(request).t('nav.developers')}: ${wordsOf(request).t('developers.tab.events')}` }, {
       tab: 'events',
       live: ctx.scope.livemode === 1,
       triggerEvents,

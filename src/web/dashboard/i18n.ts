@@ -16,6 +16,9 @@ import { bangkokOffsetMs } from '../../domain/time.js';
 import { cookiePath } from './security.js';
 import { commonMessages } from './messages/common.js';
 import { codeMessages } from './messages/codes.js';
+import { pageMessages } from './messages/pages.js';
+import { chargeMessages } from './messages/charge.js';
+import { operatorMessages } from './messages/operators.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -32,6 +35,9 @@ export function isLang(value: unknown): value is Lang {
 export const catalogs: Record<string, Catalog> = {
   common: commonMessages,
   codes: codeMessages,
+  pages: pageMessages,
+  charge: chargeMessages,
+  operators: operatorMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {

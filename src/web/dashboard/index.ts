@@ -8,10 +8,12 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { findSession } from '../../store/operators.js';
-import { sha256Hex } from '../../usecases/operators.js';
+import { OperatorError, sha256Hex } from '../../usecases/operators.js';
+import { isOperatorRole, roleAllows } from '../../domain/operator-roles.js';
 import { sendPage } from '../views.js';
 import { accountRoutes } from './accounts.js';
 import { authRoutes } from './auth.js';
+import { operatorRoutes } from './operators.js';
 import { chargeRoutes } from './charges.js';
 import { developerRoutes } from './developers.js';
 import { type DashboardState, page } from './context.js';
@@ -22,6 +24,15 @@ import { isLang, rememberLang, wordsOf } from './i18n.js';
 import { safeNext } from './auth.js';
 
 export const dashboardPrefix = '/dashboard';
+
+/**
+ * Whether a signed-in operator with `role` may use a route that declared `least`: null (yes),
+ * 'refused' (the role is below it, or unknown), 'undeclared' (the route said nothing: fail closed).
+ */
+export function roleRefusal(least: unknown, role: unknown): null | 'refused' | 'undeclared' {
+  if (!isOperatorRole(least)) return 'undeclared';
+  return roleAllows(role, least) ? null : 'refused';
+}
 
 /** The tab's icon: a baht sign on the brand's green. */
 const favicon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b7a53"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" text-anchor="middle" fill="#fff">฿</text></svg>';
@@ -48,11 +59,11 @@ function backFrom(request: FastifyRequest): string {
  * A refused action, shown inside the signed-in layout when there is a session: `message` is a
  * catalog key, `detail` the refusal's own text (an Omise error's message) when there is one.
  */
-async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, detail?: string) {
+async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string, detail?: string, params?: Record<string, string | number>) {
   if (request.dashboard?.session) {
     try {
       const { t } = wordsOf(request);
-      return await page(request, reply, 'action-error', { page: '', title: t('error.title') }, { statusCode, message: t(message), detail, back: backFrom(request) }, statusCode);
+      return await page(request, reply, 'action-error', { page: '', title: t('error.title') }, { statusCode, message: t(message, params), detail, back: backFrom(request) }, statusCode);
     } catch (error) {
       request.log.error({ err: error }, 'dashboard error page failed');
     }
@@ -106,9 +117,22 @@ async function dashboard(app: FastifyInstance): Promise<void> {
     if (request.method === 'POST' && !constantTimeEqual(submittedCsrf(request), session.csrf_token)) {
       return errorPage(request, reply, 403, 'error.csrf');
     }
+    // Roles: every signed-in route says the least role that may use it; one that does not is refused to everyone.
+    if (request.is404) return;
+    const refusal = roleRefusal(request.routeOptions.config.dashboardRole, session.role);
+    if (refusal === 'undeclared') {
+      request.log.error({ route: request.routeOptions.url }, 'dashboard route without a declared role');
+      return actionErrorPage(request, reply, 403, 'operators.undeclared');
+    }
+    if (refusal === 'refused') {
+      const { t } = wordsOf(request);
+      const role = isOperatorRole(session.role) ? t(`operators.role.${session.role}`) : session.role;
+      return actionErrorPage(request, reply, 403, 'operators.refused', undefined, { role });
+    }
   });
 
   app.setErrorHandler(async (error: any, request, reply) => {
+    if (error instanceof OperatorError) return actionErrorPage(request, reply, error.statusCode, error.key, undefined, error.params);
     if (error instanceof OmiseError) return actionErrorPage(request, reply, error.statusCode, 'error.title', error.message);
     const status = Number(error?.statusCode);
     if (status >= 400 && status < 500) return actionErrorPage(request, reply, 400, 'error.title', String(error?.message ?? ''));
@@ -136,6 +160,7 @@ async function dashboard(app: FastifyInstance): Promise<void> {
   await app.register(webhookRoutes);
   await app.register(developerRoutes);
   await app.register(accountRoutes);
+  await app.register(operatorRoutes);
 }
 
 /** Registers the dashboard under /dashboard. */

@@ -12,6 +12,8 @@ import type { WebhookSecret } from '../../store/schema.js';
 import type { Tx } from '../../store/store.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, removeEndpoint, rollWebhookSecret } from '../../usecases/webhooks.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, takeFlash } from './context.js';
+import { wordsOf } from './i18n.js';
+import { spoken } from './refusals.js';
 
 type IdParams = { Params: { id: string } };
 interface Revealed {
@@ -25,28 +27,20 @@ function failed(status: number | null): boolean {
   return status === null || status < 200 || status >= 300;
 }
 
-/** What webhook chaos did to an attempt, in a few words. */
-function chaosNote(chaos: AttemptChaos): string {
-  const parts = [`chaos: event ${chaos.event_number}, attempt ${chaos.attempt}`];
-  if (chaos.duplicated) parts.push(chaos.duplicate ? 'the duplicate copy' : 'duplicated');
-  if (chaos.delay_ms + chaos.hold_ms > 0) parts.push(`delayed ${chaos.delay_ms} ms + held ${chaos.hold_ms} ms`);
-  if (chaos.simulated_failure) parts.push('simulated failure');
-  return parts.join(' · ');
-}
-
 export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
-  app.get('/webhooks', async (request, reply) => {
+  app.get('/webhooks', { config: { dashboardRole: 'viewer' } }, async (request, reply) => {
     const revealed = await takeFlash<Revealed>(request, 'webhooks');
     const ctx = await contextOf(request);
     const db = gateway.store.read;
     const [endpoints, deliveries] = await Promise.all([listEndpoints(db, ctx.scope), recentDeliveries(db, ctx.scope, deliveriesShown)]);
     // Failures first, newest first within each group.
     const sorted = [...deliveries.filter((d) => failed(d.status)), ...deliveries.filter((d) => !failed(d.status))];
-    return page(request, reply, 'webhooks', { page: 'webhooks', title: 'Webhooks' }, {
+    return page(request, reply, 'webhooks', { page: 'webhooks', title: wordsOf(request).t('nav.webhooks') }, {
       endpoints: endpoints.map((e) => ({ ...e, chaosSettings: e.chaos === null ? null : (JSON.parse(e.chaos) as ChaosSettings) })),
-      deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status), chaosNote: d.chaos === null ? null : chaosNote(JSON.parse(d.chaos) as AttemptChaos) })),
+      // What webhook chaos did to each attempt; the template says it in words.
+      deliveries: sorted.map((d) => ({ ...d, failed: failed(d.status), attemptChaos: d.chaos === null ? null : (JSON.parse(d.chaos) as AttemptChaos) })),
       revealed,
       nowMs: ctx.nowMs,
       triggerEvents,
@@ -56,27 +50,27 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // "Send test event" (test mode): the same use case as POST /test/trigger; the charge's page shows what it wrote.
-  app.post('/webhooks/test-event', async (request, reply) => {
+  app.post('/webhooks/test-event', { config: { dashboardRole: 'operator' } }, spoken(async (request, reply) => {
     const amountText = field(request, 'amount');
     let amount: number | undefined;
     if (amountText !== undefined && amountText.trim() !== '') {
       const parsed = parseBaht(amountText);
-      if (parsed === null) throw new OmiseError('bad_request', 'amount must be a number of baht, like 1000 or 120.50');
+      if (parsed === null) throw new OmiseError('bad_request', wordsOf(request).t('webhooks.error.amount'));
       amount = parsed;
     }
     const trigger = checkTrigger({ event: field(request, 'event'), amount, fundingSource: field(request, 'funding_source') });
     const details = { event: trigger.event, amount: trigger.amount, funding_source: trigger.fundingSource };
     const result = await runChange(request, 'test.trigger', trigger.event, details, (tx, ctx) => triggerTestEvent(tx, ctx, trigger));
     return redirect(reply, `/dashboard/charges/${result.charge.charge.id}?notice=test_event_sent`);
-  });
+  }));
 
-  app.post('/webhooks/endpoints', async (request, reply) => {
+  app.post('/webhooks/endpoints', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const url = field(request, 'url') ?? '';
     await runChange(request, 'webhook_endpoint.create', url, { url }, (tx, ctx) => createEndpoint(tx, ctx, { url: url.trim() }, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_added');
-  });
+  }));
 
-  app.post<IdParams>('/webhooks/endpoints/:id', async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const id = request.params.id;
     const url = field(request, 'url');
     const enabled = field(request, 'enabled');
@@ -86,10 +80,10 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     };
     await runChange(request, 'webhook_endpoint.update', id, input, (tx, ctx) => changeEndpoint(tx, ctx, id, input, gateway.targetPolicy));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_changed');
-  });
+  }));
 
   // Webhook chaos (test mode): the settings replace the old ones whole; a field left empty takes its default.
-  app.post<IdParams>('/webhooks/endpoints/:id/chaos', async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id/chaos', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const id = request.params.id;
     const delayMin = field(request, 'delay_min_ms')?.trim() ?? '';
     const delayMax = field(request, 'delay_max_ms')?.trim() ?? '';
@@ -105,25 +99,25 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
           })!;
     await runChange(request, 'webhook_endpoint.chaos', id, { chaos }, (tx, ctx) => changeEndpoint(tx, ctx, id, { chaos }, gateway.targetPolicy));
     return redirect(reply, `/dashboard/webhooks?notice=${chaos ? 'chaos_saved' : 'chaos_off'}`);
-  });
+  }));
 
-  app.post<IdParams>('/webhooks/endpoints/:id/delete', async (request, reply) => {
+  app.post<IdParams>('/webhooks/endpoints/:id/delete', { config: { dashboardRole: 'owner' } }, spoken(async (request, reply) => {
     const id = request.params.id;
     await runChange(request, 'webhook_endpoint.delete', id, {}, (tx, ctx) => removeEndpoint(tx, ctx, id));
     return redirect(reply, '/dashboard/webhooks?notice=endpoint_removed');
-  });
+  }));
 
   /** Leaves the secret for the next load of the webhooks page (Post/Redirect/Get), which shows it once. */
   const revealOnce = (tx: Tx, request: FastifyRequest, secret: WebhookSecret, rolled: boolean) =>
     leaveFlash(tx, request, 'webhooks', { secret: secret.secret, rolled, previousValidUntil: secret.previous_valid_until } satisfies Revealed);
 
   // Revealing is an action (audited, CSRF-protected); the secret is shown on the next page load only.
-  app.post('/webhooks/secret/reveal', async (request, reply) => {
+  app.post('/webhooks/secret/reveal', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     await runChange(request, 'webhook_secret.reveal', null, {}, async (tx, ctx) => revealOnce(tx, request, await ensureWebhookSecret(tx, ctx.scope, ctx.nowMs), false));
     return redirect(reply, '/dashboard/webhooks');
   });
 
-  app.post('/webhooks/secret/roll', async (request, reply) => {
+  app.post('/webhooks/secret/roll', { config: { dashboardRole: 'owner' } }, async (request, reply) => {
     if (field(request, 'confirm') !== 'yes') return redirect(reply, '/dashboard/webhooks');
     await runChange(request, 'webhook_secret.roll', null, {}, async (tx, ctx) => revealOnce(tx, request, await rollWebhookSecret(tx, ctx), true));
     return redirect(reply, '/dashboard/webhooks');
