@@ -79,6 +79,8 @@ const channels = ['line', 'web', 'shop', 'grab'];
 interface Seeded {
   /** A refunded charge half-way through: its page has refunds, events and deliveries. */
   chargeId: string;
+  /** A paid charge with nothing refunded: its refund confirmation page. */
+  paidChargeId: string;
   orderId: string;
   freeText: string;
   rows: Record<string, number>;
@@ -154,6 +156,7 @@ async function seed(loader: BulkLoader, accountId: string, nowMs: number): Promi
   const totals = new Map<number, { created: number; successful: number; amount: number }>();
   let balance = 0;
   let sample: Seeded | undefined;
+  let paidSample: string | undefined;
   const batch = 5000;
 
   await loader.begin();
@@ -216,7 +219,7 @@ async function seed(loader: BulkLoader, accountId: string, nowMs: number): Promi
           balance -= debit;
           Object.assign(charge, { refunded_amount: refundAmount, voided_amount: voided ? refundAmount : 0, refund_count: 1, updated_at: at });
           events.push(event('refund.create', charge, at, '{}', { type: 'refund', id: refundId }));
-          if (!sample && i >= chargeCount / 2) sample = { chargeId, orderId, freeText: 'sticky', rows: counts };
+          if (!sample && i >= chargeCount / 2 && paidSample) sample = { chargeId, paidChargeId: paidSample, orderId, freeText: 'sticky', rows: counts };
         }
       }
       // One charge in ten has its events sent to the endpoint: a job and an attempt each (a third of those failing once, then sent).
@@ -235,6 +238,7 @@ async function seed(loader: BulkLoader, accountId: string, nowMs: number): Promi
           attempt(e.created_at + (failedFirst ? 60_050 : 50), 200);
         }
       }
+      if (paid && charge.refund_count === 0 && i >= chargeCount / 2 && !paidSample) paidSample = chargeId;
       tables.charges.push(charge as unknown as Row);
       const day = bangkokDayOf(createdAt);
       const sum = totals.get(day) ?? { created: 0, successful: 0, amount: 0 };
@@ -364,6 +368,7 @@ async function measure(base: string, pid: number, seeded: Seeded): Promise<numbe
     ['search: 2 letters, none', `/dashboard/charges?q=qz`],
     ['filter: amount, 7 days', `/dashboard/charges?q=${encodeURIComponent('amount:100..150')}&from=${weekAgo}&to=${today}`],
     ['charge page (refunded)', `/dashboard/charges/${seeded.chargeId}`],
+    ['refund confirmation', `/dashboard/charges/${seeded.paidChargeId}/refund?amount=100`],
     ['webhooks', '/dashboard/webhooks'],
     ['developers', '/dashboard/developers'],
     ['developers events', '/dashboard/developers/events'],
@@ -373,6 +378,7 @@ async function measure(base: string, pid: number, seeded: Seeded): Promise<numbe
     ['balance', '/dashboard/balance'],
     ['transactions', '/dashboard/transactions'],
     ['operators', '/dashboard/operators'],
+    ['security (two-factor)', '/dashboard/security'],
     ['export charges, 30 days', `/dashboard/exports/charges.csv?from=${monthAgo}&to=${today}`],
   ];
   console.log(`\ndashboard pages, ${chargeCount.toLocaleString('en-US')} charges over ${spanDays} days on ${storeName}, ${runs} requests each (server time from Server-Timing, ms; client: to the last byte)`);
