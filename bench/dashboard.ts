@@ -381,13 +381,13 @@ async function measure(base: string, pid: number, seeded: Seeded): Promise<numbe
     ['security (two-factor)', '/dashboard/security'],
     ['export charges, 30 days', `/dashboard/exports/charges.csv?from=${monthAgo}&to=${today}`],
   ];
-  console.log(`\ndashboard pages, ${chargeCount.toLocaleString('en-US')} charges over ${spanDays} days on ${storeName}, ${runs} requests each (server time from Server-Timing, ms; client: to the last byte)`);
-  console.log(`${'page'.padEnd(26)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)} ${'client p50'.padStart(11)}  status`);
+  console.log(`\ndashboard pages, ${chargeCount.toLocaleString('en-US')} charges over ${spanDays} days on ${storeName}, ${runs} requests each (server time from Server-Timing, ms; client: to the last byte; the server's peak RSS after each page)`);
+  console.log(`${'page'.padEnd(26)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)} ${'client p50'.padStart(11)} ${'VmHWM MB'.padStart(9)}  status`);
   const slow: string[] = [];
   for (const [name, path] of pages) {
     const first = await get(base, path, cookie); // warm the statement cache
     if (first.status === 404) {
-      console.log(`${name.padEnd(26)} ${'—'.padStart(7)} ${'—'.padStart(7)} ${'—'.padStart(7)} ${'—'.padStart(11)}  absent`);
+      console.log(`${name.padEnd(26)} ${'—'.padStart(7)} ${'—'.padStart(7)} ${'—'.padStart(7)} ${'—'.padStart(11)} ${'—'.padStart(9)}  absent`);
       continue;
     }
     const times: number[] = [];
@@ -403,7 +403,7 @@ async function measure(base: string, pid: number, seeded: Seeded): Promise<numbe
     client.sort((a, b) => a - b);
     const p95 = percentile(times, 95);
     if (!(p95 < targets.p95Ms)) slow.push(`${name} p95 ${p95.toFixed(1)} ms`);
-    console.log(`${name.padEnd(26)} ${percentile(times, 50).toFixed(1).padStart(7)} ${p95.toFixed(1).padStart(7)} ${times.at(-1)!.toFixed(1).padStart(7)} ${percentile(client, 50).toFixed(1).padStart(11)}  ${[...statuses].join(',')}`);
+    console.log(`${name.padEnd(26)} ${percentile(times, 50).toFixed(1).padStart(7)} ${p95.toFixed(1).padStart(7)} ${times.at(-1)!.toFixed(1).padStart(7)} ${percentile(client, 50).toFixed(1).padStart(11)} ${(readStatusKb(pid, 'VmHWM') / 1024).toFixed(1).padStart(9)}  ${[...statuses].join(',')}`);
   }
   const vmHwmMb = readStatusKb(pid, 'VmHWM') / 1024;
   console.log(`server peak RSS (VmHWM): ${vmHwmMb.toFixed(1)} MB`);
