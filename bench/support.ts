@@ -85,7 +85,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function cleanup(): Promise<void> {
+/** The cleanup under way: a second caller (Ctrl-C during the bench's own cleanup) waits for it rather than exiting first. */
+let cleaning: Promise<void> | undefined;
+
+export function cleanup(): Promise<void> {
+  cleaning ??= cleanupOnce().finally(() => (cleaning = undefined));
+  return cleaning;
+}
+
+async function cleanupOnce(): Promise<void> {
   await Promise.allSettled([...children].map(stopChild));
   for (const finalize of finalizers.splice(0).reverse()) {
     try {
