@@ -1,53 +1,51 @@
 /** The dashboard's reads: filtered charge pages, a charge's timeline, recent deliveries, event pages (daily totals: daily-totals.ts). */
 import type { Kysely } from 'kysely';
 import type { Scope } from './scope.js';
-import type { ChargeStatus } from '../domain/lifecycle.js';
+import type { SearchPlan } from '../domain/search.js';
+import { chargeSearchQuery } from './search.js';
 import type { ChargeRow, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
 import { seqColumn } from './sequence.js';
 
-export interface ChargeFilter {
-  status?: ChargeStatus;
-  fromMs?: number;
-  /** Exclusive. */
-  toMs?: number;
-  /** An exact charge id, pay2 reference or QR ref1. */
-  search?: string;
-  /** Keyset cursor: rows strictly older than (createdAt, seq). */
-  before?: { createdAt: number; seq: number };
+/** Keyset cursor: rows strictly older than (createdAt, seq). */
+export interface ListCursor {
+  createdAt: number;
+  seq: number;
 }
 
 /** What a row of the charge list shows, and its seq (the page cursor). */
-export type ChargeListRow = Pick<ChargeRow, 'id' | 'status' | 'amount' | 'currency' | 'created_at' | 'paid_at' | 'refunded_amount' | 'funding_source' | 'payment_ref' | 'description'> & {
+export type ChargeListRow = Pick<
+  ChargeRow,
+  'id' | 'status' | 'amount' | 'currency' | 'created_at' | 'paid_at' | 'refunded_amount' | 'voided_amount' | 'funding_source' | 'payment_ref' | 'description'
+> & {
   seq: number;
 };
 
 /**
- * One page of charges, newest first, filtered in SQL and paged by keyset on (created_at, seq),
- * so a page costs the same on the first page and the thousandth. Returns up to limit + 1 rows:
- * the extra one says there is a next page.
+ * One page of the charges a search plan finds (domain/search.ts: the rules of GET /search, run by
+ * store/search.ts with the full-text index), newest first, paged by keyset on (created_at, seq)
+ * instead of the plan's page, so a page costs the same on the first page and the thousandth.
+ * Returns up to limit + 1 rows: the extra one says there is a next page.
  */
-export async function listChargesForDashboard(db: Kysely<DB>, scope: Scope, filter: ChargeFilter, limit: number): Promise<ChargeListRow[]> {
-  let query = db
-    .selectFrom('charges')
-    .select(['id', 'status', 'amount', 'currency', 'created_at', 'paid_at', 'refunded_amount', 'funding_source', 'payment_ref', 'description', seqColumn.as('seq')])
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode);
-  if (filter.status) query = query.where('status', '=', filter.status);
-  if (filter.fromMs !== undefined) query = query.where('created_at', '>=', filter.fromMs);
-  if (filter.toMs !== undefined) query = query.where('created_at', '<', filter.toMs);
-  if (filter.search) {
-    // One unique column per shape, so the lookup is a single index probe (an OR of three
-    // columns lets SQLite walk the account's whole list instead).
-    const search = filter.search;
-    if (search.startsWith('chrg_')) query = query.where('id', '=', search);
-    else if (search.startsWith('pay2_')) query = query.where('payment_ref', '=', search);
-    else query = query.where('qr_ref1', '=', search.toUpperCase());
+export async function listChargesForDashboard(db: Kysely<DB>, scope: Scope, plan: SearchPlan, before: ListCursor | undefined, limit: number): Promise<ChargeListRow[]> {
+  let query = (await chargeSearchQuery(db, scope, plan)).select([
+    'charges.id',
+    'charges.status',
+    'charges.amount',
+    'charges.currency',
+    'charges.created_at',
+    'charges.paid_at',
+    'charges.refunded_amount',
+    'charges.voided_amount',
+    'charges.funding_source',
+    'charges.payment_ref',
+    'charges.description',
+    'charges.seq as seq',
+  ]);
+  if (before) {
+    const { createdAt, seq } = before;
+    query = query.where((eb: any) => eb.or([eb('charges.created_at', '<', createdAt), eb.and([eb('charges.created_at', '=', createdAt), eb('charges.seq', '<', seq)])]));
   }
-  if (filter.before) {
-    const { createdAt, seq } = filter.before;
-    query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb(seqColumn, '<', seq)])]));
-  }
-  const rows = await query.orderBy('created_at', 'desc').orderBy(seqColumn, 'desc').limit(limit + 1).execute();
+  const rows = (await query.orderBy('charges.created_at', 'desc').orderBy('charges.seq', 'desc').limit(limit + 1).execute()) as ChargeListRow[];
   // PostgreSQL's bigint arrives as a number already (the pool's type parser); SQLite's integer too.
   return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 }

@@ -11,6 +11,7 @@
  */
 import { CompiledQuery, type Expression, type Kysely, PostgresAdapter, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { DirectSqliteAdapter } from './sqlite-dialect.js';
+import { postgresTextIndex, sqliteTextIndex, type TextIndex } from './text-index.js';
 
 /** The query builders whose rows can be locked (SELECT ... FOR UPDATE). */
 interface Lockable<Q> {
@@ -60,6 +61,8 @@ export interface Dialect {
   jsonHasValueLike(json: Expression<unknown>, pattern: string): RawBuilder<SqlBool>;
   /** The scalar at the top-level `key` of the JSON text `json` as text (true, false, numbers as JSON writes them), or null. */
   jsonTopLevelText(json: Expression<unknown>, key: string): RawBuilder<string | null>;
+  /** The full-text index of charges (store/text-index.ts): FTS5 trigrams on SQLite, pg_trgm on PostgreSQL. */
+  readonly textIndex: TextIndex;
 }
 
 export const sqliteDialect: Dialect = {
@@ -70,6 +73,7 @@ export const sqliteDialect: Dialect = {
   transactionsBesideBatches: false,
   namesPreparedStatements: false,
   seqColumnIndexed: true,
+  textIndex: sqliteTextIndex,
   claim: (query) => query,
   lock: (query) => query,
   async advisoryLock() {},
@@ -107,6 +111,7 @@ export const postgresDialect: Dialect = {
   transactionsBesideBatches: true,
   namesPreparedStatements: true,
   seqColumnIndexed: false,
+  textIndex: postgresTextIndex,
   claim: (query) => query.forUpdate().skipLocked(),
   lock: (query) => query.forUpdate(),
   async advisoryLock(db, key, subkey) {

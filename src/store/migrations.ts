@@ -508,6 +508,19 @@ const migrations: Record<string, Migration> = {
       for (const column of ['chaos_event_count', 'chaos']) await db.schema.alterTable('webhook_endpoints').dropColumn(column).execute();
     },
   },
+  '0015_search_indexes': {
+    // Search at a million charges: a full-text index of each charge's searchable text
+    // (store/text-index.ts), which narrows a search before its LIKE conditions decide, and amounts.
+    async up(db: Kysely<any>) {
+      await dialectOf(db).textIndex.create(db);
+      // A search by amount (exact, or a narrow range) reads those charges newest first, not the account's whole list.
+      await db.schema.createIndex('charges_amount_list').on('charges').columns(['account_id', 'livemode', 'amount', 'created_at', 'seq']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('charges_amount_list').execute();
+      await dialectOf(db).textIndex.drop(db);
+    },
+  },
   '0016_operator_roles': {
     // Operators (issue 16): a role across all accounts (existing operators become owners), disabling,
     // the last sign-in, TOTP two-factor (secret, the last step used: no replay), one-time links (invite,

@@ -2,16 +2,17 @@
  * Running a search plan (domain/search.ts) on either database: one account and mode always, every
  * condition of the plan in SQL, the page by LIMIT/OFFSET (bounded by the plan) in creation order,
  * and the total by a COUNT of the same conditions. Free text is a LIKE over the scope's text
- * fields and metadata values (full-text indexes can come later); what differs between SQLite
- * and PostgreSQL in reading JSON is the dialect's (store/dialect.ts).
+ * fields and metadata values; for charges, the full-text index (store/text-index.ts) narrows
+ * the rows first, so a search at a million charges reads only the few that can match, and the
+ * LIKE conditions still decide every row (the same answers with or without it). What differs
+ * between SQLite and PostgreSQL in reading JSON and in the index is the dialect's (store/dialect.ts).
  */
-import { type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { SearchPlan } from '../domain/search.js';
 import { dialectOf } from './dialect.js';
 import type { Page } from './lists.js';
 import type { ChargeRow, DB, RefundRow } from './schema.js';
 import type { Scope } from './scope.js';
-import { seqColumn } from './sequence.js';
 
 /** A LIKE pattern that finds `text` anywhere (it is lower-cased already), its wildcards escaped with `\`. */
 function containsPattern(text: string): string {
@@ -71,8 +72,16 @@ function conditions(db: Kysely<any>, table: Table, scope: Scope, plan: SearchPla
     for (const id of plan.ids) all.push(eb(`${table}.id`, '=', id));
     for (const status of plan.statuses) all.push(table === 'charges' ? eb('charges.status', '=', status) : sql<SqlBool>`${refundStatus} = ${status}`);
     for (const range of plan.amounts) {
-      if (range.minSatang !== null) all.push(eb(`${table}.amount`, '>=', range.minSatang));
-      if (range.maxSatang !== null) all.push(eb(`${table}.amount`, '<=', range.maxSatang));
+      // One amount is an equality, which the amount index serves newest first; a range is checked
+      // on the list walked newest first (unary +: not by that index, whose range could be the whole
+      // account, sorted before the first row).
+      if (range.minSatang !== null && range.minSatang === range.maxSatang) {
+        all.push(eb(`${table}.amount`, '=', range.minSatang));
+        continue;
+      }
+      const amount = sql<number>`+${sql.ref(`${table}.amount`)}`;
+      if (range.minSatang !== null) all.push(eb(amount, '>=', range.minSatang));
+      if (range.maxSatang !== null) all.push(eb(amount, '<=', range.maxSatang));
     }
     for (const range of plan.created) {
       if (range.fromMs !== null) all.push(eb(`${table}.created_at`, '>=', range.fromMs));
@@ -84,14 +93,31 @@ function conditions(db: Kysely<any>, table: Table, scope: Scope, plan: SearchPla
   };
 }
 
-async function searchTable<T>(db: Kysely<DB>, table: Table, scope: Scope, plan: SearchPlan): Promise<Page<T>> {
-  const base = (db as Kysely<any>).selectFrom(table).where(conditions(db as Kysely<any>, table, scope, plan));
+export interface ChargeSearchOptions {
+  /** Leave the full-text index out (the equality test compares both ways). */
+  textIndex?: boolean;
+}
+
+/**
+ * Every charge of the scope the plan finds, as a query (no order, no page): the caller selects
+ * `charges` columns, orders and pages it (GET /search by offset, the dashboard by keyset).
+ */
+export async function chargeSearchQuery(db: Kysely<DB>, scope: Scope, plan: SearchPlan, options: ChargeSearchOptions = {}): Promise<SelectQueryBuilder<any, any, any>> {
+  const any = db as Kysely<any>;
+  const narrowing = plan.texts.length > 0 && options.textIndex !== false ? await dialectOf(any).textIndex.chargeNarrowing(any, plan.texts) : null;
+  let query = (narrowing ? narrowing.from(any) : any.selectFrom('charges')).where(conditions(any, 'charges', scope, plan));
+  for (const condition of narrowing?.where ?? []) query = query.where(condition);
+  return query;
+}
+
+async function searchTable<T>(db: Kysely<DB>, table: Table, scope: Scope, plan: SearchPlan, options: ChargeSearchOptions = {}): Promise<Page<T>> {
+  const base = table === 'charges' ? await chargeSearchQuery(db, scope, plan, options) : (db as Kysely<any>).selectFrom(table).where(conditions(db as Kysely<any>, table, scope, plan));
   const direction = plan.order === 'chronological' ? 'asc' : 'desc';
   const [rows, count] = await Promise.all([
     base
       .selectAll(table)
       .orderBy(`${table}.created_at`, direction)
-      .orderBy(seqColumn, direction)
+      .orderBy(`${table}.seq`, direction)
       .limit(plan.perPage)
       .offset(plan.offset)
       .execute(),
@@ -100,8 +126,8 @@ async function searchTable<T>(db: Kysely<DB>, table: Table, scope: Scope, plan: 
   return { rows: rows as T[], total: Number(count.total) };
 }
 
-export function searchCharges(db: Kysely<DB>, scope: Scope, plan: SearchPlan): Promise<Page<ChargeRow>> {
-  return searchTable<ChargeRow>(db, 'charges', scope, plan);
+export function searchCharges(db: Kysely<DB>, scope: Scope, plan: SearchPlan, options: ChargeSearchOptions = {}): Promise<Page<ChargeRow>> {
+  return searchTable<ChargeRow>(db, 'charges', scope, plan, options);
 }
 
 export function searchRefunds(db: Kysely<DB>, scope: Scope, plan: SearchPlan): Promise<Page<RefundRow>> {

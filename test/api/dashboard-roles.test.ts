@@ -23,7 +23,15 @@ export const expectedRoles: Record<string, OperatorRole> = {
   'POST /dashboard/session/mode': 'viewer',
   'GET /dashboard': 'viewer',
   'GET /dashboard/charges': 'viewer',
+  'GET /dashboard/balance': 'viewer',
+  'GET /dashboard/transactions': 'viewer',
+  'GET /dashboard/exports/charges.csv': 'viewer',
+  'GET /dashboard/exports/refunds.csv': 'viewer',
+  'GET /dashboard/exports/transactions.csv': 'viewer',
   'GET /dashboard/charges/:id': 'viewer',
+  'GET /dashboard/charges/:id/complete': 'operator',
+  'GET /dashboard/charges/:id/expire': 'operator',
+  'GET /dashboard/charges/:id/refund': 'operator',
   'POST /dashboard/charges/:id/complete': 'operator',
   'POST /dashboard/charges/:id/expire': 'operator',
   'POST /dashboard/charges/:id/refund': 'operator',
@@ -148,8 +156,10 @@ describeEachStore('dashboard roles: every route, every role', (h) => {
   /** A request that would do its work if allowed: what a lesser role must be refused, with nothing changed. */
   function working(key: string): { url: string; form: Record<string, string> } {
     const forms: Record<string, Record<string, string>> = {
-      'POST /dashboard/charges/:id/complete': { outcome: 'successful', funding_source: 'bank_account' },
-      'POST /dashboard/charges/:id/refund': { amount: '100' },
+      'POST /dashboard/charges/:id/complete': { outcome: 'successful', funding_source: 'bank_account', confirm: 'yes' },
+      'POST /dashboard/charges/:id/expire': { confirm: 'yes' },
+      // The paid charge was paid today: a refund of it is a void, confirmed on a charge with no refunds yet.
+      'POST /dashboard/charges/:id/refund': { amount: '100', kind: 'void', seen: '0', confirm: 'yes' },
       'POST /dashboard/webhooks/test-event': { event: 'charge.complete', amount: '250', funding_source: 'credit_card' },
       'POST /dashboard/webhooks/endpoints': { url: 'https://shop.example/forged' },
       'POST /dashboard/webhooks/endpoints/:id': { enabled: 'false' },
@@ -175,7 +185,15 @@ describeEachStore('dashboard roles: every route, every role', (h) => {
   /** A request that changes nothing even when allowed (unknown ids, missing fields): what shows a role gets through. */
   function harmless(key: string): { url: string; form: Record<string, string> } {
     const path = key.split(' ')[1];
-    if (key.startsWith('GET ')) return { url: path.replace('/charges/:id', `/charges/${pending.id}`), form: {} };
+    const range = '?from=2026-01-01&to=2026-01-31';
+    const confirmations: Record<string, string> = {
+      'GET /dashboard/charges/:id/complete': '?outcome=failed',
+      'GET /dashboard/charges/:id/refund': '?amount=1',
+      'GET /dashboard/exports/charges.csv': range,
+      'GET /dashboard/exports/refunds.csv': range,
+      'GET /dashboard/exports/transactions.csv': range,
+    };
+    if (key.startsWith('GET ')) return { url: path.replace('/charges/:id', `/charges/${key.includes('/refund') ? paid.id : pending.id}`) + (confirmations[key] ?? ''), form: {} };
     const url = path
       .replace('/charges/:id', '/charges/chrg_test_0000000000000000000')
       .replace('/endpoints/:id', '/endpoints/endp_test_0000000000000000000')

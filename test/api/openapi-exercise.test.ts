@@ -323,6 +323,18 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     csrf = csrfOf(overview.body);
     await exercise('dashboardOverview', { url: '/dashboard' }, 303);
     await exercise('dashboardCharges', { url: '/dashboard/charges?status=pending&q=chrg', ...dashboard() });
+    await exercise('dashboardCharges', { url: '/dashboard/charges?q=amount%3A100..500&amount=400&from=2020-01-01&to=2099-12-31', ...dashboard() });
+    await exercise('dashboardCharges', { url: '/dashboard/charges?q=amount%3Aabc', ...dashboard() }, 400);
+    await exercise('dashboardBalance', { url: '/dashboard/balance', ...dashboard() });
+    await exercise('dashboardTransactions', { url: '/dashboard/transactions', ...dashboard() });
+    await exercise('dashboardTransactions', { url: '/dashboard/transactions?before=1_1', ...dashboard() });
+    await exercise('dashboardTransactions', { url: '/dashboard/transactions?before=x', ...dashboard() }, 400);
+    for (const kind of ['Charges', 'Refunds', 'Transactions']) {
+      const url = `/dashboard/exports/${kind.toLowerCase()}.csv`;
+      await exercise(`dashboardExport${kind}`, { url: `${url}?from=2020-01-01&to=2020-12-31`, ...dashboard() });
+      await exercise(`dashboardExport${kind}`, { url: `${url}?from=2020-01-01&to=2021-12-31`, ...dashboard() }, 400);
+      await exercise(`dashboardExport${kind}`, { url: `${url}?from=2020-01-01&to=2020-01-02` }, 303);
+    }
     await exercise('dashboardCharge', { url: `/dashboard/charges/${made.charge.id}`, ...dashboard() });
     await exercise('dashboardCharge', { url: '/dashboard/charges/chrg_test_0000000000000000000', ...dashboard() }, 404);
     await exercise('dashboardWebhooks', { url: '/dashboard/webhooks', ...dashboard() });

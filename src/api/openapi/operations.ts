@@ -982,6 +982,33 @@ function dashboardAction(path: string, operationId: string, summary: string, fie
   };
 }
 
+/** A CSV export of one kind of object for a range of Bangkok days (web/dashboard/money.ts). */
+function dashboardExport(kind: 'charges' | 'refunds' | 'transactions'): Operation {
+  return {
+    method: 'GET',
+    path: `/dashboard/exports/${kind}.csv`,
+    operationId: `dashboardExport${kind[0].toUpperCase()}${kind.slice(1)}`,
+    tag: 'dashboard',
+    summary: `The ${kind} of a range of Bangkok days as CSV`,
+    description: 'UTF-8 with a byte-order mark, oldest first, amounts in baht and satang, times in Bangkok (+07:00), cells a spreadsheet would run as formulas prefixed with an apostrophe. At most 366 days per file.',
+    access: 'operator',
+    query: [
+      { name: 'from', description: 'first day (YYYY-MM-DD, Bangkok), included', schema: { type: 'string', format: 'date' } },
+      { name: 'to', description: 'last day (YYYY-MM-DD, Bangkok), included', schema: { type: 'string', format: 'date' } },
+    ],
+    replies: {
+      '200': {
+        kind: 'bytes',
+        mediaType: 'text/csv',
+        description: 'the CSV file',
+        headers: { 'Content-Disposition': { description: `attachment; filename="satang-test-${kind}-FROM-to-TO.csv"`, required: true } },
+      },
+      '303': redirect('no session: to the sign-in page'),
+    },
+    errorPages: dashboardPageErrors,
+  };
+}
+
 const formToken = { _form: { type: 'string', description: 'the satang_form cookie, again (double submit)' } };
 const withNotFound = { errorPages: [...actionErrors, 404] };
 /** What a money action's confirmation page posts: its confirmation, and an optional reason kept by the audit log. */
@@ -1120,15 +1147,22 @@ const dashboardOperations: Operation[] = [
   dashboardAction('/dashboard/session/account', 'dashboardSwitchAccount', 'Look at another account', { account: { type: 'string' }, back: { type: 'string' } }, ['account'], withNotFound),
   dashboardAction('/dashboard/session/mode', 'dashboardSwitchMode', 'Look at test or live mode', { mode: { enum: ['test', 'live'] }, back: { type: 'string' } }, ['mode']),
   dashboardPage('/dashboard', 'dashboardOverview', "Overview: today's and the last 30 days' volume"),
-  dashboardPage('/dashboard/charges', 'dashboardCharges', 'Charges: filter, search, pages', {
+  dashboardPage('/dashboard/charges', 'dashboardCharges', 'Charges: search and filter with the rules of GET /search, newest first, in pages', {
+    description: 'A search the rules refuse (amount:abc, an unknown field:, a bad date) is a 400 page that says why and lists no charges.',
     query: [
-      { name: 'status', description: 'only charges in this state', schema: { enum: ['pending', 'successful', 'failed', 'expired'] } },
+      { name: 'q', description: "GET /search's query: words found in ids, references, ref1, description or metadata values; amount:, status:, id:", schema: { type: 'string', maxLength: 500 } },
+      { name: 'status', description: 'only charges in this state', schema: { enum: ['pending', 'successful', 'failed', 'expired', 'reversed'] } },
+      { name: 'amount', description: 'an amount in baht (120.50) or a range (100..500)', schema: { type: 'string', maxLength: 200 } },
       { name: 'from', description: 'first day (YYYY-MM-DD, Bangkok)', schema: { type: 'string', format: 'date' } },
       { name: 'to', description: 'last day (YYYY-MM-DD, Bangkok)', schema: { type: 'string', format: 'date' } },
-      { name: 'q', description: 'an id, a reference or a description word', schema: { type: 'string' } },
       { name: 'before', description: 'the next page', schema: { type: 'string' } },
     ],
   }),
+  dashboardPage('/dashboard/balance', 'dashboardBalance', 'The balance, as GET /balance answers it'),
+  dashboardPage('/dashboard/transactions', 'dashboardTransactions', "The ledger's transactions, newest first, in pages, each linked to its charge", {
+    query: [{ name: 'before', description: 'the next page', schema: { type: 'string' } }],
+  }),
+  ...(['charges', 'refunds', 'transactions'] as const).map((kind) => dashboardExport(kind)),
   dashboardPage('/dashboard/charges/:id', 'dashboardCharge', "A charge: its timeline, deliveries and actions", { errorPages: [...dashboardPageErrors, 404] }),
   dashboardPage('/dashboard/charges/:id/complete', 'dashboardConfirmCompleteCharge', 'Before marking a pending charge paid or failed (test mode): what it will do, and the form that does it', {
     description: 'Shows the new status, what the ledger records, what the customer sees and the webhook event with its targets; or why it cannot be done now. Changes nothing.',

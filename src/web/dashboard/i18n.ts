@@ -19,6 +19,7 @@ import { codeMessages } from './messages/codes.js';
 import { pageMessages } from './messages/pages.js';
 import { chargeMessages } from './messages/charge.js';
 import { operatorMessages } from './messages/operators.js';
+import { chargesMessages } from './messages/charges.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -38,6 +39,7 @@ export const catalogs: Record<string, Catalog> = {
   pages: pageMessages,
   charge: chargeMessages,
   operators: operatorMessages,
+  charges: chargesMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {

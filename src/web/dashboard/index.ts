@@ -15,6 +15,7 @@ import { accountRoutes } from './accounts.js';
 import { authRoutes } from './auth.js';
 import { operatorRoutes } from './operators.js';
 import { chargeRoutes } from './charges.js';
+import { moneyRoutes } from './money.js';
 import { developerRoutes } from './developers.js';
 import { type DashboardState, page } from './context.js';
 import { overviewRoutes } from './overview.js';
@@ -157,6 +158,7 @@ async function dashboard(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes);
   await app.register(overviewRoutes);
   await app.register(chargeRoutes);
+  await app.register(moneyRoutes);
   await app.register(webhookRoutes);
   await app.register(developerRoutes);
   await app.register(accountRoutes);

@@ -1,0 +1,86 @@
+/**
+ * The dashboard's reads of money over time: the transactions page (keyset pages, newest first)
+ * and the rows of a CSV export, read in keyset batches oldest first so a year of charges is never
+ * in memory at once (web/dashboard/money.ts streams each batch out before reading the next).
+ */
+import type { Kysely } from 'kysely';
+import type { ChargeRow, DB, RefundRow, TransactionRow } from './schema.js';
+import type { Scope } from './scope.js';
+
+/** A keyset position: (created_at, seq). */
+export interface Cursor {
+  createdAt: number;
+  seq: number;
+}
+
+/** A transaction as the dashboard lists it: with the charge its money moved for (a refund's charge). */
+export type TransactionListRow = TransactionRow & { seq: number; charge_id: string | null };
+
+/**
+ * One page of an account and mode's transactions, newest first, strictly older than `before`;
+ * up to limit + 1 rows (the extra one says there is more). A refund's transaction carries its charge.
+ */
+export async function listTransactionsForDashboard(db: Kysely<DB>, scope: Scope, before: Cursor | undefined, limit: number): Promise<TransactionListRow[]> {
+  let query = (db as Kysely<any>)
+    .selectFrom('transactions')
+    .leftJoin('refunds', 'refunds.id', 'transactions.origin')
+    .selectAll('transactions')
+    .select(['transactions.seq as seq', 'refunds.charge_id as refund_charge_id'])
+    .where('transactions.account_id', '=', scope.accountId)
+    .where('transactions.livemode', '=', scope.livemode);
+  if (before) {
+    query = query.where((eb: any) =>
+      eb.or([eb('transactions.created_at', '<', before.createdAt), eb.and([eb('transactions.created_at', '=', before.createdAt), eb('transactions.seq', '<', before.seq)])]),
+    );
+  }
+  const rows = await query.orderBy('transactions.created_at', 'desc').orderBy('transactions.seq', 'desc').limit(limit + 1).execute();
+  return rows.map(({ refund_charge_id, ...row }: any) => ({
+    ...row,
+    seq: Number(row.seq),
+    charge_id: refund_charge_id ?? (String(row.origin).startsWith('chrg_') ? row.origin : null),
+  }));
+}
+
+type ExportTable = 'charges' | 'refunds' | 'transactions';
+
+/** Rows of one table created in [fromMs, toMs), oldest first, strictly after `after`; at most `limit`. */
+async function batchAfter<T>(db: Kysely<DB>, table: ExportTable, scope: Scope, fromMs: number, toMs: number, after: Cursor | undefined, limit: number): Promise<Array<T & { seq: number }>> {
+  let query = (db as Kysely<any>)
+    .selectFrom(table)
+    .selectAll(table)
+    .where(`${table}.account_id`, '=', scope.accountId)
+    .where(`${table}.livemode`, '=', scope.livemode)
+    .where(`${table}.created_at`, '>=', fromMs)
+    .where(`${table}.created_at`, '<', toMs);
+  if (after) {
+    query = query.where((eb: any) => eb.or([eb(`${table}.created_at`, '>', after.createdAt), eb.and([eb(`${table}.created_at`, '=', after.createdAt), eb(`${table}.seq`, '>', after.seq)])]));
+  }
+  const rows = await query.orderBy(`${table}.created_at`, 'asc').orderBy(`${table}.seq`, 'asc').limit(limit).execute();
+  return rows.map((row: any) => ({ ...row, seq: Number(row.seq) }));
+}
+
+/** Every row of the range, batch by batch: the next batch is read only when the consumer asks for it. */
+async function* inBatches<T>(db: Kysely<DB>, table: ExportTable, scope: Scope, fromMs: number, toMs: number, batchSize: number): AsyncGenerator<T> {
+  let after: Cursor | undefined;
+  for (;;) {
+    const rows = await batchAfter<T>(db, table, scope, fromMs, toMs, after, batchSize);
+    for (const row of rows) yield row as T;
+    if (rows.length < batchSize) return;
+    const last = rows[rows.length - 1] as unknown as { created_at: number; seq: number };
+    after = { createdAt: last.created_at, seq: last.seq };
+  }
+}
+
+export const exportBatchRows = 500;
+
+export function chargesForExport(db: Kysely<DB>, scope: Scope, fromMs: number, toMs: number, batchSize = exportBatchRows): AsyncGenerator<ChargeRow> {
+  return inBatches<ChargeRow>(db, 'charges', scope, fromMs, toMs, batchSize);
+}
+
+export function refundsForExport(db: Kysely<DB>, scope: Scope, fromMs: number, toMs: number, batchSize = exportBatchRows): AsyncGenerator<RefundRow> {
+  return inBatches<RefundRow>(db, 'refunds', scope, fromMs, toMs, batchSize);
+}
+
+export function transactionsForExport(db: Kysely<DB>, scope: Scope, fromMs: number, toMs: number, batchSize = exportBatchRows): AsyncGenerator<TransactionRow> {
+  return inBatches<TransactionRow>(db, 'transactions', scope, fromMs, toMs, batchSize);
+}

@@ -1,0 +1,166 @@
+/**
+ * The full-text index of charges (migration 0015), so a free-text search of an account with a
+ * million charges reads the few charges that can match instead of every one.
+ *
+ * It only narrows: a search's own conditions (store/search.ts, LIKE over each field, as GET /search
+ * has always matched: a substring, case-insensitive) still decide every row. So the index must
+ * find a superset of what those conditions find, and nothing else about it shows in an answer.
+ *
+ * - SQLite: an FTS5 table with the trigram tokenizer (SQLite ≥ 3.34), contentless (no second copy
+ *   of the text; rows deleted by rowid, 3.43), `detail=none` (a third of the size; no phrase
+ *   queries, so a term is looked up as an AND of its trigrams). One row per charge, its rowid the
+ *   charge's seq, its text the searchable fields and every metadata value (as json_tree gives
+ *   them, the same atoms the search reads); triggers keep it in step in the writing transaction.
+ *   A search is looked up by its rarest trigrams (each counted up to a bound), and the charges
+ *   found are used only when few enough for the lookup to beat walking the account's list in order.
+ * - PostgreSQL: a pg_trgm GIN index over the same text, lower-cased, in one expression; a search's
+ *   candidates are a LIKE over that expression (PostgreSQL rechecks what the index finds), read
+ *   first and used when few enough, by id.
+ *
+ * Terms under three characters have no trigram: they are found by the LIKE conditions alone.
+ */
+import { type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+
+/** How the index narrows a charge query: its FROM (charges, maybe joined to the index) and conditions. */
+export interface ChargeTextNarrowing {
+  from(db: Kysely<any>): SelectQueryBuilder<any, any, any>;
+  where: RawBuilder<SqlBool>[];
+}
+
+export interface TextIndex {
+  /** Migration 0015: the index, filled from the charges there are. */
+  create(db: Kysely<any>): Promise<void>;
+  drop(db: Kysely<any>): Promise<void>;
+  /** The narrowing for these free-text terms (lower-cased), or null when the index cannot help. */
+  chargeNarrowing(db: Kysely<any>, terms: readonly string[]): Promise<ChargeTextNarrowing | null>;
+}
+
+const plainCharges = (db: Kysely<any>) => db.selectFrom('charges');
+
+/** Characters JSON.stringify escapes: a metadata value with them is not in the metadata's text as it is. */
+const jsonEscaped = /["\\\u0000-\u001f]/;
+
+/** The code points of a term (a trigram is three characters, not three UTF-16 units). */
+const charsOf = (term: string) => Array.from(term);
+
+// ---------------------------------------------------------------- SQLite
+
+/** Above this many charges (of all accounts) holding a search's trigrams, walking the list newest first is cheaper. */
+export const ftsCandidatesMax = 5000;
+/** A trigram in this many charges is common: the bound of each count. */
+const ftsCommonAt = 2000;
+/** How many of a search's rare trigrams the lookup reads, and how many trigrams of a search are counted at most. */
+const ftsRareTrigramsRead = 4;
+const ftsTrigramsMax = 24;
+
+/** The searchable text of a charge row (`row` is new. or old. in a trigger, or the table in a fill). */
+function sqliteChargeText(row: string): string {
+  const values = `(select group_concat(j.atom, char(10)) from json_tree(${row}metadata) as j where j.type in ('text', 'integer', 'real'))`;
+  const fields = ['id', 'source_id', "coalesce(transaction_id, '')", 'payment_ref', 'qr_ref1', "coalesce(description, '')"].map((f) =>
+    f.startsWith('coalesce') ? f.replace('(', `(${row}`) : `${row}${f}`,
+  );
+  return `${fields.join(" || char(10) || ")} || char(10) || coalesce(${values}, '')`;
+}
+
+const ftsString = (text: string) => `"${text.replace(/"/g, '""')}"`;
+
+export const sqliteTextIndex: TextIndex = {
+  async create(db) {
+    await sql`create virtual table charges_fts using fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1, detail = none)`.execute(db);
+    await sql.raw(`insert into charges_fts (rowid, body) select seq, ${sqliteChargeText('')} from charges`).execute(db);
+    await sql.raw(`create trigger charges_fts_insert after insert on charges begin insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`).execute(db);
+    await sql.raw(`create trigger charges_fts_delete after delete on charges begin delete from charges_fts where rowid = old.seq; end`).execute(db);
+    // The fields that change after a charge is made (ids and references never do).
+    await sql
+      .raw(
+        `create trigger charges_fts_update after update of seq, transaction_id, description, metadata on charges
+         when new.seq is not old.seq or new.transaction_id is not old.transaction_id or new.description is not old.description or new.metadata is not old.metadata
+         begin delete from charges_fts where rowid = old.seq; insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`,
+      )
+      .execute(db);
+  },
+  async drop(db) {
+    for (const trigger of ['charges_fts_insert', 'charges_fts_delete', 'charges_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
+    await sql`drop table if exists charges_fts`.execute(db);
+  },
+  async chargeNarrowing(db, terms) {
+    // Every term must hold, so every trigram of every term is in each charge found.
+    const trigrams = new Set<string>();
+    for (const term of terms) {
+      const chars = charsOf(term);
+      for (let at = 0; at + 3 <= chars.length && trigrams.size < ftsTrigramsMax; at++) trigrams.add(chars.slice(at, at + 3).join(''));
+    }
+    if (trigrams.size === 0) return null;
+    // How common each trigram is, counted only up to a bound (a count of every charge would read
+    // a whole doclist): the rare ones are read first and narrow the rest.
+    const counted: Array<{ trigram: string; n: number }> = [];
+    for (const trigram of trigrams) {
+      const { rows } = await sql<{ n: number }>`select count(*) as n from (select rowid from charges_fts where charges_fts match ${ftsString(trigram)} limit ${ftsCommonAt})`.execute(db);
+      counted.push({ trigram, n: Number(rows[0].n) });
+    }
+    counted.sort((a, b) => a.n - b.n);
+    const rare = counted.filter((c) => c.n < ftsCommonAt);
+    // The few rarest; when every trigram is common, all of them, whose combination may still be rare.
+    const chosen = rare.length > 0 ? rare.slice(0, ftsRareTrigramsRead) : counted;
+    const match = chosen.map((c) => ftsString(c.trigram)).join(' AND ');
+    const { rows } = await sql<{ rowid: number }>`select rowid from charges_fts where charges_fts match ${match} limit ${ftsCandidatesMax + 1}`.execute(db);
+    // A search most charges match is found sooner by walking the list newest first.
+    if (rows.length > ftsCandidatesMax) return null;
+    const candidates = JSON.stringify(rows.map((row) => Number(row.rowid)));
+    return {
+      // The candidates drive (CROSS JOIN: SQLite never reorders it), each one probe of charges by
+      // seq; left to itself, the planner walks the account's whole list instead.
+      from: (db) => db.selectFrom(sql`json_each(${candidates})`.as('fts')).crossJoin(sql.raw('charges indexed by charges_seq') as any),
+      where: [sql<SqlBool>`charges.seq = fts.value`],
+    };
+  },
+};
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/** The same text as SQLite's, lower-cased: the metadata as its JSON text (the search checks the values). */
+const postgresChargeText = sql`lower(charges.id || ' ' || charges.source_id || ' ' || coalesce(charges.transaction_id, '') || ' ' || charges.payment_ref || ' ' || charges.qr_ref1 || ' ' || coalesce(charges.description, '') || ' ' || charges.metadata)`;
+/** Above this many candidates, walking the list newest first is cheaper. */
+const postgresCandidatesMax = 5000;
+const postgresIndexText = `lower(id || ' ' || source_id || ' ' || coalesce(transaction_id, '') || ' ' || payment_ref || ' ' || qr_ref1 || ' ' || coalesce(description, '') || ' ' || metadata)`;
+
+export const postgresTextIndex: TextIndex = {
+  async create(db) {
+    // One creator at a time across processes and test schemas ("if not exists" is not atomic).
+    await sql`select pg_advisory_xact_lock(${sql.lit(0x5a7a9)})`.execute(db);
+    let { rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'`.execute(db);
+    if (rows.length === 0) {
+      try {
+        // In public, not the store's schema: a schema dropped later would take the extension with it.
+        await sql`create extension if not exists pg_trgm with schema public`.execute(db);
+      } catch (error) {
+        throw new Error(
+          `Satang's search index needs PostgreSQL's pg_trgm extension, and this database user could not create it (${(error as Error).message}). ` +
+            'Ask a superuser to run: create extension pg_trgm with schema public; then start Satang again.',
+          { cause: error },
+        );
+      }
+      ({ rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'`.execute(db));
+    }
+    const opclass = `${rows[0].schema}.gin_trgm_ops`;
+    await sql.raw(`create index charges_text on charges using gin ((${postgresIndexText}) ${opclass})`).execute(db);
+  },
+  async drop(db) {
+    // The extension stays: other schemas of the database may use it.
+    await sql`drop index if exists charges_text`.execute(db);
+  },
+  async chargeNarrowing(db, terms) {
+    const patterns = terms
+      .filter((term) => charsOf(term).length >= 3 && !jsonEscaped.test(term))
+      .map((term) => sql<SqlBool>`${postgresChargeText} like ${`%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}`);
+    if (patterns.length === 0) return null;
+    // The candidates first, by the index alone (no order, no account: nothing else to walk), at
+    // most a bound: the planner cannot tell a rare term from a common one (a common one read
+    // through the index and sorted took a second at a million charges), this can.
+    const { rows } = await sql<{ id: string }>`select charges.id from charges where ${sql.join(patterns, sql` and `)} limit ${postgresCandidatesMax + 1}`.execute(db);
+    // A search most charges match is found sooner by walking the list newest first.
+    if (rows.length > postgresCandidatesMax) return null;
+    const ids = rows.map((row) => row.id);
+    return { from: plainCharges, where: [sql<SqlBool>`charges.id = any(${ids}::text[])`] };
+  },
+};
