@@ -85,7 +85,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function cleanup(): Promise<void> {
+/** The cleanup under way: a second caller (Ctrl-C during the bench's own cleanup) waits for it rather than exiting first. */
+let cleaning: Promise<void> | undefined;
+
+export function cleanup(): Promise<void> {
+  cleaning ??= cleanupOnce().finally(() => (cleaning = undefined));
+  return cleaning;
+}
+
+async function cleanupOnce(): Promise<void> {
   await Promise.allSettled([...children].map(stopChild));
   for (const finalize of finalizers.splice(0).reverse()) {
     try {
@@ -180,18 +188,18 @@ export function gatewayEnv(settings: Record<string, string | undefined>): NodeJS
 }
 
 /** Builds the gateway as `npm start` does (compiled JavaScript, no TypeScript loader) and starts `satang serve` with `env`. */
-export async function startBuiltGateway(env: NodeJS.ProcessEnv, label: string): Promise<{ child: ChildProcess; output: () => string }> {
+export async function startBuiltGateway(env: NodeJS.ProcessEnv, label: string): Promise<{ child: ChildProcess; output: () => string; url: string }> {
   log('npm run build');
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
-  const { child, output } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
+  const { child, output, match } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
     cwd: repoRoot,
     env,
     match: /Satang is listening on (\S+)/,
     timeoutMs: 60_000,
     label,
   });
-  return { child, output };
+  return { child, output, url: match[1] };
 }
 
 /** 19 random base36 characters: the random part of the test keys a bench pins (SATANG_TEST_*_KEY). */

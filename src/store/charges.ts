@@ -137,7 +137,7 @@ export async function transitionPendingCharge(db: Kysely<DB>, scope: Scope, id: 
 
 
 /** What the sweep needs of each charge it expired: enough to write its event. */
-export type ExpiredCharge = Pick<ChargeRow, 'id' | 'account_id' | 'livemode' | 'expires_at' | 'webhook_endpoints'> & ChargeSnapshotFields;
+export type ExpiredCharge = Pick<ChargeRow, 'id' | 'account_id' | 'livemode' | 'amount' | 'created_at' | 'expires_at' | 'webhook_endpoints'> & ChargeSnapshotFields;
 type ChargeSnapshotFields = Pick<
   ChargeRow,
   | 'status'
@@ -172,7 +172,7 @@ export async function expireDueChargeRows(db: Kysely<DB>, due: DueFilter, limit:
     .where('status', '=', 'pending')
     // Only what the event needs: returning every column costs more than the update itself.
     .returning([
-      'id', 'account_id', 'livemode', 'expires_at', 'status', 'description', 'metadata', 'funding_source',
+      'id', 'account_id', 'livemode', 'amount', 'created_at', 'expires_at', 'status', 'description', 'metadata', 'funding_source',
       'failure_code', 'failure_message', 'transaction_id', 'paid_at', 'authorized_at', 'expired_at', 'webhook_endpoints',
       'refunded_amount', 'voided_amount', 'refund_count',
     ])

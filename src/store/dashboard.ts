@@ -1,11 +1,10 @@
-/** The dashboard's reads: filtered charge pages, daily aggregates, a charge's timeline, recent deliveries, event pages. */
-import { type Kysely, sql } from 'kysely';
+/** The dashboard's reads: filtered charge pages, a charge's timeline, recent deliveries, event pages (daily totals: daily-totals.ts). */
+import type { Kysely } from 'kysely';
 import type { Scope } from './scope.js';
 import type { SearchPlan } from '../domain/search.js';
 import { chargeSearchQuery } from './search.js';
 import type { ChargeRow, DB, EventRow, WebhookDelivery, WebhookJob } from './schema.js';
 import { seqColumn } from './sequence.js';
-import { dayMs } from '../domain/time.js';
 
 /** Keyset cursor: rows strictly older than (createdAt, seq). */
 export interface ListCursor {
@@ -49,37 +48,6 @@ export async function listChargesForDashboard(db: Kysely<DB>, scope: Scope, plan
   const rows = (await query.orderBy('charges.created_at', 'desc').orderBy('charges.seq', 'desc').limit(limit + 1).execute()) as ChargeListRow[];
   // PostgreSQL's bigint arrives as a number already (the pool's type parser); SQLite's integer too.
   return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
-}
-
-export interface DayTotals {
-  /** Day number since the epoch in the given time zone offset. */
-  day: number;
-  count: number;
-  successful: number;
-  /** Successful volume in satang. */
-  volume: number;
-}
-
-/** Charges per day since `fromMs` (days cut at `offsetMs` from UTC), read from a covering index. */
-export async function chargeTotalsByDay(db: Kysely<DB>, scope: Scope, fromMs: number, offsetMs: number): Promise<DayTotals[]> {
-  if (!Number.isSafeInteger(offsetMs)) throw new Error('offset must be an integer');
-  // Literals, not parameters: PostgreSQL must see the same expression in select and group by.
-  const day = sql<number>`(created_at + ${sql.lit(offsetMs)}) / ${sql.lit(dayMs)}`;
-  const rows = await db
-    .selectFrom('charges')
-    .select([
-      day.as('day'),
-      (eb) => eb.fn.countAll<number>().as('count'),
-      sql<number>`sum(case when status = 'successful' then 1 else 0 end)`.as('successful'),
-      sql<number>`sum(case when status = 'successful' then amount else 0 end)`.as('volume'),
-    ])
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .where('created_at', '>=', fromMs)
-    .groupBy(day)
-    .execute();
-  // PostgreSQL divides bigints as integers too; both return whole days.
-  return rows.map((row) => ({ day: Math.floor(Number(row.day)), count: Number(row.count), successful: Number(row.successful), volume: Number(row.volume) }));
 }
 
 /** A charge's events, oldest first. */

@@ -1,7 +1,9 @@
 /** Events: written alone, in batches, or with the rows they are about; read by id and listed. */
 import type { Kysely } from 'kysely';
+import type { DailyTotalsDelta } from '../domain/daily-totals.js';
 import { eventListDeliveriesMax } from '../domain/limits.js';
 import { findChargesByIds, findSourcesByIds, insertCharge, insertSource } from './charges.js';
+import { addDailyTotals, addingToTotals, dailyTotalsRow } from './daily-totals.js';
 import { dialectOf } from './dialect.js';
 import { listPage, type ListWindow, type Page } from './lists.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
@@ -25,10 +27,11 @@ export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<
   }
 }
 
-/** Rows written together with an event: the charge it is about when new, and that charge's new source. */
+/** Rows written together with an event: the charge it is about when new, that charge's new source, and what it adds to its day's totals. */
 export interface WrittenWithEvent {
   source?: SourceRow;
   charge?: ChargeRow;
+  totals?: DailyTotalsDelta[];
 }
 
 /**
@@ -43,12 +46,14 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
     await insertEvent(db, event);
+    if (rows.totals) await addDailyTotals(db, rows.totals);
     return eventTargets(db, scope);
   }
-  const parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]> = [];
+  const parts: Array<[table: WrittenTable, row: Record<string, unknown>]> = [];
   if (rows.source) parts.push(['sources', rows.source]);
   if (rows.charge) parts.push(['charges', rows.charge]);
   parts.push(['events', event]);
+  for (const delta of rows.totals ?? []) parts.push(['daily_charge_totals', { ...dailyTotalsRow(delta) }]);
   const args: Record<string, unknown> = { ...scope };
   for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
@@ -61,12 +66,15 @@ type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Pro
 /** One statement function per shape of write (which tables, which columns), made at its first use. */
 const insertEventWithStatements = new Map<string, EventWithStatement>();
 
-function insertEventWithStatement(key: string, parts: Array<[table: 'sources' | 'charges' | 'events', row: Record<string, unknown>]>): EventWithStatement {
+type WrittenTable = 'sources' | 'charges' | 'events' | 'daily_charge_totals';
+
+function insertEventWithStatement(key: string, parts: Array<[table: WrittenTable, row: Record<string, unknown>]>): EventWithStatement {
   return preparedQuery<Record<string, unknown>, TargetRow>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
-      query = query.with(`written_${index}`, (cte) => cte.insertInto(table).values(values)) as unknown as Kysely<any>;
+      // Totals add to their day's row (an upsert); the rest are new rows.
+      query = query.with(`written_${index}`, (cte) => (table === 'daily_charge_totals' ? addingToTotals(cte.insertInto(table).values(values)) : cte.insertInto(table).values(values))) as unknown as Kysely<any>;
     }
     return selectTargets(query as unknown as Kysely<DB>, { accountId: p.accountId as string, livemode: p.livemode as number }, qb);
   });

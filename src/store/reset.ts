@@ -6,7 +6,7 @@ import { restartChaosCounts } from './webhooks.js';
 /** Deletes an account's test-mode objects (DECISIONS §8); returns how many charges went. */
 export async function deleteTestData(db: Kysely<DB>, accountId: string): Promise<number> {
   const charges = await db.deleteFrom('charges').where('account_id', '=', accountId).where('livemode', '=', 0).executeTakeFirst();
-  for (const table of ['sources', 'events', 'transactions', 'balances', 'idempotency_keys'] as const) {
+  for (const table of ['sources', 'events', 'transactions', 'balances', 'idempotency_keys', 'daily_charge_totals'] as const) {
     await db.deleteFrom(table).where('account_id', '=', accountId).where('livemode', '=', 0).execute();
   }
   for (const table of ['refunds', 'webhook_jobs', 'webhook_deliveries'] as const) {

@@ -391,7 +391,23 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+/**
+ * The overview's figures per account, mode and Asia/Bangkok day a charge was created on (domain/daily-totals.ts):
+ * moved by each change to a charge in its transaction, so the overview reads at most 30 rows.
+ */
+export interface DailyChargeTotalsTable {
+  account_id: string;
+  livemode: number;
+  /** Days since the epoch in Asia/Bangkok (bangkokDayOf of the charges' created_at). */
+  day: number;
+  created_count: number;
+  successful_count: number;
+  /** Satang. */
+  successful_amount: number;
+}
+
 export interface DB {
+  daily_charge_totals: DailyChargeTotalsTable;
   operators: OperatorTable;
   operator_links: OperatorLinkTable;
   operator_recovery_codes: OperatorRecoveryCodeTable;

@@ -7,6 +7,7 @@
 import { chargeSnapshot, type ChargeSnapshot } from '../domain/charge.js';
 import { type DeliveryTarget, deliveryTargets, listenerTargets } from '../domain/delivery-targets.js';
 import { newId } from '../domain/ids.js';
+import { mergeDailyTotals } from '../domain/daily-totals.js';
 import { type ChaosSettings, decideJobs, type JobChaos, postponedMs } from '../domain/webhook-chaos.js';
 import { webhookRetrySchedule } from '../domain/webhook-retry.js';
 import { insertEvents, insertEventWith, type WrittenWithEvent } from '../store/events.js';
@@ -36,7 +37,9 @@ export async function recordEvents(tx: Tx, events: NewEvent[], outboxNowMs: numb
   const rows = events.map(eventRow);
   let targetsOfScope: (scope: Scope) => Promise<EventTargets>;
   if (written && rows.length === 1) {
-    const targets = await insertEventWith(tx, rows[0], written);
+    // A new charge counts in its day's totals from the statement that writes it (usecases/daily-totals.ts).
+    const totals = written.charge ? mergeDailyTotals([{ charge: written.charge, from: null, to: written.charge.status }]) : [];
+    const targets = await insertEventWith(tx, rows[0], { ...written, totals });
     targetsOfScope = async () => targets;
   } else {
     if (written) throw new Error('rows are written with one event at a time');

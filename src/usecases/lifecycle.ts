@@ -13,6 +13,7 @@ import type { ChargeRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { chargeEvent, recordEvents } from './events.js';
+import { recordChargeChanges } from './daily-totals.js';
 
 /**
  * Completes a pending charge as successful (crediting its net) or failed; emits charge.complete.
@@ -44,6 +45,8 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, re
     throw new Error(`charge ${id} could not be completed, and the rules allow it`);
   }
   const charge: ChargeRow = { ...found, ...fields };
+  // Before the balance: every change locks its day's totals row first, then the balance row (no two orders to deadlock in).
+  await recordChargeChanges(tx, [{ charge, from: found.status, to: charge.status }]);
   if (charge.status === 'successful') {
     await postTransaction(tx, {
       id: charge.transaction_id!,
@@ -79,6 +82,7 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
   }
   const result = { charge: { ...found, ...fields }, source: loaded.source };
   await recordEvents(tx, [chargeEvent('charge.expire', result.charge, ctx.nowMs)], ctx.nowMs);
+  await recordChargeChanges(tx, [{ charge: result.charge, from: found.status, to: result.charge.status }]);
   return result;
 }
 
@@ -100,5 +104,6 @@ export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): P
     })),
     due.nowMs,
   );
+  await recordChargeChanges(tx, expired.map((charge) => ({ charge, from: 'pending', to: charge.status })));
   return expired.length;
 }

@@ -1,8 +1,8 @@
 /** The overview: today's and the last 30 days' volume, count and success rate, as a bar chart. */
 import type { FastifyInstance } from 'fastify';
-import { chargeTotalsByDay, type DayTotals } from '../../store/dashboard.js';
+import { dailyTotals, type DayTotals } from '../../store/daily-totals.js';
 import { contextOf, page } from './context.js';
-import { bangkokDay, bangkokDayStart, bangkokOffsetMs } from './format.js';
+import { bangkokDay, bangkokDayStart } from './format.js';
 import { wordsOf } from './i18n.js';
 
 const days = 30;
@@ -43,7 +43,8 @@ export async function overviewRoutes(app: FastifyInstance): Promise<void> {
     const ctx = await contextOf(request);
     const today = bangkokDay(ctx.nowMs);
     const first = today - (days - 1);
-    const rows = await chargeTotalsByDay(app.gateway.store.read, ctx.scope, bangkokDayStart(first), bangkokOffsetMs);
+    // Kept up to date by every change to a charge (usecases/daily-totals.ts): at most 30 rows, whatever the charges.
+    const rows = await dailyTotals(app.gateway.store.read, ctx.scope, first, today);
     const byDay = new Map(rows.map((r) => [r.day, r]));
     const series: DayTotals[] = [];
     for (let day = first; day <= today; day++) series.push(byDay.get(day) ?? { day, count: 0, successful: 0, volume: 0 });
