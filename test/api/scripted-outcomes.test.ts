@@ -381,7 +381,7 @@ describeEachStore(
         assert.match(audit.body, /data-test="what">Changed the scripted outcome of test charges</);
         const bad = await client.post('/dashboard/test-settings', { default_outcome: 'successful', default_outcome_after_seconds: '90000', default_funding_source: 'none' });
         assert.equal(bad.status, 400);
-        assert.match(bad.body, /default_outcome_after_seconds must be an integer from 0 to 86399/);
+        assert.match(bad.body, /The seconds after creation must be a whole number from 0 to 86,399\./);
         const cleared = await client.post('/dashboard/test-settings', { default_outcome: 'none', default_outcome_after_seconds: '0', default_funding_source: 'none' });
         assert.equal(cleared.status, 303);
         assert.equal((await h.request({ url: '/test/settings', key: h.keys.secretKey })).json.default_outcome, null);
