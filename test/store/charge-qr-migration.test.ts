@@ -4,17 +4,11 @@
  * upgrade. Run on both stores from a database at 0006_dashboard with charges of two accounts in it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import { after, test } from 'node:test';
+import type { Kysely } from 'kysely';
 import { billPaymentPayload } from '../../src/qr/payload.js';
-import { migrationProvider } from '../../src/store/migrations.js';
-import { openStore, type Store } from '../../src/store/store.js';
-import { dropSchema, inCi, postgresReady, postgresUrl } from '../support/harness.js';
+import type { Store } from '../../src/store/store.js';
+import { describeFromOldDatabase, type OldDatabase } from '../support/old-database.js';
 
 const before0009 = '0006_dashboard';
 
@@ -74,87 +68,30 @@ async function writeOldRows(db: Kysely<any>): Promise<void> {
   }
 }
 
-async function migrateTo(db: Kysely<any>, name: string, schema?: string): Promise<void> {
-  const { error } = await new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema }).migrateTo(name);
-  if (error) throw error;
-}
-
-interface OldDatabase {
-  /** The store on that database, opened (and migrated to the latest) by the test. */
-  open(): Promise<Store>;
-  drop(): Promise<void>;
-}
-
-async function sqliteAt0006(): Promise<OldDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'satang-migration-'));
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(join(dataDir, 'satang.sqlite')) }) });
-  try {
-    await migrateTo(db, before0009);
-    await writeOldRows(db);
-  } finally {
-    await db.destroy();
-  }
-  return {
-    open: () => openStore({ dataDir, sqliteSynchronous: 'NORMAL' }),
-    async drop() {
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresAt0006(): Promise<OldDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'satang-migration-'));
-  const schema = `t_charge_qr_migration_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const pool = new pg.Pool({ connectionString: postgresUrl, max: 1, options: `-c search_path=${schema}` });
-  await pool.query(`create schema ${schema}`);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrateTo(db, before0009, schema);
-    await writeOldRows(db);
-  } finally {
-    await db.destroy();
-  }
-  return {
-    open: () => openStore({ dataDir, databaseUrl: postgresUrl, schema, poolSize: 2 }),
-    async drop() {
-      await dropSchema(schema);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-for (const [dialect, makeOld] of [['sqlite', sqliteAt0006], ['postgres', postgresAt0006]] as const) {
-  const title = `migration 0009_charge_qr backfills charges from their account [${dialect}]`;
-  if (dialect === 'postgres' && !postgresReady) {
-    if (inCi) test(title, () => assert.fail(`PostgreSQL is not reachable at ${postgresUrl}, and CI=true requires it`));
-    else describe(title, { skip: `no PostgreSQL server at ${postgresUrl}` }, () => {});
-    continue;
-  }
-  describe(title, () => {
-    let old: OldDatabase | undefined;
-    let store: Store | undefined;
-    after(async () => {
-      await store?.close();
-      await old?.drop();
-    });
-
-    test('each charge gets its account\'s biller id and merchant name, and its QR payload is the one it had before the upgrade', async () => {
-      old = await makeOld();
-      store = await old.open();
-      assert.ok((await store.pendingMigrations()).includes('0009_charge_qr'), 'the database starts before 0009');
-      await store.migrate();
-      assert.deepEqual(await store.pendingMigrations(), []);
-
-      const rows = await store.read.selectFrom('charges').selectAll().orderBy('id').execute();
-      assert.equal(rows.length, charges.length);
-      for (const row of rows) {
-        const account = accounts.find((a) => a.id === row.account_id)!;
-        assert.equal(row.qr_biller_id, account.biller_id, `${row.id}: biller id`);
-        assert.equal(row.qr_merchant_name, account.merchant_name, `${row.id}: merchant name`);
-        const before = billPaymentPayload({ billerId: account.biller_id, ref1: row.qr_ref1, amountSatang: row.amount, merchantName: account.merchant_name });
-        const fromRow = billPaymentPayload({ billerId: row.qr_biller_id, ref1: row.qr_ref1, amountSatang: row.amount, merchantName: row.qr_merchant_name });
-        assert.equal(fromRow, before, `${row.id}: the same QR as before the upgrade`);
-      }
-    });
+describeFromOldDatabase('migration 0009_charge_qr backfills charges from their account', before0009, writeOldRows, 'charge_qr_migration', (makeOld) => {
+  let old: OldDatabase | undefined;
+  let store: Store | undefined;
+  after(async () => {
+    await store?.close();
+    await old?.drop();
   });
-}
+
+  test('each charge gets its account\'s biller id and merchant name, and its QR payload is the one it had before the upgrade', async () => {
+    old = await makeOld();
+    store = await old.open();
+    assert.ok((await store.pendingMigrations()).includes('0009_charge_qr'), 'the database starts before 0009');
+    await store.migrate();
+    assert.deepEqual(await store.pendingMigrations(), []);
+
+    const rows = await store.read.selectFrom('charges').selectAll().orderBy('id').execute();
+    assert.equal(rows.length, charges.length);
+    for (const row of rows) {
+      const account = accounts.find((a) => a.id === row.account_id)!;
+      assert.equal(row.qr_biller_id, account.biller_id, `${row.id}: biller id`);
+      assert.equal(row.qr_merchant_name, account.merchant_name, `${row.id}: merchant name`);
+      const before = billPaymentPayload({ billerId: account.biller_id, ref1: row.qr_ref1, amountSatang: row.amount, merchantName: account.merchant_name });
+      const fromRow = billPaymentPayload({ billerId: row.qr_biller_id, ref1: row.qr_ref1, amountSatang: row.amount, merchantName: row.qr_merchant_name });
+      assert.equal(fromRow, before, `${row.id}: the same QR as before the upgrade`);
+    }
+  });
+});
