@@ -3,6 +3,8 @@
  * full-text index) with a million charges of one account.
  *
  *   node --import tsx bench/search.ts [--charges=1000000] [--store=sqlite|postgres] [--runs=20]
+ *     [--keep] [--data-dir=DIR] [--reuse]   keep the seeded charges (PostgreSQL: schema bench_search_keep; SQLite:
+ *     DIR), and search them again without seeding
  *
  * Seeds N charges (each with a description and an order id in its metadata) straight into the
  * store in big transactions, with the full-text index dropped and built again after the load (as
@@ -12,6 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { buildApp } from '../src/api/app.js';
 import { Gateway } from '../src/gateway.js';
 import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../src/domain/ids.js';
@@ -31,6 +34,10 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     /** PostgreSQL: keep the schema afterwards (bench_search_keep) to look at query plans. */
     keep: { type: 'boolean', default: false },
+    /** Search the charges a kept run left (PostgreSQL's bench_search_keep, or SQLite's --data-dir) instead of seeding again. */
+    reuse: { type: 'boolean', default: false },
+    /** SQLite: the data directory to use and keep (a temporary one otherwise). */
+    'data-dir': { type: 'string' },
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -43,17 +50,17 @@ const products = ['Blue mug', 'Green tea 500 g', 'ชาไทย 3 ถุง', 
 let analyze: () => Promise<void> = async () => {};
 
 async function openBenchStore(): Promise<Store> {
-  const dataDir = tempDir('search');
+  const dataDir = values['data-dir'] ?? tempDir('search');
   if (values.store === 'postgres') {
-    const schema = values.keep ? 'bench_search_keep' : `bench_search_${process.pid}`;
-    await adminQuery(values['database-url']!, `drop schema if exists ${schema} cascade`);
+    const schema = values.keep || values.reuse ? 'bench_search_keep' : `bench_search_${process.pid}`;
+    if (!values.reuse) await adminQuery(values['database-url']!, `drop schema if exists ${schema} cascade`);
     const store = await openStore({ dataDir, databaseUrl: values['database-url'], schema });
     await store.migrate();
     analyze = async () => adminQuery(values['database-url']!, `vacuum analyze ${schema}.charges`);
     const close = store.close.bind(store);
     store.close = async () => {
       await close();
-      if (!values.keep) await dropSchema(values['database-url']!, schema);
+      if (!values.keep && !values.reuse) await dropSchema(values['database-url']!, schema);
     };
     return store;
   }
@@ -82,6 +89,17 @@ function chargeRow(account: Account, i: number, count: number, nowMs: number): C
 }
 
 async function seed(store: Store): Promise<{ sample: ChargeRow }> {
+  if (values.reuse) {
+    // The charge in the middle of the load, as a seeding run picks it.
+    const order = `ORD-${String(chargeCount / 2).padStart(8, '0')}`;
+    const sample = (await store.read
+      .selectFrom('charges')
+      .selectAll()
+      .where(({ eb }: any) => eb(dialectOf(store.read).jsonTopLevelText(sql.ref('metadata'), 'order_id'), '=', order))
+      .executeTakeFirstOrThrow()) as ChargeRow;
+    log(`reusing the charges there are (sample ${sample.id}, ${order})`);
+    return { sample };
+  }
   const nowMs = Date.now();
   const { account } = await store.transaction((tx) => ensureDefaultAccount(tx, nowMs));
   const other = await store.transaction((tx) => createAccount(tx, { name: 'Other shop', isDefault: false }, nowMs));
