@@ -65,7 +65,7 @@ describeEachStore('dashboard money actions ask first: before the void cut-off', 
     assert.match(confirmation.body, /Mark charge chrg_test_[0-9a-z]+ paid\?/);
     assert.match(confirmation.body, /The charge becomes Successful, paid with Bank account linked to the wallet\./);
     assert.match(confirmation.body, /\(฿450\.00 less the fee ฿[\d.]+ and VAT ฿[\d.]+\)/);
-    assert.match(confirmation.body, /Webhook event sent: charge\.complete \(Charge completed\)\.\s+To: https:\/\/shop\.example\/hooks\/confirm, https:\/\/shop\.example\/hooks\/own\./);
+    assert.match(confirmation.body, /Webhook event sent: <code>charge\.complete<\/code> \(Charge completed\)\.\s+To: https:\/\/shop\.example\/hooks\/confirm, https:\/\/shop\.example\/hooks\/own\./);
     assert.equal(hiddenField(confirmation.body, 'confirm'), 'yes');
     await h.request({ method: 'DELETE', url: `/webhook_endpoints/${endpoint.json.id}`, key: h.keys.secretKey });
     const shown = balanceChangeShown(confirmation.body);
@@ -89,10 +89,10 @@ describeEachStore('dashboard money actions ask first: before the void cut-off', 
     const failed = await client.get(`/dashboard/charges/${charge.id}/complete?outcome=failed`);
     assert.match(failed.body, /The charge becomes Failed \(The payment could not be processed\)\./);
     assert.match(failed.body, /Nothing is recorded in the ledger; the balance does not change\./);
-    assert.match(failed.body, /Webhook event sent: charge\.complete/);
+    assert.match(failed.body, /Webhook event sent: <code>charge\.complete<\/code>/);
     const expire = await client.get(`/dashboard/charges/${charge.id}/expire`);
     assert.match(expire.body, /The charge becomes Expired now; its QR code can no longer be paid\./);
-    assert.match(expire.body, /Webhook event sent: charge\.expire \(Charge expired\)\.\s+No webhook endpoint is set, so no delivery is made\./);
+    assert.match(expire.body, /Webhook event sent: <code>charge\.expire<\/code> \(Charge expired\)\.\s+No webhook endpoint is set, so no delivery is made\./);
     const { result } = await confirmAction(client, charge.id, 'expire', {}, 'customer left the shop');
     assert.equal(result?.status, 303);
     assert.equal((await chargeOf(h, charge.id)).status, 'expired');
@@ -113,7 +113,7 @@ describeEachStore('dashboard money actions ask first: before the void cut-off', 
     assert.match(partial.body, /The charge(?:&#39;|')s credit is reversed today, with no fee/);
     assert.match(partial.body, /The customer gets ฿100\.00 back in their TrueMoney wallet\./);
     assert.match(partial.body, /Afterwards the charge shows Partly refunded, with ฿300\.00 left to give back\./);
-    assert.match(partial.body, /Webhook event sent: refund\.create \(Refund created\)/);
+    assert.match(partial.body, /Webhook event sent: <code>refund\.create<\/code> \(Refund created\)/);
     assert.equal(hiddenField(partial.body, 'kind'), 'void');
     assert.equal(hiddenField(partial.body, 'amount'), '100.00');
     const partShown = -balanceChangeShown(partial.body);

@@ -46,10 +46,18 @@ interface DashboardPage {
  */
 export const pages: DashboardPage[] = [
   { name: 'overview', path: '/dashboard' },
-  { name: 'charges', path: '/dashboard/charges', words: false },
-  { name: 'charge-refunded', path: (m) => `/dashboard/charges/${m.refunded}`, words: false },
-  { name: 'charge-pending', path: (m) => `/dashboard/charges/${m.pending}`, words: false },
-  { name: 'audit', path: '/dashboard/audit', words: false },
+  { name: 'charges', path: '/dashboard/charges' },
+  { name: 'charges-search', path: '/dashboard/charges?q=ORDER-1002' },
+  { name: 'charges-bad-search', path: '/dashboard/charges?q=amount%3Aabc', status: 400 },
+  { name: 'charge-refunded', path: (m) => `/dashboard/charges/${m.refunded}` },
+  { name: 'charge-pending', path: (m) => `/dashboard/charges/${m.pending}` },
+  { name: 'confirm-expire', path: (m) => `/dashboard/charges/${m.pending}/expire` },
+  { name: 'confirm-refund', path: (m) => `/dashboard/charges/${m.refunded}/refund?amount=10` },
+  { name: 'audit', path: '/dashboard/audit' },
+  { name: 'balance', path: '/dashboard/balance' },
+  { name: 'transactions', path: '/dashboard/transactions' },
+  { name: 'operators', path: '/dashboard/operators' },
+  { name: 'security', path: '/dashboard/security' },
   { name: 'webhooks', path: '/dashboard/webhooks' },
   { name: 'developers', path: '/dashboard/developers' },
   { name: 'developer-events', path: '/dashboard/developers/events' },
@@ -170,7 +178,8 @@ describeWithBrowser('every dashboard page in both languages, on a laptop and on 
     // The words a person reads: the page's text without ids, URLs, keys and payloads (shown as they are, in monospace).
     const text = await page.evaluate(() => {
       const body = document.body.cloneNode(true) as HTMLElement;
-      body.querySelectorAll('script, style, .mono, code, .secret').forEach((node) => node.remove());
+      // The search help's examples are the query language itself (`status:successful`), written as typed.
+      body.querySelectorAll('script, style, .mono, code, .secret, details.help').forEach((node) => node.remove());
       return `${document.title}\n${body.textContent ?? ''}`;
     });
     const leakedKeys = (text.match(/\b[a-z][a-z_]*(?:\.[a-z_0-9]+)+\b/g) ?? []).filter((token) => catalogKeys.has(token));
