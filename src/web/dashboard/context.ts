@@ -23,6 +23,8 @@ export interface DashboardState {
   nonce: string;
   session: SessionWithOperator | null;
   tokenHash: string | null;
+  /** When the request reached the dashboard (performance.now()), for its Server-Timing header. */
+  startedMs: number;
 }
 
 declare module 'fastify' {

@@ -72,23 +72,19 @@ async function actionErrorPage(request: FastifyRequest, reply: FastifyReply, sta
   return errorPage(request, reply, statusCode, message, detail);
 }
 
-/** When each dashboard request reached the dashboard (its Server-Timing). */
-const startedAt = new WeakMap<FastifyRequest, number>();
-
 async function dashboard(app: FastifyInstance): Promise<void> {
   await app.register(cookie);
   app.decorateRequest('dashboard', null as unknown as DashboardState);
 
   app.addHook('onRequest', async (request, reply) => {
-    startedAt.set(request, performance.now());
     const nonce = randomBytes(16).toString('base64');
-    request.dashboard = { nonce, session: null, tokenHash: null };
+    request.dashboard = { nonce, session: null, tokenHash: null, startedMs: performance.now() };
     securityHeaders(reply, nonce);
   });
 
   // How long the server took (session, SQL, rendering), for the browser's dev tools and bench/dashboard.ts.
   app.addHook('onSend', async (request, reply, payload) => {
-    const started = startedAt.get(request);
+    const started = request.dashboard?.startedMs;
     if (started !== undefined) reply.header('server-timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
     return payload;
   });
