@@ -10,9 +10,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SearchProblem, planSearch } from '../../domain/search.js';
 import { bangkokOffsetMs, dayMs } from '../../domain/time.js';
 import { findAccount } from '../../store/accounts.js';
-import { type Cursor, chargesForExport, listTransactionsForDashboard, refundsForExport, transactionsForExport } from '../../store/exports.js';
+import { type ChargeExportRow, type Cursor, chargesForExport, listTransactionsForDashboard, type RefundExportRow, refundsForExport, type TransactionExportRow, transactionsForExport } from '../../store/exports.js';
 import { findBalance } from '../../store/ledger.js';
-import type { ChargeRow, RefundRow, TransactionRow } from '../../store/schema.js';
 import { chargeBadge, problemWords } from './charge-list.js';
 import { contextOf, page } from './context.js';
 import { hasMessage, type Words, wordsOf } from './i18n.js';
@@ -76,7 +75,7 @@ function columns(words: Words, kind: Kind): string[] {
   return names[kind].map((name) => words.t(`export.col.${name}`));
 }
 
-function chargeRecord(words: Words, c: ChargeRow): string[] {
+function chargeRecord(words: Words, c: ChargeExportRow): string[] {
   const badge = chargeBadge(c);
   // Fees and net as GET /charges/:id shows them: only a successful charge has any.
   const paid = c.status === 'successful';
@@ -89,12 +88,12 @@ function chargeRecord(words: Words, c: ChargeRow): string[] {
   ];
 }
 
-function refundRecord(words: Words, r: RefundRow): string[] {
+function refundRecord(words: Words, r: RefundExportRow): string[] {
   const kind = r.voided ? 'void' : 'refund';
   return [r.id, csvTime(r.created_at), r.charge_id, kind, words.t(`export.kind.${kind}`), csvBaht(r.amount), String(r.amount), r.transaction_id, csvText(r.metadata)];
 }
 
-function transactionRecord(words: Words, x: TransactionRow): string[] {
+function transactionRecord(words: Words, x: TransactionExportRow): string[] {
   return [
     x.id, csvTime(x.created_at), x.direction, words.t(`transactions.direction.${x.direction}`), x.key, transactionKeyWords(words, x.key, x.direction),
     csvBaht(x.amount), String(x.amount), x.origin, csvTime(x.transferable_at),
