@@ -14,6 +14,7 @@ import { Authenticator } from './api/auth.js';
 import { GatewayMetrics } from './api/ops.js';
 import { systemClock, type WallClock } from './domain/clock.js';
 import { ExpirySweep } from './jobs/expiry-sweep.js';
+import { TextIndexJob } from './jobs/text-index.js';
 import { type RequestLogSettings, RequestLogTail, RequestLogWriter } from './jobs/request-log.js';
 import { ScriptedOutcomeJob } from './jobs/scripted-outcomes.js';
 import { TrueMoneySimulator } from './provider/truemoney-simulator/simulator.js';
@@ -70,6 +71,8 @@ export class Gateway {
   /** The listeners' streams this process holds (`satang listen`): the outbox's other consumer. */
   readonly listeners: ListenerStreams;
   readonly sweep: ExpirySweep;
+  /** SQLite's full-text index, written in batches after the fact. */
+  readonly textIndex: TextIndexJob;
   /** Applies test charges' scripted outcomes when they fall due (DECISIONS §10). */
   readonly outcomes: ScriptedOutcomeJob;
   /** The payment provider a sandbox ships: the TrueMoney wallet simulator. */
@@ -122,6 +125,7 @@ export class Gateway {
       },
     });
     this.sweep = new ExpirySweep({ store: this.store, wall: this.wall, changes: this.changes, onError: (error) => this.log.error({ err: error }, 'expiry sweep failed') });
+    this.textIndex = new TextIndexJob(this.store, (error) => this.log.error({ err: error }, 'search index update failed'));
     this.outcomes = new ScriptedOutcomeJob({
       store: this.store,
       wall: this.wall,
@@ -151,6 +155,7 @@ export class Gateway {
     if (work.sweep) {
       this.sweep.start();
       this.outcomes.start();
+      this.textIndex.start();
     }
     if (work.dispatch) this.webhooks.start();
     this.started = work;
@@ -163,7 +168,7 @@ export class Gateway {
    */
   async stop(): Promise<void> {
     await this.listeners.stop();
-    if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop()]);
+    if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop(), this.textIndex.stop()]);
     if (this.started.dispatch) await this.webhooks.stop();
     this.started = { sweep: false, dispatch: false };
     await this.requestLogTail.stop();

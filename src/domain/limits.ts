@@ -92,6 +92,13 @@ export const scriptedOutcomeAfterSecondsMax = 86_399;
 /** Due scripted outcomes applied in one change, and how often the job looks for them (or at once, when nudged). */
 export const scriptedOutcomeBatchChargesMax = 500;
 export const scriptedOutcomeIntervalMs = secondMs;
+/**
+ * SQLite's full-text index is written after the fact (store/text-index.ts deferWrites): charges
+ * per transaction (FTS5 writes a segment per commit, so more at once cost less each; 500 take
+ * about 60 ms, the longest the loop is held), and how often the queue is looked at.
+ */
+export const textIndexBatchCharges = 500;
+export const textIndexIntervalMs = 250;
 
 // ---------------------------------------------------------------- webhooks (DECISIONS §6)
 /** SATANG_WEBHOOK_TIMEOUT_MS: how long an endpoint has to answer. */

@@ -614,6 +614,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('daily_charge_totals').execute();
     },
   },
+  '0018_text_index_queue': {
+    // SQLite's full-text index is written in batches after the fact (store/text-index.ts deferWrites,
+    // jobs/text-index.ts), not by every write of a charge: a queue of charges to index instead.
+    async up(db: Kysely<any>) {
+      await dialectOf(db).textIndex.deferWrites(db);
+    },
+    async down(db: Kysely<any>) {
+      await dialectOf(db).textIndex.keepInStep(db);
+    },
+  },
 };
 
 /** The dispatcher's partial indexes of pending jobs (0003), which 0013 narrowed to webhooks (no listener's jobs). */

@@ -30,9 +30,20 @@ export interface ChargeTextNarrowing {
 }
 
 export interface TextIndex {
-  /** Migration 0015: the index, filled from the charges there are. */
+  /** Migration 0015: the index, filled from the charges there are (written in step by the charges' own writes). */
   create(db: Kysely<any>): Promise<void>;
   drop(db: Kysely<any>): Promise<void>;
+  /**
+   * Migration 0018, where the index's writes cost the writer more than they are worth to do in
+   * step (SQLite): a charge's write only queues it, and `indexQueued` indexes the queue in large
+   * batches later. `keepInStep` goes back to 0015's way (queue indexed first).
+   */
+  deferWrites(db: Kysely<any>): Promise<void>;
+  /** Whether writes are deferred (jobs/text-index.ts runs only then). */
+  readonly defersWrites: boolean;
+  keepInStep(db: Kysely<any>): Promise<void>;
+  /** Indexes up to `max` queued charges in the caller's transaction; returns how many (none where nothing is deferred). */
+  indexQueued(db: Kysely<any>, max: number): Promise<number>;
   /** The narrowing for these free-text terms (lower-cased), or null when the index cannot help. */
   chargeNarrowing(db: Kysely<any>, terms: readonly string[]): Promise<ChargeTextNarrowing | null>;
 }
@@ -66,24 +77,71 @@ function sqliteChargeText(row: string): string {
 
 const ftsString = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
+/** The trigger that keeps a charge's entry in step with its changing fields (0015; again after keepInStep). */
+const sqliteUpdateTrigger = () =>
+  sql.raw(
+    `create trigger charges_fts_update after update of seq, transaction_id, description, metadata on charges
+     when new.seq is not old.seq or new.transaction_id is not old.transaction_id or new.description is not old.description or new.metadata is not old.metadata
+     begin delete from charges_fts where rowid = old.seq; insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`,
+  );
+
+/** The same condition, for the queue's trigger. */
+const sqliteTextChanged =
+  'new.seq is not old.seq or new.transaction_id is not old.transaction_id or new.description is not old.description or new.metadata is not old.metadata';
+
 export const sqliteTextIndex: TextIndex = {
+  defersWrites: true,
   async create(db) {
     await sql`create virtual table charges_fts using fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1, detail = none)`.execute(db);
     await sql.raw(`insert into charges_fts (rowid, body) select seq, ${sqliteChargeText('')} from charges`).execute(db);
     await sql.raw(`create trigger charges_fts_insert after insert on charges begin insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`).execute(db);
     await sql.raw(`create trigger charges_fts_delete after delete on charges begin delete from charges_fts where rowid = old.seq; end`).execute(db);
     // The fields that change after a charge is made (ids and references never do).
+    await sqliteUpdateTrigger().execute(db);
+  },
+  async drop(db) {
+    for (const trigger of ['charges_fts_insert', 'charges_fts_delete', 'charges_fts_update', 'charges_fts_queue_insert', 'charges_fts_queue_update']) {
+      await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
+    }
+    await sql`drop table if exists charges_fts`.execute(db);
+    await sql`drop table if exists charges_fts_queue`.execute(db);
+  },
+  async deferWrites(db) {
+    // Indexing one charge's trigrams in its own small transaction cost a POST /charges 250–600 µs
+    // (FTS5 flushes and merges a segment per commit); in batches of 2,000 it costs under 100 µs.
+    // So a write only queues the charge's seq (`indexed`: whether an entry of it is in the index to
+    // be removed first); a search reads the queue as candidates too (chargeNarrowing), so what it
+    // finds never depends on how far the indexing has got.
+    await sql`create table charges_fts_queue (seq integer primary key, indexed integer not null)`.execute(db);
+    await sql`drop trigger charges_fts_insert`.execute(db);
+    await sql`drop trigger charges_fts_update`.execute(db);
+    await sql.raw(`create trigger charges_fts_queue_insert after insert on charges begin insert into charges_fts_queue (seq, indexed) values (new.seq, 0) on conflict (seq) do nothing; end`).execute(db);
+    // A charge already queued keeps its flag; one not queued is in the index.
     await sql
       .raw(
-        `create trigger charges_fts_update after update of seq, transaction_id, description, metadata on charges
-         when new.seq is not old.seq or new.transaction_id is not old.transaction_id or new.description is not old.description or new.metadata is not old.metadata
-         begin delete from charges_fts where rowid = old.seq; insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`,
+        `create trigger charges_fts_queue_update after update of seq, transaction_id, description, metadata on charges when ${sqliteTextChanged}
+         begin insert into charges_fts_queue (seq, indexed) values (old.seq, 1) on conflict (seq) do nothing; insert into charges_fts_queue (seq, indexed) values (new.seq, 0) on conflict (seq) do nothing; end`,
       )
       .execute(db);
   },
-  async drop(db) {
-    for (const trigger of ['charges_fts_insert', 'charges_fts_delete', 'charges_fts_update']) await sql`drop trigger if exists ${sql.id(trigger)}`.execute(db);
-    await sql`drop table if exists charges_fts`.execute(db);
+  async keepInStep(db) {
+    while ((await sqliteTextIndex.indexQueued(db, 10_000)) > 0);
+    await sql`drop trigger charges_fts_queue_insert`.execute(db);
+    await sql`drop trigger charges_fts_queue_update`.execute(db);
+    await sql`drop table charges_fts_queue`.execute(db);
+    await sql.raw(`create trigger charges_fts_insert after insert on charges begin insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`).execute(db);
+    await sqliteUpdateTrigger().execute(db);
+  },
+  async indexQueued(db, max) {
+    const { rows } = await sql<{ seq: number; indexed: number }>`select seq, indexed from charges_fts_queue order by seq limit ${max}`.execute(db);
+    if (rows.length === 0) return 0;
+    const all = JSON.stringify(rows.map((row) => Number(row.seq)));
+    const stale = JSON.stringify(rows.filter((row) => Number(row.indexed) === 1).map((row) => Number(row.seq)));
+    if (stale !== '[]') await sql`delete from charges_fts where rowid in (select value from json_each(${stale}))`.execute(db);
+    // A queued charge deleted since has nothing to index.
+    await sql`insert into charges_fts (rowid, body) select seq, ${sql.raw(sqliteChargeText(''))} from charges where seq in (select value from json_each(${all}))`.execute(db);
+    await sql`delete from charges_fts_queue where seq in (select value from json_each(${all}))`.execute(db);
+    return rows.length;
   },
   async chargeNarrowing(db, terms) {
     // Every term must hold, so every trigram of every term is in each charge found.
@@ -118,7 +176,13 @@ export const sqliteTextIndex: TextIndex = {
     if (rows.length > ftsCandidatesMax && rare.length === 0 && chosen.length < counted.length) rows = await lookup(counted);
     // A search most charges match is found sooner by walking the list newest first.
     if (rows.length > ftsCandidatesMax) return null;
-    const candidates = JSON.stringify(rows.map((row) => Number(row.rowid)));
+    const seqs = new Set(rows.map((row) => Number(row.rowid)));
+    // Charges waiting to be indexed (deferWrites) may match too: each is a candidate, so what a
+    // search finds never depends on how far the indexing has got.
+    const queued = await sql<{ seq: number }>`select seq from charges_fts_queue limit ${ftsCandidatesMax + 1}`.execute(db);
+    for (const row of queued.rows) seqs.add(Number(row.seq));
+    if (seqs.size > ftsCandidatesMax) return null;
+    const candidates = JSON.stringify([...seqs]);
     return {
       // The candidates drive (CROSS JOIN: SQLite never reorders it), each one probe of charges by
       // seq; left to itself, the planner walks the account's whole list instead.
@@ -176,6 +240,14 @@ export const postgresTextIndex: TextIndex = {
   async drop(db) {
     // The extension stays: other schemas of the database may use it.
     await sql`drop index if exists charges_text`.execute(db);
+  },
+  defersWrites: false,
+  // A GIN index takes a row's trigrams into its pending list (fastupdate) at insert, merged later
+  // by the database itself: nothing to defer.
+  async deferWrites() {},
+  async keepInStep() {},
+  async indexQueued() {
+    return 0;
   },
   async chargeNarrowing(db, terms) {
     const usable = terms.filter((term) => charsOf(term).length >= 3 && !jsonEscaped.test(term));
