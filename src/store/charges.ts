@@ -77,14 +77,31 @@ const selectChargeWithSource = preparedQuery<{ id: string }, Record<string, unkn
 export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeWithSource | undefined> {
   const row = inScope((await selectChargeWithSource(db, { id }))[0], scope);
   if (!row) return undefined;
-  const charge: Record<string, unknown> = {};
-  const source: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (column.startsWith(sourcePrefix)) source[column.slice(sourcePrefix.length)] = value;
-    else charge[column] = value;
+  const { charge, source } = splitterFor(row)(row);
+  return { charge, source, refunds: charge.refund_count > 0 ? ((await refundsOfCharges(db, [id])).get(id) ?? []) : [] };
+}
+
+type Splitter = (row: Record<string, unknown>) => { charge: ChargeRow; source: SourceRow };
+const splitters = new Map<string, Splitter>();
+
+/**
+ * What splits a joined row into its charge and its source, made once per set of columns: two
+ * object literals with their keys written out, so every charge read has one fast shape (copying
+ * 45 columns key by key into `{}` cost 5 % of a GET /charges/:id). The names are the database's
+ * column names, quoted as JSON.
+ */
+function splitterFor(row: Record<string, unknown>): Splitter {
+  const columns = Object.keys(row);
+  const key = columns.join(',');
+  let split = splitters.get(key);
+  if (split === undefined) {
+    const literal = (pairs: Array<[string, string]>) => `{ ${pairs.map(([name, column]) => `${JSON.stringify(name)}: row[${JSON.stringify(column)}]`).join(', ')} }`;
+    const chargePairs = columns.filter((column) => !column.startsWith(sourcePrefix)).map((column): [string, string] => [column, column]);
+    const sourcePairs = columns.filter((column) => column.startsWith(sourcePrefix)).map((column): [string, string] => [column.slice(sourcePrefix.length), column]);
+    split = new Function('row', `return { charge: ${literal(chargePairs)}, source: ${literal(sourcePairs)} };`) as Splitter;
+    splitters.set(key, split);
   }
-  const found = { charge: charge as ChargeRow, source: source as SourceRow };
-  return { ...found, refunds: found.charge.refund_count > 0 ? ((await refundsOfCharges(db, [id])).get(id) ?? []) : [] };
+  return split;
 }
 
 export async function findSourcesByIds(db: Kysely<DB>, ids: string[]): Promise<Map<string, SourceRow>> {
