@@ -200,6 +200,18 @@ const postgresChargeText = sql`lower(charges.id || ' ' || charges.source_id || '
 const postgresCandidatesMax = 5000;
 const postgresIndexText = `lower(id || ' ' || source_id || ' ' || coalesce(transaction_id, '') || ' ' || payment_ref || ' ' || qr_ref1 || ' ' || coalesce(description, '') || ' ' || metadata)`;
 
+/**
+ * The part of a term the index looks up: an id's or a reference's random tail after its last `_`,
+ * or the whole term. The prefix (`chrg_test_`) is in every charge, and its trigrams' posting lists,
+ * each a million long, made a search by charge id the slowest search (46 ms at a million charges).
+ * A part of a term is in every text that holds the term, so the charges found are still a superset.
+ */
+function indexedPart(term: string): string {
+  const at = term.lastIndexOf('_');
+  const tail = at >= 0 ? term.slice(at + 1) : '';
+  return charsOf(tail).length >= 6 ? tail : term;
+}
+
 const likeAnywhere = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 /**
@@ -253,7 +265,7 @@ export const postgresTextIndex: TextIndex = {
     const usable = terms.filter((term) => charsOf(term).length >= 3 && !jsonEscaped.test(term));
     if (usable.length === 0) return null;
     const where = sql<SqlBool>`${sql.join(
-      usable.map((term) => sql<SqlBool>`${postgresChargeText} like ${likeAnywhere(term)}`),
+      usable.map((term) => sql<SqlBool>`${postgresChargeText} like ${likeAnywhere(indexedPart(term))}`),
       sql` and `,
     )}`;
     // A search that many charges hold is found sooner by walking the list newest first, which
