@@ -2,7 +2,7 @@
  * The dashboard's charge search at scale: the charge list's searches (GET /search's plan, the
  * full-text index) with a million charges of one account.
  *
- *   node --import tsx bench/search.ts [--charges=1000000] [--store=sqlite|postgres] [--runs=20]
+ *   node --import tsx bench/search.ts [--charges=1000000] [--postgres | --store=sqlite|postgres] [--runs=20]
  *     [--keep] [--data-dir=DIR] [--reuse]   keep the seeded charges (PostgreSQL: schema bench_search_keep; SQLite:
  *     DIR), and search them again without seeding
  *
@@ -30,6 +30,8 @@ import { adminQuery, cleanup, dropSchema, log, percentile, tempDir } from './sup
 const { values } = parseArgs({
   options: {
     charges: { type: 'string', default: '1000000' },
+    /** The other benches' spelling: --postgres is --store=postgres. */
+    postgres: { type: 'boolean', default: false },
     store: { type: 'string', default: 'sqlite' },
     runs: { type: 'string', default: '20' },
     /** PostgreSQL: keep the schema afterwards (bench_search_keep) to look at query plans. */
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
+if (values.postgres) values.store = 'postgres';
 const chargeCount = Number(values.charges);
 const runs = Number(values.runs);
 const dayMs = 86_400_000;
