@@ -7,6 +7,9 @@
  * Options: --load-seconds=10 (wrk on GET and POST before expiring; 0: none) --database-url=postgres://...
  * --server-node-args='--trace-gc' (node flags for the gateway, to see where its memory goes) --server-output=FILE
  * (the gateway's stdout and stderr, e.g. that GC trace) --strict (exit 1 when a target is missed).
+ * SQLite only, to measure a change again without seeding again (1.2M rows take minutes): --keep-seed=DIR copies
+ * the seeded database there, --seed-from=DIR starts from that copy (same --charges and --not-due; the due charges
+ * then fell due when the copy was made, so they are due by the clock advance all the same).
  *
  * 1. Seeds N pending charges due in 24 h plus M due in 48 h straight into the tables (bench/bulk-load.ts: set-up,
  *    not the path under test). By default the N are made in one millisecond, so they fall due together and their ids
@@ -25,7 +28,7 @@
  *
  * Each figure is also printed as one `BENCH-RESULT {json}` line (bench/all.ts collects them).
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -65,6 +68,8 @@ const { values } = parseArgs({
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'server-node-args': { type: 'string', default: '' },
     'server-output': { type: 'string' },
+    'keep-seed': { type: 'string' },
+    'seed-from': { type: 'string' },
     strict: { type: 'boolean', default: false },
   },
 });
@@ -141,6 +146,33 @@ async function prepareTarget(): Promise<Target> {
 }
 
 async function seed(target: Target): Promise<string> {
+  if (values['seed-from']) return reuseSeed(target, values['seed-from']);
+  const firstId = await seedRows(target);
+  if (values['keep-seed']) {
+    if (values.postgres) throw new Error('--keep-seed is for SQLite');
+    mkdirSync(values['keep-seed'], { recursive: true });
+    copyFileSync(join(target.storeOptions.dataDir, 'satang.sqlite'), join(values['keep-seed'], 'satang.sqlite'));
+    log(`seeded database kept in ${values['keep-seed']}`);
+  }
+  return firstId;
+}
+
+/** The database an earlier run kept, with this run's keys. */
+async function reuseSeed(target: Target, from: string): Promise<string> {
+  if (values.postgres) throw new Error('--seed-from is for SQLite');
+  copyFileSync(join(from, 'satang.sqlite'), join(target.storeOptions.dataDir, 'satang.sqlite'));
+  const setup = await openStore(target.storeOptions);
+  try {
+    await prepareAccounts(setup, loadConfig({ SATANG_DATA_DIR: target.storeOptions.dataDir, SATANG_TEST_PUBLIC_KEY: publicKey, SATANG_TEST_SECRET_KEY: secretKey }));
+    const first = await setup.read.selectFrom('charges').select('id').limit(1).executeTakeFirstOrThrow();
+    log(`seeded database copied from ${from}`);
+    return first.id;
+  } finally {
+    await setup.close();
+  }
+}
+
+async function seedRows(target: Target): Promise<string> {
   const env = { SATANG_DATA_DIR: target.storeOptions.dataDir, SATANG_TEST_PUBLIC_KEY: publicKey, SATANG_TEST_SECRET_KEY: secretKey };
   const config = loadConfig(env);
   const setup = await openStore(target.storeOptions);
