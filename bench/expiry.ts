@@ -86,6 +86,8 @@ const suffix = randomKeySuffix();
 const secretKey = `skey_test_${suffix}`;
 const publicKey = `pkey_test_${suffix.split('').reverse().join('')}`;
 const dayMs = 24 * 3600 * 1000;
+/** Far beyond the target (1M at 40k/s is 25 s), so that a slow, shared machine still gets its figure. */
+const giveUpMs = 1_800_000;
 
 /** Where the data lives: what the gateway, the in-process store, the loader and the counting need. */
 interface Target {
@@ -374,7 +376,7 @@ async function main(): Promise<number> {
       while (remaining > 0) {
         await sleep(200);
         remaining = await counter.count(pendingDue, cutoffMs);
-        if (performance.now() - started > 600_000) throw new Error(`gave up with ${remaining} still pending`);
+        if (remaining > 0 && performance.now() - started > giveUpMs) throw new Error(`gave up after ${giveUpMs / 1000} s with ${remaining} still pending`);
       }
       seconds = (performance.now() - started) / 1000;
     } finally {
