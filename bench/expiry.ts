@@ -347,6 +347,8 @@ async function main(): Promise<number> {
     const postOut = await wrk(`${url}/charges`, postScript, loadSeconds);
     clearInterval(sampler);
     const rate = (out: string) => /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? '?';
+    // wrk stops with requests in flight: let them commit before counting what is due.
+    await sleep(2000);
     console.log(`under load: GET /charges/:id ${rate(getOut)} req/s, POST /charges ${rate(postOut)} req/s`);
     console.log(`server RSS under load: min ${mb(Math.min(...samples))} MB, max ${mb(Math.max(...samples))} MB, after ${mb(readStatusKb(pid, 'VmRSS'))} MB, peak (VmHWM) ${mb(readStatusKb(pid, 'VmHWM'))} MB`);
   }
