@@ -24,7 +24,8 @@
  *    charges (target ≥ 40k/s), the event-loop delay meanwhile (a separate process asks /healthz every 20 ms, one
  *    request at a time: the longest answer bounds the longest the server's event loop was held; target < 100 ms),
  *    and checks the M later ones stay pending.
- * 5. The server's peak RSS (VmHWM) over the whole run: target ≤ 150 MB on SQLite, ≤ 200 MB on PostgreSQL.
+ * 5. The server's peak RSS while expiring (VmHWM, reset through /proc/PID/clear_refs before the clock advance; the
+ *    whole run's where that is refused): target ≤ 150 MB on SQLite, ≤ 200 MB on PostgreSQL.
  *
  * Each figure is also printed as one `BENCH-RESULT {json}` line (bench/all.ts collects them).
  */
@@ -362,6 +363,14 @@ async function main(): Promise<number> {
   let seconds: number;
   const rssDuring: number[] = [];
   const hwmBeforeKb = readStatusKb(pid, 'VmHWM');
+  // The figure is the peak while expiring: the HTTP load above is bench/http.ts's row. Writing 5 to clear_refs sets
+  // VmHWM back to the current RSS (Linux ≥ 4.0, the process's owner); where that is refused, the peak is the whole run's.
+  let hwmReset = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    hwmReset = false;
+  }
   try {
     before = await counter.count(pendingDue, cutoffMs);
     const stopProbe = await startProbe(url);
@@ -396,13 +405,16 @@ async function main(): Promise<number> {
   }
   const hwmKb = readStatusKb(pid, 'VmHWM');
   console.log(`event-loop delay while expiring (/healthz answered, ${loopDelay.count} asked every 20 ms): max ${loopDelay.maxMs.toFixed(1)} ms, p99 ${loopDelay.p99Ms.toFixed(1)} ms`);
-  console.log(`server RSS while expiring: max sampled ${mb(Math.max(...rssDuring))} MB (every 100 ms); VmHWM ${mb(hwmBeforeKb)} MB before expiring, ${mb(hwmKb)} MB after`);
+  console.log(
+    `server RSS while expiring: max sampled ${mb(Math.max(...rssDuring))} MB (every 100 ms); VmHWM ${mb(hwmBeforeKb)} MB before expiring (idle and under load), ` +
+      `${mb(hwmKb)} MB ${hwmReset ? 'while expiring (VmHWM reset before the clock advance)' : 'over the whole run (VmHWM could not be reset)'}`,
+  );
   await stopChild(server);
 
   const results = [
     benchResult({ bench: `expiry of ${countLabel(dueCount)} due charges`, store, figure: 'charges expired per second', value: Math.round(before / seconds), unit: '/s', atLeast: targets.chargesPerSecond }),
     benchResult({ bench: `expiry of ${countLabel(dueCount)} due charges`, store, figure: 'event-loop delay max while expiring', value: Number(loopDelay.maxMs.toFixed(1)), unit: 'ms', below: targets.loopDelayMs }),
-    benchResult({ bench: `expiry of ${countLabel(dueCount)} due charges`, store, figure: 'server peak RSS (VmHWM)', value: Number(mb(hwmKb)), unit: 'MB', atMost: targets.vmHwmMb }),
+    benchResult({ bench: `expiry of ${countLabel(dueCount)} due charges`, store, figure: `server peak RSS (VmHWM) ${hwmReset ? 'while expiring' : 'over the whole run'}`, value: Number(mb(hwmKb)), unit: 'MB', atMost: targets.vmHwmMb }),
   ];
   if (results.every(Boolean)) return 0;
   process.stdout.write(`targets missed${values.strict ? '' : ' (not fatal without --strict)'}\n`);
