@@ -90,8 +90,8 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
 /**
  * The expiry sweep's unit of work: expires up to `limit` due charges at their deadline
  * and writes one charge.expire event each. Returns how many it expired. It works in chunks
- * of expiryChunkChargesMax, holding no chunk's rows while the next is worked, so what a batch
- * allocates dies young however large the batch (domain/limits.ts).
+ * of expiryChunkChargesMax, holding no chunk's rows while the next is worked, so that less of
+ * what a batch allocates lives long enough to be promoted (domain/limits.ts).
  */
 export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): Promise<number> {
   let expired = 0;
