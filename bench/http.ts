@@ -10,7 +10,9 @@
  * --processes=N (N gateway processes on one database, nginx in front: the README's deployment; the
  * bare server is still measured directly, so the ratio includes nginx's hop; server CPU/req sums
  * every gateway process, RSS is the first process's)
- * (--strict exits 1 when a ratio misses its target; a non-2xx response or socket error always exits 1).
+ * Targets (issue 17): POST /charges ≥ 0.2x bare and GET /charges/:id ≥ 0.3x on SQLite, 0.1x and 0.15x on PostgreSQL;
+ * the gateway's peak RSS (VmHWM) ≤ 150 MB on SQLite, ≤ 200 MB on PostgreSQL; each printed as a BENCH-RESULT line too
+ * (--strict exits 1 when a target is missed; a non-2xx response or socket error always exits 1).
  *
  * With --postgres the gateway gets SATANG_DATABASE_SCHEMA=bench_<random> inside a throwaway database
  * satang_bench_<random> created through --database-url, both dropped afterwards. Why not a schema
@@ -23,14 +25,14 @@
  * RSS is sampled from /proc every 200 ms. Children, temp dirs and the PostgreSQL database/schema are
  * removed on the way out, also on failure and on Ctrl-C.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startNginx } from '../test/support/nginx.js';
-import { adminQuery, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
+import { adminQuery, benchResult, buildGateway, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,7 +58,8 @@ for (const [name, value] of [['duration', durationS], ['warmup', warmupS], ['con
   if (!Number.isInteger(value) || value < 0 || (name !== 'warmup' && value === 0)) throw new Error(`--${name} must be a whole number`);
 }
 
-const targets = { postCharges: 0.25, getCharge: 0.6 };
+/** Issue 17's targets: ratios to bare node:http, and the gateway's peak RSS. */
+const targets = flags.postgres ? { postCharges: 0.1, getCharge: 0.15, vmHwmMb: 200 } : { postCharges: 0.2, getCharge: 0.3, vmHwmMb: 150 };
 const rssSampleIntervalMs = 200;
 
 // ---------------------------------------------------------------- cleanup bookkeeping
@@ -304,8 +307,7 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
   }
 
   // The gateway runs as `npm start` runs it: compiled JavaScript, no TypeScript loader.
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build failed');
+  buildGateway();
   const gateways = [];
   for (const [index, processPort] of ports.entries()) {
     // One after the other: the first migrates and makes the account, the others find them.
@@ -439,14 +441,20 @@ function printReport(store: string, bare: WrkResult, gateway: GatewayResults): b
     widths.map((width) => '-'.repeat(width)).join('  '),
     ...rows.slice(1).map((row) => formatRow(row, widths)),
     '',
-    `gateway RSS: idle ${mb(gateway.idleRssKb)} before load, peak sampled ${mb(gateway.rss.peakSampledKb)} (${gateway.rss.samples} samples every ${rssSampleIntervalMs} ms), VmHWM ${mb(gateway.rss.vmHwmKb)}`,
+    `gateway RSS: idle ${mb(gateway.idleRssKb)} before load, peak sampled ${mb(gateway.rss.peakSampledKb)} (${gateway.rss.samples} samples every ${rssSampleIntervalMs} ms), VmHWM ${mb(gateway.rss.vmHwmKb)} (target ≤ ${targets.vmHwmMb} MB)`,
     `charges stored at the end: ${gateway.chargesStored} (GET /charges?limit=1 total; wrk counted ${gateway.postRequestsCounted} completed POSTs incl. warm-up and the one for GET)`,
     `server CPU/req: user+system time of the server process (all threads) during the measured run / requests; less sensitive than requests/s to other load on the machine (load average now ${loadavg().map((n) => n.toFixed(2)).join(' ')})`,
     `non-2xx responses: 0 (POST ${gateway.post.requests} + GET ${gateway.get.requests} measured requests)`,
     '',
   ];
   process.stdout.write(lines.join('\n'));
-  return ratio(gateway.post) >= targets.postCharges && ratio(gateway.get) >= targets.getCharge;
+  const gateways = processCount === 1 ? '' : `, ${processCount} processes`;
+  const met = [
+    benchResult({ bench: 'http', store: `${store}${gateways}`, figure: 'POST /charges ratio to bare', value: Number(ratio(gateway.post).toFixed(3)), unit: 'x', atLeast: targets.postCharges }),
+    benchResult({ bench: 'http', store: `${store}${gateways}`, figure: 'GET /charges/:id ratio to bare', value: Number(ratio(gateway.get).toFixed(3)), unit: 'x', atLeast: targets.getCharge }),
+    benchResult({ bench: 'http', store: `${store}${gateways}`, figure: 'server peak RSS (VmHWM)', value: Number((gateway.rss.vmHwmKb / 1024).toFixed(1)), unit: 'MB', atMost: targets.vmHwmMb }),
+  ];
+  return met.every(Boolean);
 }
 
 // ---------------------------------------------------------------- main

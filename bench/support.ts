@@ -187,12 +187,59 @@ export function gatewayEnv(settings: Record<string, string | undefined>): NodeJS
   return env;
 }
 
-/** Builds the gateway as `npm start` does (compiled JavaScript, no TypeScript loader) and starts `satang serve` with `env`. */
-export async function startBuiltGateway(env: NodeJS.ProcessEnv, label: string): Promise<{ child: ChildProcess; output: () => string; url: string }> {
+/**
+ * `npm run build`, as `npm start` would run the gateway; skipped when BENCH_BUILT=1 (bench/all.ts builds once, then
+ * runs every bench on that build).
+ */
+export function buildGateway(): void {
+  if (process.env.BENCH_BUILT === '1') return;
   log('npm run build');
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
-  const { child, output, match } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
+}
+
+/** A count as a table says it: 1M, 2.5M, 20,000. */
+export function countLabel(count: number): string {
+  return count >= 1e6 && count % 1e5 === 0 ? `${count / 1e6}M` : count.toLocaleString('en-US');
+}
+
+/** The prefix of the one line per figure a bench prints for bench/all.ts, JSON after it. */
+export const benchResultPrefix = 'BENCH-RESULT ';
+
+/** One figure of a bench against its target, as bench/all.ts reads it. */
+export interface BenchResult {
+  bench: string;
+  store: string;
+  figure: string;
+  value: number;
+  unit: string;
+  /** What the value is of, when the figure is a maximum over several (the slowest page's name). */
+  note?: string;
+  /** The target, written as the issue writes it: ">= 0.2", "< 100", "<= 150". */
+  target: string;
+  met: boolean;
+}
+
+/**
+ * Prints one figure as a `BENCH-RESULT {json}` line on stdout and returns whether it met its target, given as
+ * exactly one of atLeast (value ≥), below (value <) or atMost (value ≤). A value that is not a number never meets it.
+ */
+export function benchResult(result: Omit<BenchResult, 'target' | 'met'> & { atLeast?: number; below?: number; atMost?: number }): boolean {
+  const { atLeast, below, atMost, ...figure } = result;
+  const given = [atLeast, below, atMost].filter((limit) => limit !== undefined);
+  if (given.length !== 1) throw new Error(`${figure.figure}: give exactly one of atLeast, below, atMost`);
+  const ok = Number.isFinite(figure.value);
+  const [target, met] =
+    atLeast !== undefined ? [`>= ${atLeast}`, ok && figure.value >= atLeast] : below !== undefined ? [`< ${below}`, ok && figure.value < below] : [`<= ${atMost}`, ok && figure.value <= atMost!];
+  const line: BenchResult = { ...figure, value: ok ? figure.value : Number.NaN, target, met };
+  process.stdout.write(`${benchResultPrefix}${JSON.stringify(line)}\n`);
+  return met;
+}
+
+/** Builds the gateway as `npm start` does (compiled JavaScript, no TypeScript loader) and starts `satang serve` with `env`. */
+export async function startBuiltGateway(env: NodeJS.ProcessEnv, label: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; output: () => string; url: string }> {
+  buildGateway();
+  const { child, output, match } = await spawnAndWaitForLine(process.execPath, [...nodeArgs, 'dist/cli.js', 'serve'], {
     cwd: repoRoot,
     env,
     match: /Satang is listening on (\S+)/,

@@ -6,6 +6,7 @@
 import { notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { canComplete, canExpire, type Completer, type CompletionRequest, enforce, failedProcessing } from '../domain/lifecycle.js';
+import { expiryChunkChargesMax } from '../domain/limits.js';
 import { postTransaction } from '../store/ledger.js';
 import { type ChargeTransition, type ChargeWithSource, expireDueChargeRows, findCharge, findChargeWithSource, transitionPendingCharge } from '../store/charges.js';
 import { type DueFilter } from '../store/scope.js';
@@ -88,9 +89,22 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
 
 /**
  * The expiry sweep's unit of work: expires up to `limit` due charges at their deadline
- * and writes one charge.expire event each. Returns how many it expired.
+ * and writes one charge.expire event each. Returns how many it expired. It works in chunks
+ * of expiryChunkChargesMax, holding no chunk's rows while the next is worked, so that less of
+ * what a batch allocates lives long enough to be promoted (domain/limits.ts).
  */
 export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): Promise<number> {
+  let expired = 0;
+  while (expired < limit) {
+    const chunk = Math.min(expiryChunkChargesMax, limit - expired);
+    const count = await expireDueChunk(tx, due, chunk);
+    expired += count;
+    if (count < chunk) break;
+  }
+  return expired;
+}
+
+async function expireDueChunk(tx: Tx, due: DueFilter, limit: number): Promise<number> {
   const expired = await expireDueChargeRows(tx, due, limit);
   // The charge expired at its deadline, and so did its event.
   await recordEvents(
