@@ -101,6 +101,11 @@ export const webhookConcurrencyDefault = 32;
 export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
 /**
+ * Claims a dispatcher runs at once: a claim is several round trips and a commit, and a job
+ * committed while one runs is claimed beside it rather than after it.
+ */
+export const webhookClaimsAtOnce = 2;
+/**
  * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are left in
  * the outbox (claims skip them), so its backlog does not crowd out other endpoints; short of it, a
  * busy origin always has its next jobs at hand when a slot frees.
