@@ -105,6 +105,8 @@ export const webhookPollIntervalMs = 250;
  * committed while one runs is claimed beside it rather than after it.
  */
 export const webhookClaimsAtOnce = 2;
+/** Answered attempts recorded in one transaction at most (three statements each). */
+export const webhookAttemptsRecordedTogetherMax = 64;
 /**
  * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are left in
  * the outbox (claims skip them), so its backlog does not crowd out other endpoints; short of it, a

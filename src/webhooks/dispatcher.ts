@@ -19,9 +19,9 @@ import { accountNowMs } from '../domain/clock.js';
 import { isSimulatedFailure, type JobChaos, simulatedFailureMessage } from '../domain/webhook-chaos.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import type { WebhookJob } from '../store/schema.js';
+import type { WebhookJob, WebhookJobStatus } from '../store/schema.js';
 import type { DueFilter, Scope } from '../store/scope.js';
-import type { Store } from '../store/store.js';
+import type { Store, Tx } from '../store/store.js';
 import { claimDueJobs, extendLease, hasDueJob, releaseJobs } from '../store/webhooks.js';
 import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
 import { deliverySecrets, existingDeliverySecrets, withPayloads } from './claimed-jobs.js';
@@ -32,6 +32,7 @@ import {
   webhookConcurrencyPerOriginMax,
   webhookLeaseMarginMs,
   webhookLeaseRenewMarginMs,
+  webhookAttemptsRecordedTogetherMax,
   webhookClaimsAtOnce,
   webhookPollIntervalMs,
   webhookTimeoutMsDefault,
@@ -72,6 +73,14 @@ interface ClaimedJob {
   secrets: string[];
 }
 
+/** An attempt answered and not yet recorded, and who waits for its job's status. */
+interface UnrecordedAttempt {
+  job: WebhookJob;
+  outcome: AttemptOutcome;
+  resolve: (status: WebhookJobStatus) => void;
+  reject: (error: unknown) => void;
+}
+
 export class WebhookDispatcher {
   private readonly loop: Periodic;
   /** The claims running now (the loop's, a nudge's or a caller's); at most claimsAtOnce. */
@@ -80,6 +89,9 @@ export class WebhookDispatcher {
   private reserved = 0;
   /** A nudge came while every claim was taken: claim again when one ends. */
   private claimAgain = false;
+  /** Attempts answered, waiting for the recording transaction. */
+  private readonly unrecorded: UnrecordedAttempt[] = [];
+  private recording = false;
   private stopped = false;
   /** Deliveries from the POST until their attempt is recorded. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -299,14 +311,58 @@ export class WebhookDispatcher {
         ? { status: null, error: simulatedFailureMessage(chaos, attempt), responseExcerpt: null, payload: item.payload, attemptedAtMs: Date.now(), durationMs: 0, simulatedFailure: true }
         : await this.attempt(job.url, item.payload, item.secrets);
     answered();
-    const status = await store.transaction(async (tx) => {
-      const account = await findAccount(tx, job.account_id);
-      const nowMs = accountNowMs(wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
-      return recordAttempt(tx, job, outcome, nowMs, Math.random());
+    const status = await new Promise<WebhookJobStatus>((resolve, reject) => {
+      this.unrecorded.push({ job, outcome, resolve, reject });
+      this.recordSoon();
     });
     // A job cancelled while its attempt was under way counts as what the attempt itself was.
     const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
     this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' || (status === 'cancelled' && succeeded) ? 'delivered' : 'failed');
+  }
+
+  private recordSoon(): void {
+    if (this.recording || this.unrecorded.length === 0) return;
+    this.recording = true;
+    // Attempts answered in this turn of the event loop join the transaction.
+    setImmediate(() => void this.recordUnrecorded());
+  }
+
+  /**
+   * Records answered attempts, many in one transaction, one transaction at a time: beside the API's
+   * batches where the database allows (PostgreSQL), so that recording 500 attempts a second adds
+   * no statements to the batches that changes wait on; joining them where one writer commits all.
+   * Should the transaction fail, each attempt is recorded again alone, so one failing attempt
+   * fails only itself.
+   */
+  private async recordUnrecorded(): Promise<void> {
+    const batch = this.unrecorded.splice(0, webhookAttemptsRecordedTogetherMax);
+    const { store } = this.options;
+    try {
+      const statuses = await store.transactionNow((tx) => this.recordAttempts(tx, batch));
+      batch.forEach((item, index) => item.resolve(statuses[index]));
+    } catch (error) {
+      if (batch.length === 1) batch[0].reject(error);
+      else await Promise.all(batch.map((item) => store.transactionNow((tx) => this.recordAttempts(tx, [item])).then(([status]) => item.resolve(status), item.reject)));
+    } finally {
+      this.recording = false;
+      this.recordSoon();
+    }
+  }
+
+  private async recordAttempts(tx: Tx, batch: UnrecordedAttempt[]): Promise<WebhookJobStatus[]> {
+    // Each account's test clock offset, read once per transaction.
+    const offsets = new Map<string, number>();
+    const statuses: WebhookJobStatus[] = [];
+    for (const { job, outcome } of batch) {
+      let offsetMs = offsets.get(job.account_id);
+      if (offsetMs === undefined) {
+        offsetMs = (await findAccount(tx, job.account_id))?.test_clock_offset_ms ?? 0;
+        offsets.set(job.account_id, offsetMs);
+      }
+      const nowMs = accountNowMs(this.options.wall.nowMs(), job.livemode === 1, offsetMs);
+      statuses.push(await recordAttempt(tx, job, outcome, nowMs, Math.random()));
+    }
+    return statuses;
   }
 
   /**
