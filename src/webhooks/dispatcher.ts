@@ -241,8 +241,11 @@ export class WebhookDispatcher {
       if (left > 0) this.sendingByOrigin.set(origin, left);
       else this.sendingByOrigin.delete(origin);
       this.startWaiting();
-      // The origin's queue may have room again for jobs the last claim skipped.
-      this.nudge();
+      // Claim more once the origin's jobs at hand are down to a round of its slots, or its full
+      // queue (which claims skip) has room again; not at every freed slot: a claim costs the same
+      // round trips for one job as for many, and a burst would otherwise be claimed a job at a time.
+      const queued = this.waiting.get(origin)?.length ?? 0;
+      if (queued <= webhookConcurrencyPerOriginMax || queued === webhookWaitingPerOriginMax - 1) this.nudge();
     };
     const delivery = this.deliver(item, freeSlot)
       .catch((error) => this.options.onError?.(error))
