@@ -116,6 +116,15 @@ export const webhookConcurrencyDefault = 32;
 export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
 /**
+ * Claims a dispatcher runs at once on PostgreSQL (a claim is several round trips and a commit; a
+ * job committed while one runs could be claimed beside it). One: on a machine short of CPU, two at
+ * once made a sequential stream of changes slower (more transactions and pool connections at once)
+ * without draining a burst measurably sooner; worth measuring again where the CPU is not shared.
+ */
+export const webhookClaimsAtOnce = 1;
+/** Answered attempts recorded in one transaction at most (three statements each). */
+export const webhookAttemptsRecordedTogetherMax = 64;
+/**
  * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are left in
  * the outbox (claims skip them), so its backlog does not crowd out other endpoints; short of it, a
  * busy origin always has its next jobs at hand when a slot frees.

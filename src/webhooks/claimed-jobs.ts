@@ -9,7 +9,7 @@ import { findEventsByIds, loadEventRelations } from '../store/events.js';
 import type { WebhookJob } from '../store/schema.js';
 import type { Scope } from '../store/scope.js';
 import type { Tx } from '../store/store.js';
-import { cancelJobs, setJobPayloads } from '../store/webhooks.js';
+import { cancelJobs, findWebhookSecret, setJobPayloads } from '../store/webhooks.js';
 import { ensureWebhookSecret, signingSecrets } from '../usecases/webhooks.js';
 
 /**
@@ -38,5 +38,16 @@ export async function withPayloads(tx: Tx, jobs: WebhookJob[], publicUrl: string
 export async function deliverySecrets(tx: Tx, scope: Scope, wallNowMs: number): Promise<string[]> {
   const account = await findAccount(tx, scope.accountId);
   const secret = await ensureWebhookSecret(tx, scope, wallNowMs);
+  return signingSecrets(secret, accountNowMs(wallNowMs, scope.livemode === 1, account?.test_clock_offset_ms ?? 0));
+}
+
+/**
+ * The same secrets read without a transaction, both reads at once (a claim reads them beside its own
+ * transaction's statements); undefined when the account and mode has no secret yet, which
+ * `deliverySecrets` then makes.
+ */
+export async function existingDeliverySecrets(db: Tx, scope: Scope, wallNowMs: number): Promise<string[] | undefined> {
+  const [account, secret] = await Promise.all([findAccount(db, scope.accountId), findWebhookSecret(db, scope)]);
+  if (secret === undefined) return undefined;
   return signingSecrets(secret, accountNowMs(wallNowMs, scope.livemode === 1, account?.test_clock_offset_ms ?? 0));
 }

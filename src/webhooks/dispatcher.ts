@@ -19,11 +19,12 @@ import { accountNowMs } from '../domain/clock.js';
 import { isSimulatedFailure, type JobChaos, simulatedFailureMessage } from '../domain/webhook-chaos.js';
 import { findAccount } from '../store/accounts.js';
 import { dueFilters, Periodic } from '../jobs/periodic.js';
-import type { WebhookJob } from '../store/schema.js';
-import type { Store } from '../store/store.js';
+import type { WebhookJob, WebhookJobStatus } from '../store/schema.js';
+import type { DueFilter, Scope } from '../store/scope.js';
+import type { Store, Tx } from '../store/store.js';
 import { claimDueJobs, extendLease, hasDueJob, releaseJobs } from '../store/webhooks.js';
 import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
-import { deliverySecrets, withPayloads } from './claimed-jobs.js';
+import { deliverySecrets, existingDeliverySecrets, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
 import {
@@ -31,6 +32,8 @@ import {
   webhookConcurrencyPerOriginMax,
   webhookLeaseMarginMs,
   webhookLeaseRenewMarginMs,
+  webhookAttemptsRecordedTogetherMax,
+  webhookClaimsAtOnce,
   webhookPollIntervalMs,
   webhookTimeoutMsDefault,
   webhookWaitingPerOriginMax,
@@ -70,10 +73,25 @@ interface ClaimedJob {
   secrets: string[];
 }
 
+/** An attempt answered and not yet recorded, and who waits for its job's status. */
+interface UnrecordedAttempt {
+  job: WebhookJob;
+  outcome: AttemptOutcome;
+  resolve: (status: WebhookJobStatus) => void;
+  reject: (error: unknown) => void;
+}
+
 export class WebhookDispatcher {
   private readonly loop: Periodic;
-  /** The tick running now, if any (the loop's or a caller's). */
-  private ticking: Promise<number> | undefined;
+  /** The claims running now (the loop's, a nudge's or a caller's); at most claimsAtOnce. */
+  private readonly claiming = new Set<Promise<number>>();
+  /** Room (jobs) the claims running now may take. */
+  private reserved = 0;
+  /** A nudge came while every claim was taken: claim again when one ends. */
+  private claimAgain = false;
+  /** Attempts answered, waiting for the recording transaction. */
+  private readonly unrecorded: UnrecordedAttempt[] = [];
+  private recording = false;
   private stopped = false;
   /** Deliveries from the POST until their attempt is recorded. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -84,8 +102,10 @@ export class WebhookDispatcher {
   private readonly waiting = new Map<string, ClaimedJob[]>();
   private readonly timeoutMs: number;
   private readonly concurrency: number;
-  /** The most one claim takes. */
+  /** The most the claims running at once take. */
   private readonly claimMax: number;
+  /** Claims at once: several where a claim runs beside the batches in a transaction of its own; one where it joins them. */
+  private readonly claimsAtOnce: number;
   private readonly resolve: Resolver;
   private readonly agents: TargetAgents;
 
@@ -93,6 +113,7 @@ export class WebhookDispatcher {
     this.timeoutMs = options.timeoutMs ?? webhookTimeoutMsDefault;
     this.concurrency = options.concurrency ?? webhookConcurrencyDefault;
     this.claimMax = 2 * this.concurrency;
+    this.claimsAtOnce = options.store.dialect.transactionsBesideBatches ? webhookClaimsAtOnce : 1;
     this.resolve = options.resolve ?? systemResolver;
     this.agents = targetAgents(options.connect ?? pinnedConnector);
     this.loop = new Periodic(webhookPollIntervalMs, () => this.tick(), options.onError);
@@ -107,6 +128,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop.stop();
+    await Promise.allSettled([...this.claiming]);
     // Hand back what was claimed but not started, in one transaction, so nobody waits for its lease.
     const unstarted = [...this.waiting.values()].flat().map((item) => item.job.id);
     this.waiting.clear();
@@ -116,19 +138,25 @@ export class WebhookDispatcher {
     this.agents.https.destroy();
   }
 
-  /** There may be new work (an event was just written, a slot freed): look now rather than at the next poll. */
+  /**
+   * There may be new work (an event was just written, a slot freed): look now rather than at the
+   * next poll, beside a claim already running (jobs committed while it runs need not wait for its
+   * end), or right after one ends when claimsAtOnce are running.
+   */
   nudge(): void {
-    this.loop.nudge();
+    // Not started (tests and tools drive it with tick and drain), or stopping.
+    if (this.stopped || this.loop.isStopped) return;
+    void this.tick().catch((error) => this.options.onError?.(error));
   }
 
   /** Runs ticks until nothing is due, waiting or in flight (for tests and tools). */
   async drain(): Promise<void> {
     for (;;) {
-      // A tick already running (the loop's) may be claiming right now: wait for it, so that
-      // "claimed nothing" below is this drain's own finding, never a tick that stood aside.
-      while (this.ticking) await this.ticking.catch(() => 0);
+      // Claims already running (the loop's, a nudge's) may be claiming right now: wait for them, so
+      // that "claimed nothing" below is this drain's own finding, never a tick that stood aside.
+      while (this.claiming.size > 0) await Promise.allSettled([...this.claiming]);
       const claimed = await this.tick();
-      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0) return;
+      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0 && this.claiming.size === 0) return;
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight]);
     }
   }
@@ -141,15 +169,19 @@ export class WebhookDispatcher {
    * claimed meanwhile.
    */
   tick(): Promise<number> {
-    if (this.ticking) {
-      this.loop.nudge();
+    if (this.stopped) return Promise.resolve(0);
+    if (this.claiming.size >= this.claimsAtOnce) {
+      this.claimAgain = true;
       return Promise.resolve(0);
     }
-    if (this.stopped) return Promise.resolve(0);
-    const run = this.claimAndStart().finally(() => {
-      this.ticking = undefined;
+    const run: Promise<number> = this.claimAndStart().finally(() => {
+      this.claiming.delete(run);
+      if (this.claimAgain) {
+        this.claimAgain = false;
+        this.nudge();
+      }
     });
-    this.ticking = run;
+    this.claiming.add(run);
     return run;
   }
 
@@ -161,9 +193,16 @@ export class WebhookDispatcher {
       else waitingOpen += queue.length;
     }
     // Jobs waiting at a full origin take no room: a saturated origin must not starve the others.
-    const limit = this.claimMax - waitingOpen;
+    // A claim takes at most its share, so that one running beside it still finds room.
+    const limit = Math.min(Math.max(1, Math.floor(this.claimMax / this.claimsAtOnce)), this.claimMax - waitingOpen - this.reserved);
     if (limit <= 0) return 0;
-    const claimed = await this.claim(limit, [...skipUrls]);
+    this.reserved += limit;
+    let claimed: ClaimedJob[];
+    try {
+      claimed = await this.claim(limit, [...skipUrls]);
+    } finally {
+      this.reserved -= limit;
+    }
     for (const item of claimed) {
       const origin = new URL(item.job.url).origin;
       const queue = this.waiting.get(origin);
@@ -202,8 +241,11 @@ export class WebhookDispatcher {
       if (left > 0) this.sendingByOrigin.set(origin, left);
       else this.sendingByOrigin.delete(origin);
       this.startWaiting();
-      // The origin's queue may have room again for jobs the last claim skipped.
-      this.nudge();
+      // Claim more once the origin's jobs at hand are down to a round of its slots, or its full
+      // queue (which claims skip) has room again; not at every freed slot: a claim costs the same
+      // round trips for one job as for many, and a burst would otherwise be claimed a job at a time.
+      const queued = this.waiting.get(origin)?.length ?? 0;
+      if (queued <= webhookConcurrencyPerOriginMax || queued === webhookWaitingPerOriginMax - 1) this.nudge();
     };
     const delivery = this.deliver(item, freeSlot)
       .catch((error) => this.options.onError?.(error))
@@ -218,23 +260,32 @@ export class WebhookDispatcher {
     const { store, wall } = this.options;
     const wallNowMs = wall.nowMs();
     const claimed: ClaimedJob[] = [];
-    for (const due of await dueFilters(store, wallNowMs)) {
+    // A read first: most nudges (one per API change) find nothing due, and then no write
+    // transaction, and no commit, is spent on them. The wall clock's look goes out beside the
+    // read of the advanced test clocks: two round trips at once.
+    const wallDue: DueFilter = { nowMs: wallNowMs };
+    const [clockFilters, wallHasDue] = await Promise.all([dueFilters(store, wallNowMs), hasDueJob(store.read, wallDue, wallNowMs, skipUrls)]);
+    for (const due of [wallDue, ...clockFilters.filter((filter) => filter.scope !== undefined)]) {
       if (claimed.length >= limit) break;
-      // A read first: most nudges (one per API change) find nothing due, and then no write
-      // transaction, and no commit, is spent on them.
-      if (!(await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
+      if (!(due === wallDue ? wallHasDue : await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
       // Its own transaction where the database allows: a claim does not wait for a batch of API units.
       const batch = await store.transactionNow(async (tx) => {
         const jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + webhookLeaseMarginMs, limit - claimed.length, skipUrls);
+        // The signing secrets of each account and mode, read once per batch, beside this transaction's
+        // rendering (on other connections where there are some); one with no secret yet makes it here.
+        const scopes = new Map<string, Scope>();
+        for (const job of jobs) scopes.set(`${job.account_id}/${job.livemode}`, { accountId: job.account_id, livemode: job.livemode });
+        const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await existingDeliverySecrets(store.read, scope, wallNowMs)] as const));
+        // Awaited below unless rendering fails first: then its outcome is of no use.
+        secretsAhead.catch(() => {});
         const ready = await withPayloads(tx, jobs, this.options.publicUrl);
-        // The signing secrets of each account and mode, read once per batch.
-        const secretsByScope = new Map<string, string[]>();
+        const secretsByScope = new Map<string, string[] | undefined>(await secretsAhead);
         const out: ClaimedJob[] = [];
         for (const { job, payload } of ready) {
           const scopeKey = `${job.account_id}/${job.livemode}`;
           let secrets = secretsByScope.get(scopeKey);
           if (secrets === undefined) {
-            secrets = await deliverySecrets(tx, { accountId: job.account_id, livemode: job.livemode }, wallNowMs);
+            secrets = await deliverySecrets(tx, scopes.get(scopeKey)!, wallNowMs);
             secretsByScope.set(scopeKey, secrets);
           }
           out.push({ job, payload, secrets });
@@ -263,14 +314,58 @@ export class WebhookDispatcher {
         ? { status: null, error: simulatedFailureMessage(chaos, attempt), responseExcerpt: null, payload: item.payload, attemptedAtMs: Date.now(), durationMs: 0, simulatedFailure: true }
         : await this.attempt(job.url, item.payload, item.secrets);
     answered();
-    const status = await store.transaction(async (tx) => {
-      const account = await findAccount(tx, job.account_id);
-      const nowMs = accountNowMs(wall.nowMs(), job.livemode === 1, account?.test_clock_offset_ms ?? 0);
-      return recordAttempt(tx, job, outcome, nowMs, Math.random());
+    const status = await new Promise<WebhookJobStatus>((resolve, reject) => {
+      this.unrecorded.push({ job, outcome, resolve, reject });
+      this.recordSoon();
     });
     // A job cancelled while its attempt was under way counts as what the attempt itself was.
     const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
     this.options.onAttempt?.(status === 'pending' ? 'retry' : status === 'delivered' || (status === 'cancelled' && succeeded) ? 'delivered' : 'failed');
+  }
+
+  private recordSoon(): void {
+    if (this.recording || this.unrecorded.length === 0) return;
+    this.recording = true;
+    // Attempts answered in this turn of the event loop join the transaction.
+    setImmediate(() => void this.recordUnrecorded());
+  }
+
+  /**
+   * Records answered attempts, many in one transaction, one transaction at a time: beside the API's
+   * batches where the database allows (PostgreSQL), so that recording 500 attempts a second adds
+   * no statements to the batches that changes wait on; joining them where one writer commits all.
+   * Should the transaction fail, each attempt is recorded again alone, so one failing attempt
+   * fails only itself.
+   */
+  private async recordUnrecorded(): Promise<void> {
+    const batch = this.unrecorded.splice(0, webhookAttemptsRecordedTogetherMax);
+    const { store } = this.options;
+    try {
+      const statuses = await store.transactionNow((tx) => this.recordAttempts(tx, batch));
+      batch.forEach((item, index) => item.resolve(statuses[index]));
+    } catch (error) {
+      if (batch.length === 1) batch[0].reject(error);
+      else await Promise.all(batch.map((item) => store.transactionNow((tx) => this.recordAttempts(tx, [item])).then(([status]) => item.resolve(status), item.reject)));
+    } finally {
+      this.recording = false;
+      this.recordSoon();
+    }
+  }
+
+  private async recordAttempts(tx: Tx, batch: UnrecordedAttempt[]): Promise<WebhookJobStatus[]> {
+    // Each account's test clock offset, read once per transaction.
+    const offsets = new Map<string, number>();
+    const statuses: WebhookJobStatus[] = [];
+    for (const { job, outcome } of batch) {
+      let offsetMs = offsets.get(job.account_id);
+      if (offsetMs === undefined) {
+        offsetMs = (await findAccount(tx, job.account_id))?.test_clock_offset_ms ?? 0;
+        offsets.set(job.account_id, offsetMs);
+      }
+      const nowMs = accountNowMs(this.options.wall.nowMs(), job.livemode === 1, offsetMs);
+      statuses.push(await recordAttempt(tx, job, outcome, nowMs, Math.random()));
+    }
+    return statuses;
   }
 
   /**
