@@ -37,7 +37,7 @@ import { openStore, type Store } from '../src/store/store.js';
 import { ensureDefaultAccount } from '../src/usecases/accounts.js';
 import { createOperator, hashPassword } from '../src/usecases/operators.js';
 import { type BulkLoader, postgresLoader, type Row, sqliteLoader } from './bulk-load.js';
-import { adminQuery, benchResult, countLabel, dropSchema, finalizers, gatewayEnv, log, percentile, randomKeySuffix, readStatusKb, runBench, startBuiltGateway, tempDir } from './support.js';
+import { benchResult, countLabel, finalizers, gatewayEnv, log, percentile, readStatusKb, runBench, startBuiltGateway, tempDir, throwawayDatabase } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,16 +100,7 @@ async function prepareDatabase(): Promise<{ target: Target; accountId: string; n
   let store: Store;
   let target: Target;
   if (postgres) {
-    const suffix = randomKeySuffix();
-    const schema = `bench_${suffix}`;
-    const database = `satang_bench_${suffix}`;
-    const adminUrl = values['database-url']!;
-    await adminQuery(adminUrl, `create database ${database}`);
-    finalizers.push(() => adminQuery(adminUrl, `drop database if exists ${database} with (force)`).then(() => log(`dropped database ${database}`)));
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    const databaseUrl = url.toString();
-    finalizers.push(() => dropSchema(databaseUrl, schema));
+    const { databaseUrl, schema } = await throwawayDatabase(values['database-url']!);
     store = await openStore({ dataDir, databaseUrl, schema });
     target = {
       env: { DATABASE_URL: databaseUrl, SATANG_DATABASE_SCHEMA: schema },

@@ -40,11 +40,8 @@ import { loadConfig } from '../src/config.js';
 import { expireDueCharges } from '../src/usecases/lifecycle.js';
 import { type BulkLoader, postgresLoader, type Row, sqliteLoader } from './bulk-load.js';
 import {
-  adminQuery,
   benchResult,
   countLabel,
-  dropSchema,
-  finalizers,
   gatewayEnv,
   log,
   randomKeySuffix,
@@ -55,6 +52,7 @@ import {
   startBuiltGateway,
   stopChild,
   tempDir,
+  throwawayDatabase,
   track,
 } from './support.js';
 import { spawn } from 'node:child_process';
@@ -118,15 +116,7 @@ async function prepareTarget(): Promise<Target> {
       },
     };
   }
-  const schema = `bench_${suffix}`;
-  const database = `satang_bench_${suffix}`;
-  const adminUrl = values['database-url']!;
-  await adminQuery(adminUrl, `create database ${database}`);
-  finalizers.push(() => adminQuery(adminUrl, `drop database if exists ${database} with (force)`).then(() => log(`dropped database ${database}`)));
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  const databaseUrl = url.toString();
-  finalizers.push(() => dropSchema(databaseUrl, schema));
+  const { databaseUrl, schema } = await throwawayDatabase(values['database-url']!, suffix);
   return {
     env: { SATANG_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, SATANG_DATABASE_SCHEMA: schema },
     storeOptions: { dataDir, databaseUrl, schema },

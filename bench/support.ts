@@ -143,6 +143,22 @@ export function spawnAndWaitForLine(
   });
 }
 
+/**
+ * A throwaway database satang_bench_<suffix> created through `adminUrl`, and the schema bench_<suffix> to use in it;
+ * both are dropped on the way out (finalizers). Its own database, not a schema of `test`: see bench/http.ts.
+ */
+export async function throwawayDatabase(adminUrl: string, suffix = randomKeySuffix()): Promise<{ databaseUrl: string; schema: string }> {
+  const schema = `bench_${suffix}`;
+  const database = `satang_bench_${suffix}`;
+  await adminQuery(adminUrl, `create database ${database}`);
+  finalizers.push(() => adminQuery(adminUrl, `drop database if exists ${database} with (force)`).then(() => log(`dropped database ${database}`)));
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const databaseUrl = url.toString();
+  finalizers.push(() => dropSchema(databaseUrl, schema));
+  return { databaseUrl, schema };
+}
+
 /** Drops a throwaway bench schema (its database may already be gone with it). */
 export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
   if (!/^bench_[a-z0-9_]+$/.test(schema)) throw new Error(`refusing to drop schema ${schema}`);
