@@ -68,11 +68,25 @@ class FifoLock {
   }
 }
 
+/**
+ * How a transaction begins. The writer's are `immediate`: they take SQLite's write lock first,
+ * waiting under busy_timeout while another process holds it. A deferred transaction that reads
+ * and then writes must upgrade its lock, and when another process has committed since its read
+ * began, SQLite refuses the upgrade at once (SQLITE_BUSY, no waiting), which two gateway
+ * processes on one file would see as an internal error.
+ */
+export type SqliteBegin = 'immediate' | 'deferred';
+
 class QueuedSqliteDriver implements Driver {
   private readonly lock = new FifoLock();
   readonly connection: CachingConnection;
-  constructor(private readonly db: Database.Database) {
+  private readonly begin: CompiledQuery;
+  constructor(
+    private readonly db: Database.Database,
+    begin: SqliteBegin,
+  ) {
     this.connection = new CachingConnection(db);
+    this.begin = CompiledQuery.raw(`begin ${begin}`);
   }
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -80,7 +94,7 @@ class QueuedSqliteDriver implements Driver {
     return this.connection;
   }
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    await connection.executeQuery(this.begin);
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('commit'));
@@ -119,9 +133,9 @@ export class DirectSqliteAdapter extends SqliteAdapter {
 
 export class QueuedSqliteDialect extends SqliteDialect {
   private readonly driver: QueuedSqliteDriver;
-  constructor(database: Database.Database) {
+  constructor(database: Database.Database, begin: SqliteBegin) {
     super({ database });
-    this.driver = new QueuedSqliteDriver(database);
+    this.driver = new QueuedSqliteDriver(database, begin);
   }
   override createDriver(): Driver {
     return this.driver;

@@ -113,8 +113,8 @@ function openSqlite(options: StoreOptions): Store {
   writer.pragma('busy_timeout = 5000');
   const reader = new Database(file);
   reader.pragma('busy_timeout = 5000');
-  const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer) });
-  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader) });
+  const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer, 'immediate') });
+  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader, 'deferred') });
   // One writer: one batch at a time.
   return new GroupCommitStore(sqliteDialect, write, read, 1, async () => {
     await write.destroy();

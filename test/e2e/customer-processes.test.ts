@@ -19,6 +19,7 @@ async function post(url: string, json: unknown): Promise<{ status: number; json:
 /** A new charge and the QR text its hosted page (served by `page`) links the simulator with. */
 async function chargeWithPayload(first: GatewayProcess, page: GatewayProcess) {
   const charge = (await api(`${first.url}/charges`, secretKey, { method: 'POST', json: { amount: 25000, currency: 'THB', source: { type: 'truemoney_qr' } } })).json;
+  assert.ok(charge.authorize_uri, JSON.stringify(charge));
   const ref = charge.authorize_uri.split('/')[4];
   const html = await (await fetch(`${page.url}/payments/${ref}/authorize?acs=false`)).text();
   const match = /href="\/simulator\?payload=([^"]+)"/.exec(html);
@@ -54,6 +55,31 @@ describeEachStoreProcess(
       assert.equal(again.status, 400);
       assert.match(again.json.message, /already used/);
       assert.equal((await api(`${second.url}/charges/${charge.id}`, secretKey)).json.status, 'successful');
+    });
+
+    test('charges created and paid on both processes at once: every request is answered, none fails, none is lost', async () => {
+      // Each process's writes begin while the other's commit: SQLite must queue them (one
+      // writer at a time across processes), never refuse one as an internal error.
+      const created = await Promise.all(
+        Array.from({ length: 80 }, (_, index) =>
+          api(`${(index % 2 ? first : second).url}/charges`, secretKey, { method: 'POST', json: { amount: 10000 + index, currency: 'THB', source: { type: 'truemoney_qr' } } }),
+        ),
+      );
+      for (const answer of created) assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      const paid = await Promise.all(
+        created.map(async (answer, index) => {
+          const ref = answer.json.authorize_uri.split('/')[4];
+          const html = await (await fetch(`${(index % 2 ? second : first).url}/payments/${ref}/authorize?acs=false`)).text();
+          const payload = decodeURIComponent(/href="\/simulator\?payload=([^"]+)"/.exec(html)![1]);
+          return post(`${(index % 2 ? first : second).url}/simulator/approve`, { payload });
+        }),
+      );
+      for (const answer of paid) assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      for (const answer of created) {
+        const charge = (await api(`${first.url}/charges/${answer.json.id}`, secretKey)).json;
+        assert.equal(charge.status, 'successful');
+        assert.equal(charge.amount, answer.json.amount);
+      }
     });
 
     test('an approval on one process and a decline on the other, at once: exactly one wins', async () => {
