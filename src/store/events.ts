@@ -8,8 +8,9 @@ import { dialectOf } from './dialect.js';
 import { listPage, type ListWindow, type Page } from './lists.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { rowsByKey } from './row-maps.js';
-import { findRefundsByIds, refundsOfCharges } from './refunds.js';
-import type { ChargeRow, DB, EventRow, RefundRow, SourceRow, WebhookDelivery } from './schema.js';
+import { balanceMove, checkedPosting, movingBalance, postTransaction } from './ledger.js';
+import { findRefundsByIds, insertRefund, refundsOfCharges } from './refunds.js';
+import type { ChargeRow, DB, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery } from './schema.js';
 import { inScope, type Scope } from './scope.js';
 import { seqOfOne, withSeq } from './sequence.js';
 import { eventTargets, eventTargetsFrom, type EventTargets, listDeliveriesOfEvents, selectTargets, type TargetRow } from './webhooks.js';
@@ -27,15 +28,22 @@ export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<
   }
 }
 
-/** Rows written together with an event: the charge it is about when new, that charge's new source, and what it adds to its day's totals. */
+/**
+ * Rows written together with an event: the charge it is about when new, that charge's new source,
+ * a new refund, what the change adds to its day's totals, and the ledger posting it makes (with the
+ * balance it moves). Totals are written before the balance: every change locks its day's totals row
+ * first, then the balance row, so no two changes wait on each other in opposite orders.
+ */
 export interface WrittenWithEvent {
   source?: SourceRow;
   charge?: ChargeRow;
+  refund?: RefundRow;
   totals?: DailyTotalsDelta[];
+  posting?: TransactionRow;
 }
 
 /**
- * Inserts an event, with the new rows it goes with, and returns its account's enabled
+ * Inserts an event, with the rows it goes with, and returns its account's enabled
  * webhook endpoints and listeners (where the event is to be delivered). On PostgreSQL that is
  * one statement (data-modifying CTEs: one round trip, all or nothing); on SQLite, where a
  * statement costs no round trip, the same inserts and the read one after another.
@@ -45,15 +53,19 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   if (!dialectOf(db).writesInOneStatement) {
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
+    if (rows.refund) await insertRefund(db, rows.refund);
     await insertEvent(db, event);
-    if (rows.totals) await addDailyTotals(db, rows.totals);
+    if (rows.totals && rows.totals.length > 0) await addDailyTotals(db, rows.totals);
+    if (rows.posting) await postTransaction(db, rows.posting);
     return eventTargets(db, scope);
   }
   const parts: Array<[table: WrittenTable, row: Record<string, unknown>]> = [];
   if (rows.source) parts.push(['sources', rows.source]);
   if (rows.charge) parts.push(['charges', rows.charge]);
+  if (rows.refund) parts.push(['refunds', rows.refund]);
   parts.push(['events', event]);
   for (const delta of rows.totals ?? []) parts.push(['daily_charge_totals', { ...dailyTotalsRow(delta) }]);
+  if (rows.posting) parts.push(['transactions', checkedPosting(rows.posting)], ['balances', balanceMove(rows.posting)]);
   const args: Record<string, unknown> = { ...scope };
   for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
@@ -66,15 +78,18 @@ type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Pro
 /** One statement function per shape of write (which tables, which columns), made at its first use. */
 const insertEventWithStatements = new Map<string, EventWithStatement>();
 
-type WrittenTable = 'sources' | 'charges' | 'events' | 'daily_charge_totals';
+type WrittenTable = 'sources' | 'charges' | 'refunds' | 'events' | 'daily_charge_totals' | 'transactions' | 'balances';
 
 function insertEventWithStatement(key: string, parts: Array<[table: WrittenTable, row: Record<string, unknown>]>): EventWithStatement {
   return preparedQuery<Record<string, unknown>, TargetRow>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
-      // Totals add to their day's row (an upsert); the rest are new rows.
-      query = query.with(`written_${index}`, (cte) => (table === 'daily_charge_totals' ? addingToTotals(cte.insertInto(table).values(values)) : cte.insertInto(table).values(values))) as unknown as Kysely<any>;
+      // Totals add to their day's row and a posting to the balance (upserts); the rest are new rows.
+      query = query.with(`written_${index}`, (cte) => {
+        const insert = cte.insertInto(table).values(values);
+        return table === 'daily_charge_totals' ? addingToTotals(insert) : table === 'balances' ? movingBalance(insert) : insert;
+      }) as unknown as Kysely<any>;
     }
     return selectTargets(query as unknown as Kysely<DB>, { accountId: p.accountId as string, livemode: p.livemode as number }, qb);
   });

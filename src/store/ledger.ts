@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type InsertQueryBuilder, type Kysely, sql } from 'kysely';
 import { seqOfOne } from './sequence.js';
 import { type ListWindow, listPage, type Page } from './lists.js';
 import { inScope, type Scope } from './scope.js';
@@ -6,14 +6,24 @@ import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
 /** Writes a ledger row and moves the balance by it, in the caller's transaction. */
 export async function postTransaction(db: Kysely<DB>, row: TransactionRow): Promise<void> {
+  await db.insertInto('transactions').values({ ...checkedPosting(row), ...(await seqOfOne(db, 'transactions')) }).execute();
+  await movingBalance(db.insertInto('balances').values(balanceMove(row))).execute();
+}
+
+/** A posting as it may be written: its amount a whole, non-negative number of satang (the direction says which way). */
+export function checkedPosting(row: TransactionRow): TransactionRow {
   if (!Number.isSafeInteger(row.amount) || row.amount < 0) throw new Error(`ledger amount must be a non-negative integer: ${row.amount}`);
-  await db.insertInto('transactions').values({ ...row, ...(await seqOfOne(db, 'transactions')) }).execute();
-  const delta = row.direction === 'credit' ? row.amount : -row.amount;
-  await db
-    .insertInto('balances')
-    .values({ account_id: row.account_id, livemode: row.livemode, total: delta, created_at: row.created_at })
-    .onConflict((oc) => oc.columns(['account_id', 'livemode']).doUpdateSet({ total: sql`balances.total + ${delta}` }))
-    .execute();
+  return row;
+}
+
+/** What a posting does to its account's balance, as the row that starts the balance when there is none. */
+export function balanceMove(row: TransactionRow): BalanceRow {
+  return { account_id: row.account_id, livemode: row.livemode, total: row.direction === 'credit' ? row.amount : -row.amount, created_at: row.created_at };
+}
+
+/** An insert of a balance move made an upsert that adds it to the balance when there is one (also inside a CTE: store/events.ts). */
+export function movingBalance<Q extends InsertQueryBuilder<any, any, any>>(insert: Q): Q {
+  return insert.onConflict((oc) => oc.columns(['account_id', 'livemode']).doUpdateSet({ total: sql`balances.total + excluded.total` })) as Q;
 }
 
 export async function findBalance(db: Kysely<DB>, scope: Scope): Promise<BalanceRow | undefined> {

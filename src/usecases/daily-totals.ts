@@ -3,8 +3,9 @@
  * adds; the store adds it, in the change's transaction):
  * - a new charge: the event writer, which writes it (recordEvents with `written.charge`; on PostgreSQL in the
  *   same statement as the charge and its event);
- * - a status change (completed, expired by hand or by the sweep): the use case calls recordChargeChanges with
- *   the status before and after;
+ * - a status change of one charge (completed, expired by hand): the event writer, given the status before and
+ *   after (recordEvents with `written.changes`), with the event and the ledger posting;
+ * - the expiry sweep's batches: recordChargeChanges, with the status before and after;
  * - a test-data reset deletes the test-mode totals with the charges (store/reset.ts).
  */
 import { type ChargeStatusChange, mergeDailyTotals } from '../domain/daily-totals.js';

@@ -7,10 +7,9 @@ import { notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { canComplete, canExpire, type Completer, type CompletionRequest, enforce, failedProcessing } from '../domain/lifecycle.js';
 import { expiryChunkChargesMax } from '../domain/limits.js';
-import { postTransaction } from '../store/ledger.js';
 import { type ChargeTransition, type ChargeWithSource, expireDueChargeRows, findCharge, findChargeWithSource, transitionPendingCharge } from '../store/charges.js';
 import { type DueFilter } from '../store/scope.js';
-import type { ChargeRow } from '../store/schema.js';
+import type { ChargeRow, TransactionRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { chargeEvent, recordEvents } from './events.js';
@@ -46,25 +45,24 @@ export async function completeCharge(tx: Tx, ctx: UseCaseContext, id: string, re
     throw new Error(`charge ${id} could not be completed, and the rules allow it`);
   }
   const charge: ChargeRow = { ...found, ...fields };
-  // Before the balance: every change locks its day's totals row first, then the balance row (no two orders to deadlock in).
-  await recordChargeChanges(tx, [{ charge, from: found.status, to: charge.status }]);
-  if (charge.status === 'successful') {
-    await postTransaction(tx, {
-      id: charge.transaction_id!,
-      account_id: charge.account_id,
-      livemode: charge.livemode,
-      direction: 'credit',
-      key: 'charge.captured.net',
-      amount: charge.net,
-      currency: charge.currency,
-      origin: charge.id,
-      created_at: ctx.nowMs,
-      transferable_at: ctx.nowMs,
-    });
-  }
-  const result = { charge, source: loaded.source };
-  await recordEvents(tx, [chargeEvent('charge.complete', charge, ctx.nowMs)], ctx.nowMs);
-  return result;
+  // A successful charge credits its net; with the event, its day's totals and the balance are written in one go.
+  const posting: TransactionRow | undefined =
+    charge.status === 'successful'
+      ? {
+          id: charge.transaction_id!,
+          account_id: charge.account_id,
+          livemode: charge.livemode,
+          direction: 'credit',
+          key: 'charge.captured.net',
+          amount: charge.net,
+          currency: charge.currency,
+          origin: charge.id,
+          created_at: ctx.nowMs,
+          transferable_at: ctx.nowMs,
+        }
+      : undefined;
+  await recordEvents(tx, [chargeEvent('charge.complete', charge, ctx.nowMs)], ctx.nowMs, { changes: [{ charge, from: found.status, to: charge.status }], posting });
+  return { charge, source: loaded.source };
 }
 
 /** POST /charges/:id/expire: a pending charge expires now, and expires_at becomes now. */
@@ -82,8 +80,7 @@ export async function expireCharge(tx: Tx, ctx: UseCaseContext, id: string): Pro
     throw new Error(`charge ${id} could not be expired, and the rules allow it`);
   }
   const result = { charge: { ...found, ...fields }, source: loaded.source };
-  await recordEvents(tx, [chargeEvent('charge.expire', result.charge, ctx.nowMs)], ctx.nowMs);
-  await recordChargeChanges(tx, [{ charge: result.charge, from: found.status, to: result.charge.status }]);
+  await recordEvents(tx, [chargeEvent('charge.expire', result.charge, ctx.nowMs)], ctx.nowMs, { changes: [{ charge: result.charge, from: found.status, to: result.charge.status }] });
   return result;
 }
 

@@ -7,10 +7,8 @@ import { refundableCharge } from '../domain/charge.js';
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { decideRefund, voidDebitSatang } from '../domain/refunds.js';
-import { postTransaction } from '../store/ledger.js';
 import { addRefundToCharge, findChargeWithSource } from '../store/charges.js';
-import { insertRefund } from '../store/refunds.js';
-import type { RefundRow } from '../store/schema.js';
+import type { RefundRow, TransactionRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordEvents } from './events.js';
@@ -57,11 +55,10 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       transaction_id: newId('trxn', livemode, atMs),
       created_at: atMs,
     };
-    await insertRefund(tx, refund);
     // A refund gives back its amount (the merchant keeps paying the fee); a void takes
     // back its share of the net (no fee on voided money).
     const debit = voided ? voidDebitSatang(charge.net, charge.amount, charge.voided_amount, charge.voided_amount + input.amount) : input.amount;
-    await postTransaction(tx, {
+    const posting: TransactionRow = {
       id: refund.transaction_id,
       account_id: refund.account_id,
       livemode: refund.livemode,
@@ -72,8 +69,9 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       origin: refund.id,
       created_at: atMs,
       transferable_at: atMs,
-    });
-    await recordEvents(tx, [{ scope: ctx.scope, key: 'refund.create', about: { refund, chargeId }, chargeWebhookEndpoints: charge.webhook_endpoints, createdAtMs: atMs }], atMs);
+    };
+    // The refund, its debit and its event: written together.
+    await recordEvents(tx, [{ scope: ctx.scope, key: 'refund.create', about: { refund, chargeId }, chargeWebhookEndpoints: charge.webhook_endpoints, createdAtMs: atMs }], atMs, { refund, posting });
     return refund;
   }
   throw new OmiseError('failed_refund', 'the charge kept changing while this refund was decided; try again');
