@@ -51,10 +51,13 @@ export function dailyTotalsDelta({ charge, from, to }: ChargeStatusChange): Dail
 
 /** The deltas of several changes, one per account, mode and day (zero sums dropped), in key order. */
 export function mergeDailyTotals(changes: ChargeStatusChange[]): DailyTotalsDelta[] {
+  return sumDailyTotals(changes.map(dailyTotalsDelta).filter((delta) => delta !== null));
+}
+
+/** Deltas added up, one per account, mode and day (zero sums dropped), in key order. */
+export function sumDailyTotals(deltas: DailyTotalsDelta[]): DailyTotalsDelta[] {
   const merged = new Map<string, DailyTotalsDelta>();
-  for (const change of changes) {
-    const delta = dailyTotalsDelta(change);
-    if (!delta) continue;
+  for (const delta of deltas) {
     const key = `${delta.accountId}\u0000${delta.livemode}\u0000${String(delta.day).padStart(8, '0')}`;
     const seen = merged.get(key);
     if (!seen) merged.set(key, delta);

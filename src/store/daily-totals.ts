@@ -4,16 +4,6 @@ import type { DailyTotalsDelta } from '../domain/daily-totals.js';
 import type { DailyChargeTotalsTable, DB } from './schema.js';
 import type { Scope } from './scope.js';
 
-/**
- * Adds each delta to its day's row, creating the row on first use: one upsert that adds (never a read
- * then a write), so concurrent changes to the same day both count. Deltas in key order (mergeDailyTotals).
- */
-export async function addDailyTotals(db: Kysely<DB>, deltas: DailyTotalsDelta[]): Promise<void> {
-  for (let start = 0; start < deltas.length; start += 200) {
-    await addingToTotals(db.insertInto('daily_charge_totals').values(deltas.slice(start, start + 200).map(dailyTotalsRow))).execute();
-  }
-}
-
 /** A delta as the row it starts a day with. */
 export function dailyTotalsRow(delta: DailyTotalsDelta): DailyChargeTotalsTable {
   return {
@@ -26,7 +16,10 @@ export function dailyTotalsRow(delta: DailyTotalsDelta): DailyChargeTotalsTable 
   };
 }
 
-/** An insert of totals rows made an upsert that adds to the day's row when there is one (also inside a CTE: store/events.ts). */
+/**
+ * An insert of totals rows made an upsert that adds to the day's row when there is one: never a read
+ * then a write, so concurrent changes to the same day both count (store/batch-sums.ts writes them).
+ */
 export function addingToTotals<Q extends InsertQueryBuilder<any, any, any>>(insert: Q): Q {
   return insert.onConflict((oc) =>
     oc.columns(['account_id', 'livemode', 'day']).doUpdateSet({

@@ -3,12 +3,12 @@ import type { Kysely } from 'kysely';
 import type { DailyTotalsDelta } from '../domain/daily-totals.js';
 import { eventListDeliveriesMax } from '../domain/limits.js';
 import { findChargesByIds, findSourcesByIds, insertCharge, insertSource } from './charges.js';
-import { addDailyTotals, addingToTotals, dailyTotalsRow } from './daily-totals.js';
+import { addToBalance, addToDailyTotals } from './batch-sums.js';
 import { dialectOf } from './dialect.js';
 import { listPage, type ListWindow, type Page } from './lists.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { rowsByKey } from './row-maps.js';
-import { balanceMove, checkedPosting, movingBalance, postTransaction } from './ledger.js';
+import { balanceMove, checkedPosting, postTransaction } from './ledger.js';
 import { findRefundsByIds, insertRefund, refundsOfCharges } from './refunds.js';
 import type { ChargeRow, DB, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery } from './schema.js';
 import { inScope, type Scope } from './scope.js';
@@ -30,9 +30,8 @@ export async function insertEvents(db: Kysely<DB>, events: EventRow[]): Promise<
 
 /**
  * Rows written together with an event: the charge it is about when new, that charge's new source,
- * a new refund, what the change adds to its day's totals, and the ledger posting it makes (with the
- * balance it moves). Totals are written before the balance: every change locks its day's totals row
- * first, then the balance row, so no two changes wait on each other in opposite orders.
+ * a new refund, what the change adds to its days' totals, and the ledger posting it makes. The totals
+ * and the balance the posting moves are added up and written at the commit (store/batch-sums.ts).
  */
 export interface WrittenWithEvent {
   source?: SourceRow;
@@ -55,7 +54,7 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
     if (rows.charge) await insertCharge(db, rows.charge);
     if (rows.refund) await insertRefund(db, rows.refund);
     await insertEvent(db, event);
-    if (rows.totals && rows.totals.length > 0) await addDailyTotals(db, rows.totals);
+    if (rows.totals) addToDailyTotals(db, rows.totals);
     if (rows.posting) await postTransaction(db, rows.posting);
     return eventTargets(db, scope);
   }
@@ -64,8 +63,11 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   if (rows.charge) parts.push(['charges', rows.charge]);
   if (rows.refund) parts.push(['refunds', rows.refund]);
   parts.push(['events', event]);
-  for (const delta of rows.totals ?? []) parts.push(['daily_charge_totals', { ...dailyTotalsRow(delta) }]);
-  if (rows.posting) parts.push(['transactions', checkedPosting(rows.posting)], ['balances', balanceMove(rows.posting)]);
+  if (rows.totals) addToDailyTotals(db, rows.totals);
+  if (rows.posting) {
+    parts.push(['transactions', checkedPosting(rows.posting)]);
+    addToBalance(db, balanceMove(rows.posting));
+  }
   const args: Record<string, unknown> = { ...scope };
   for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;
@@ -78,18 +80,14 @@ type EventWithStatement = (db: Kysely<DB>, args: Record<string, unknown>) => Pro
 /** One statement function per shape of write (which tables, which columns), made at its first use. */
 const insertEventWithStatements = new Map<string, EventWithStatement>();
 
-type WrittenTable = 'sources' | 'charges' | 'refunds' | 'events' | 'daily_charge_totals' | 'transactions' | 'balances';
+type WrittenTable = 'sources' | 'charges' | 'refunds' | 'events' | 'transactions';
 
 function insertEventWithStatement(key: string, parts: Array<[table: WrittenTable, row: Record<string, unknown>]>): EventWithStatement {
   return preparedQuery<Record<string, unknown>, TargetRow>(key, (qb, p) => {
     let query = qb as unknown as Kysely<any>;
     for (const [index, [table, row]] of parts.entries()) {
       const values = Object.fromEntries(Object.keys(row).map((column) => [column, p[`${index}_${column}`]]));
-      // Totals add to their day's row and a posting to the balance (upserts); the rest are new rows.
-      query = query.with(`written_${index}`, (cte) => {
-        const insert = cte.insertInto(table).values(values);
-        return table === 'daily_charge_totals' ? addingToTotals(insert) : table === 'balances' ? movingBalance(insert) : insert;
-      }) as unknown as Kysely<any>;
+      query = query.with(`written_${index}`, (cte) => cte.insertInto(table).values(values)) as unknown as Kysely<any>;
     }
     return selectTargets(query as unknown as Kysely<DB>, { accountId: p.accountId as string, livemode: p.livemode as number }, qb);
   });

@@ -1,13 +1,14 @@
-import { type InsertQueryBuilder, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { addToBalance } from './batch-sums.js';
 import { seqOfOne } from './sequence.js';
 import { type ListWindow, listPage, type Page } from './lists.js';
 import { inScope, type Scope } from './scope.js';
 import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
-/** Writes a ledger row and moves the balance by it, in the caller's transaction. */
+/** Writes a ledger row, and moves the balance by it when the caller's transaction commits (store/batch-sums.ts). */
 export async function postTransaction(db: Kysely<DB>, row: TransactionRow): Promise<void> {
   await db.insertInto('transactions').values({ ...checkedPosting(row), ...(await seqOfOne(db, 'transactions')) }).execute();
-  await movingBalance(db.insertInto('balances').values(balanceMove(row))).execute();
+  addToBalance(db, balanceMove(row));
 }
 
 /** A posting as it may be written: its amount a whole, non-negative number of satang (the direction says which way). */
@@ -19,11 +20,6 @@ export function checkedPosting(row: TransactionRow): TransactionRow {
 /** What a posting does to its account's balance, as the row that starts the balance when there is none. */
 export function balanceMove(row: TransactionRow): BalanceRow {
   return { account_id: row.account_id, livemode: row.livemode, total: row.direction === 'credit' ? row.amount : -row.amount, created_at: row.created_at };
-}
-
-/** An insert of a balance move made an upsert that adds it to the balance when there is one (also inside a CTE: store/events.ts). */
-export function movingBalance<Q extends InsertQueryBuilder<any, any, any>>(insert: Q): Q {
-  return insert.onConflict((oc) => oc.columns(['account_id', 'livemode']).doUpdateSet({ total: sql`balances.total + excluded.total` })) as Q;
 }
 
 export async function findBalance(db: Kysely<DB>, scope: Scope): Promise<BalanceRow | undefined> {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitUnitsMax, transactionRetriesMax } from '../domain/limits.js';
+import { forgetMovesSince, movesMark, writeSums } from './batch-sums.js';
 import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
 import { preparedStatementName } from './prepared.js';
 import { migrationProvider } from './migrations.js';
@@ -38,6 +39,7 @@ export interface Store {
    * Runs a unit of work in a transaction and resolves after it is durably committed.
    * Units that arrive together share one transaction (one savepoint each) and one fsync:
    * group commit. A unit that throws is rolled back alone and its caller gets the error.
+   * What the units move balances and daily totals by is written once, at the end (store/batch-sums.ts).
    */
   transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T>;
   /**
@@ -207,7 +209,11 @@ class GroupCommitStore implements Store {
     try {
       for (let retries = 0; ; retries++) {
         try {
-          return await this.write.transaction().execute(unit);
+          return await this.write.transaction().execute(async (trx) => {
+            const value = await unit(trx);
+            await writeSums(trx);
+            return value;
+          });
         } catch (error) {
           if (!isRetryable(error) || retries >= transactionRetriesMax) throw error;
         }
@@ -275,13 +281,12 @@ class GroupCommitStore implements Store {
       return true;
     }
     const values: unknown[] = [];
-    for (const queued of batch) {
-      try {
-        values.push(await queued.unit(trx));
-      } catch {
-        await rollbackQuietly(trx);
-        return false;
-      }
+    try {
+      for (const queued of batch) values.push(await queued.unit(trx));
+      await writeSums(trx);
+    } catch {
+      await rollbackQuietly(trx);
+      return false;
     }
     try {
       await trx.commit().execute();
@@ -309,6 +314,7 @@ class GroupCommitStore implements Store {
         // One unit: the transaction itself is its savepoint.
         try {
           outcomes.push({ ok: true, value: await batch[0].unit(trx) });
+          await writeSums(trx);
         } catch (error) {
           await trx.rollback().execute();
           this.fail(batch[0], error);
@@ -317,6 +323,7 @@ class GroupCommitStore implements Store {
       } else {
         for (let index = 0; index < batch.length; index++) {
           await sql`savepoint ${sql.raw(`u${index}`)}`.execute(trx);
+          const mark = movesMark(trx);
           try {
             const value = await batch[index].unit(trx);
             await sql`release savepoint ${sql.raw(`u${index}`)}`.execute(trx);
@@ -324,9 +331,11 @@ class GroupCommitStore implements Store {
           } catch (error) {
             await sql`rollback to savepoint ${sql.raw(`u${index}`)}`.execute(trx);
             await sql`release savepoint ${sql.raw(`u${index}`)}`.execute(trx);
+            forgetMovesSince(trx, mark);
             outcomes.push({ ok: false, error });
           }
         }
+        await writeSums(trx);
       }
       await trx.commit().execute();
     } catch (error) {

@@ -9,10 +9,9 @@
  * - a test-data reset deletes the test-mode totals with the charges (store/reset.ts).
  */
 import { type ChargeStatusChange, mergeDailyTotals } from '../domain/daily-totals.js';
-import { addDailyTotals } from '../store/daily-totals.js';
+import { addToDailyTotals } from '../store/batch-sums.js';
 import type { Tx } from '../store/store.js';
 
 export async function recordChargeChanges(tx: Tx, changes: ChargeStatusChange[]): Promise<void> {
-  const deltas = mergeDailyTotals(changes);
-  if (deltas.length > 0) await addDailyTotals(tx, deltas);
+  addToDailyTotals(tx, mergeDailyTotals(changes));
 }
