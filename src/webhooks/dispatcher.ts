@@ -24,7 +24,7 @@ import type { DueFilter, Scope } from '../store/scope.js';
 import type { Store, Tx } from '../store/store.js';
 import { claimDueJobs, extendLease, hasDueJob, releaseJobs } from '../store/webhooks.js';
 import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
-import { deliverySecrets, existingDeliverySecrets, withPayloads } from './claimed-jobs.js';
+import { deliverySecrets, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
 import {
@@ -262,7 +262,7 @@ export class WebhookDispatcher {
         // rendering (on other connections where there are some); one with no secret yet makes it here.
         const scopes = new Map<string, Scope>();
         for (const job of jobs) scopes.set(`${job.account_id}/${job.livemode}`, { accountId: job.account_id, livemode: job.livemode });
-        const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await existingDeliverySecrets(store.read, scope, wallNowMs)] as const));
+        const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await deliverySecrets(store.read, scope, wallNowMs, { create: false })] as const));
         // Awaited below unless rendering fails first: then its outcome is of no use.
         secretsAhead.catch(() => {});
         const ready = await withPayloads(tx, jobs, this.options.publicUrl);
