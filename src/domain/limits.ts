@@ -115,13 +115,6 @@ export const webhookTimeoutMsDefault = 10 * secondMs;
 export const webhookConcurrencyDefault = 32;
 export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
-/**
- * Claims a dispatcher runs at once on PostgreSQL (a claim is several round trips and a commit; a
- * job committed while one runs could be claimed beside it). One: on a machine short of CPU, two at
- * once made a sequential stream of changes slower (more transactions and pool connections at once)
- * without draining a burst measurably sooner; worth measuring again where the CPU is not shared.
- */
-export const webhookClaimsAtOnce = 1;
 /** Answered attempts recorded in one transaction at most (three statements each). */
 export const webhookAttemptsRecordedTogetherMax = 64;
 /**

@@ -34,20 +34,18 @@ export async function withPayloads(tx: Tx, jobs: WebhookJob[], publicUrl: string
   return jobs.filter((job) => !orphans.has(job.id)).map((job) => ({ job, payload: job.payload ?? payloads.get(job.event_id)! }));
 }
 
-/** The secrets that sign a delivery of this account and mode now (two while a rolled secret overlaps). */
-export async function deliverySecrets(tx: Tx, scope: Scope, wallNowMs: number): Promise<string[]> {
-  const account = await findAccount(tx, scope.accountId);
-  const secret = await ensureWebhookSecret(tx, scope, wallNowMs);
-  return signingSecrets(secret, accountNowMs(wallNowMs, scope.livemode === 1, account?.test_clock_offset_ms ?? 0));
-}
-
 /**
- * The same secrets read without a transaction, both reads at once (a claim reads them beside its own
- * transaction's statements); undefined when the account and mode has no secret yet, which
- * `deliverySecrets` then makes.
+ * The secrets that sign a delivery of this account and mode now (two while a rolled secret overlaps).
+ * In a transaction by default, one with no secret yet gets one made. With `{ create: false }` nothing is
+ * written: both reads go out at once (a claim makes them beside its own transaction's statements), and
+ * an account and mode with no secret yet gives undefined, for a call in the transaction to make it.
  */
-export async function existingDeliverySecrets(db: Tx, scope: Scope, wallNowMs: number): Promise<string[] | undefined> {
-  const [account, secret] = await Promise.all([findAccount(db, scope.accountId), findWebhookSecret(db, scope)]);
+export function deliverySecrets(tx: Tx, scope: Scope, wallNowMs: number): Promise<string[]>;
+export function deliverySecrets(db: Tx, scope: Scope, wallNowMs: number, options: { create: false }): Promise<string[] | undefined>;
+export async function deliverySecrets(db: Tx, scope: Scope, wallNowMs: number, options?: { create: false }): Promise<string[] | undefined> {
+  const [account, secret] = options?.create === false
+    ? await Promise.all([findAccount(db, scope.accountId), findWebhookSecret(db, scope)])
+    : [await findAccount(db, scope.accountId), await ensureWebhookSecret(db, scope, wallNowMs)];
   if (secret === undefined) return undefined;
   return signingSecrets(secret, accountNowMs(wallNowMs, scope.livemode === 1, account?.test_clock_offset_ms ?? 0));
 }

@@ -24,7 +24,7 @@ import type { DueFilter, Scope } from '../store/scope.js';
 import type { Store, Tx } from '../store/store.js';
 import { claimDueJobs, extendLease, hasDueJob, releaseJobs } from '../store/webhooks.js';
 import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
-import { deliverySecrets, existingDeliverySecrets, withPayloads } from './claimed-jobs.js';
+import { deliverySecrets, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
 import {
@@ -33,7 +33,6 @@ import {
   webhookLeaseMarginMs,
   webhookLeaseRenewMarginMs,
   webhookAttemptsRecordedTogetherMax,
-  webhookClaimsAtOnce,
   webhookPollIntervalMs,
   webhookTimeoutMsDefault,
   webhookWaitingPerOriginMax,
@@ -83,11 +82,9 @@ interface UnrecordedAttempt {
 
 export class WebhookDispatcher {
   private readonly loop: Periodic;
-  /** The claims running now (the loop's, a nudge's or a caller's); at most claimsAtOnce. */
-  private readonly claiming = new Set<Promise<number>>();
-  /** Room (jobs) the claims running now may take. */
-  private reserved = 0;
-  /** A nudge came while every claim was taken: claim again when one ends. */
+  /** The claim running now, if any (the loop's, a nudge's or a caller's): one at a time. */
+  private claiming: Promise<number> | undefined;
+  /** A nudge came while a claim was running: claim again when it ends. */
   private claimAgain = false;
   /** Attempts answered, waiting for the recording transaction. */
   private readonly unrecorded: UnrecordedAttempt[] = [];
@@ -102,10 +99,8 @@ export class WebhookDispatcher {
   private readonly waiting = new Map<string, ClaimedJob[]>();
   private readonly timeoutMs: number;
   private readonly concurrency: number;
-  /** The most the claims running at once take. */
+  /** The most one claim takes. */
   private readonly claimMax: number;
-  /** Claims at once: several where a claim runs beside the batches in a transaction of its own; one where it joins them. */
-  private readonly claimsAtOnce: number;
   private readonly resolve: Resolver;
   private readonly agents: TargetAgents;
 
@@ -113,7 +108,6 @@ export class WebhookDispatcher {
     this.timeoutMs = options.timeoutMs ?? webhookTimeoutMsDefault;
     this.concurrency = options.concurrency ?? webhookConcurrencyDefault;
     this.claimMax = 2 * this.concurrency;
-    this.claimsAtOnce = options.store.dialect.transactionsBesideBatches ? webhookClaimsAtOnce : 1;
     this.resolve = options.resolve ?? systemResolver;
     this.agents = targetAgents(options.connect ?? pinnedConnector);
     this.loop = new Periodic(webhookPollIntervalMs, () => this.tick(), options.onError);
@@ -128,7 +122,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop.stop();
-    await Promise.allSettled([...this.claiming]);
+    await this.claiming?.catch(() => 0);
     // Hand back what was claimed but not started, in one transaction, so nobody waits for its lease.
     const unstarted = [...this.waiting.values()].flat().map((item) => item.job.id);
     this.waiting.clear();
@@ -140,8 +134,8 @@ export class WebhookDispatcher {
 
   /**
    * There may be new work (an event was just written, a slot freed): look now rather than at the
-   * next poll, beside a claim already running (jobs committed while it runs need not wait for its
-   * end), or right after one ends when claimsAtOnce are running.
+   * next poll, or, while a claim is running, again right after it ends (jobs committed while it
+   * runs may have been missed by it).
    */
   nudge(): void {
     // Not started (tests and tools drive it with tick and drain), or stopping.
@@ -152,11 +146,11 @@ export class WebhookDispatcher {
   /** Runs ticks until nothing is due, waiting or in flight (for tests and tools). */
   async drain(): Promise<void> {
     for (;;) {
-      // Claims already running (the loop's, a nudge's) may be claiming right now: wait for them, so
+      // A claim already running (the loop's, a nudge's) may be claiming right now: wait for it, so
       // that "claimed nothing" below is this drain's own finding, never a tick that stood aside.
-      while (this.claiming.size > 0) await Promise.allSettled([...this.claiming]);
+      while (this.claiming) await this.claiming.catch(() => 0);
       const claimed = await this.tick();
-      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0 && this.claiming.size === 0) return;
+      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0 && !this.claiming) return;
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight]);
     }
   }
@@ -170,18 +164,18 @@ export class WebhookDispatcher {
    */
   tick(): Promise<number> {
     if (this.stopped) return Promise.resolve(0);
-    if (this.claiming.size >= this.claimsAtOnce) {
+    if (this.claiming) {
       this.claimAgain = true;
       return Promise.resolve(0);
     }
-    const run: Promise<number> = this.claimAndStart().finally(() => {
-      this.claiming.delete(run);
+    const run = this.claimAndStart().finally(() => {
+      this.claiming = undefined;
       if (this.claimAgain) {
         this.claimAgain = false;
         this.nudge();
       }
     });
-    this.claiming.add(run);
+    this.claiming = run;
     return run;
   }
 
@@ -193,16 +187,9 @@ export class WebhookDispatcher {
       else waitingOpen += queue.length;
     }
     // Jobs waiting at a full origin take no room: a saturated origin must not starve the others.
-    // A claim takes at most its share, so that one running beside it still finds room.
-    const limit = Math.min(Math.max(1, Math.floor(this.claimMax / this.claimsAtOnce)), this.claimMax - waitingOpen - this.reserved);
+    const limit = this.claimMax - waitingOpen;
     if (limit <= 0) return 0;
-    this.reserved += limit;
-    let claimed: ClaimedJob[];
-    try {
-      claimed = await this.claim(limit, [...skipUrls]);
-    } finally {
-      this.reserved -= limit;
-    }
+    const claimed = await this.claim(limit, [...skipUrls]);
     for (const item of claimed) {
       const origin = new URL(item.job.url).origin;
       const queue = this.waiting.get(origin);
@@ -275,7 +262,7 @@ export class WebhookDispatcher {
         // rendering (on other connections where there are some); one with no secret yet makes it here.
         const scopes = new Map<string, Scope>();
         for (const job of jobs) scopes.set(`${job.account_id}/${job.livemode}`, { accountId: job.account_id, livemode: job.livemode });
-        const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await existingDeliverySecrets(store.read, scope, wallNowMs)] as const));
+        const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await deliverySecrets(store.read, scope, wallNowMs, { create: false })] as const));
         // Awaited below unless rendering fails first: then its outcome is of no use.
         secretsAhead.catch(() => {});
         const ready = await withPayloads(tx, jobs, this.options.publicUrl);

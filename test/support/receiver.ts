@@ -8,6 +8,8 @@ export interface Received {
   body: string;
   json: any;
   atMs: number;
+  /** When the client closed the connection of a request never answered (a hang, or a slow answer not yet given). */
+  abandonedAtMs?: number;
 }
 
 /**
@@ -36,6 +38,15 @@ export interface Receiver {
 
 export async function startReceiver(): Promise<Receiver> {
   const hanging = new Set<ServerResponse>();
+  let closing = false;
+  /** Waits for an answer: a close before it is the client giving up (its timeout), unless the receiver is closing. */
+  const hang = (response: ServerResponse, entry: Received) => {
+    hanging.add(response);
+    response.on('close', () => {
+      hanging.delete(response);
+      if (!response.writableEnded && !closing) entry.abandonedAtMs = Date.now();
+    });
+  };
   const receiver = {
     received: [] as Received[],
     respond: (_request: Received): Answer => 200,
@@ -55,7 +66,7 @@ export async function startReceiver(): Promise<Receiver> {
       receiver.received.push(entry);
       const answer = receiver.respond(entry);
       if (answer === 'hang') {
-        hanging.add(response);
+        hang(response, entry);
         return;
       }
       if (typeof answer === 'object' && 'status' in answer) {
@@ -63,7 +74,7 @@ export async function startReceiver(): Promise<Receiver> {
         return;
       }
       if (typeof answer !== 'number') {
-        hanging.add(response);
+        hang(response, entry);
         void answer.then((status) => {
           hanging.delete(response);
           if (!response.destroyed) response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'not today');
@@ -85,6 +96,7 @@ export async function startReceiver(): Promise<Receiver> {
     }
   };
   receiver.close = async () => {
+    closing = true;
     for (const response of hanging) response.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

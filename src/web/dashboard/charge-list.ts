@@ -5,26 +5,16 @@
  * lists nothing.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { chargeBadge } from '../../domain/charge-actions.js';
 import { type SearchPlan, SearchProblem, planSearch } from '../../domain/search.js';
 import { searchQueryCharsMax } from '../../domain/limits.js';
-import { type ChargeListRow, type ListCursor, listChargesForDashboard } from '../../store/dashboard.js';
+import { type ListCursor, listChargesForDashboard } from '../../store/dashboard.js';
 import { contextOf, page } from './context.js';
 import { hasMessage, type Translate, wordsOf } from './i18n.js';
 
 export const chargesPerPage = 50;
 /** The statuses the list's filter offers (those Satang sets). */
 export const listStatuses = ['pending', 'successful', 'failed', 'expired'] as const;
-
-/** What a charge's badge says: its status, or what refunds made of a successful one. */
-export type ChargeBadge = 'pending' | 'successful' | 'failed' | 'expired' | 'reversed' | 'refunded' | 'partially_refunded' | 'voided';
-
-export function chargeBadge(charge: Pick<ChargeListRow, 'status' | 'amount' | 'refunded_amount' | 'voided_amount'>): ChargeBadge {
-  if (charge.status === 'successful' && charge.refunded_amount > 0) {
-    if (charge.voided_amount >= charge.amount) return 'voided';
-    return charge.refunded_amount >= charge.amount ? 'refunded' : 'partially_refunded';
-  }
-  return charge.status as ChargeBadge;
-}
 
 /** The list's form, as typed (bounded, for showing back in the form). */
 export interface ChargeListForm {

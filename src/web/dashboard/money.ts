@@ -7,12 +7,13 @@
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { chargeBadge } from '../../domain/charge-actions.js';
 import { SearchProblem, planSearch } from '../../domain/search.js';
 import { bangkokOffsetMs, dayMs } from '../../domain/time.js';
 import { findAccount } from '../../store/accounts.js';
 import { type ChargeExportRow, type Cursor, chargesForExport, listTransactionsForDashboard, type RefundExportRow, refundsForExport, type TransactionExportRow, transactionsForExport } from '../../store/exports.js';
 import { findBalance } from '../../store/ledger.js';
-import { chargeBadge, problemWords } from './charge-list.js';
+import { problemWords } from './charge-list.js';
 import { contextOf, page } from './context.js';
 import { hasMessage, type Words, wordsOf } from './i18n.js';
 
