@@ -32,7 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startNginx } from '../test/support/nginx.js';
-import { adminQuery, benchResult, buildGateway, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
+import { adminQuery, benchResult, buildGateway, serverNodeFlags, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -311,7 +311,7 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
   const gateways = [];
   for (const [index, processPort] of ports.entries()) {
     // One after the other: the first migrates and makes the account, the others find them.
-    const { child } = await spawnAndWaitForLine(process.execPath, ['dist/cli.js', 'serve'], {
+    const { child } = await spawnAndWaitForLine(process.execPath, [...serverNodeFlags, 'dist/cli.js', 'serve'], {
       cwd: repoRoot,
       env: { ...env, PORT: String(processPort) },
       match: /Satang is listening on (\S+)/,

@@ -262,5 +262,11 @@ export const apiKeyCacheEntriesMax = 10_000;
 export const chargeTotalsCacheMs = 15 * secondMs;
 /** Prepared SQLite statements kept per connection. */
 export const sqliteStatementsCachedMax = 500;
+/**
+ * SQLite's page cache per connection (two: the writer and the reader), in KiB. better-sqlite3 builds
+ * SQLite with 16 MB; the operating system's file cache holds the same pages again, so a smaller one
+ * costs a system call on a miss, not a disk read, and keeps the server's memory bounded (issue 17).
+ */
+export const sqliteCacheKib = 4096;
 /** How often a group-commit unit that lost a deadlock or a serialization race runs again. */
 export const transactionRetriesMax = 5;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { groupCommitUnitsMax, transactionRetriesMax } from '../domain/limits.js';
+import { groupCommitUnitsMax, sqliteCacheKib, transactionRetriesMax } from '../domain/limits.js';
 import { forgetMovesSince, movesMark, writeSums } from './batch-sums.js';
 import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
 import { preparedStatementName } from './prepared.js';
@@ -113,8 +113,10 @@ function openSqlite(options: StoreOptions): Store {
   writer.pragma('journal_mode = WAL');
   writer.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   writer.pragma('busy_timeout = 5000');
+  writer.pragma(`cache_size = ${-sqliteCacheKib}`);
   const reader = new Database(file);
   reader.pragma('busy_timeout = 5000');
+  reader.pragma(`cache_size = ${-sqliteCacheKib}`);
   const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer, 'immediate') });
   const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader, 'deferred') });
   // One writer: one batch at a time.

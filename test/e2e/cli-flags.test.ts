@@ -18,6 +18,7 @@ import { dropSchema, inCi, postgresReady, postgresUrl } from '../support/harness
 import { freePort } from '../support/package.js';
 import { repoRoot, runCli, startGatewayProcess } from '../support/process.js';
 import { releaseAll } from '../support/release.js';
+import { serverNodeFlags } from '../../bench/support.js';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const scratch = mkdtempSync(join(tmpdir(), 'satang-cli-flags-'));
@@ -41,6 +42,13 @@ describe('satang --version, --help and bad flags', () => {
     const fromBin = spawnSync(process.execPath, ['bin/satang.js', '--version'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     assert.equal(fromBin.status, 0, fromBin.stderr);
     assert.equal(fromBin.stdout, `${version}\n`);
+  });
+
+  test('npm start runs the server with the node flags the benches measure it with', () => {
+    const start = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start as string;
+    const run = /node ((?:--\S+ )*)dist\/cli\.js serve$/.exec(start);
+    assert.ok(run, start);
+    assert.deepEqual(run[1].trim().split(' ').filter(Boolean), serverNodeFlags);
   });
 
   test('--help prints the usage with the flags and exits 0', () => {
