@@ -30,6 +30,7 @@ import { testModeRoutes } from './routes/test-mode.js';
 import { unservedResources, unservedSubresourceRoutes } from './routes/unserved.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installSse } from './sse.js';
+import { isDatabaseBusy } from '../store/store.js';
 
 export interface AppOptions {
   /** A pino logger (the process's: startGateway makes it), or false for none. */
@@ -136,6 +137,11 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
     }
     if (code.startsWith('FST_ERR_CTP') || code === 'FST_ERR_BAD_URL' || (error?.statusCode >= 400 && error?.statusCode < 500)) {
       return reply.code(400).send(new OmiseError('bad_request', `bad request: ${String(error?.message ?? 'malformed request')}`).toJSON());
+    }
+    if (isDatabaseBusy(error)) {
+      // Nothing was written (the unit's transaction rolled back); the caller may send it again.
+      request.log.warn({ err: error }, 'database busy');
+      return reply.code(503).header('retry-after', '1').send(new OmiseError('service_unavailable', 'the database is busy; nothing was changed, try again in a moment').toJSON());
     }
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send(new OmiseError('internal_error', 'internal error').toJSON());

@@ -393,3 +393,12 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * The database could not serve the statement in time, with nothing wrong in the request: SQLite's write lock
+ * held by another process past busy_timeout, or a PostgreSQL statement or lock timeout. Worth trying again.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_BUSY_TIMEOUT' || code === '57014' || code === '55P03';
+}
