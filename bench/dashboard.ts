@@ -32,11 +32,10 @@ import { fundingSources } from '../src/domain/lifecycle.js';
 import { computeFees } from '../src/domain/money.js';
 import { voidDebitSatang } from '../src/domain/refunds.js';
 import type { ChargeRow } from '../src/store/schema.js';
-import { dialectOf } from '../src/store/dialect.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { ensureDefaultAccount } from '../src/usecases/accounts.js';
 import { createOperator, hashPassword } from '../src/usecases/operators.js';
-import { type BulkLoader, postgresLoader, type Row, sqliteLoader } from './bulk-load.js';
+import { type BulkLoader, indexLoadedCharges, postgresLoader, type Row, sqliteLoader } from './bulk-load.js';
 import { benchResult, countLabel, finalizers, gatewayEnv, log, percentile, readStatusKb, runBench, startBuiltGateway, tempDir, throwawayDatabase } from './support.js';
 
 const { values } = parseArgs({
@@ -334,17 +333,9 @@ async function main(): Promise<number> {
   } finally {
     await loader.close();
   }
-  // The search index as a running shop has it: the charges written queue for it (migration 0018), and the
-  // gateway's job would index them while the pages are measured; done here, as set-up.
   {
     const started = performance.now();
-    const store = await openStore(postgres ? { dataDir: tempDir('dashboard-index'), databaseUrl: target.env.DATABASE_URL, schema: target.env.SATANG_DATABASE_SCHEMA } : { dataDir: target.env.SATANG_DATA_DIR!, sqliteSynchronous: 'NORMAL' });
-    let indexed = 0;
-    try {
-      for (let count; (count = await store.transaction((tx) => dialectOf(tx).textIndex.indexQueued(tx, 10_000))) > 0; ) indexed += count;
-    } finally {
-      await store.close();
-    }
+    const indexed = await indexLoadedCharges(postgres ? { dataDir: tempDir('dashboard-index'), databaseUrl: target.env.DATABASE_URL, schema: target.env.SATANG_DATABASE_SCHEMA } : { dataDir: target.env.SATANG_DATA_DIR! });
     if (indexed > 0) log(`indexed ${indexed} queued charges for search in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   log(`database size ${await target.size()}`);

@@ -38,7 +38,7 @@ import { openStore, type StoreOptions } from '../src/store/store.js';
 import { prepareAccounts } from '../src/server.js';
 import { loadConfig } from '../src/config.js';
 import { expireDueCharges } from '../src/usecases/lifecycle.js';
-import { type BulkLoader, postgresLoader, type Row, sqliteLoader } from './bulk-load.js';
+import { type BulkLoader, indexLoadedCharges, postgresLoader, type Row, sqliteLoader } from './bulk-load.js';
 import {
   benchResult,
   countLabel,
@@ -227,6 +227,8 @@ async function seedRows(target: Target): Promise<string> {
   } finally {
     await loader.close();
   }
+  const indexed = await indexLoadedCharges(target.storeOptions);
+  if (indexed > 0) log(`indexed ${indexed} queued charges for search (set-up)`);
   console.log(`seeded ${dueCount} charges due in 24 h (made over ${createdOverMs / 1000} s) and ${notDueCount} due in 48 h in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return firstId;
 }
