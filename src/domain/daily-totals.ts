@@ -49,9 +49,9 @@ export function dailyTotalsDelta({ charge, from, to }: ChargeStatusChange): Dail
   };
 }
 
-/** The deltas of several changes, one per account, mode and day (zero sums dropped), in key order. */
-export function mergeDailyTotals(changes: ChargeStatusChange[]): DailyTotalsDelta[] {
-  return sumDailyTotals(changes.map(dailyTotalsDelta).filter((delta) => delta !== null));
+/** The deltas of several changes, those that move anything (summed per day when written: sumDailyTotals). */
+export function dailyTotalsDeltas(changes: ChargeStatusChange[]): DailyTotalsDelta[] {
+  return changes.map(dailyTotalsDelta).filter((delta) => delta !== null);
 }
 
 /** Deltas added up, one per account, mode and day (zero sums dropped), in key order. */

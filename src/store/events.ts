@@ -8,7 +8,7 @@ import { dialectOf } from './dialect.js';
 import { listPage, type ListWindow, type Page } from './lists.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { rowsByKey } from './row-maps.js';
-import { balanceMove, checkedPosting, postTransaction } from './ledger.js';
+import { balanceMove, checkedPosting, insertPosting } from './ledger.js';
 import { findRefundsByIds, insertRefund, refundsOfCharges } from './refunds.js';
 import type { ChargeRow, DB, EventRow, RefundRow, SourceRow, TransactionRow, WebhookDelivery } from './schema.js';
 import { inScope, type Scope } from './scope.js';
@@ -49,13 +49,15 @@ export interface WrittenWithEvent {
  */
 export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: WrittenWithEvent = {}): Promise<EventTargets> {
   const scope = { accountId: event.account_id, livemode: event.livemode };
+  // Added up and written at the commit (store/batch-sums.ts), on either database.
+  if (rows.totals) addToDailyTotals(db, rows.totals);
+  if (rows.posting) addToBalance(db, balanceMove(rows.posting));
   if (!dialectOf(db).writesInOneStatement) {
     if (rows.source) await insertSource(db, rows.source);
     if (rows.charge) await insertCharge(db, rows.charge);
     if (rows.refund) await insertRefund(db, rows.refund);
     await insertEvent(db, event);
-    if (rows.totals) addToDailyTotals(db, rows.totals);
-    if (rows.posting) await postTransaction(db, rows.posting);
+    if (rows.posting) await insertPosting(db, rows.posting);
     return eventTargets(db, scope);
   }
   const parts: Array<[table: WrittenTable, row: Record<string, unknown>]> = [];
@@ -63,11 +65,7 @@ export async function insertEventWith(db: Kysely<DB>, event: EventRow, rows: Wri
   if (rows.charge) parts.push(['charges', rows.charge]);
   if (rows.refund) parts.push(['refunds', rows.refund]);
   parts.push(['events', event]);
-  if (rows.totals) addToDailyTotals(db, rows.totals);
-  if (rows.posting) {
-    parts.push(['transactions', checkedPosting(rows.posting)]);
-    addToBalance(db, balanceMove(rows.posting));
-  }
+  if (rows.posting) parts.push(['transactions', checkedPosting(rows.posting)]);
   const args: Record<string, unknown> = { ...scope };
   for (const [index, [, row]] of parts.entries()) for (const column of Object.keys(row)) args[`${index}_${column}`] = row[column];
   const key = `insertEventWith ${parts.map(([table, row]) => `${table}(${Object.keys(row).join(',')})`).join(' ')}`;

@@ -1,14 +1,15 @@
 import { type Kysely, sql } from 'kysely';
-import { addToBalance } from './batch-sums.js';
 import { seqOfOne } from './sequence.js';
 import { type ListWindow, listPage, type Page } from './lists.js';
 import { inScope, type Scope } from './scope.js';
 import type { BalanceRow, DB, TransactionRow } from './schema.js';
 
-/** Writes a ledger row, and moves the balance by it when the caller's transaction commits (store/batch-sums.ts). */
-export async function postTransaction(db: Kysely<DB>, row: TransactionRow): Promise<void> {
+/**
+ * Writes a ledger row. The balance it moves is added by the caller (store/events.ts: addToBalance with
+ * balanceMove, written at the commit by store/batch-sums.ts).
+ */
+export async function insertPosting(db: Kysely<DB>, row: TransactionRow): Promise<void> {
   await db.insertInto('transactions').values({ ...checkedPosting(row), ...(await seqOfOne(db, 'transactions')) }).execute();
-  addToBalance(db, balanceMove(row));
 }
 
 /** A posting as it may be written: its amount a whole, non-negative number of satang (the direction says which way). */

@@ -8,10 +8,10 @@
  * - the expiry sweep's batches: recordChargeChanges, with the status before and after;
  * - a test-data reset deletes the test-mode totals with the charges (store/reset.ts).
  */
-import { type ChargeStatusChange, mergeDailyTotals } from '../domain/daily-totals.js';
+import { type ChargeStatusChange, dailyTotalsDeltas } from '../domain/daily-totals.js';
 import { addToDailyTotals } from '../store/batch-sums.js';
 import type { Tx } from '../store/store.js';
 
-export async function recordChargeChanges(tx: Tx, changes: ChargeStatusChange[]): Promise<void> {
-  addToDailyTotals(tx, mergeDailyTotals(changes));
+export function recordChargeChanges(tx: Tx, changes: ChargeStatusChange[]): void {
+  addToDailyTotals(tx, dailyTotalsDeltas(changes));
 }

@@ -7,11 +7,11 @@
 import { chargeSnapshot, type ChargeSnapshot } from '../domain/charge.js';
 import { type DeliveryTarget, deliveryTargets, listenerTargets } from '../domain/delivery-targets.js';
 import { newId } from '../domain/ids.js';
-import { type ChargeStatusChange, mergeDailyTotals } from '../domain/daily-totals.js';
+import { type ChargeStatusChange, dailyTotalsDeltas } from '../domain/daily-totals.js';
 import { type ChaosSettings, decideJobs, type JobChaos, postponedMs } from '../domain/webhook-chaos.js';
 import { webhookRetrySchedule } from '../domain/webhook-retry.js';
-import { insertEvents, insertEventWith } from '../store/events.js';
-import type { ChargeRow, EventRow, RefundRow, SourceRow, TransactionRow, WebhookJob } from '../store/schema.js';
+import { insertEvents, insertEventWith, type WrittenWithEvent } from '../store/events.js';
+import type { ChargeRow, EventRow, WebhookJob } from '../store/schema.js';
 import type { Scope } from '../store/scope.js';
 import type { Tx } from '../store/store.js';
 import { countChaosEvents, type EndpointTarget, eventTargets, type EventTargets, insertJobs } from '../store/webhooks.js';
@@ -29,17 +29,10 @@ export interface NewEvent {
 }
 
 /**
- * What a single event's change writes with it: a new charge (it counts in its day's totals from the
- * statement that writes it) and its inline source, a new refund, charges' status changes (their
- * daily totals, usecases/daily-totals.ts), and a ledger posting with the balance it moves.
+ * What a single event's change writes with it (store/events.ts), with its charges' status changes in
+ * place of their daily totals: a new charge counts in its day's totals from the statement that writes it.
  */
-export interface WrittenWith {
-  source?: SourceRow;
-  charge?: ChargeRow;
-  refund?: RefundRow;
-  changes?: ChargeStatusChange[];
-  posting?: TransactionRow;
-}
+export type WrittenWith = Omit<WrittenWithEvent, 'totals'> & { changes?: ChargeStatusChange[] };
 
 /**
  * Writes events and their deliveries into the outbox. `outboxNowMs`: the account time the
@@ -51,7 +44,7 @@ export async function recordEvents(tx: Tx, events: NewEvent[], outboxNowMs: numb
   let targetsOfScope: (scope: Scope) => Promise<EventTargets>;
   if (written && rows.length === 1) {
     const { changes = [], ...rest } = written;
-    const totals = mergeDailyTotals(written.charge ? [{ charge: written.charge, from: null, to: written.charge.status }, ...changes] : changes);
+    const totals = dailyTotalsDeltas(written.charge ? [{ charge: written.charge, from: null, to: written.charge.status }, ...changes] : changes);
     const targets = await insertEventWith(tx, rows[0], { ...rest, totals });
     targetsOfScope = async () => targets;
   } else {

@@ -119,6 +119,6 @@ async function expireDueChunk(tx: Tx, due: DueFilter, limit: number): Promise<nu
     })),
     due.nowMs,
   );
-  await recordChargeChanges(tx, expired.map((charge) => ({ charge, from: 'pending', to: charge.status })));
+  recordChargeChanges(tx, expired.map((charge) => ({ charge, from: 'pending', to: charge.status })));
   return expired.length;
 }

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bangkokDayOf } from '../../src/domain/time.js';
-import { addToDailyTotals } from '../../src/store/batch-sums.js';
-import { postTransaction, sumTransactions } from '../../src/store/ledger.js';
+import { addToBalance, addToDailyTotals } from '../../src/store/batch-sums.js';
+import { balanceMove, insertPosting, sumTransactions } from '../../src/store/ledger.js';
 import { deleteTestData } from '../../src/store/reset.js';
 import type { TransactionRow } from '../../src/store/schema.js';
 import type { Tx } from '../../src/store/store.js';
@@ -30,6 +30,12 @@ function posting(accountId: string, amount: number, direction: 'credit' | 'debit
     created_at: 1_800_000_000_000,
     transferable_at: 1_800_000_000_000,
   };
+}
+
+/** A ledger row and the balance move it makes, as a change writes them with its event (store/events.ts). */
+async function postTransaction(tx: Tx, row: TransactionRow): Promise<void> {
+  await insertPosting(tx, row);
+  addToBalance(tx, balanceMove(row));
 }
 
 async function balanceOf(h: Harness): Promise<number> {
