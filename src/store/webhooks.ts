@@ -225,7 +225,8 @@ export async function hasDueJob(db: Kysely<DB>, due: DueFilter, wallNowMs: numbe
 
 /**
  * Claims up to `limit` pending jobs that are due (by the given clock), not held by a live
- * lease and not to one of `skipUrls`: takes the lease and returns them, in one statement.
+ * lease and not to one of `skipUrls`: takes the lease and returns them, in one statement, in the
+ * order they fell due.
  * On PostgreSQL rows another process is claiming are skipped.
  */
 export async function claimDueJobs(
@@ -237,13 +238,16 @@ export async function claimDueJobs(
   skipUrls: string[] = [],
 ): Promise<WebhookJob[]> {
   const claim = dialectOf(db).claim(dueJobs(db, due, wallNowMs, skipUrls).orderBy('next_attempt_at').limit(limit));
-  return db
+  const claimed = await db
     .updateTable('webhook_jobs')
     .set({ lease_until: leaseUntilMs })
     .where('id', 'in', claim)
     .where('status', '=', 'pending')
     .returningAll()
     .execute();
+  // An update returns its rows in no promised order (PostgreSQL: where they lie in the table, the
+  // order they were written): put them back in the order they fell due, which is the order they start.
+  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { verifyWebhook } from '../../src/index.js';
 import { listAudit } from '../../src/store/operators.js';
+import { claimDueJobs } from '../../src/store/webhooks.js';
 import { addOperator, type DashboardClient, signIn } from '../support/dashboard.js';
 import { describeEachStore, type Harness, secondGateway } from '../support/harness.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
@@ -331,3 +332,30 @@ describeEachStore(
   },
   { dispatch: true },
 );
+
+describeEachStore('webhook chaos: jobs that fell due while the dispatcher was away are claimed in the order they fell due', (h) => {
+  test('a claim of every due job hands them over by due time, not in the order they were written', async () => {
+    const endpoint = await addEndpoint(h, 'https://shop.example/hooks/claim-order');
+    await setChaos(h, endpoint.id, { delay_ms: [0, 0], reorder_window_ms: 2000, seed: 5 });
+    const made = [];
+    for (let i = 0; i < 12; i++) made.push((await charge(h)).id);
+    const jobs = await h.store.read
+      .selectFrom('webhook_jobs')
+      .innerJoin('events', 'events.id', 'webhook_jobs.event_id')
+      .select(['webhook_jobs.id', 'webhook_jobs.next_attempt_at', 'events.object_id'])
+      .where('webhook_jobs.endpoint_id', '=', endpoint.id)
+      .execute();
+    assert.equal(jobs.length, made.length, 'one job a charge');
+    const written = made.map((id) => jobs.find((job) => job.object_id === id)!.id);
+    const byDue = [...jobs].sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at)).map((job) => job.id);
+    // Chaos holds them up to 2 s each: the order they fall due is not the order they were written.
+    assert.notDeepEqual(byDue, written, 'the holds reorder the jobs (else this test proves nothing)');
+    const farAhead = Date.now() + 60_000;
+    const claimed = await h.store.transactionNow((tx) => claimDueJobs(tx, { nowMs: farAhead }, farAhead, farAhead + 30_000, 100));
+    assert.deepEqual(
+      claimed.map((job) => job.id),
+      byDue,
+      'claimed in the order they fell due',
+    );
+  });
+});
