@@ -7,6 +7,7 @@
  *   node --import tsx bench/http.ts --postgres --processes=2   # two gateway processes behind nginx
  *
  * Options: --duration=10 --warmup=2 --connections=50 --database-url=postgres://... --shared-database --strict
+ * --server-node-args='--cpu-prof --cpu-prof-dir=DIR' (node flags for the gateway, to profile it)
  * --processes=N (N gateway processes on one database, nginx in front: the README's deployment; the
  * bare server is still measured directly, so the ratio includes nginx's hop; server CPU/req sums
  * every gateway process, RSS is the first process's)
@@ -46,9 +47,12 @@ const { values: flags } = parseArgs({
     'shared-database': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
     processes: { type: 'string', default: '1' },
+    'server-node-args': { type: 'string', default: '' },
   },
 });
 const processCount = Number(flags.processes);
+/** Extra node flags for the gateway, e.g. --server-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where its time goes. */
+const serverNodeArgs = flags['server-node-args'].split(/\s+/).filter(Boolean);
 if (!Number.isInteger(processCount) || processCount < 1) throw new Error('--processes must be a whole number ≥ 1');
 if (processCount > 1 && !flags.postgres) throw new Error('--processes > 1 needs --postgres: SQLite is served by one process');
 const durationS = Number(flags.duration);
@@ -311,7 +315,7 @@ async function benchGateway(store: 'sqlite' | 'postgres'): Promise<GatewayResult
   const gateways = [];
   for (const [index, processPort] of ports.entries()) {
     // One after the other: the first migrates and makes the account, the others find them.
-    const { child } = await spawnAndWaitForLine(process.execPath, [...serverNodeFlags, 'dist/cli.js', 'serve'], {
+    const { child } = await spawnAndWaitForLine(process.execPath, [...serverNodeFlags, ...serverNodeArgs, 'dist/cli.js', 'serve'], {
       cwd: repoRoot,
       env: { ...env, PORT: String(processPort) },
       match: /Satang is listening on (\S+)/,

@@ -263,6 +263,11 @@ export const chargeTotalsCacheMs = 15 * secondMs;
 /** Prepared SQLite statements kept per connection. */
 export const sqliteStatementsCachedMax = 500;
 /**
+ * Objects the SQLite reader keeps between commits (store/sqlite-dialect.ts ReadCache): a charge a
+ * merchant polls for its status is read from memory until something commits. About 2 KB each.
+ */
+export const sqliteReadCacheEntriesMax = 2_000;
+/**
  * SQLite's page cache per connection (two: the writer and the reader), in KiB. better-sqlite3 builds
  * SQLite with 16 MB; the operating system's file cache holds the same pages again, so a smaller one
  * costs a system call on a miss, not a disk read, and keeps the server's memory bounded (issue 17).

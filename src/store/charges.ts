@@ -73,9 +73,18 @@ const selectChargeWithSource = preparedQuery<{ id: string }, Record<string, unkn
     .where('charges.id', '=', p.id),
 );
 
-/** A charge and its source in one query (one round trip on PostgreSQL). */
+/**
+ * A charge and its source in one query (one round trip on PostgreSQL), and its refunds. On SQLite's
+ * reader it comes from memory while nothing was committed since it was read (a charge polled for its
+ * status): frozen, shared by every caller.
+ */
 export async function findChargeWithSource(db: Kysely<DB>, scope: Scope, id: string): Promise<ChargeWithSource | undefined> {
-  const row = inScope((await selectChargeWithSource(db, { id }))[0], scope);
+  const found = await dialectOf(db).readThrough(db, `charge ${id}`, () => readChargeWithSource(db, id));
+  return found !== undefined && inScope(found.charge, scope) ? found : undefined;
+}
+
+async function readChargeWithSource(db: Kysely<DB>, id: string): Promise<ChargeWithSource | undefined> {
+  const row = (await selectChargeWithSource(db, { id }))[0];
   if (!row) return undefined;
   const { charge, source } = splitterFor(row)(row);
   return { charge, source, refunds: charge.refund_count > 0 ? ((await refundsOfCharges(db, [id])).get(id) ?? []) : [] };

@@ -46,6 +46,12 @@ export interface Dialect {
   advisoryLock(db: Kysely<any>, key: number, subkey?: string): Promise<void>;
   /** Runs a compiled statement with its arguments: straight on a cached statement, or through the driver. */
   run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[], returnsRows: boolean): Promise<R[]>;
+  /**
+   * `load()`, or what it gave last time under `key` when nothing was committed since: only on a
+   * handle whose connection never writes and can tell that (SQLite's reader, sqlite-dialect.ts
+   * ReadCache). What it gives is shared and frozen.
+   */
+  readThrough<T>(db: Kysely<any>, key: string, load: () => Promise<T>): Promise<T>;
   /** Whether a compiled statement is worth naming as a prepared statement on the server. */
   readonly namesPreparedStatements: boolean;
   /** Whether addSeqColumn also indexes seq by itself (the store reads the largest seq per transaction). */
@@ -85,6 +91,10 @@ export const sqliteDialect: Dialect = {
     statement.run(args);
     return [];
   },
+  readThrough(db, key, load) {
+    const cache = (db.getExecutor().adapter as DirectSqliteAdapter).connection.readCache;
+    return cache === undefined ? load() : cache.through(key, load);
+  },
   async addSeqColumn(db, table, orderBy) {
     const t = sql.table(table);
     await db.schema.alterTable(table).addColumn('seq', 'bigint').execute();
@@ -121,6 +131,8 @@ export const postgresDialect: Dialect = {
   async run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[]): Promise<R[]> {
     return (await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, args))).rows;
   },
+  // Other processes commit without telling this one: nothing read is kept.
+  readThrough: (_db, _key, load) => load(),
   async addSeqColumn(db, table, orderBy) {
     const t = sql.table(table);
     const sequence = `${table}_seq`;

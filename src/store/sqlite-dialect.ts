@@ -17,12 +17,59 @@ import {
   SqliteDialect,
   type TransactionSettings,
 } from 'kysely';
-import { sqliteStatementsCachedMax } from '../domain/limits.js';
+import { sqliteReadCacheEntriesMax, sqliteStatementsCachedMax } from '../domain/limits.js';
 
+
+/**
+ * What a connection that never writes has read, kept until any connection commits. SQLite's
+ * `PRAGMA data_version` changes on this connection whenever another connection (the writer, or
+ * another process on the file) has committed since it was last asked, so an entry is as fresh as
+ * a new read: the cache is emptied when the version moves. It spares a hot read SQLite's work, which
+ * is most of a GET /charges/:id's (the page cache of a reader is cold between requests). The
+ * entries are frozen: every caller shares them.
+ */
+export class ReadCache {
+  private version: unknown;
+  private readonly entries = new Map<string, unknown>();
+  private readonly versionStatement: Database.Statement;
+  constructor(db: Database.Database) {
+    this.versionStatement = db.prepare('pragma data_version').pluck();
+  }
+
+  async through<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const version = this.versionStatement.get();
+    if (version !== this.version) {
+      this.entries.clear();
+      this.version = version;
+    } else if (this.entries.has(key)) return this.entries.get(key) as T;
+    const value = await load();
+    // Kept only when nothing committed meanwhile that another caller has seen (it may be older than that).
+    if (this.version === version) {
+      if (this.entries.size >= sqliteReadCacheEntriesMax) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, deepFreeze(value));
+    }
+    return value;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
 
 export class CachingConnection implements DatabaseConnection {
   private readonly statements = new Map<string, Database.Statement>();
-  constructor(private readonly db: Database.Database) {}
+  /** Only on a connection that never writes (the store's reader). */
+  readonly readCache: ReadCache | undefined;
+  constructor(
+    private readonly db: Database.Database,
+    readsOnly = false,
+  ) {
+    this.readCache = readsOnly ? new ReadCache(db) : undefined;
+  }
 
   statement(source: string): Database.Statement {
     let statement = this.statements.get(source);
@@ -84,8 +131,9 @@ class QueuedSqliteDriver implements Driver {
   constructor(
     private readonly db: Database.Database,
     begin: SqliteBegin,
+    readsOnly: boolean,
   ) {
-    this.connection = new CachingConnection(db);
+    this.connection = new CachingConnection(db, readsOnly);
     this.begin = CompiledQuery.raw(`begin ${begin}`);
   }
   async init(): Promise<void> {}
@@ -133,9 +181,10 @@ export class DirectSqliteAdapter extends SqliteAdapter {
 
 export class QueuedSqliteDialect extends SqliteDialect {
   private readonly driver: QueuedSqliteDriver;
-  constructor(database: Database.Database, begin: SqliteBegin) {
+  /** `readsOnly`: the connection never writes, so it may keep what it read between commits (ReadCache). */
+  constructor(database: Database.Database, begin: SqliteBegin, readsOnly = false) {
     super({ database });
-    this.driver = new QueuedSqliteDriver(database, begin);
+    this.driver = new QueuedSqliteDriver(database, begin, readsOnly);
   }
   override createDriver(): Driver {
     return this.driver;

@@ -117,8 +117,10 @@ function openSqlite(options: StoreOptions): Store {
   const reader = new Database(file);
   reader.pragma('busy_timeout = 5000');
   reader.pragma(`cache_size = ${-sqliteCacheKib}`);
+  // It never writes (a write there would be an error, not a stale ReadCache).
+  reader.pragma('query_only = ON');
   const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer, 'immediate') });
-  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader, 'deferred') });
+  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader, 'deferred', true) });
   // One writer: one batch at a time.
   return new GroupCommitStore(sqliteDialect, write, read, 1, async () => {
     await write.destroy();
