@@ -113,7 +113,7 @@ describeEachStore('operations: health, readiness, metrics, request ids, logs', (
   });
 
   test('/readyz answers 503 when the database has migrations the code expects but lacks', async () => {
-    await sql`delete from kysely_migration where name = ${'0004_refunds'}`.execute(h.store.read);
+    await h.store.transaction((tx) => sql`delete from kysely_migration where name = ${'0004_refunds'}`.execute(tx));
     const res = await h.request({ url: '/readyz' });
     assert.equal(res.status, 503);
     assert.deepEqual(res.json, { status: 'migrations_pending', pending: ['0004_refunds'] });

@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { migrationProvider } from '../../src/store/migrations.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore, sqliteFile, type Store } from '../../src/store/store.js';
+import type { DB } from '../../src/store/schema.js';
 import { insertEvent } from '../../src/store/events.js';
 import type { EventRow } from '../../src/store/schema.js';
 import { dropSchema, inCi, postgresReady, postgresUrl } from '../support/harness.js';
@@ -37,7 +39,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     );
 
     test('rows from before are numbered by (created_at, id); later rows come after them, in the order written', async () => {
-      const migrator = new Migrator({ db: store.read, provider: migrationProvider, migrationTableSchema: dialect === 'postgres' ? schema : undefined });
+      // The database as an older Satang left it, written through a handle of its own (the store's SQLite reader never writes).
+      const old = dialect === 'sqlite' ? new Kysely<DB>({ dialect: new SqliteDialect({ database: new Database(sqliteFile(dataDir)) }) }) : store.read;
+      const migrator = new Migrator({ db: old, provider: migrationProvider, migrationTableSchema: dialect === 'postgres' ? schema : undefined });
       const to6 = await migrator.migrateTo('0006_dashboard');
       assert.equal(to6.error, undefined, String(to6.error));
       // Written before 0007, in an order unlike their list order.
@@ -47,8 +51,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         ['evnt_b', 2000],
         ['evnt_d', 500],
       ] as const) {
-        await store.read.insertInto('events').values(event(id, createdAt)).execute();
+        await old.insertInto('events').values(event(id, createdAt)).execute();
       }
+      if (old !== store.read) await old.destroy();
       await store.migrate();
       const numbered = await sql<{ id: string; seq: number }>`select id, seq from events order by seq`.execute(store.read);
       assert.deepEqual(
