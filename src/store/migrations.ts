@@ -624,6 +624,17 @@ const migrations: Record<string, Migration> = {
       await dialectOf(db).textIndex.keepInStep(db);
     },
   },
+  '0019_text_index_table': {
+    // PostgreSQL's full-text index moves off the charges table into a table of its own, written only
+    // when a charge's searchable text changes (store/text-index.ts offCharges): a status change no
+    // longer rewrites the charge's trigrams.
+    async up(db: Kysely<any>) {
+      await dialectOf(db).textIndex.offCharges(db);
+    },
+    async down(db: Kysely<any>) {
+      await dialectOf(db).textIndex.ontoCharges(db);
+    },
+  },
 };
 
 /** The dispatcher's partial indexes of pending jobs (0003), which 0013 narrowed to webhooks (no listener's jobs). */

@@ -42,6 +42,13 @@ export interface TextIndex {
   /** Whether writes are deferred (jobs/text-index.ts runs only then). */
   readonly defersWrites: boolean;
   keepInStep(db: Kysely<any>): Promise<void>;
+  /**
+   * Migration 0019, where the index sits on the charges table itself (PostgreSQL): it moves to a
+   * table of its own, written only when a charge's searchable text is, so a status change (a
+   * payment, an expiry) no longer rewrites a charge's trigrams. `ontoCharges` moves it back.
+   */
+  offCharges(db: Kysely<any>): Promise<void>;
+  ontoCharges(db: Kysely<any>): Promise<void>;
   /** Indexes up to `max` queued charges in the caller's transaction; returns how many (none where nothing is deferred). */
   indexQueued(db: Kysely<any>, max: number): Promise<number>;
   /** The narrowing for these free-text terms (lower-cased), or null when the index cannot help. */
@@ -132,6 +139,9 @@ export const sqliteTextIndex: TextIndex = {
     await sql.raw(`create trigger charges_fts_insert after insert on charges begin insert into charges_fts (rowid, body) values (new.seq, ${sqliteChargeText('new.')}); end`).execute(db);
     await sqliteUpdateTrigger().execute(db);
   },
+  // FTS5 is a table of its own already.
+  async offCharges() {},
+  async ontoCharges() {},
   async indexQueued(db, max) {
     const { rows } = await sql<{ seq: number; indexed: number }>`select seq, indexed from charges_fts_queue order by seq limit ${max}`.execute(db);
     if (rows.length === 0) return 0;
@@ -194,11 +204,13 @@ export const sqliteTextIndex: TextIndex = {
 
 // ---------------------------------------------------------------- PostgreSQL
 
-/** The same text as SQLite's, lower-cased: the metadata as its JSON text (the search checks the values). */
-const postgresChargeText = sql`lower(charges.id || ' ' || charges.source_id || ' ' || coalesce(charges.transaction_id, '') || ' ' || charges.payment_ref || ' ' || charges.qr_ref1 || ' ' || coalesce(charges.description, '') || ' ' || charges.metadata)`;
+/** The same text as SQLite's, lower-cased: the metadata as its JSON text (the search checks the values). `row`: `new.`, or empty in a fill. */
+const postgresChargeText = (row: string) =>
+  `lower(${row}id || ' ' || ${row}source_id || ' ' || coalesce(${row}transaction_id, '') || ' ' || ${row}payment_ref || ' ' || ${row}qr_ref1 || ' ' || coalesce(${row}description, '') || ' ' || ${row}metadata)`;
+/** What a search's terms are matched against: each charge's text in the index's own table (0019). */
+const postgresIndexedText = sql`charge_texts.body`;
 /** Above this many candidates, walking the list newest first is cheaper. */
 const postgresCandidatesMax = 5000;
-const postgresIndexText = `lower(id || ' ' || source_id || ' ' || coalesce(transaction_id, '') || ' ' || payment_ref || ' ' || qr_ref1 || ' ' || coalesce(description, '') || ' ' || metadata)`;
 
 /**
  * The part of a term the index looks up: an id's or a reference's random tail after its last `_`,
@@ -216,10 +228,10 @@ const likeAnywhere = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${
 
 /**
  * The planner's estimate (EXPLAIN, nothing executed) of how many charges hold a condition: for
- * pg_trgm's LIKE over the indexed expression, from that expression's statistics (ANALYZE).
+ * pg_trgm's LIKE over the indexed text, from that column's statistics (ANALYZE).
  */
 async function postgresEstimatedRows(db: Kysely<any>, condition: RawBuilder<SqlBool>): Promise<number> {
-  const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) select 1 from charges where ${condition}`.execute(db);
+  const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) select 1 from charge_texts where ${condition}`.execute(db);
   const raw = rows[0]['QUERY PLAN'];
   const rowsOf = Number((typeof raw === 'string' ? JSON.parse(raw) : raw)?.[0]?.Plan?.['Plan Rows']);
   return Number.isFinite(rowsOf) ? rowsOf : 0;
@@ -227,24 +239,8 @@ async function postgresEstimatedRows(db: Kysely<any>, condition: RawBuilder<SqlB
 
 export const postgresTextIndex: TextIndex = {
   async create(db) {
-    // One creator at a time across processes and test schemas ("if not exists" is not atomic).
-    await sql`select pg_advisory_xact_lock(${sql.lit(0x5a7a9)})`.execute(db);
-    let { rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'`.execute(db);
-    if (rows.length === 0) {
-      try {
-        // In public, not the store's schema: a schema dropped later would take the extension with it.
-        await sql`create extension if not exists pg_trgm with schema public`.execute(db);
-      } catch (error) {
-        throw new Error(
-          `Satang's search index needs PostgreSQL's pg_trgm extension, and this database user could not create it (${(error as Error).message}). ` +
-            'Ask a superuser to run: create extension pg_trgm with schema public; then start Satang again.',
-          { cause: error },
-        );
-      }
-      ({ rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'`.execute(db));
-    }
-    const opclass = `${rows[0].schema}.gin_trgm_ops`;
-    await sql.raw(`create index charges_text on charges using gin ((${postgresIndexText}) ${opclass})`).execute(db);
+    const opclass = await trigramOperatorClass(db);
+    await sql.raw(`create index charges_text on charges using gin ((${postgresChargeText('')}) ${opclass})`).execute(db);
     // The indexed expression's statistics, which the search's estimate reads (chargeNarrowing),
     // now rather than whenever autovacuum next analyzes a table of charges that rarely change.
     await sql`analyze charges`.execute(db);
@@ -252,6 +248,45 @@ export const postgresTextIndex: TextIndex = {
   async drop(db) {
     // The extension stays: other schemas of the database may use it.
     await sql`drop index if exists charges_text`.execute(db);
+  },
+  async offCharges(db) {
+    const opclass = await trigramOperatorClass(db);
+    await sql`create table charge_texts (id text primary key, body text not null)`.execute(db);
+    await sql.raw(`insert into charge_texts (id, body) select id, ${postgresChargeText('')} from charges`).execute(db);
+    await sql.raw(`create index charge_texts_body on charge_texts using gin (body ${opclass})`).execute(db);
+    // Kept in step in the writing transaction by triggers; an update fires only when it sets a field
+    // the text is made of (a payment sets transaction_id; an expiry sets none).
+    await sql
+      .raw(
+        `create function charge_texts_write() returns trigger language plpgsql as $$
+         begin
+           if tg_op = 'DELETE' then
+             delete from charge_texts where id = old.id;
+           else
+             insert into charge_texts (id, body) values (new.id, ${postgresChargeText('new.')})
+               on conflict (id) do update set body = excluded.body;
+           end if;
+           return null;
+         end $$`,
+      )
+      .execute(db);
+    await sql`create trigger charge_texts_insert after insert on charges for each row execute function charge_texts_write()`.execute(db);
+    await sql
+      .raw(
+        `create trigger charge_texts_update after update of transaction_id, description, metadata on charges for each row
+         when (new.transaction_id is distinct from old.transaction_id or new.description is distinct from old.description or new.metadata is distinct from old.metadata)
+         execute function charge_texts_write()`,
+      )
+      .execute(db);
+    await sql`create trigger charge_texts_delete after delete on charges for each row execute function charge_texts_write()`.execute(db);
+    await sql`drop index charges_text`.execute(db);
+    await sql`analyze charge_texts`.execute(db);
+  },
+  async ontoCharges(db) {
+    for (const trigger of ['charge_texts_insert', 'charge_texts_update', 'charge_texts_delete']) await sql`drop trigger ${sql.id(trigger)} on charges`.execute(db);
+    await sql`drop function charge_texts_write()`.execute(db);
+    await sql`drop table charge_texts`.execute(db);
+    await postgresTextIndex.create(db);
   },
   defersWrites: false,
   // A GIN index takes a row's trigrams into its pending list (fastupdate) at insert, merged later
@@ -265,7 +300,7 @@ export const postgresTextIndex: TextIndex = {
     const usable = terms.filter((term) => charsOf(term).length >= 3 && !jsonEscaped.test(term));
     if (usable.length === 0) return null;
     const where = sql<SqlBool>`${sql.join(
-      usable.map((term) => sql<SqlBool>`${postgresChargeText} like ${likeAnywhere(indexedPart(term))}`),
+      usable.map((term) => sql<SqlBool>`${postgresIndexedText} like ${likeAnywhere(indexedPart(term))}`),
       sql` and `,
     )}`;
     // A search that many charges hold is found sooner by walking the list newest first, which
@@ -274,10 +309,31 @@ export const postgresTextIndex: TextIndex = {
     if ((await postgresEstimatedRows(db, where)) > postgresCandidatesMax) return null;
     // The candidates first, by the index alone (no order, no account: nothing else to walk), at
     // most a bound: the estimate can be wrong, the count cannot.
-    const { rows } = await sql<{ id: string }>`select charges.id from charges where ${where} limit ${postgresCandidatesMax + 1}`.execute(db);
+    const { rows } = await sql<{ id: string }>`select charge_texts.id from charge_texts where ${where} limit ${postgresCandidatesMax + 1}`.execute(db);
     // A search most charges match is found sooner by walking the list newest first.
     if (rows.length > postgresCandidatesMax) return null;
     const ids = rows.map((row) => row.id);
     return { from: plainCharges, where: [sql<SqlBool>`charges.id = any(${ids}::text[])`] };
   },
 };
+
+/** pg_trgm's operator class, qualified by the schema the extension is in (created in public when missing). */
+async function trigramOperatorClass(db: Kysely<any>): Promise<string> {
+  // One creator at a time across processes and test schemas ("if not exists" is not atomic).
+  await sql`select pg_advisory_xact_lock(${sql.lit(0x5a7a9)})`.execute(db);
+  let { rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'`.execute(db);
+  if (rows.length === 0) {
+    try {
+      // In public, not the store's schema: a schema dropped later would take the extension with it.
+      await sql`create extension if not exists pg_trgm with schema public`.execute(db);
+    } catch (error) {
+      throw new Error(
+        `Satang's search index needs PostgreSQL's pg_trgm extension, and this database user could not create it (${(error as Error).message}). ` +
+          'Ask a superuser to run: create extension pg_trgm with schema public; then start Satang again.',
+        { cause: error },
+      );
+    }
+    ({ rows } = await sql<{ schema: string }>`select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'`.execute(db));
+  }
+  return `${rows[0].schema}.gin_trgm_ops`;
+}
