@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { type Config, type ConfigFlag, configFlags, environmentWithFlags, loadConfig } from '../config.js';
 import { PasswordNotGiven, readPassword } from './password.js';
 import { formatTimestamp, parseTimestamp } from '../domain/time.js';
@@ -13,6 +14,7 @@ import { advanceClock, type ClockAdvance, readClockOffset } from '../usecases/cl
 import { listEndpoints } from '../store/webhooks.js';
 import { changeEndpoint, createEndpoint, ensureWebhookSecret, redeliverEvent, removeEndpoint, rollWebhookSecret } from '../usecases/webhooks.js';
 import { OmiseError } from '../domain/errors.js';
+import { heapGrowingPercent } from '../domain/limits.js';
 import { findAccount, findDefaultAccount, listAccounts, listActiveKeys } from '../store/accounts.js';
 import type { Account } from '../store/schema.js';
 import { describeStoreLocation, type Store } from '../store/store.js';
@@ -152,6 +154,11 @@ async function main(argv: string[], usage: string): Promise<void> {
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
   if (command === 'serve') {
+    // A bounded heap (domain/limits.ts heapGrowingPercent): a flag V8 reads at each collection, so it
+    // holds when set now, and also under `npx satang serve`, where no node flag can be given.
+    if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || arg.startsWith('--heap_growing_percent'))) {
+      setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`);
+    }
     const gateway = await startGateway(config, {
       logger: gatewayLogger(config.logLevel),
     });
