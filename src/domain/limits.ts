@@ -263,8 +263,8 @@ export const chargeTotalsCacheMs = 15 * secondMs;
 /** Prepared SQLite statements kept per connection. */
 export const sqliteStatementsCachedMax = 500;
 /**
- * Objects the SQLite reader keeps between commits (store/sqlite-dialect.ts ReadCache): a charge a
- * merchant polls for its status is read from memory until something commits. About 2 KB each.
+ * Objects the SQLite reader keeps between commits (store/sqlite-dialect.ts ReadCache), oldest out: a
+ * charge a merchant polls for its status is read from memory until something commits. About 2 KB each.
  */
 export const sqliteReadCacheEntriesMax = 2_000;
 /**

@@ -41,10 +41,14 @@ export class ReadCache {
     if (version !== this.version) {
       this.entries.clear();
       this.version = version;
-    } else if (this.entries.has(key)) return this.entries.get(key) as T;
+    } else {
+      const kept = this.entries.get(key);
+      if (kept !== undefined) return kept as T;
+    }
     const value = await load();
-    // Kept only when nothing committed meanwhile that another caller has seen (it may be older than that).
-    if (this.version === version) {
+    // Kept only when something was found (ids nobody has cannot push the others out) and nothing committed
+    // meanwhile that another caller has seen (the value may be older than that).
+    if (value !== undefined && this.version === version) {
       if (this.entries.size >= sqliteReadCacheEntriesMax) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, deepFreeze(value));
     }

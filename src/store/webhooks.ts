@@ -247,7 +247,7 @@ export async function claimDueJobs(
     .execute();
   // An update returns its rows in no promised order (PostgreSQL: where they lie in the table, the
   // order they were written): put them back in the order they fell due, which is the order they start.
-  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
 }
 
 /**

@@ -6,6 +6,7 @@
 import { notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { canComplete, canExpire, type Completer, type CompletionRequest, enforce, failedProcessing } from '../domain/lifecycle.js';
+import { setImmediate } from 'node:timers/promises';
 import { expiryChunkChargesMax } from '../domain/limits.js';
 import { type ChargeTransition, type ChargeWithSource, expireDueChargeRows, findCharge, findChargeWithSource, transitionPendingCharge } from '../store/charges.js';
 import { type DueFilter } from '../store/scope.js';
@@ -100,7 +101,7 @@ export async function expireDueCharges(tx: Tx, due: DueFilter, limit: number): P
     // Between chunks the event loop turns (sockets, timers, reads on the other connection). On SQLite a
     // statement runs synchronously, so without this the whole batch would hold the loop (about 190 ms for
     // 2,000 charges); the transaction stays open meanwhile, and other writes wait for it as they would anyway.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await setImmediate();
   }
   return expired;
 }

@@ -86,6 +86,16 @@ describe('the SQLite reader keeps what it read only until something commits', ()
     assert.equal(found.json.amount, 30000);
   });
 
+  test('a charge deleted by a test-data reset in another process is no longer found here', async () => {
+    const id = await newCharge();
+    assert.equal((await polled(viaA, id)).status, 200);
+    const reset = await viaB({ method: 'POST', url: '/test/reset', key: keys.secretKey });
+    assert.equal(reset.status, 200, reset.body);
+    const gone = await viaA({ url: `/charges/${id}`, key: keys.secretKey });
+    assert.equal(gone.status, 404, gone.body);
+    assert.equal(gone.json.code, 'not_found');
+  });
+
   test('a charge its owner just read is still not found for another account, nor in live mode', async () => {
     const id = await newCharge();
     assert.equal((await polled(viaA, id)).status, 200);

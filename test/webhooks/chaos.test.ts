@@ -348,12 +348,15 @@ describeEachStore('webhook chaos: jobs that fell due while the dispatcher was aw
     const jobs = await h.store.read
       .selectFrom('webhook_jobs')
       .innerJoin('events', 'events.id', 'webhook_jobs.event_id')
-      .select(['webhook_jobs.id', 'webhook_jobs.next_attempt_at', 'events.object_id'])
+      .select(['webhook_jobs.id', 'webhook_jobs.next_attempt_at', 'webhook_jobs.created_at', 'events.object_id'])
       .where('webhook_jobs.endpoint_id', '=', endpoint.id)
       .execute();
     assert.equal(jobs.length, made.length, 'one job a charge');
     const written = made.map((id) => jobs.find((job) => job.object_id === id)!.id);
-    const byDue = [...jobs].sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at)).map((job) => job.id);
+    // Due time first; jobs due in the same millisecond, the one written first.
+    const byDue = [...jobs]
+      .sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : 1))
+      .map((job) => job.id);
     // Chaos holds them up to 2 s each: the order they fall due is not the order they were written.
     assert.notDeepEqual(byDue, written, 'the holds reorder the jobs (else this test proves nothing)');
     const farAhead = Date.now() + 60_000;
