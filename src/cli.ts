@@ -26,6 +26,9 @@ const remoteCommands: Record<string, RemoteCommand> = {
 const listenSummary = `  listen --forward-to URL [--events KEY,KEY] [--json] [--listener ID] [--keep]
                                          forward test-mode events to a local URL, signed as webhooks; one line
                                          per event (\`satang listen --help\`)
+  emulate scb [--port N] [--host H] [--start-at ISO-8601]
+                                         run an SCB Thai QR (tag 30) payment emulator for tests and laptops
+                                         (\`satang emulate --help\`)
 `;
 
 const argv = process.argv.slice(2);
@@ -41,6 +44,20 @@ if (argv[0] === 'listen') {
   } catch (error) {
     const usageError = error instanceof ListenUsageError;
     process.stderr.write(`satang: ${error instanceof Error ? error.message : String(error)}\n${usageError ? listenUsage : ''}`);
+    code = usageError ? 2 : 1;
+  }
+  process.exit(code);
+} else if (argv[0] === 'emulate') {
+  const { emulateCommand, EmulateUsageError, emulateUsage } = await import('./cli/emulate.js');
+  let code: number;
+  try {
+    code = await emulateCommand(argv.slice(1), {
+      line: (text) => process.stdout.write(`${text}\n`),
+      info: (text) => process.stderr.write(`${text}\n`),
+    });
+  } catch (error) {
+    const usageError = error instanceof EmulateUsageError;
+    process.stderr.write(`satang: ${error instanceof Error ? error.message : String(error)}\n${usageError ? emulateUsage : ''}`);
     code = usageError ? 2 : 1;
   }
   process.exit(code);
