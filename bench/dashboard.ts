@@ -176,7 +176,7 @@ async function seed(loader: BulkLoader, accountId: string, nowMs: number): Promi
       const paid = status === 'successful';
       tables.sources.push({ id: sourceId, account_id: accountId, livemode: 0, type: 'truemoney_qr', amount, currency: 'THB', flow: 'offline', ip: null, email: null, name: null, mobile_number: null, phone_number: null, platform_type: null, created_at: createdAt });
       const pending: ChargeRow = {
-        id: chargeId, account_id: accountId, livemode: 0, source_id: sourceId, amount, currency: 'THB', status: 'pending',
+        id: chargeId, account_id: accountId, livemode: 0, source_id: sourceId, amount, currency: 'THB', status: 'pending', qr_ref3: '',
         description: `${item} ×${1 + (i % 3)} (${orderId})`, metadata: JSON.stringify({ order_id: orderId, channel: channels[i % channels.length] }),
         return_uri: 'https://shop.example/thanks', ip: '203.0.113.9', payment_ref: newCapabilityId('pay2', false), qr_ref1: newQrRef1(), document_id: newCapabilityId('docu', false),
         download_token: newDownloadToken(), fee_rate_bps: 365, fee_flat_satang: 0, qr_biller_id: '010555000000101', qr_merchant_name: 'Satang Coffee',

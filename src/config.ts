@@ -1,3 +1,4 @@
+import { secretsKeyFrom } from './provider/secrets.js';
 import { connectionsMaxDefault, requestTimeoutMsDefault } from './domain/limits.js';
 
 /** Configuration, from the environment (names fixed by the foundation issue) and the command line's flags for some of it. */
@@ -29,6 +30,26 @@ export interface Config {
   requestTimeoutMs: number;
   /** Connections beyond this many open ones are refused at accept. */
   maxConnections: number;
+  /** SCB's partner API (live mode, DECISIONS §11): SATANG_SCB_BASE_URL, SCB's sandbox unless set (the emulator's URL on a laptop). */
+  scbBaseUrl: string;
+  /** SATANG_SECRETS_KEY: seals provider secrets at rest; without it live mode cannot be configured. */
+  secretsKey: Buffer | null;
+}
+
+/** SCB's sandbox (live-provider-scb.md); production's base URL is SCB's to give a merchant. */
+export const scbSandboxBaseUrl = 'https://api-sandbox.partners.scb/partners/sandbox';
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL, not ${text}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must be an http(s) URL, not ${text}`);
+  return url.href.replace(/\/+$/, '');
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -109,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: positiveInteger(env, 'SATANG_SHUTDOWN_TIMEOUT_MS', 30_000),
     requestTimeoutMs: positiveInteger(env, 'SATANG_REQUEST_TIMEOUT_MS', requestTimeoutMsDefault),
     maxConnections: positiveInteger(env, 'SATANG_MAX_CONNECTIONS', connectionsMaxDefault),
+    scbBaseUrl: httpUrl(env, 'SATANG_SCB_BASE_URL', scbSandboxBaseUrl),
+    secretsKey: secretsKeyFrom(env.SATANG_SECRETS_KEY),
   };
 }
 

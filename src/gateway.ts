@@ -10,6 +10,8 @@
  *                   webhook dispatcher ─► merchants' endpoints
  *                   listener streams   ─► `satang listen` (Server-Sent Events, acknowledged)
  */
+import { LiveProvider } from './jobs/live-provider.js';
+import { scbSandboxBaseUrl } from './config.js';
 import { Authenticator } from './api/auth.js';
 import { GatewayMetrics } from './api/ops.js';
 import { systemClock, type WallClock } from './domain/clock.js';
@@ -30,6 +32,7 @@ import type { Resolver, TargetPolicy } from './webhooks/targets.js';
 export interface GatewayLog {
   error(details: object, message: string): void;
   warn(details: object, message: string): void;
+  info?(details: object, message: string): void;
 }
 
 const silentLog: GatewayLog = { error() {}, warn() {} };
@@ -49,6 +52,12 @@ export interface GatewayOptions {
   webhookConnect?: Connector;
   /** The request log's bounds (tests make them small; the defaults are domain/limits.ts's). */
   requestLog?: RequestLogSettings;
+  /** Live mode through SCB (DECISIONS §11): its base URL (SCB's sandbox unless given) and the key provider secrets are sealed with. */
+  scbBaseUrl?: string;
+  secretsKey?: Buffer | null;
+  /** The live provider's loop and sweep intervals (tests drive it with runOnce instead). */
+  liveIntervalMs?: number;
+  liveSweepIntervalMs?: number;
 }
 
 /** Which background work a process runs (every process may run both: the database shares the work out). */
@@ -77,6 +86,8 @@ export class Gateway {
   readonly outcomes: ScriptedOutcomeJob;
   /** The payment provider a sandbox ships: the TrueMoney wallet simulator. */
   readonly wallet: TrueMoneySimulator;
+  /** Live mode's provider: SCB's confirmations, inquiry and reconciliation sweep. */
+  readonly live: LiveProvider;
   readonly qrPngs = new QrPngCache();
   /** API keys, found by their digest and cached for two seconds (api/auth.ts). */
   readonly keys: Authenticator;
@@ -134,6 +145,21 @@ export class Gateway {
       onError: (error) => this.log.error({ err: error }, 'scripted outcomes failed'),
     });
     this.wallet = new TrueMoneySimulator({ store: this.store, clocks: this.clocks, changes: this.changes });
+    this.live = new LiveProvider({
+      store: this.store,
+      changes: this.changes,
+      wall: this.wall,
+      publicUrl: this.publicUrl,
+      scbBaseUrl: options.scbBaseUrl ?? scbSandboxBaseUrl,
+      secretsKey: options.secretsKey ?? null,
+      intervalMs: options.liveIntervalMs,
+      sweepIntervalMs: options.liveSweepIntervalMs,
+      log: {
+        info: (fields, message) => this.log.info?.(fields, message),
+        warn: (fields, message) => this.log.warn(fields, message),
+        error: (fields, message) => this.log.error(fields, message),
+      },
+    });
     this.requestLogTail = new RequestLogTail({
       store: this.store,
       wall: this.wall,
@@ -156,6 +182,7 @@ export class Gateway {
       this.sweep.start();
       this.outcomes.start();
       this.textIndex.start();
+      this.live.start();
     }
     if (work.dispatch) this.webhooks.start();
     this.started = work;
@@ -168,7 +195,7 @@ export class Gateway {
    */
   async stop(): Promise<void> {
     await this.listeners.stop();
-    if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop(), this.textIndex.stop()]);
+    if (this.started.sweep) await Promise.all([this.sweep.stop(), this.outcomes.stop(), this.textIndex.stop(), this.live.stop()]);
     if (this.started.dispatch) await this.webhooks.stop();
     this.started = { sweep: false, dispatch: false };
     await this.requestLogTail.stop();

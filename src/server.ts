@@ -117,6 +117,8 @@ export async function startGateway(
     webhookTimeoutMs: config.webhookTimeoutMs,
     webhookConcurrency: config.webhookConcurrency,
     webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
+    scbBaseUrl: config.scbBaseUrl,
+    secretsKey: config.secretsKey,
   });
   const app = await buildApp(gateway, {
     logger: options.logger,

@@ -3,6 +3,7 @@
  * error objects, operations routes, the Omise API, the customer's pages and the dashboard. Only
  * HTTP lives here; what the routes do, they ask of the gateway.
  */
+import { providerRoutes } from './routes/providers.js';
 import type { Server } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { type ApiVersion, apiVersionLatest, requestedApiVersion } from '../domain/api-versions.js';
@@ -157,6 +158,7 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
   await app.register(openApiRoutes);
   await app.register(omiseApi);
   await app.register(customerRoutes);
+  await app.register(providerRoutes);
   await app.register(dashboardPlugin);
   return app;
 }

@@ -16,6 +16,11 @@ export const adminUsage = `usage: satang <command> [options]
                [--default-outcome successful|failed|expired|none]
                [--default-outcome-after-seconds N] [--default-funding-source X|none]
                                          the scripted outcome of new test charges without one of their own
+  accounts scb [ID] --application-key KEY --biller-id 15DIGITS --ref3-prefix PREFIX
+                                         live mode through SCB: the application secret is asked for (not shown)
+                                         or read from standard input; a token request must succeed (needs
+                                         SATANG_SECRETS_KEY, and SATANG_SCB_BASE_URL unless SCB's sandbox); prints
+                                         the confirmation URL to register with SCB, once
   clock show [--account ID]              show an account's test clock
   clock advance (--seconds N | --to ISO8601) [--account ID]
                                          move the test clock forward (it never moves back)
@@ -61,6 +66,8 @@ export const adminOptions = {
   'fee-flat-satang': { type: 'string' },
   'truemoney-qr-test': { type: 'string' },
   'truemoney-qr-live': { type: 'string' },
+  'application-key': { type: 'string' },
+  'ref3-prefix': { type: 'string' },
   'default-outcome': { type: 'string' },
   'default-outcome-after-seconds': { type: 'string' },
   'default-funding-source': { type: 'string' },

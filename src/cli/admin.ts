@@ -107,7 +107,13 @@ async function withGateway<T>(config: Config, run: (gateway: Gateway, store: Sto
     throw new Error(`could not open the ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
   process.stderr.write(`satang: opened the ${where}\n`);
-  const gateway = new Gateway({ store, publicUrl: config.publicUrl || `http://127.0.0.1:${config.port}`, webhookAllowPrivateTargets: config.webhookAllowPrivateTargets });
+  const gateway = new Gateway({
+    store,
+    publicUrl: config.publicUrl || `http://127.0.0.1:${config.port}`,
+    webhookAllowPrivateTargets: config.webhookAllowPrivateTargets,
+    scbBaseUrl: config.scbBaseUrl,
+    secretsKey: config.secretsKey,
+  });
   try {
     return await run(gateway, store);
   } finally {
@@ -212,6 +218,22 @@ async function main(argv: string[], usage: string): Promise<void> {
         if (Object.values(outcomeOptions).some((value) => value !== undefined)) input.testSettings = outcomeOptions;
         const details = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
         out(describeAccount(await gateway.changes.system((tx) => changeSettings(tx, account.id, input), audited('account.settings', account.id, details))));
+      } else if (sub === 'scb') {
+        // Live mode through SCB (DECISIONS §11): the application secret is read like a password (never an argument,
+        // which other users of the machine could see); a token request must succeed before anything is saved.
+        const account = await resolveAccount(store, arg);
+        const applicationKey = values['application-key'];
+        const billerId = values['biller-id'];
+        const ref3Prefix = values['ref3-prefix'];
+        if (!applicationKey || !billerId || !ref3Prefix) throw new UsageError('accounts scb needs --application-key, --biller-id and --ref3-prefix; the application secret is asked for (or read from standard input)');
+        process.stderr.write('SCB application secret: ');
+        const applicationSecret = await readPassword({ input: process.stdin, prompts: process.stderr });
+        const { callbackUrl } = await gateway.live.configureScb(account.id, { applicationKey, applicationSecret, billerId, ref3Prefix }, audited('account.scb', account.id, { applicationKey, billerId, ref3Prefix }));
+        out(`SCB is configured for ${account.id}: a token request with these credentials succeeded.`);
+        out(`Register this payment confirmation URL with SCB for biller ${billerId} and ref3 prefix ${ref3Prefix} (shown this once;`);
+        out('running this command again makes a new one):');
+        out(`  ${callbackUrl}`);
+        out('Then turn live TrueMoney QR on: satang accounts set --truemoney-qr-live on');
       } else {
         throw new UsageError(`unknown accounts command ${sub}`);
       }

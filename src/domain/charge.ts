@@ -40,6 +40,8 @@ export interface ChargeState {
 export type RuledCharge = Pick<ChargeState, 'status' | 'refunded_amount' | 'voided_amount' | 'refund_count' | 'funding_source' | 'authorized_at'> & {
   amount: number;
   created_at: number;
+  /** Live charges are paid at a bank through a provider, which refunds by transfer only (DECISIONS §11). */
+  livemode: number;
 };
 
 export function chargeFlags(charge: RuledCharge, nowMs: number): ChargeFlags {
@@ -64,6 +66,7 @@ export function refundableCharge(charge: RuledCharge): RefundableCharge {
     fundingSource: isFundingSource(charge.funding_source) ? charge.funding_source : null,
     authorizedAtMs: charge.authorized_at,
     createdAtMs: charge.created_at,
+    livemode: charge.livemode === 1,
   };
 }
 

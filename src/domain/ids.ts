@@ -33,7 +33,7 @@ function randomBits(bits: number): bigint {
   return value & ((1n << BigInt(bits)) - 1n);
 }
 
-export type IdPrefix = 'acct' | 'src' | 'chrg' | 'evnt' | 'docu' | 'pay2' | 'trxn' | 'rfnd' | 'whdl' | 'whjb' | 'endp' | 'lstn' | 'key' | 'oper' | 'audt' | 'rqlg';
+export type IdPrefix = 'prcf' | 'acct' | 'src' | 'chrg' | 'evnt' | 'docu' | 'pay2' | 'trxn' | 'rfnd' | 'whdl' | 'whjb' | 'endp' | 'lstn' | 'key' | 'oper' | 'audt' | 'rqlg';
 
 const suffixChars = 19;
 /** 36^19 > 2^98: a 98-bit number always fits the 19-character suffix. */

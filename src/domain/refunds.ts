@@ -42,6 +42,8 @@ export interface RefundableCharge {
   fundingSource: FundingSource | null;
   authorizedAtMs: number | null;
   createdAtMs: number;
+  /** A live charge was paid at a bank through a provider that offers no refund: it is refunded by transfer, recorded by an operator. */
+  livemode: boolean;
 }
 
 /** Which rule refused a request, with what a person needs to be told it in their language. */
@@ -53,7 +55,8 @@ export type RefundRefusal =
   | { rule: 'partial_void_not_allowed'; fundingSource: FundingSource }
   | { rule: 'void_window_closed'; atMs: number }
   | { rule: 'refund_window_closed'; atMs: number }
-  | { rule: 'partial_refund_not_allowed'; fundingSource: FundingSource };
+  | { rule: 'partial_refund_not_allowed'; fundingSource: FundingSource }
+  | { rule: 'refund_by_transfer' };
 
 export type RefundDecision = { kind: 'void' | 'refund' } | { kind: 'refused'; code: 'failed_refund' | 'failed_void'; message: string; why: RefundRefusal };
 
@@ -68,6 +71,8 @@ export function decideRefund(charge: RefundableCharge, amountSatang: number, voi
   if (charge.status !== 'successful' || charge.fundingSource === null || charge.authorizedAtMs === null) {
     return refuse(`only successful charges can be refunded (status: ${charge.status})`, { rule: 'not_successful', status: charge.status });
   }
+  // DECISIONS §11: SCB's bill payment has no refund or void; the money goes back by transfer, recorded by hand.
+  if (charge.livemode) return refuse('bank QR payments are refunded by transfer', { rule: 'refund_by_transfer' });
   if (charge.refundCount >= refundsPerChargeMax) return refuse(`a charge can have at most ${refundsPerChargeMax} refunds`, { rule: 'too_many', max: refundsPerChargeMax });
   const remaining = charge.amount - charge.refundedAmount;
   if (remaining <= 0) return refuse('the charge has been refunded in full', { rule: 'refunded_in_full' });

@@ -11,6 +11,8 @@ export interface BillPaymentQr {
   ref1: string;
   amountSatang: number;
   merchantName: string;
+  /** SCB's ref3 (a live charge's), written to tag 62 sub-tag 07 (DECISIONS §11); none in test mode. */
+  ref3?: string;
 }
 
 /**
@@ -31,6 +33,10 @@ export function billPaymentPayload(qr: BillPaymentQr): string {
     tag('58', 'TH'),
     tag('59', qrMerchantName(qr.merchantName)),
   ];
+  if (qr.ref3) {
+    if (!/^[A-Z0-9]{1,20}$/.test(qr.ref3)) throw new Error(`ref3 must be 1-20 of A-Z0-9: ${qr.ref3}`);
+    fields.push(tag('62', encode([tag('07', qr.ref3)])));
+  }
   return withCrcTag(encode(fields), '63', true);
 }
 
@@ -39,8 +45,8 @@ export function billPaymentPayload(qr: BillPaymentQr): string {
  * was created with (DECISIONS §3). The PNG, the hosted page's simulator link and the simulator's
  * check all come from here, so they cannot disagree after the account changes.
  */
-export function chargeQrPayload(charge: Pick<ChargeRow, 'qr_biller_id' | 'qr_merchant_name' | 'qr_ref1' | 'amount'>): string {
-  return billPaymentPayload({ billerId: charge.qr_biller_id, ref1: charge.qr_ref1, amountSatang: charge.amount, merchantName: charge.qr_merchant_name });
+export function chargeQrPayload(charge: Pick<ChargeRow, 'qr_biller_id' | 'qr_merchant_name' | 'qr_ref1' | 'qr_ref3' | 'amount'>): string {
+  return billPaymentPayload({ billerId: charge.qr_biller_id, ref1: charge.qr_ref1, amountSatang: charge.amount, merchantName: charge.qr_merchant_name, ref3: charge.qr_ref3 });
 }
 
 /** The merchant name as the QR carries it: printable ASCII only, at most 25 characters. */

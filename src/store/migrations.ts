@@ -635,6 +635,70 @@ const migrations: Record<string, Migration> = {
       await dialectOf(db).textIndex.ontoCharges(db);
     },
   },
+  '0020_live_provider': {
+    // Live mode through a real provider (DECISIONS §11, SCB first): an account's provider settings (the
+    // application secret encrypted), the bank's confirmations as they arrive (a hint, deduped on the bank's
+    // transaction id, checked by inquiry in a job), what the bank said about each live charge (evidence), and
+    // the ref3 a live charge's QR carries (SCB routes its confirmation by it).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('charges').addColumn('qr_ref3', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema
+        .createTable('provider_settings')
+        .addColumn('account_id', 'text', (c) => c.primaryKey())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('application_key', 'text', (c) => c.notNull())
+        .addColumn('application_secret_sealed', 'text', (c) => c.notNull())
+        .addColumn('biller_id', 'text', (c) => c.notNull())
+        .addColumn('ref3_prefix', 'text', (c) => c.notNull())
+        .addColumn('callback_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('verified_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('provider_confirmations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('transaction_id', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('ref1', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint')
+        .addColumn('paid_at', 'bigint')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .addColumn('charge_id', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('decided_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('provider_confirmations_transaction').unique().on('provider_confirmations').columns(['provider', 'transaction_id']).execute();
+      await db.schema.createIndex('provider_confirmations_due').on('provider_confirmations').column('next_attempt_at').where(sql.ref('status'), '=', 'received').execute();
+      await db.schema.createIndex('provider_confirmations_account').on('provider_confirmations').columns(['account_id', 'received_at']).execute();
+      await db.schema
+        .createTable('provider_payments')
+        .addColumn('charge_id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('transaction_id', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('payer_bank', 'text')
+        .addColumn('payer_name', 'text')
+        .addColumn('paid_at', 'bigint')
+        .addColumn('inquiry', 'text', (c) => c.notNull())
+        .addColumn('confirmed_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('provider_payments_transaction').unique().on('provider_payments').columns(['provider', 'transaction_id']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('provider_payments').execute();
+      await db.schema.dropTable('provider_confirmations').execute();
+      await db.schema.dropTable('provider_settings').execute();
+      await db.schema.alterTable('charges').dropColumn('qr_ref3').execute();
+    },
+  },
 };
 
 /** The dispatcher's partial indexes of pending jobs (0003), which 0013 narrowed to webhooks (no listener's jobs). */

@@ -90,6 +90,8 @@ export interface ChargeTable {
    */
   qr_biller_id: string;
   qr_merchant_name: string;
+  /** SCB's ref3 (the account's prefix, then ref1 as far as 20 characters go) on a live charge's QR; '' in test mode. */
+  qr_ref3: string;
   fee: number;
   fee_vat: number;
   net: number;
@@ -117,6 +119,65 @@ export interface ChargeTable {
   scripted_outcome: string | null;
   scripted_outcome_due_at: number | null;
   scripted_funding_source: string | null;
+}
+
+/** An account's live provider (DECISIONS §11): SCB's application, biller and ref3 prefix. */
+export interface ProviderSettingsTable {
+  account_id: string;
+  provider: 'scb';
+  application_key: string;
+  /** The application secret, sealed with the key in SATANG_SECRETS_KEY (provider/secrets.ts); never shown again. */
+  application_secret_sealed: string;
+  biller_id: string;
+  ref3_prefix: string;
+  /** SHA-256 of the callback path's secret: the path finds the account, the secret itself is not kept. */
+  callback_digest: string;
+  /** When a token request with these credentials last succeeded. */
+  verified_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What the bank said arrived (a callback, or the sweep's inquiry): a hint until the inquiry confirms it. */
+export interface ProviderConfirmationTable {
+  id: string;
+  account_id: string;
+  provider: 'scb';
+  transaction_id: string;
+  origin: 'callback' | 'sweep';
+  /** The body as received (JSON), for the operator. */
+  body: string;
+  ref1: string;
+  /** In satang, when the body's amount was a valid one. */
+  amount: number | null;
+  paid_at: number | null;
+  /**
+   * received → confirmed (the charge completed) | rejected (the inquiry does not hold it as sent: forged or mismatched)
+   * | unapplied (paid at the bank, but the charge could not take it: expired, or paid already) | unmatched (no live
+   * charge has the ref1) | unverified (the bank's inquiry never answered).
+   */
+  status: 'received' | 'confirmed' | 'rejected' | 'unapplied' | 'unmatched' | 'unverified';
+  detail: string | null;
+  charge_id: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  received_at: number;
+  decided_at: number | null;
+}
+
+/** The bank's evidence of a live charge's payment, as its inquiry answered. */
+export interface ProviderPaymentTable {
+  charge_id: string;
+  account_id: string;
+  provider: 'scb';
+  transaction_id: string;
+  amount: number;
+  payer_bank: string | null;
+  payer_name: string | null;
+  paid_at: number | null;
+  /** The inquiry's matching row (JSON). */
+  inquiry: string;
+  confirmed_at: number;
 }
 
 export interface RefundTable {
@@ -432,6 +493,9 @@ export interface DB {
   listeners: ListenerTable;
   refunds: RefundTable;
   request_log: RequestLogTable;
+  provider_settings: ProviderSettingsTable;
+  provider_confirmations: ProviderConfirmationTable;
+  provider_payments: ProviderPaymentTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -447,6 +511,9 @@ export type WebhookSecret = Selectable<WebhookSecretTable>;
 export type WebhookJob = Selectable<WebhookJobTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 export type Listener = Selectable<ListenerTable>;
+export type ProviderSettings = Selectable<ProviderSettingsTable>;
+export type ProviderConfirmation = Selectable<ProviderConfirmationTable>;
+export type ProviderPayment = Selectable<ProviderPaymentTable>;
 export type RefundRow = Selectable<RefundTable>;
 export type RequestLogRow = Selectable<RequestLogTable>;
 export type Operator = Selectable<OperatorTable>;

@@ -2,6 +2,7 @@
  * Merchant accounts and their API keys (DECISIONS §7). Public keys are stored as they are;
  * secret keys only as SHA-256 digests, so a secret is shown once, when it is made.
  */
+import { findProviderSettings } from '../store/providers.js';
 import { createHash, randomInt } from 'node:crypto';
 import { OmiseError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -161,8 +162,11 @@ export interface SettingsInput {
   testSettings?: TestSettingsChange;
 }
 
-/** Whether a live TrueMoney connection exists; the simulator is test-only, so none ships. */
-export const liveProviderAvailable = false;
+/** Whether the account has a live provider whose credentials answered a token request (DECISIONS §7, §11). */
+export async function liveProviderReady(tx: Tx, accountId: string): Promise<boolean> {
+  const provider = await findProviderSettings(tx, accountId);
+  return provider !== undefined && provider.verified_at !== null;
+}
 
 /** An account's email as given (trimmed), or null for the empty string: one @, no spaces, a dot in the domain. */
 function accountEmail(text: string): string | null {
@@ -203,8 +207,8 @@ export async function changeSettings(tx: Tx, accountId: string, input: SettingsI
   if (input.email !== undefined) settings.email = accountEmail(input.email);
   if (input.truemoneyQrTest !== undefined) settings.truemoney_qr_test = input.truemoneyQrTest ? 1 : 0;
   if (input.truemoneyQrLive !== undefined) {
-    if (input.truemoneyQrLive && !liveProviderAvailable) {
-      throw new OmiseError('bad_request', 'live TrueMoney QR needs a real provider adapter, and none is configured');
+    if (input.truemoneyQrLive && !(await liveProviderReady(tx, accountId))) {
+      throw new OmiseError('bad_request', 'live TrueMoney QR needs a live provider: configure SCB for this account first (satang accounts scb)');
     }
     settings.truemoney_qr_live = input.truemoneyQrLive ? 1 : 0;
   }

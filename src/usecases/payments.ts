@@ -2,6 +2,8 @@
  * Use cases for sources and charges. Each runs inside the store's transaction helper
  * (load, decide, save, and the event in the same transaction) and returns rows to render.
  */
+import { findProviderSettings } from '../store/providers.js';
+import { scbRef3 } from '../domain/scb.js';
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/ids.js';
 import { chargeExpiryMs } from '../domain/limits.js';
@@ -97,7 +99,11 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
   }
 
   const livemode = ctx.scope.livemode === 1;
+  // A live charge is paid at the account's provider (DECISIONS §11): its QR carries SCB's ref3, which routes the bank's confirmation.
+  const provider = livemode ? await findProviderSettings(tx, ctx.scope.accountId) : undefined;
+  if (livemode && (provider === undefined || provider.verified_at === null)) throw new OmiseError('invalid_charge', 'type is currently not supported');
   const id = newId('chrg', livemode, ctx.nowMs);
+  const ref1 = newQrRef1();
   const fees = computeFees(input.amount, account.fee_rate_bps, account.fee_flat_satang);
   const charge: ChargeRow = {
     id,
@@ -113,12 +119,13 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     ip: input.ip,
     // Capabilities: random, derived from nothing (DECISIONS §2, §3). ref1 is unique by a constraint.
     payment_ref: newCapabilityId('pay2', livemode),
-    qr_ref1: newQrRef1(),
+    qr_ref1: ref1,
+    qr_ref3: provider ? scbRef3(provider.ref3_prefix, ref1) : '',
     document_id: newCapabilityId('docu', livemode),
     download_token: newDownloadToken(),
     fee_rate_bps: account.fee_rate_bps,
     fee_flat_satang: account.fee_flat_satang,
-    qr_biller_id: account.biller_id,
+    qr_biller_id: provider ? provider.biller_id : account.biller_id,
     qr_merchant_name: qrMerchantName(account.merchant_name),
     fee: fees.feeSatang,
     fee_vat: fees.feeVatSatang,

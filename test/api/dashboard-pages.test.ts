@@ -230,7 +230,7 @@ describeEachStore('dashboard pages: charges, actions, webhooks, keys, settings',
     assert.equal(paid.json.fee, 300, 'the fee rate set on the dashboard applies');
     const live = await client.post('/dashboard/settings', { qr_form: '1', truemoney_qr_test: 'on', truemoney_qr_live: 'on' });
     assert.equal(live.status, 400);
-    assert.match(live.body, /live TrueMoney QR needs a real provider adapter/i);
+    assert.match(live.body, /live TrueMoney QR needs a live provider/i);
     const badBiller = await client.post('/dashboard/settings', { biller_id: '123' });
     assert.equal(badBiller.status, 400);
     const before = await h.request({ url: '/test/clock', key: h.keys.secretKey });

@@ -95,6 +95,9 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await exercise('health', { url: '/healthz' });
     await exercise('readiness', { url: '/readyz' });
     await exercise('metrics', { url: '/metrics' });
+    // No account has configured SCB here: any secret is unknown (the live flow is test/e2e/live-scb.test.ts's).
+    const callback = { transactionId: '20261130ABCDEFGHIJKLMNO', amount: '100.00', billPaymentRef1: 'ABC123', payeeProxyId: '010555012345601' };
+    await exercise('scbCallback', { method: 'POST', url: `/providers/scb/callbacks/${'a'.repeat(64)}`, json: callback }, 404);
     const served = await exercise('openApiDocument', { url: '/openapi.json' });
     await exercise('openApiDocument', { url: '/openapi.json', headers: { 'if-none-match': String(served.headers.etag) } }, 304);
   });

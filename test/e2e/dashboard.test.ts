@@ -274,7 +274,7 @@ describeWithBrowser('dashboard in a browser', (b) => {
     await page.click('nav >> text=Settings');
     await page.check('input[name="truemoney_qr_live"]');
     await page.click('button:has-text("Save settings")');
-    assert.match(await page.textContent('.error') ?? '', /live TrueMoney QR needs a real provider adapter/i);
+    assert.match(await page.textContent('.error') ?? '', /live TrueMoney QR needs a live provider/i);
     await b.screenshot(page, 'dashboard-error');
 
     // Sign out: the dashboard is closed again.

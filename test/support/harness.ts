@@ -192,6 +192,9 @@ export interface TestGatewayOptions {
   publicUrl?: string;
   /** The request log's bounds (small ones, to see them reached). */
   requestLog?: RequestLogSettings;
+  /** Live mode through SCB: the emulator's URL and a secrets key. */
+  scbBaseUrl?: string;
+  secretsKey?: Buffer;
 }
 
 export interface TestGateway {
@@ -224,6 +227,8 @@ export async function startTestGateway(store: Store, options: TestGatewayOptions
     webhookTimeoutMs: options.webhookTimeoutMs,
     webhookAllowPrivateTargets: options.webhookAllowPrivateTargets,
     requestLog: options.requestLog,
+    scbBaseUrl: options.scbBaseUrl,
+    secretsKey: options.secretsKey,
   });
   const app = await buildApp(gateway, { listening });
   await app.ready();

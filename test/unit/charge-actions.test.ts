@@ -36,6 +36,7 @@ test('a refusal names its rule and what a person needs to be told it', () => {
     fundingSource: c.funding_source as 'wallet_balance',
     authorizedAtMs: c.authorized_at,
     createdAtMs: c.created_at,
+    livemode: false,
   });
   const why = (c: ActionableCharge, amount: number, asVoid: boolean, at: number) => {
     const decision = decideRefund(refundable(c), amount, asVoid, at);

@@ -762,6 +762,23 @@ function unservedOperations(): Operation[] {
 
 const opsOperations: Operation[] = [
   {
+    method: 'POST',
+    path: '/providers/scb/callbacks/:secret',
+    operationId: 'scbCallback',
+    tag: 'ops',
+    summary: "SCB's payment confirmation (live mode)",
+    description:
+      'Where SCB posts a Thai QR payment confirmation, at the URL `satang accounts scb` printed. A hint, never proof: recorded (once per transactionId) and answered at once; the charge completes only after SCB\'s inquiry confirms the same transaction, biller, ref1 and amount (DECISIONS §11). An unknown secret: 404, nothing recorded.',
+    access: 'none',
+    pathParams: { secret: 'the callback secret printed when SCB was configured' },
+    body: { schema: 'ScbConfirmation', required: true },
+    replies: {
+      '200': json('ScbCallbackAnswer', "recorded (or recorded before): SCB's success answer"),
+      '400': json('ScbCallbackAnswer', 'no usable transactionId: nothing recorded (resCode 99)'),
+      '404': json('Error', 'no account has this callback secret'),
+    },
+  },
+  {
     method: 'GET',
     path: '/healthz',
     operationId: 'health',

@@ -7,7 +7,7 @@ import { resetTestData } from '../../usecases/reset.js';
 import { fundingSources } from '../../domain/lifecycle.js';
 import { scriptedOutcomeAfterSecondsMax } from '../../domain/limits.js';
 import { scriptedOutcomes, testSettingsOf } from '../../domain/scripted-outcomes.js';
-import { changeSettings, changeTestSettings, liveProviderAvailable, rollKey, type SettingsInput } from '../../usecases/accounts.js';
+import { changeSettings, changeTestSettings, liveProviderReady, rollKey, type SettingsInput } from '../../usecases/accounts.js';
 import { advanceClock } from '../../usecases/clock.js';
 import { runChange, contextOf, field, leaveFlash, page, redirect, sessionOf, takeFlash } from './context.js';
 import { wordsOf } from './i18n.js';
@@ -45,7 +45,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const account = await findAccount(gateway.store.read, ctx.scope.accountId);
     return page(request, reply, 'settings', { page: 'settings', title: wordsOf(request).t('nav.settings') }, {
       settings: account,
-      liveProviderAvailable,
+      liveProviderAvailable: await liveProviderReady(gateway.store.read, ctx.scope.accountId),
       clockNowMs: ctx.nowMs,
       clockOffsetS: Math.floor((account?.test_clock_offset_ms ?? 0) / 1000),
       clockSteps: Object.keys(clockSteps),

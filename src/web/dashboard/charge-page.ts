@@ -119,6 +119,8 @@ export function refusalWords(w: Words, why: RefundRefusal): string {
       return w.t('charge.rule.refund_window_closed', { when: w.fmt.when(why.atMs) });
     case 'partial_refund_not_allowed':
       return w.t('charge.rule.partial_refund_not_allowed', { source: w.fmt.code('funding', why.fundingSource) });
+    case 'refund_by_transfer':
+      return w.t('charge.rule.refund_by_transfer');
   }
 }
 

@@ -1,0 +1,19 @@
+/**
+ * Live providers' callbacks (DECISIONS §11). SCB posts a payment confirmation to the URL the merchant
+ * registered: `/providers/scb/callbacks/<secret>`, the secret printed once by `satang accounts scb`. It is
+ * a hint, never proof (SCB signs nothing): recorded, answered in SCB's format at once, and decided later
+ * by SCB's inquiry (jobs/live-provider.ts). An unknown secret is a 404 and records nothing.
+ */
+import type { FastifyInstance } from 'fastify';
+import { OmiseError } from '../../domain/errors.js';
+import { scbCallbackPath } from '../../jobs/live-provider.js';
+
+export async function providerRoutes(app: FastifyInstance): Promise<void> {
+  const { gateway } = app;
+  app.post(`${scbCallbackPath}/:secret`, async (request, reply) => {
+    const { secret } = request.params as { secret: string };
+    const accepted = await gateway.live.acceptCallback(secret, request.body);
+    if (accepted === null) return reply.code(404).send(new OmiseError('not_found', 'the requested resource was not found').toJSON());
+    return reply.code(accepted.status).send(accepted.answer);
+  });
+}

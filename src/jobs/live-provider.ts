@@ -1,0 +1,238 @@
+/**
+ * Live mode's work with SCB (DECISIONS §11):
+ *
+ * - configure: an account's SCB settings are checked, a token request must succeed with them, the secret is
+ *   sealed (provider/secrets.ts), and a new unguessable callback URL is made (only its digest is kept);
+ * - accept a callback: a hint, never proof (SCB signs nothing). It is recorded durably (deduped on SCB's
+ *   transaction id) and answered in SCB's format at once; nothing about a charge changes in that request;
+ * - confirmations due: each is leased, SCB's inquiry is asked (the payment's Bangkok date, and the other side
+ *   of midnight near one), and the charge completes only when the same transaction id, biller, ref1 and amount
+ *   come back (usecases/live-provider.ts). The bank unreachable: asked again later, backing off;
+ * - the reconciliation sweep: pending live charges, most recent and nearest their deadline first, asked about
+ *   within SCB's rate limit, so a lost callback still completes its charge.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { WallClock } from '../domain/clock.js';
+import { OmiseError } from '../domain/errors.js';
+import { checkScbSettings, scbDatesBetween, scbInquiryDates, type ScbInquiryRow, type ScbSettingsInput } from '../domain/scb.js';
+import { ScbClient, ScbError, type ScbApplication } from '../provider/scb/client.js';
+import { SecretBox } from '../provider/secrets.js';
+import type { AuditLine, ChangeRunner } from '../usecases/changes.js';
+import { applyConfirmation, recordConfirmation, saveScbSettings } from '../usecases/live-provider.js';
+import { dueConfirmations, findConfirmationByTransaction, findProviderSettings, findProviderSettingsByCallback, leaseConfirmation, pendingLiveCharges, retryConfirmationAt, decideConfirmation } from '../store/providers.js';
+import type { ProviderConfirmation, ProviderSettings } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import { Periodic } from './periodic.js';
+import { readScbConfirmation, scbCallbackAnswer } from '../domain/scb.js';
+
+export interface LiveProviderOptions {
+  store: Store;
+  changes: ChangeRunner;
+  wall: WallClock;
+  publicUrl: string;
+  /** SCB's base URL (SATANG_SCB_BASE_URL); the emulator's in tests and on a laptop. */
+  scbBaseUrl: string;
+  /** The key provider secrets are sealed with (SATANG_SECRETS_KEY); without it live mode cannot be configured. */
+  secretsKey: Buffer | null;
+  log: { info(fields: object, message: string): void; warn(fields: object, message: string): void; error(fields: object, message: string): void };
+  intervalMs?: number;
+  sweepIntervalMs?: number;
+  /** Charges asked about per sweep pass (each costs one to three inquiries at 5 a second). */
+  sweepChargesMax?: number;
+  /** Confirmations worked per run. */
+  confirmationsPerRunMax?: number;
+  /** Attempts at the inquiry before a confirmation is left unverified. */
+  attemptsMax?: number;
+}
+
+/** How long a confirmation is taken by one worker: the inquiries of one fit well inside it. */
+const leaseMs = 60_000;
+const retryBaseMs = 5_000;
+const retryMaxMs = 5 * 60_000;
+
+export const scbCallbackPath = '/providers/scb/callbacks';
+
+export class LiveProvider {
+  readonly client: ScbClient;
+  private readonly box: SecretBox | null;
+  private readonly loop: Periodic;
+  private nextSweepAtMs = 0;
+
+  constructor(private readonly options: LiveProviderOptions) {
+    this.client = new ScbClient({ baseUrl: options.scbBaseUrl });
+    this.box = options.secretsKey ? new SecretBox(options.secretsKey) : null;
+    this.loop = new Periodic(options.intervalMs ?? 1000, () => this.runOnce(), (error) => options.log.error({ err: error }, 'live provider work failed'));
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  nudge(): void {
+    this.loop.nudge();
+  }
+
+  /**
+   * Configures SCB for an account: checked, verified by a token request, the secret sealed. Returns the
+   * callback URL to register with SCB; it is shown this once (only its digest is kept).
+   */
+  async configureScb(accountId: string, input: ScbSettingsInput, audit?: AuditLine): Promise<{ callbackUrl: string }> {
+    if (!this.box) throw new OmiseError('bad_request', 'live mode needs SATANG_SECRETS_KEY (32 random bytes, base64: openssl rand -base64 32) to keep provider secrets');
+    checkScbSettings(input);
+    try {
+      await this.client.verify({ applicationKey: input.applicationKey, applicationSecret: input.applicationSecret });
+    } catch (error) {
+      if (error instanceof ScbError) throw new OmiseError('bad_request', `SCB refused a token request with these credentials: ${error.message}`);
+      throw error;
+    }
+    // Hex: a '-' in a path parameter would end it for the router.
+    const secret = randomBytes(32).toString('hex');
+    const nowMs = this.options.wall.nowMs();
+    const box = this.box;
+    await this.options.changes.system(
+      (tx) =>
+        saveScbSettings(
+          tx,
+          {
+            accountId,
+            applicationKey: input.applicationKey,
+            applicationSecretSealed: box.seal(input.applicationSecret, accountId),
+            billerId: input.billerId,
+            ref3Prefix: input.ref3Prefix,
+            callbackDigest: callbackDigest(secret),
+            verifiedAtMs: nowMs,
+          },
+          nowMs,
+        ),
+      audit,
+    );
+    return { callbackUrl: `${this.options.publicUrl}${scbCallbackPath}/${secret}` };
+  }
+
+  /**
+   * A callback as SCB sends it: recorded (once per transaction id) and answered at once. `null`: the path's
+   * secret names no account (answered 404, nothing recorded).
+   */
+  async acceptCallback(secret: string, body: unknown): Promise<{ status: number; answer: object } | null> {
+    if (!/^[0-9a-f]{64}$/.test(secret)) return null;
+    const settings = await findProviderSettingsByCallback(this.options.store.read, callbackDigest(secret));
+    if (!settings) return null;
+    const read = readScbConfirmation(body);
+    if (read === null) {
+      this.options.log.warn({ accountId: settings.account_id }, 'SCB callback without a usable transaction id: not recorded');
+      return { status: 400, answer: { resCode: '99', resDesc: 'transactionId is missing or malformed', transactionId: null } };
+    }
+    const recorded = await this.options.changes.system((tx) => recordConfirmation(tx, settings, read, 'callback', JSON.stringify(body), this.options.wall.nowMs()));
+    if (!recorded) this.options.log.info({ accountId: settings.account_id, transactionId: read.transactionId }, 'SCB callback repeated: recorded before');
+    this.loop.nudge();
+    return { status: 200, answer: scbCallbackAnswer(read.transactionId) };
+  }
+
+  /** One run: the confirmations due now, then (when its interval has passed) a sweep pass. Returns how many were decided. */
+  async runOnce(): Promise<number> {
+    const nowMs = this.options.wall.nowMs();
+    let decided = 0;
+    const due = await dueConfirmations(this.options.store.read, nowMs, this.options.confirmationsPerRunMax ?? 20);
+    for (const confirmation of due) if (await this.work(confirmation)) decided++;
+    if (nowMs >= this.nextSweepAtMs) {
+      this.nextSweepAtMs = nowMs + (this.options.sweepIntervalMs ?? 30_000);
+      decided += await this.sweep(nowMs);
+    }
+    return decided;
+  }
+
+  /** Forces the next run to sweep (tests, and `satang` after a restart). */
+  sweepNow(): void {
+    this.nextSweepAtMs = 0;
+  }
+
+  private application(settings: ProviderSettings): ScbApplication {
+    if (!this.box) throw new ScbError('SATANG_SECRETS_KEY is not set: the application secret cannot be opened', null, null, true);
+    return { applicationKey: settings.application_key, applicationSecret: this.box.open(settings.application_secret_sealed, settings.account_id) };
+  }
+
+  /** Works one confirmation; true when it was decided (not left for later). */
+  private async work(confirmation: ProviderConfirmation): Promise<boolean> {
+    const { changes, store, wall, log } = this.options;
+    const startedMs = wall.nowMs();
+    if (!(await changes.system((tx) => leaseConfirmation(tx, confirmation, startedMs + leaseMs)))) return false;
+    const attempts = confirmation.attempts + 1;
+    const settings = await findProviderSettings(store.read, confirmation.account_id);
+    if (!settings) {
+      await changes.system((tx) => decideConfirmation(tx, confirmation.id, { status: 'unverified', detail: 'the account has no live provider any more', chargeId: null, atMs: wall.nowMs() }));
+      return true;
+    }
+    if (confirmation.ref1 === '') {
+      await changes.system((tx) => decideConfirmation(tx, confirmation.id, { status: 'rejected', detail: `the confirmation names no reference: ${confirmation.detail ?? ''}`, chargeId: null, atMs: wall.nowMs() }));
+      log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id }, 'SCB confirmation rejected: no reference');
+      return true;
+    }
+    let rows: ScbInquiryRow[] = [];
+    try {
+      const app = this.application(settings);
+      for (const date of scbInquiryDates(confirmation.paid_at ?? confirmation.received_at)) {
+        rows = rows.concat(await this.client.inquire(app, { billerId: settings.biller_id, ref1: confirmation.ref1, date }));
+        if (rows.some((row) => row.transactionId === confirmation.transaction_id)) break;
+      }
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      const attemptsMax = this.options.attemptsMax ?? 12;
+      if (attempts >= attemptsMax) {
+        await changes.system((tx) => decideConfirmation(tx, confirmation.id, { status: 'unverified', detail: `SCB's inquiry did not answer after ${attempts} attempts: ${detail}`, chargeId: null, atMs: wall.nowMs() }));
+        log.error({ accountId: settings.account_id, transactionId: confirmation.transaction_id }, 'SCB confirmation left unverified');
+        return true;
+      }
+      const retryAt = wall.nowMs() + Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
+      await changes.system((tx) => retryConfirmationAt(tx, confirmation.id, retryAt, detail));
+      log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id, attempts, err: error }, "SCB's inquiry failed; asking again later");
+      return false;
+    }
+    const outcome = await changes.forAccount({ scope: { accountId: settings.account_id, livemode: 1 } }, (tx, ctx) => applyConfirmation(tx, ctx, settings, confirmation, rows));
+    if (outcome.replayed) return true;
+    const fields = { accountId: settings.account_id, transactionId: confirmation.transaction_id, chargeId: outcome.value.chargeId, origin: confirmation.origin, detail: outcome.value.detail };
+    if (outcome.value.status === 'confirmed') log.info(fields, 'SCB payment confirmed by inquiry');
+    else log.warn(fields, `SCB confirmation ${outcome.value.status}: the charge did not change`);
+    return true;
+  }
+
+  /** A sweep pass: pending live charges asked about; a payment found is recorded as a confirmation and worked at once. */
+  private async sweep(nowMs: number): Promise<number> {
+    const { store, changes, log } = this.options;
+    const charges = await pendingLiveCharges(store.read, nowMs, this.options.sweepChargesMax ?? 10);
+    const settingsOf = new Map<string, ProviderSettings | undefined>();
+    let decided = 0;
+    for (const charge of charges) {
+      if (!settingsOf.has(charge.account_id)) settingsOf.set(charge.account_id, await findProviderSettings(store.read, charge.account_id));
+      const settings = settingsOf.get(charge.account_id);
+      if (!settings) continue;
+      let found: ScbInquiryRow | undefined;
+      try {
+        const app = this.application(settings);
+        for (const date of scbDatesBetween(charge.created_at, nowMs).reverse()) {
+          const rows = await this.client.inquire(app, { billerId: settings.biller_id, ref1: charge.qr_ref1, date });
+          found = rows.find((row) => row.ref1 === charge.qr_ref1 && !row.reversed);
+          if (found) break;
+        }
+      } catch (error) {
+        log.warn({ accountId: settings.account_id, chargeId: charge.id, err: error }, "the reconciliation sweep could not ask SCB's inquiry");
+        continue;
+      }
+      if (!found) continue;
+      const row = found;
+      await changes.system((tx) => recordConfirmation(tx, settings, row, 'sweep', JSON.stringify(row.raw), this.options.wall.nowMs()));
+      const recorded = await findConfirmationByTransaction(store.read, settings.provider, row.transactionId);
+      if (recorded?.status === 'received' && (await this.work(recorded))) decided++;
+    }
+    return decided;
+  }
+}
+
+/** The digest a callback path's secret is kept as. */
+export function callbackDigest(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+

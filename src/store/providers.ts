@@ -1,0 +1,115 @@
+/**
+ * Live providers' rows (DECISIONS §11): an account's settings, the bank's confirmations (recorded as they
+ * arrive, deduped on the bank's transaction id, decided by a job after the inquiry), and the evidence of each
+ * live charge's payment.
+ */
+import type { Kysely } from 'kysely';
+import type { ChargeRow, DB, ProviderConfirmation, ProviderPayment, ProviderSettings } from './schema.js';
+
+export async function findProviderSettings(db: Kysely<DB>, accountId: string): Promise<ProviderSettings | undefined> {
+  return db.selectFrom('provider_settings').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+}
+
+export async function findProviderSettingsByCallback(db: Kysely<DB>, digest: string): Promise<ProviderSettings | undefined> {
+  return db.selectFrom('provider_settings').selectAll().where('callback_digest', '=', digest).executeTakeFirst();
+}
+
+export async function saveProviderSettings(db: Kysely<DB>, settings: ProviderSettings): Promise<void> {
+  const { account_id: _key, created_at: _created, ...changes } = settings;
+  await db
+    .insertInto('provider_settings')
+    .values(settings)
+    .onConflict((oc) => oc.column('account_id').doUpdateSet(changes))
+    .execute();
+}
+
+/** Records a confirmation unless one with the same transaction id is recorded already; true when it is new. */
+export async function insertConfirmation(db: Kysely<DB>, row: ProviderConfirmation): Promise<boolean> {
+  const result = await db
+    .insertInto('provider_confirmations')
+    .values(row)
+    .onConflict((oc) => oc.columns(['provider', 'transaction_id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function findConfirmationByTransaction(db: Kysely<DB>, provider: string, transactionId: string): Promise<ProviderConfirmation | undefined> {
+  return db.selectFrom('provider_confirmations').selectAll().where('provider', '=', provider as 'scb').where('transaction_id', '=', transactionId).executeTakeFirst();
+}
+
+/** Confirmations waiting for the inquiry and due now, oldest due first. */
+export async function dueConfirmations(db: Kysely<DB>, nowMs: number, max: number): Promise<ProviderConfirmation[]> {
+  return db.selectFrom('provider_confirmations').selectAll().where('status', '=', 'received').where('next_attempt_at', '<=', nowMs).orderBy('next_attempt_at').orderBy('id').limit(max).execute();
+}
+
+/** Takes a due confirmation for `leaseMs` (another process skips it meanwhile); false when someone else took it. */
+export async function leaseConfirmation(db: Kysely<DB>, row: ProviderConfirmation, untilMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('provider_confirmations')
+    .set({ next_attempt_at: untilMs, attempts: row.attempts + 1 })
+    .where('id', '=', row.id)
+    .where('status', '=', 'received')
+    .where('next_attempt_at', '=', row.next_attempt_at)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function decideConfirmation(
+  db: Kysely<DB>,
+  id: string,
+  decision: { status: Exclude<ProviderConfirmation['status'], 'received'>; detail: string | null; chargeId: string | null; atMs: number },
+): Promise<void> {
+  await db
+    .updateTable('provider_confirmations')
+    .set({ status: decision.status, detail: decision.detail, charge_id: decision.chargeId, decided_at: decision.atMs })
+    .where('id', '=', id)
+    .where('status', '=', 'received')
+    .execute();
+}
+
+export async function retryConfirmationAt(db: Kysely<DB>, id: string, atMs: number, detail: string): Promise<void> {
+  await db.updateTable('provider_confirmations').set({ next_attempt_at: atMs, detail }).where('id', '=', id).where('status', '=', 'received').execute();
+}
+
+export async function insertProviderPayment(db: Kysely<DB>, row: ProviderPayment): Promise<void> {
+  await db.insertInto('provider_payments').values(row).execute();
+}
+
+export async function findProviderPayment(db: Kysely<DB>, chargeId: string): Promise<ProviderPayment | undefined> {
+  return db.selectFrom('provider_payments').selectAll().where('charge_id', '=', chargeId).executeTakeFirst();
+}
+
+/** The live charge a bank reference names, in the account that owns the provider settings. */
+export async function findLiveChargeByRef1(db: Kysely<DB>, accountId: string, ref1: string): Promise<ChargeRow | undefined> {
+  return db.selectFrom('charges').selectAll().where('qr_ref1', '=', ref1).where('account_id', '=', accountId).where('livemode', '=', 1).executeTakeFirst();
+}
+
+/**
+ * Pending live charges of accounts with a provider, for the reconciliation sweep: `max` of them, half the
+ * most recent and half those nearest their deadline (DECISIONS §11), each once.
+ */
+export async function pendingLiveCharges(db: Kysely<DB>, nowMs: number, max: number): Promise<ChargeRow[]> {
+  const base = () =>
+    db
+      .selectFrom('charges')
+      .selectAll('charges')
+      .innerJoin('provider_settings', 'provider_settings.account_id', 'charges.account_id')
+      .where('charges.status', '=', 'pending')
+      .where('charges.livemode', '=', 1)
+      .where('charges.expires_at', '>', nowMs - 3_600_000);
+  const recent = await base().orderBy('charges.created_at', 'desc').orderBy('charges.id').limit(max).execute();
+  const nearest = await base().orderBy('charges.expires_at').orderBy('charges.id').limit(max).execute();
+  const picked = new Map<string, ChargeRow>();
+  for (let i = 0; picked.size < max && (i < recent.length || i < nearest.length); i++) {
+    if (i < recent.length && picked.size < max) picked.set(recent[i].id, recent[i]);
+    if (i < nearest.length && picked.size < max) picked.set(nearest[i].id, nearest[i]);
+  }
+  return [...picked.values()];
+}
+
+/** An account's confirmations, newest first (the dashboard's evidence and report). */
+export async function confirmationsOf(db: Kysely<DB>, accountId: string, limit: number, chargeId?: string): Promise<ProviderConfirmation[]> {
+  let query = db.selectFrom('provider_confirmations').selectAll().where('account_id', '=', accountId);
+  if (chargeId !== undefined) query = query.where('charge_id', '=', chargeId);
+  return query.orderBy('received_at', 'desc').orderBy('id').limit(limit).execute();
+}
