@@ -56,7 +56,8 @@ export type RefundRefusal =
   | { rule: 'void_window_closed'; atMs: number }
   | { rule: 'refund_window_closed'; atMs: number }
   | { rule: 'partial_refund_not_allowed'; fundingSource: FundingSource }
-  | { rule: 'refund_by_transfer' };
+  | { rule: 'refund_by_transfer' }
+  | { rule: 'manual_live_only' };
 
 export type RefundDecision = { kind: 'void' | 'refund' } | { kind: 'refused'; code: 'failed_refund' | 'failed_void'; message: string; why: RefundRefusal };
 
@@ -89,6 +90,23 @@ export function decideRefund(charge: RefundableCharge, amountSatang: number, voi
   const refundEndsAt = refundWindowEndsAt(charge.createdAtMs);
   if (nowMs > refundEndsAt) return refuse(`refund window closed at ${formatTimestamp(refundEndsAt)}`, { rule: 'refund_window_closed', atMs: refundEndsAt });
   if (!(full ? allowed.refundFull : allowed.refundPartial)) return refuse(`partial refunds are not allowed for ${charge.fundingSource}`, { rule: 'partial_refund_not_allowed', fundingSource: charge.fundingSource });
+  return { kind: 'refund' };
+}
+
+/**
+ * A refund an operator made by bank transfer and records by hand (DECISIONS §11): live charges only (test-mode
+ * charges refund through the API), never a void, within what remains and the count; no window (the money left
+ * the merchant's account already, whenever the transfer was made).
+ */
+export function decideManualRefund(charge: RefundableCharge, amountSatang: number): RefundDecision {
+  const refuse = (message: string, why: RefundRefusal): RefundDecision => ({ kind: 'refused', code: 'failed_refund', message, why });
+  if (!Number.isSafeInteger(amountSatang) || amountSatang <= 0) throw new Error(`refund amount must be a positive integer: ${amountSatang}`);
+  if (!charge.livemode) return refuse('manual refunds are recorded for live charges only; refund a test charge through the API', { rule: 'manual_live_only' });
+  if (charge.status !== 'successful') return refuse(`only successful charges can be refunded (status: ${charge.status})`, { rule: 'not_successful', status: charge.status });
+  if (charge.refundCount >= refundsPerChargeMax) return refuse(`a charge can have at most ${refundsPerChargeMax} refunds`, { rule: 'too_many', max: refundsPerChargeMax });
+  const remaining = charge.amount - charge.refundedAmount;
+  if (remaining <= 0) return refuse('the charge has been refunded in full', { rule: 'refunded_in_full' });
+  if (amountSatang > remaining) return refuse(`amount exceeds the remaining refundable amount of ${remaining}`, { rule: 'exceeds_remaining', remaining });
   return { kind: 'refund' };
 }
 

@@ -6,7 +6,7 @@
 import { refundableCharge } from '../domain/charge.js';
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { decideRefund, voidDebitSatang } from '../domain/refunds.js';
+import { decideManualRefund, decideRefund, voidDebitSatang } from '../domain/refunds.js';
 import { addRefundToCharge, findChargeWithSource } from '../store/charges.js';
 import type { RefundRow, TransactionRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
@@ -18,7 +18,15 @@ export interface RefundInput {
   amount: number;
   voidRequested: boolean;
   metadata: Record<string, unknown>;
+  /**
+   * A refund an operator made by bank transfer, recorded by hand (live charges paid through a provider that has
+   * no refund, DECISIONS §11): the transfer's reference, kept in the refund's metadata as satang_manual_reference.
+   */
+  manualReference?: string;
 }
+
+/** The longest reference of a manual refund (a bank's transfer reference, or an operator's note). */
+export const manualReferenceCharsMax = 100;
 
 
 export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string, input: RefundInput): Promise<RefundRow> {
@@ -30,7 +38,11 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
     // refund before it, when one raced ahead): listed order is applied order, and the void
     // formula read in that order gives the debits written (DECISIONS §5).
     const atMs = Math.max(ctx.nowMs, charge.updated_at);
-    const decision = decideRefund(refundableCharge(charge), input.amount, input.voidRequested, atMs);
+    const manual = input.manualReference !== undefined;
+    if (manual && (input.voidRequested || !/^[\x20-\x7e]{1,100}$/.test(input.manualReference!.trim()) || input.manualReference!.length > manualReferenceCharsMax)) {
+      throw new OmiseError('bad_request', `a manual refund needs the transfer's reference: 1 to ${manualReferenceCharsMax} printable ASCII characters (and is never a void)`);
+    }
+    const decision = manual ? decideManualRefund(refundableCharge(charge), input.amount) : decideRefund(refundableCharge(charge), input.amount, input.voidRequested, atMs);
     if (decision.kind === 'refused') throw new OmiseError(decision.code, decision.message);
     const voided = decision.kind === 'void';
     const added = await addRefundToCharge(
@@ -51,7 +63,7 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       amount: input.amount,
       currency: charge.currency,
       voided: voided ? 1 : 0,
-      metadata: JSON.stringify(input.metadata),
+      metadata: JSON.stringify(manual ? { ...input.metadata, satang_manual_reference: input.manualReference!.trim() } : input.metadata),
       transaction_id: newId('trxn', livemode, atMs),
       created_at: atMs,
     };

@@ -121,6 +121,8 @@ export function refusalWords(w: Words, why: RefundRefusal): string {
       return w.t('charge.rule.partial_refund_not_allowed', { source: w.fmt.code('funding', why.fundingSource) });
     case 'refund_by_transfer':
       return w.t('charge.rule.refund_by_transfer');
+    case 'manual_live_only':
+      return w.t('charge.rule.manual_live_only');
   }
 }
 
