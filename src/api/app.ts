@@ -134,7 +134,8 @@ export async function buildApp(gateway: Gateway, options: AppOptions = {}): Prom
     if (error instanceof OmiseError) return reply.code(error.statusCode).send(error.toJSON());
     const code = typeof error?.code === 'string' ? error.code : '';
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(400).send(new OmiseError('bad_request', `request body is larger than ${requestBodyBytesMax} bytes`).toJSON());
+      const limit = request.routeOptions?.bodyLimit ?? requestBodyBytesMax;
+      return reply.code(400).send(new OmiseError('bad_request', `request body is larger than ${limit} bytes`).toJSON());
     }
     if (code.startsWith('FST_ERR_CTP') || code === 'FST_ERR_BAD_URL' || (error?.statusCode >= 400 && error?.statusCode < 500)) {
       return reply.code(400).send(new OmiseError('bad_request', `bad request: ${String(error?.message ?? 'malformed request')}`).toJSON());

@@ -153,7 +153,7 @@ export function matchesPayment(row: ScbInquiryRow, expected: { transactionId?: s
 }
 
 /** SCB's answer to a callback: fixed values, the transaction id echoed. */
-export function scbCallbackAnswer(transactionId: string | null): { resCode: string; resDesc: string; transactionId: string | null } {
+export function scbCallbackAnswer(transactionId: string): { resCode: '00'; resDesc: 'success'; transactionId: string } {
   return { resCode: '00', resDesc: 'success', transactionId };
 }
 

@@ -124,7 +124,7 @@ export class LiveProvider {
     const read = readScbConfirmation(body);
     if (read === null) {
       this.options.log.warn({ accountId: settings.account_id }, 'SCB callback without a usable transaction id: not recorded');
-      return { status: 400, answer: { resCode: '99', resDesc: 'transactionId is missing or malformed', transactionId: null } };
+      return { status: 400, answer: new OmiseError('bad_request', 'transactionId is missing or malformed: nothing was recorded').toJSON() };
     }
     const recorded = await this.options.changes.system((tx) => recordConfirmation(tx, settings, read, 'callback', JSON.stringify(body), this.options.wall.nowMs()));
     if (!recorded) this.options.log.info({ accountId: settings.account_id, transactionId: read.transactionId }, 'SCB callback repeated: recorded before');

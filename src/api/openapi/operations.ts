@@ -772,11 +772,8 @@ const opsOperations: Operation[] = [
     access: 'none',
     pathParams: { secret: 'the callback secret printed when SCB was configured' },
     body: { schema: 'ScbConfirmation', required: true },
-    replies: {
-      '200': json('ScbCallbackAnswer', "recorded (or recorded before): SCB's success answer"),
-      '400': json('ScbCallbackAnswer', 'no usable transactionId: nothing recorded (resCode 99)'),
-      '404': json('Error', 'no account has this callback secret'),
-    },
+    replies: { '200': json('ScbCallbackAnswer', "recorded (or recorded before): SCB's success answer") },
+    errors: ['bad_request', 'not_found'],
   },
   {
     method: 'GET',

@@ -716,7 +716,7 @@ export const componentSchemas: Record<string, Schema> = {
     ],
   },
   MetricsUnauthorized: strictObject({ status: constant('unauthorized') }),
-  ScbCallbackAnswer: strictObject({ resCode: { enum: ['00', '99'] }, resDesc: text(), transactionId: { type: ['string', 'null'] } }),
+  ScbCallbackAnswer: strictObject({ resCode: constant('00'), resDesc: constant('success'), transactionId: text() }),
   SourceParams: sourceParams,
   ChargeParams: chargeParams,
   ChargeUpdateParams: chargeUpdateParams,
