@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { updateAccount } from '../../src/store/accounts.js';
 import { sumTransactions } from '../../src/store/ledger.js';
 import { createCharge } from '../../src/usecases/payments.js';
-import { describeEachStore, type Harness } from '../support/harness.js';
+import { describeEachStore, type Harness, withLiveProvider } from '../support/harness.js';
 
 
 async function newCharge(h: Harness, amount = 400000, key = h.keys.secretKey) {
@@ -125,7 +125,8 @@ describeEachStore('charge lifecycle: completion, expiry, ledger', (h) => {
   });
 
   test('test-mode routes refuse live keys with 403 not_authorized', async () => {
-    // No live provider ships, so a live charge is made behind the API's back to test the refusal.
+    // A live provider as `satang accounts scb` leaves it (no network), and a live charge made behind the API's back to test the refusal.
+    await withLiveProvider(h.store, h.keys.accountId);
     await h.store.transaction((tx) => updateAccount(tx, h.keys.accountId, { truemoney_qr_live: 1 }));
     const scope = { accountId: h.keys.accountId, livemode: 1 };
     const live = await h.store.transaction((tx) =>

@@ -14,7 +14,7 @@ import { Gateway } from '../../src/gateway.js';
 import { updateAccount } from '../../src/store/accounts.js';
 import { openStore } from '../../src/store/store.js';
 import { addOperator, signIn } from '../support/dashboard.js';
-import { describeEachStore, type Harness, type Keys, makeKeys, postgresUrl } from '../support/harness.js';
+import { describeEachStore, type Harness, type Keys, makeKeys, postgresUrl, withLiveProvider } from '../support/harness.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { releaseAll } from '../support/release.js';
 
@@ -190,7 +190,8 @@ describeEachStore(
     });
 
     test('a live key with a satang_ key is 400 invalid_charge; the same charge without it is made', async () => {
-      await h.store.transaction((tx) => updateAccount(tx, h.keys.accountId, { truemoney_qr_live: 1 }));
+      await withLiveProvider(h.store, h.keys.accountId);
+    await h.store.transaction((tx) => updateAccount(tx, h.keys.accountId, { truemoney_qr_live: 1 }));
       try {
         const before = await chargeCount(h);
         for (const metadata of [{ satang_outcome: 'successful' }, { satang_outcome: 'none' }]) {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PNG } from 'pngjs';
 import { encode, tag, withCrcTag } from 'promptparse';
-import { billPaymentPayload } from '../../src/qr/payload.js';
+import { chargeQrPayload, billPaymentPayload } from '../../src/qr/payload.js';
 import { findAccount, updateAccount } from '../../src/store/accounts.js';
 import { createCharge } from '../../src/usecases/payments.js';
-import { describeEachStore, type Harness, type Keys } from '../support/harness.js';
+import { describeEachStore, type Harness, type Keys, withLiveProvider } from '../support/harness.js';
 
 async function newCharge(h: Harness, keys: Keys = h.keys, amount = 40000) {
   const res = await h.request({ method: 'POST', url: '/charges', key: keys.secretKey, json: { amount, currency: 'THB', source: { type: 'truemoney_qr' } } });
@@ -186,7 +186,8 @@ describeEachStore('wallet simulator JSON API', (h) => {
   });
 
   test('live charges are refused with 403 not_authorized and stay pending', async () => {
-    // No live provider ships, so a live charge is made behind the API's back.
+    // A live provider as `satang accounts scb` leaves it (no network), and a live charge made behind the API's back.
+    await withLiveProvider(h.store, h.keys.accountId);
     await h.store.transaction((tx) => updateAccount(tx, h.keys.accountId, { truemoney_qr_live: 1 }));
     const live = await h.store.transaction((tx) =>
       createCharge(tx, { scope: { accountId: h.keys.accountId, livemode: 1 }, nowMs: Date.now(), publicUrl: h.publicUrl }, {
@@ -195,7 +196,9 @@ describeEachStore('wallet simulator JSON API', (h) => {
     );
     await h.store.transaction((tx) => updateAccount(tx, h.keys.accountId, { truemoney_qr_live: 0 }));
     const account = (await findAccount(h.store.read, h.keys.accountId))!;
-    const payload = billPaymentPayload({ billerId: account.biller_id, ref1: live.charge.qr_ref1, amountSatang: 40000, merchantName: account.merchant_name });
+    // The QR a live charge carries (with SCB's ref3, DECISIONS §11).
+    const payload = chargeQrPayload(live.charge);
+    assert.equal(live.charge.qr_biller_id, account.biller_id);
     for (const url of ['/simulator/scan', '/simulator/approve', '/simulator/decline']) {
       const res = await h.request({ method: 'POST', url, json: { payload } });
       assert.equal(res.status, 403, url);

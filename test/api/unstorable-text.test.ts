@@ -74,6 +74,7 @@ const at = (path: string) => () => path;
 /** Every route and the parameters it reads. */
 const routes: Record<string, RouteParams> = {
   'GET /healthz': { url: at('/healthz'), params: none },
+  'POST /providers/scb/callbacks/:secret': { url: at(`/providers/scb/callbacks/${'c'.repeat(64)}`), params: () => ({ transactionId: '20261130ABCDEF', amount: '100.00', billPaymentRef1: 'REF1', payeeProxyId: '010556012345601' }) },
   'GET /readyz': { url: at('/readyz'), params: none },
   'GET /metrics': { url: at('/metrics'), params: none },
   'GET /openapi.json': { url: at('/openapi.json'), params: none },

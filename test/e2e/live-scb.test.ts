@@ -7,7 +7,7 @@
  * loses nothing; the Bangkok midnight. Time in live mode moves only through the clock this harness injects.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'promptparse';
 import { chargeQrPayload } from '../../src/qr/payload.js';
 import { changeSettings } from '../../src/usecases/accounts.js';
+import { createRefund } from '../../src/usecases/refunds.js';
 import type { ProviderConfirmation } from '../../src/store/schema.js';
 import { inCi, makeKeys, openTestStore, postgresReady, postgresUrl, startTestGateway, type Keys, type TestGateway, type TestStore, injectRequest } from '../support/harness.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
@@ -203,6 +204,44 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.match(refund.json.message, /refunded by transfer/);
       const voided = await injectRequest(live.gateway.app, { method: 'POST', url: `/charges/${charge.id}/refunds`, key: live.keys.liveSecretKey, json: { amount: 12345, void: true } });
       assert.equal(voided.json.code, 'failed_void');
+      // The operator refunds by transfer and records it (the dashboard's manual refund runs this use case).
+      const scope = { accountId: live.keys.accountId, livemode: 1 };
+      const manual = await live.gateway.gateway.changes.forAccount({ scope }, (tx, ctx) =>
+        createRefund(tx, ctx, charge.id, { amount: 2345, voidRequested: false, metadata: {}, manualReference: 'SCB-TRF-0001' }),
+      );
+      assert.equal(manual.replayed, false);
+      const refunds = await injectRequest(live.gateway.app, { url: `/charges/${charge.id}/refunds`, key: live.keys.liveSecretKey });
+      assert.equal(refunds.json.data.length, 1);
+      assert.equal(refunds.json.data[0].amount, 2345);
+      assert.equal(refunds.json.data[0].voided, false);
+      assert.equal(refunds.json.data[0].metadata.satang_manual_reference, 'SCB-TRF-0001');
+      const ledger = await injectRequest(live.gateway.app, { url: '/transactions', key: live.keys.liveSecretKey });
+      assert.ok(ledger.json.data.some((entry: any) => entry.direction === 'debit' && entry.amount === 2345), JSON.stringify(ledger.json.data));
+      await live.receiver.waitFor((all) => all.some((hook) => hook.json?.key === 'refund.create' && hook.json?.data?.charge === charge.id), 10_000);
+      assert.equal((await getCharge(live, charge.id)).refunded_amount, 2345);
+      // A manual refund of a test charge, or one beyond what remains, is refused and changes nothing.
+      await assert.rejects(
+        live.gateway.gateway.changes.forAccount({ scope }, (tx, ctx) => createRefund(tx, ctx, charge.id, { amount: 10001, voidRequested: false, metadata: {}, manualReference: 'TOO-MUCH' })),
+        /exceeds the remaining refundable amount of 10000/,
+      );
+      await assert.rejects(
+        live.gateway.gateway.changes.forAccount({ scope }, (tx, ctx) => createRefund(tx, ctx, charge.id, { amount: 100, voidRequested: false, metadata: {}, manualReference: '' })),
+        /the transfer's reference/,
+      );
+      assert.equal((await getCharge(live, charge.id)).refunded_amount, 2345);
+    });
+
+    test('a callback without a usable transaction id is refused and records nothing; an oversized one too', async () => {
+      const before = (await confirmations(live)).length;
+      const post = (body: string) => fetch(live.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const noId = await post(JSON.stringify({ amount: '100.00', billPaymentRef1: 'ABC' }));
+      assert.equal(noId.status, 400);
+      assert.equal(((await noId.json()) as any).code, 'bad_request');
+      assert.equal((await post('{not json')).status, 400);
+      const huge = await post(JSON.stringify({ transactionId: 'A1', padding: 'x'.repeat(20_000) }));
+      assert.equal(huge.status, 400);
+      assert.match(((await huge.json()) as any).message, /larger than 16384 bytes/);
+      assert.equal((await confirmations(live)).length, before);
     });
 
     test('a lost callback: the reconciliation sweep finds the payment and completes the charge', async () => {
@@ -284,6 +323,44 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       live.gateway = await startTestGateway(live.store.store, { listen: true, dispatch: true, webhookAllowPrivateTargets: true, wallClock: live.clock, scbBaseUrl: live.emulator.url, secretsKey: live.secretsKey });
       await live.gateway.gateway.live.runOnce();
       assert.equal((await getCharge(live, charge.id)).status, 'successful');
+    });
+    test('satang accounts scb: the secret read from standard input, a token request first, the callback URL printed once; refused credentials change nothing', async () => {
+      const app = { applicationKey: `l7cli${randomBytes(6).toString('hex')}`, applicationSecret: `cli-secret-${randomBytes(12).toString('hex')}`, billerId, ref3Prefix: 'CLI' };
+      assert.equal((await live.emulator.control('POST', '/emulator/apps', { ...app, callbackUrl: live.callbackUrl })).status, 201);
+      const location = live.store.location;
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        SATANG_SECRETS_KEY: live.secretsKey.toString('base64'),
+        SATANG_SCB_BASE_URL: live.emulator.url,
+        SATANG_PUBLIC_URL: 'https://pay.shop.example',
+        ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl, SATANG_DATABASE_SCHEMA: location.schema! } : { SATANG_DATA_DIR: location.dataDir }),
+      };
+      const cli = (args: string[], secret: string) =>
+        spawnSync(process.execPath, ['--conditions=satang-source', '--import', 'tsx', join(repoRoot, 'src/cli.ts'), ...args], { cwd: repoRoot, env, input: `${secret}\n`, encoding: 'utf8', timeout: 60_000 });
+      const args = ['accounts', 'scb', live.keys.accountId, '--application-key', app.applicationKey, '--biller-id', billerId, '--ref3-prefix', 'CLI'];
+      const before = await live.store.store.read.selectFrom('provider_settings').selectAll().executeTakeFirstOrThrow();
+      const refused = cli(args, 'wrong-secret');
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /SCB refused a token request/);
+      assert.deepEqual(await live.store.store.read.selectFrom('provider_settings').selectAll().executeTakeFirstOrThrow(), before, 'nothing changed');
+      const done = cli(args, app.applicationSecret);
+      assert.equal(done.status, 0, done.stderr);
+      const printed = /https:\/\/pay\.shop\.example\/providers\/scb\/callbacks\/([0-9a-f]{64})/.exec(done.stdout);
+      assert.ok(printed, done.stdout);
+      assert.doesNotMatch(done.stdout + done.stderr, new RegExp(app.applicationSecret));
+      const saved = await live.store.store.read.selectFrom('provider_settings').selectAll().executeTakeFirstOrThrow();
+      assert.equal(saved.ref3_prefix, 'CLI');
+      assert.equal(saved.application_key, app.applicationKey);
+      assert.ok(saved.verified_at !== null);
+      assert.ok(!JSON.stringify(saved).includes(app.applicationSecret), 'the secret is kept sealed');
+      assert.ok(!JSON.stringify(saved).includes(printed[1]), "only the callback secret's digest is kept");
+      // The old callback URL no longer reaches the account; the new one does.
+      const body = JSON.stringify({ transactionId: 'CLITEST0001', amount: '1.00', billPaymentRef1: 'NOSUCHREF', payeeProxyId: billerId, transactionDateandTime: '2026-11-30T12:00:00+07:00' });
+      const old = `${live.gateway.publicUrl}${new URL(live.callbackUrl).pathname}`;
+      assert.equal((await fetch(old, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, 404);
+      const fresh = `${live.gateway.publicUrl}/providers/scb/callbacks/${printed[1]}`;
+      assert.equal((await fetch(fresh, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, 200);
     });
   });
 

@@ -15,7 +15,7 @@ import { migrationProvider } from '../../src/store/migrations.js';
 import { completeCharge } from '../../src/usecases/lifecycle.js';
 import { createCharge } from '../../src/usecases/payments.js';
 import { addOperator, signIn } from '../support/dashboard.js';
-import { describeEachStore, type Harness, type Keys, secondGateway } from '../support/harness.js';
+import { describeEachStore, type Harness, type Keys, secondGateway, withLiveProvider } from '../support/harness.js';
 
 /** "account/mode/day: created successful amount" for every day that has charges, in order. */
 async function aggregated(h: Harness): Promise<string[]> {
@@ -98,6 +98,7 @@ describeEachStore('the overview\'s daily totals, kept by every change to a charg
     await act(h.other, b[0].id, 'mark_as_paid');
 
     // Live mode, where only a provider completes a charge (none ships: made behind the API's back).
+    await withLiveProvider(h.store, h.keys.accountId);
     await h.store.transaction((tx) => updateAccount(tx, h.keys.accountId, { truemoney_qr_live: 1 }));
     const liveScope = { accountId: h.keys.accountId, livemode: 1 };
     const input = { currency: 'THB', source: { type: 'truemoney_qr' as const }, description: null, metadata: {}, returnUri: null, ip: null, webhookEndpoints: null };

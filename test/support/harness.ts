@@ -3,6 +3,10 @@
  * its own), with known keys, driven through HTTP. PostgreSQL tests skip with a visible
  * message when no server answers, except under CI=true, where they fail.
  */
+import { findAccount } from '../../src/store/accounts.js';
+import { saveProviderSettings } from '../../src/store/providers.js';
+import { SecretBox } from '../../src/provider/secrets.js';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +183,29 @@ export async function makeKeys(store: Store, accountName?: string): Promise<Keys
 }
 
 export { pinKey };
+
+/**
+ * A live provider for an account, as `satang accounts scb` leaves it once SCB answered a token request, without
+ * the network (the secret is sealed with a throwaway key): live charges can be made. Its biller id is the account's.
+ */
+export async function withLiveProvider(store: Store, accountId: string, ref3Prefix = 'TST'): Promise<void> {
+  const account = await findAccount(store.read, accountId);
+  if (!account) throw new Error(`no account ${accountId}`);
+  await store.transaction((tx) =>
+    saveProviderSettings(tx, {
+      account_id: accountId,
+      provider: 'scb',
+      application_key: 'l7test',
+      application_secret_sealed: new SecretBox(randomBytes(32)).seal('test secret', accountId),
+      biller_id: account.biller_id,
+      ref3_prefix: ref3Prefix,
+      callback_digest: randomBytes(32).toString('hex'),
+      verified_at: Date.now(),
+      created_at: Date.now(),
+      updated_at: Date.now(),
+    }),
+  );
+}
 
 export interface TestGatewayOptions {
   wallClock?: WallClock;
