@@ -113,3 +113,66 @@ export async function confirmationsOf(db: Kysely<DB>, accountId: string, limit: 
   if (chargeId !== undefined) query = query.where('charge_id', '=', chargeId);
   return query.orderBy('received_at', 'desc').orderBy('id').limit(limit).execute();
 }
+
+// ------------------------------------------------------------------ the dashboard's reads (evidence, reconciliation)
+
+/** The bank's evidence of one charge of an account, if its payment was confirmed. */
+export async function providerPaymentOfCharge(db: Kysely<DB>, accountId: string, chargeId: string): Promise<ProviderPayment | undefined> {
+  return db.selectFrom('provider_payments').selectAll().where('charge_id', '=', chargeId).where('account_id', '=', accountId).executeTakeFirst();
+}
+
+/**
+ * The confirmations about one charge of an account, newest first: those decided for it, and those that carry its
+ * ref1 without naming a charge (waiting for the inquiry, or rejected before one was found).
+ */
+export async function confirmationsOfCharge(db: Kysely<DB>, accountId: string, chargeId: string, ref1: string, limit: number): Promise<ProviderConfirmation[]> {
+  return db
+    .selectFrom('provider_confirmations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where((eb) => eb.or([eb('charge_id', '=', chargeId), eb.and([eb('charge_id', 'is', null), eb('ref1', '=', ref1)])]))
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** An account's confirmations in one of `statuses`, newest first, at most `limit` (the reconciliation report). */
+export async function confirmationsWithStatus(db: Kysely<DB>, accountId: string, statuses: readonly ProviderConfirmation['status'][], limit: number): Promise<ProviderConfirmation[]> {
+  if (statuses.length === 0) return [];
+  return db
+    .selectFrom('provider_confirmations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('status', 'in', [...statuses])
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** A live charge as the reconciliation report lists it. */
+export type ReconciledCharge = Pick<ChargeRow, 'id' | 'amount' | 'currency' | 'qr_ref1' | 'paid_at' | 'created_at' | 'refunded_amount' | 'voided_amount' | 'status'>;
+
+/** An account's successful live charges the bank gave no evidence for (no provider_payments row), newest first, at most `limit`. */
+export async function successfulLiveChargesWithoutPayment(db: Kysely<DB>, accountId: string, limit: number): Promise<ReconciledCharge[]> {
+  return db
+    .selectFrom('charges')
+    .select(['charges.id', 'charges.amount', 'charges.currency', 'charges.qr_ref1', 'charges.paid_at', 'charges.created_at', 'charges.refunded_amount', 'charges.voided_amount', 'charges.status'])
+    .where('charges.account_id', '=', accountId)
+    .where('charges.livemode', '=', 1)
+    .where('charges.status', '=', 'successful')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('provider_payments').select('provider_payments.charge_id').whereRef('provider_payments.charge_id', '=', 'charges.id'))))
+    .orderBy('charges.created_at', 'desc')
+    .orderBy('charges.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The ids of an account's live charges by ref1, for the references given (a report's links). */
+export async function liveChargeIdsByRef1(db: Kysely<DB>, accountId: string, ref1s: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ref1s.filter((ref1) => ref1 !== ''))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.selectFrom('charges').select(['id', 'qr_ref1']).where('account_id', '=', accountId).where('livemode', '=', 1).where('qr_ref1', 'in', wanted).execute();
+  return new Map(rows.map((row) => [row.qr_ref1, row.id]));
+}

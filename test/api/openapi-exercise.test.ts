@@ -11,6 +11,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import { buildOpenApiDocument } from '../../src/api/openapi/document.js';
+import { findConfirmationByTransaction, saveProviderSettings } from '../../src/store/providers.js';
+import { changeSettings } from '../../src/usecases/accounts.js';
+import { applyConfirmation, recordConfirmation } from '../../src/usecases/live-provider.js';
 import { issueSetupToken } from '../../src/usecases/operators.js';
 import { recordAttempt } from '../../src/usecases/webhooks.js';
 import { cookieValue, csrfOf } from '../support/dashboard.js';
@@ -370,6 +373,51 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     await post('dashboardRefundCharge', `/dashboard/charges/${made.paid.id}/refund`, confirmed, 409);
     await post('dashboardRedeliverEvent', `/dashboard/charges/${made.charge.id}/events/${made.event.id}/redeliver`);
     await post('dashboardExpireCharge', '/dashboard/charges/chrg_test_0000000000000000000/expire', { confirm: 'yes' }, 404);
+  });
+
+  test('dashboard: live mode through SCB (a manual refund confirmed first, the reconciliation report)', async () => {
+    const post = (operationId: string, url: string, fields: Record<string, string> = {}, expect?: number) => exercise(operationId, { method: 'POST', url, form: form(fields), ...dashboard() }, expect);
+    // Test mode: the confirmation says why not, and the action refuses.
+    await exercise('dashboardConfirmManualRefund', { url: `/dashboard/charges/${made.paid.id}/manual-refund?amount=10&reference=TRF1`, ...dashboard() });
+    await exercise('dashboardConfirmManualRefund', { url: `/dashboard/charges/${made.paid.id}/manual-refund?amount=10&reference=`, ...dashboard() }, 400);
+    await exercise('dashboardConfirmManualRefund', { url: '/dashboard/charges/chrg_test_0000000000000000000/manual-refund?amount=10&reference=TRF1', ...dashboard() }, 404);
+    await post('dashboardManualRefund', `/dashboard/charges/${made.paid.id}/manual-refund`, { confirm: 'yes', amount: '10', reference: 'TRF1', seen: '0' }, 400);
+    await exercise('dashboardReconciliation', { url: '/dashboard/reconciliation', ...dashboard() });
+    // A live charge paid at SCB, completed as the job does it (no network): settings, a callback recorded, the inquiry's row.
+    const now = Date.now();
+    const settings = {
+      account_id: h.keys.accountId,
+      provider: 'scb' as const,
+      application_key: 'exercise-key',
+      application_secret_sealed: 'sealed-for-tests',
+      biller_id: '010556012345601',
+      ref3_prefix: 'EXR',
+      callback_digest: 'b'.repeat(64),
+      verified_at: now,
+      created_at: now,
+      updated_at: now,
+    };
+    await h.gateway.changes.system((tx) => saveProviderSettings(tx, settings));
+    await h.gateway.changes.system((tx) => changeSettings(tx, h.keys.accountId, { truemoneyQrLive: true }));
+    const charge = await h.request({ method: 'POST', url: '/charges', key: h.keys.liveSecretKey, json: { amount: 40000, currency: 'THB', source: { type: 'truemoney_qr' } } });
+    assert.equal(charge.status, 200, charge.body);
+    const { qr_ref1: ref1 } = await h.store.read.selectFrom('charges').select('qr_ref1').where('id', '=', charge.json.id).executeTakeFirstOrThrow();
+    const raw = { transactionId: 'EXERCISE0001', payeeProxyId: settings.biller_id, billPaymentRef1: ref1, amount: '400.00', transactionDateandTime: '2026-01-15T10:00:00+07:00', sendingBankCode: '014', payerName: 'Payer' };
+    const payment = { transactionId: 'EXERCISE0001', billerId: settings.biller_id, ref1, amountSatang: 40000, paidAtMs: Date.parse(raw.transactionDateandTime), sendingBankCode: '014', payerName: 'Payer', reversed: false, problem: null, raw };
+    await h.gateway.changes.system((tx) => recordConfirmation(tx, settings, payment, 'callback', JSON.stringify(raw), now));
+    const recorded = (await findConfirmationByTransaction(h.store.read, 'scb', 'EXERCISE0001'))!;
+    const outcome = await h.gateway.changes.forAccount({ scope: { accountId: h.keys.accountId, livemode: 1 } }, (tx, ctx) => applyConfirmation(tx, ctx, settings, recorded, [payment]));
+    assert.equal(!outcome.replayed && outcome.value.status, 'confirmed');
+    await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'live' });
+    const confirmation = await exercise('dashboardConfirmManualRefund', { url: `/dashboard/charges/${charge.json.id}/manual-refund?amount=100&reference=TRF-0001`, ...dashboard() });
+    assert.match(confirmation.body, /data-test="confirm"/);
+    const confirmed = { confirm: 'yes', amount: '100.00', reference: 'TRF-0001', seen: '0', reason: 'by transfer' };
+    await post('dashboardManualRefund', `/dashboard/charges/${charge.json.id}/manual-refund`, confirmed);
+    await post('dashboardManualRefund', `/dashboard/charges/${charge.json.id}/manual-refund`, confirmed, 409);
+    await post('dashboardManualRefund', '/dashboard/charges/chrg_0000000000000000000/manual-refund', confirmed, 404);
+    await exercise('dashboardReconciliation', { url: '/dashboard/reconciliation', ...dashboard() });
+    await exercise('dashboardReconciliation', { url: '/dashboard/reconciliation' }, 303);
+    await post('dashboardSwitchMode', '/dashboard/session/mode', { mode: 'test' });
   });
 
   // Before the keys are rolled: the listeners' case uses the old live key within its two seconds.

@@ -1220,9 +1220,33 @@ const dashboardOperations: Operation[] = [
     ['confirm', 'amount', 'kind', 'seen'],
     { errorPages: [...actionErrors, 404, 409] },
   ),
+  dashboardPage('/dashboard/charges/:id/manual-refund', 'dashboardConfirmManualRefund', 'Before recording a manual refund of a live charge (made by bank transfer): the amount, the reference, what the ledger records, and the form that does it', {
+    description: 'The rules of a manual refund, asked now: live charges only, successful, within what is left to give back. Changes nothing.',
+    query: [
+      { name: 'amount', description: 'baht, like 120 or 120.50', required: true, schema: { type: 'string' } },
+      { name: 'reference', description: "the transfer's reference: 1 to 100 printable ASCII characters", required: true, schema: { type: 'string', maxLength: 100 } },
+    ],
+    errorPages: [...dashboardPageErrors, 404],
+  }),
+  dashboardAction(
+    '/dashboard/charges/:id/manual-refund',
+    'dashboardManualRefund',
+    "Record a refund made by bank transfer (live mode), as confirmed: the refund (its reference in the metadata as satang_manual_reference), its ledger debit and the refund.create event",
+    {
+      ...confirmFields,
+      amount: { type: 'string', description: 'baht, like 120 or 120.50' },
+      reference: { type: 'string', maxLength: 100, description: "the transfer's reference: 1 to 100 printable ASCII characters" },
+      seen: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'how many refunds the charge had when the confirmation was shown: if it has another since, 409 and nothing is done' },
+    },
+    ['confirm', 'amount', 'reference', 'seen'],
+    { errorPages: [...actionErrors, 404, 409] },
+  ),
   dashboardAction('/dashboard/charges/:id/events/:event/redeliver', 'dashboardRedeliverEvent', "Deliver a charge's event again", {}, [], {
     ...withNotFound,
     pathParams: { id: 'the charge', event: 'the event' },
+  }),
+  dashboardPage('/dashboard/reconciliation', 'dashboardReconciliation', "Reconciliation with SCB (live mode): payments the bank holds that no charge took, successful live charges without the bank's evidence, and rejected confirmations; the newest 100 of each", {
+    description: 'In test mode, a page that says the report is about live mode.',
   }),
   dashboardPage('/dashboard/webhooks', 'dashboardWebhooks', 'Webhook endpoints, the signing secret and recent deliveries'),
   dashboardAction('/dashboard/webhooks/endpoints', 'dashboardAddEndpoint', 'Add a webhook endpoint', { url: { type: 'string' } }, ['url']),

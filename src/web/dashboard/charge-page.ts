@@ -1,9 +1,10 @@
 /**
- * A charge's page and its money actions. Every money action (mark paid, mark failed, expire,
- * refund or void) is two requests: a GET that shows exactly what it would do (the same rules the
- * use case applies, asked now) and takes an optional reason, and the POST of that page
- * (`confirm=yes`, the CSRF token, the same amount and kind) that does it through the use case, with
- * the reason in the audit line. A POST without the confirmation changes nothing.
+ * A charge's page and its money actions; a live charge's page also shows the bank's evidence (provider_payments,
+ * provider_confirmations). Every money action (mark paid, mark failed, expire, refund or void, and in live mode a
+ * manual refund: one made by bank transfer, recorded with its reference) is two requests: a GET that shows exactly
+ * what it would do (the same rules the use case applies, asked now) and takes an optional reason, and the POST of
+ * that page (`confirm=yes`, the CSRF token, the same amount and kind) that does it through the use case, with the
+ * reason in the audit line. A POST without the confirmation changes nothing.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ActionableCharge, type CompletionWhy, type RefundPreview, chargeActions, chargeBadge, completionEffect, refundEffect } from '../../domain/charge-actions.js';
@@ -11,17 +12,21 @@ import { deliveryTargets, listenerTargets } from '../../domain/delivery-targets.
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { type FundingSource, failedProcessing, fundingSources, isFundingSource } from '../../domain/lifecycle.js';
 import { actionReasonCharsMax } from '../../domain/limits.js';
-import type { RefundRefusal } from '../../domain/refunds.js';
+import { type RefundRefusal, decideManualRefund } from '../../domain/refunds.js';
+import { refundableCharge } from '../../domain/charge.js';
 import { eventsOfCharge, jobsOfEvents } from '../../store/dashboard.js';
 import { type ChargeWithSource, findCharge, findChargeWithSource } from '../../store/charges.js';
+import { confirmationsOfCharge, providerPaymentOfCharge } from '../../store/providers.js';
+import type { ProviderConfirmation } from '../../store/schema.js';
 import { eventTargets, listDeliveriesOfEvents } from '../../store/webhooks.js';
 import type { UseCaseContext } from '../../usecases/context.js';
 import { completeCharge, expireCharge } from '../../usecases/lifecycle.js';
-import { createRefund } from '../../usecases/refunds.js';
+import { createRefund, manualReferenceCharsMax } from '../../usecases/refunds.js';
 import { redeliverEvent } from '../../usecases/webhooks.js';
 import { contextOf, field, page, redirect, runChange } from './context.js';
 import { parseBaht } from './format.js';
 import { type Words, hasMessage, wordsOf } from './i18n.js';
+import { refusalInWords } from './refusals.js';
 
 type IdParams = { Params: { id: string } };
 const viewer = { config: { dashboardRole: 'viewer' as const } };
@@ -171,6 +176,81 @@ function completionOf(outcome: unknown, source: unknown): { outcome: 'successful
   return { outcome: 'successful', fundingSource: source };
 }
 
+/**
+ * The transfer's reference of a manual refund, trimmed: 1 to manualReferenceCharsMax printable ASCII characters (the rule
+ * createRefund enforces, asked here first so the confirmation says it in the page's language).
+ */
+function manualReferenceOf(text: unknown): string {
+  const reference = typeof text === 'string' ? text.trim() : '';
+  if (!/^[\x20-\x7e]+$/.test(reference) || reference.length > manualReferenceCharsMax) throw new Refused(400, 'charge.error.manual_reference', { max: manualReferenceCharsMax });
+  return reference;
+}
+
+/** The transfer's reference a manual refund keeps in its metadata (satang_manual_reference), or null. */
+function manualReferenceIn(metadata: string): string | null {
+  try {
+    const parsed = JSON.parse(metadata) as Record<string, unknown> | null;
+    const reference = parsed?.satang_manual_reference;
+    return typeof reference === 'string' ? reference : null;
+  } catch {
+    return null;
+  }
+}
+
+/** How many of a charge's confirmations its page shows (newest first). */
+const confirmationsShownMax = 20;
+
+/** A confirmation from the bank as the dashboard shows it: the row, its status and origin in words. */
+export interface ShownConfirmation extends ProviderConfirmation {
+  statusWords: string;
+  originWords: string;
+}
+
+export function shownConfirmation(w: Words, row: ProviderConfirmation): ShownConfirmation {
+  return { ...row, statusWords: w.fmt.code('confirmation', row.status), originWords: w.fmt.code('origin', row.origin) };
+}
+
+/** A JSON text as one compact line (the text itself when it is not JSON). */
+function compactJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A live charge's provider evidence (DECISIONS §11): what SCB's inquiry answered when it confirmed the payment, the
+ * confirmations about the charge, and whether a refund made by transfer can be recorded now (and how much).
+ */
+async function liveEvidence(request: FastifyRequest, ctx: UseCaseContext, charge: ChargeWithSource['charge']) {
+  const db = request.server.gateway.store.read;
+  const w = wordsOf(request);
+  const [payment, confirmations] = await Promise.all([
+    providerPaymentOfCharge(db, ctx.scope.accountId, charge.id),
+    confirmationsOfCharge(db, ctx.scope.accountId, charge.id, charge.qr_ref1, confirmationsShownMax + 1),
+  ]);
+  const remaining = charge.amount - charge.refunded_amount;
+  const decision = remaining > 0 ? decideManualRefund(refundableCharge(charge), remaining) : null;
+  return {
+    payment: payment ? { ...payment, inquiry: compactJson(payment.inquiry) } : null,
+    confirmations: confirmations.slice(0, confirmationsShownMax).map((row) => shownConfirmation(w, row)),
+    moreConfirmations: confirmations.length > confirmationsShownMax,
+    confirmationsShownMax,
+    manual: {
+      allowed: decision !== null && decision.kind !== 'refused',
+      why:
+        decision === null
+          ? refusalWords(w, { rule: 'refunded_in_full' })
+          : decision.kind === 'refused'
+            ? refusalWords(w, decision.why)
+            : w.t('live.manual.allowed', { remaining: w.fmt.money(remaining) }),
+      remaining,
+      referenceMax: manualReferenceCharsMax,
+    },
+  };
+}
+
 export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
 
@@ -188,11 +268,13 @@ export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
       const actions = chargeActions(charge, ctx.nowMs);
       // Event times follow the account's clock, delivery attempts the wall clock: say how far apart they are.
       const clockAheadMs = ctx.nowMs - gateway.wall.nowMs();
+      const live = charge.livemode === 1 ? await liveEvidence(request, ctx, charge) : null;
       return page(request, reply, 'charge', { page: 'charges', title: w.t('charge.title', { id: charge.id }) }, {
         charge,
+        live,
         badge: chargeBadge(charge),
         source: found.source,
-        refunds: found.refunds ?? [],
+        refunds: (found.refunds ?? []).map((refund) => ({ ...refund, manualReference: manualReferenceIn(refund.metadata) })),
         timeline: events.map((event) => ({ event, deliveries: deliveries.get(event.id) ?? [], jobs: jobs.filter((j) => j.event_id === event.id) })),
         actions,
         why: {
@@ -348,6 +430,70 @@ export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
     }),
   );
 
+  // ------------------------------------------------------------------ manual refund (live mode: a refund made by bank transfer, recorded)
+
+  app.get<IdParams>('/charges/:id/manual-refund', operator, async (request, reply) =>
+    explained(request, reply, chargeUrl(request.params.id), async () => {
+      const ctx = await contextOf(request);
+      const { charge } = await loadCharge(request, ctx);
+      const query = request.query as Record<string, unknown>;
+      const amount = amountOf(query.amount);
+      const reference = manualReferenceOf(query.reference);
+      const decision = decideManualRefund(refundableCharge(charge), amount);
+      const w = wordsOf(request);
+      const money = w.fmt.money(amount);
+      const after = { ...charge, refunded_amount: charge.refunded_amount + amount };
+      const lines =
+        decision.kind === 'refused'
+          ? []
+          : [
+              w.t('confirm.manual.kind', { reference }),
+              // A manual refund is a refund: it gives back its amount, and the merchant keeps paying the fee (DECISIONS §11).
+              w.t('confirm.refund.ledger', { debit: money, fee: w.fmt.money(charge.fee + charge.fee_vat) }),
+              w.t('confirm.manual.customer', { amount: money }),
+              w.t('confirm.after', { badge: w.fmt.code('status', chargeBadge(after)), remaining: w.fmt.money(charge.amount - after.refunded_amount) }),
+            ];
+      return confirmPage(request, reply, ctx, charge, {
+        action: 'manual_refund',
+        title: w.t('confirm.title.manual_refund', { amount: money, id: charge.id }),
+        refused: decision.kind === 'refused' ? refusalWords(w, decision.why) : null,
+        lines,
+        event: 'refund.create',
+        post: `/dashboard/charges/${charge.id}/manual-refund`,
+        fields: { amount: (amount / 100).toFixed(2), reference, seen: String(charge.refund_count) },
+        yes: decision.kind === 'refused' ? '' : w.t('confirm.yes.manual_refund', { amount: money }),
+      });
+    }),
+  );
+
+  app.post<IdParams>('/charges/:id/manual-refund', operator, async (request, reply) =>
+    explained(request, reply, chargeUrl(request.params.id), async () => {
+      const id = request.params.id;
+      const amount = amountOf(field(request, 'amount'));
+      requireConfirmed(request);
+      const reference = manualReferenceOf(field(request, 'reference'));
+      const seen = seenOf(request);
+      const reason = reasonOf(request);
+      const w = wordsOf(request);
+      await runChange(request, 'charge.manual_refund', id, withReason({ amount, reference }, reason), async (tx, ctx) => {
+        const now = await findCharge(tx, ctx.scope, id);
+        if (!now) throw notFound('charge', id);
+        // The use case's own decision, asked first so that a refusal is said by its rule in the page's language.
+        const decision = decideManualRefund(refundableCharge(now), amount);
+        if (decision.kind === 'refused') throw new Refused(400, 'charge.error.manual_refused', { why: refusalWords(w, decision.why) }, decision.message);
+        if (now.refund_count !== seen) throw new Refused(409, 'charge.error.changed');
+        try {
+          return await createRefund(tx, ctx, id, { amount, voidRequested: false, metadata: {}, manualReference: reference });
+        } catch (error) {
+          const said = error instanceof OmiseError ? refusalInWords(error.message, w) : null;
+          if (error instanceof OmiseError && said !== null) throw new Refused(error.statusCode, 'charge.error.manual_refused', { why: said }, error.message);
+          throw error;
+        }
+      });
+      return redirect(reply, chargeUrl(id, 'refunded_manually'));
+    }),
+  );
+
   // ------------------------------------------------------------------ webhooks of the charge
 
   app.post<{ Params: { id: string; event: string } }>('/charges/:id/events/:event/redeliver', operator, async (request, reply) =>
@@ -360,7 +506,7 @@ export async function chargePageRoutes(app: FastifyInstance): Promise<void> {
 }
 
 interface Confirmation {
-  action: 'mark_successful' | 'mark_failed' | 'expire' | 'refund' | 'void';
+  action: 'mark_successful' | 'mark_failed' | 'expire' | 'refund' | 'void' | 'manual_refund';
   title: string;
   /** Why it cannot be done now, in words; null when it can. */
   refused: string | null;

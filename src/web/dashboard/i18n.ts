@@ -20,6 +20,7 @@ import { pageMessages } from './messages/pages.js';
 import { chargeMessages } from './messages/charge.js';
 import { operatorMessages } from './messages/operators.js';
 import { chargesMessages } from './messages/charges.js';
+import { liveMessages } from './messages/live.js';
 import type { Catalog } from './messages/catalog.js';
 
 export { catalog, type Catalog } from './messages/catalog.js';
@@ -40,6 +41,7 @@ export const catalogs: Record<string, Catalog> = {
   charge: chargeMessages,
   operators: operatorMessages,
   charges: chargesMessages,
+  live: liveMessages,
 };
 
 function merge(lang: Lang): Map<string, string> {
@@ -126,8 +128,11 @@ export interface Formatters {
   date(ms: number): string;
   /** A length of time: 1 d 2 h 5 min / 1 วัน 2 ชม. 5 นาที. */
   span(ms: number): string;
-  /** A code in words (`status.pending`, `funding.wallet_balance`, `failure.payment_expired`, `audit.charge.refund`): the words, or the code itself when no catalog knows it. */
-  code(kind: 'status' | 'funding' | 'failure' | 'audit' | 'event', code: string | null | undefined): string;
+  /**
+   * A code in words (`status.pending`, `funding.wallet_balance`, `failure.payment_expired`, `audit.charge.refund`, a live provider's
+   * `confirmation.unapplied` and `origin.callback`): the words, or the code itself when no catalog knows it.
+   */
+  code(kind: 'status' | 'funding' | 'failure' | 'audit' | 'event' | 'confirmation' | 'origin', code: string | null | undefined): string;
 }
 
 /** 123456 satang → "1,234.56" (grouping as the language writes it; the same digits in both). */

@@ -19,6 +19,7 @@ import { moneyRoutes } from './money.js';
 import { developerRoutes } from './developers.js';
 import { type DashboardState, page } from './context.js';
 import { overviewRoutes } from './overview.js';
+import { reconciliationRoutes } from './reconciliation.js';
 import { cookiePath, originAllowed, securityHeaders, sessionCookie, submittedCsrf } from './security.js';
 import { webhookRoutes } from './webhooks.js';
 import { isLang, rememberLang, wordsOf } from './i18n.js';
@@ -155,6 +156,7 @@ async function dashboard(app: FastifyInstance): Promise<void> {
   await app.register(overviewRoutes);
   await app.register(chargeRoutes);
   await app.register(moneyRoutes);
+  await app.register(reconciliationRoutes);
   await app.register(webhookRoutes);
   await app.register(developerRoutes);
   await app.register(accountRoutes);
