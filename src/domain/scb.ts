@@ -3,10 +3,10 @@
  * must look like, the ref3 a live charge's QR carries, what a confirmation callback says, and which of the
  * bank's inquiry rows confirms which charge. Pure: the client (provider/scb/) does the talking.
  */
+import type { BankPayment } from './bank-payments.js';
 import { OmiseError } from './errors.js';
 import { bangkokDayOf, bangkokDayStartMs, bangkokOffsetMs } from './time.js';
 
-export const scbProvider = 'scb';
 /** SCB's code for a bill payment in its inquiry (`eventCode`). */
 export const scbBillPaymentEventCode = '00300100';
 /** References on SCB's QR: English capitals and digits, 1 to 20 of them. */
@@ -40,18 +40,6 @@ export function scbRef3(prefix: string, ref1: string): string {
   return (prefix + ref1).slice(0, 20);
 }
 
-/** What a confirmation callback says, read strictly; `problem` names what was wrong with it, if anything. */
-export interface ScbConfirmation {
-  transactionId: string;
-  billerId: string;
-  ref1: string;
-  amountSatang: number | null;
-  paidAtMs: number | null;
-  sendingBankCode: string | null;
-  payerName: string | null;
-  problem: string | null;
-}
-
 const transactionIdPattern = /^[A-Za-z0-9]{1,64}$/;
 
 /** Baht as SCB writes it ("100.00", "100", or the number 100) to satang; null when it is not an amount. */
@@ -75,10 +63,11 @@ function text(body: Record<string, unknown>, field: string, max = 140): string |
 }
 
 /**
- * Reads a callback body. A body without a usable transaction id cannot be recorded at all (null); any other
- * flaw is kept as `problem`, recorded and never trusted (the inquiry decides).
+ * Reads a payment as SCB describes it: a callback body, or a row of its inquiry. One without a usable transaction id
+ * cannot be recorded at all (null); any other flaw is kept as `problem`, recorded and never trusted (the inquiry
+ * decides).
  */
-export function readScbConfirmation(body: unknown): ScbConfirmation | null {
+export function readScbPayment(body: unknown): BankPayment | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
   const fields = body as Record<string, unknown>;
   const transactionId = text(fields, 'transactionId', 64);
@@ -100,7 +89,9 @@ export function readScbConfirmation(body: unknown): ScbConfirmation | null {
     paidAtMs,
     sendingBankCode: text(fields, 'sendingBankCode', 3),
     payerName: text(fields, 'payerName'),
+    reversed: fields.reverseFlag === 'R',
     problem: problems.length > 0 ? problems.join('; ') : null,
+    raw: fields,
   };
 }
 
@@ -128,33 +119,10 @@ export function scbDatesBetween(fromMs: number, toMs: number): string[] {
   return dates;
 }
 
-/** One row of SCB's inquiry answer, as much of it as Satang reads. */
-export interface ScbInquiryRow extends ScbConfirmation {
-  reversed: boolean;
-  raw: Record<string, unknown>;
-}
-
-export function readScbInquiryRow(row: unknown): ScbInquiryRow | null {
-  const read = readScbConfirmation(row);
-  if (read === null) return null;
-  const raw = row as Record<string, unknown>;
-  return { ...read, reversed: raw.reverseFlag === 'R', raw };
-}
-
-/** What the bank must have said for Satang to take a payment as made: the same transaction, biller, ref1 and amount. */
-export function matchesPayment(row: ScbInquiryRow, expected: { transactionId?: string; billerId: string; ref1: string; amountSatang: number }): boolean {
-  return (
-    (expected.transactionId === undefined || row.transactionId === expected.transactionId) &&
-    row.billerId === expected.billerId &&
-    row.ref1 === expected.ref1 &&
-    row.amountSatang === expected.amountSatang &&
-    !row.reversed
-  );
-}
-
 /** SCB's answer to a callback: fixed values, the transaction id echoed. */
 export function scbCallbackAnswer(transactionId: string): { resCode: '00'; resDesc: 'success'; transactionId: string } {
   return { resCode: '00', resDesc: 'success', transactionId };
 }
+
 
 

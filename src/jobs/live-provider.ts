@@ -14,8 +14,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { WallClock } from '../domain/clock.js';
 import { OmiseError } from '../domain/errors.js';
-import { checkScbSettings, scbDatesBetween, scbInquiryDates, type ScbInquiryRow, type ScbSettingsInput } from '../domain/scb.js';
-import { ScbClient, ScbError, type ScbApplication } from '../provider/scb/client.js';
+import type { BankPayment } from '../domain/bank-payments.js';
+import { BankRefusal, type BankCredentials, type BankProvider, type BankSettings } from '../provider/provider.js';
+import { scbBankProvider } from '../provider/scb/provider.js';
 import { SecretBox } from '../provider/secrets.js';
 import type { AuditLine, ChangeRunner } from '../usecases/changes.js';
 import { applyConfirmation, recordConfirmation, saveScbSettings } from '../usecases/live-provider.js';
@@ -23,7 +24,6 @@ import { dueConfirmations, findConfirmationByTransaction, findProviderSettings, 
 import type { ProviderConfirmation, ProviderSettings } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { Periodic } from './periodic.js';
-import { readScbConfirmation, scbCallbackAnswer } from '../domain/scb.js';
 
 export interface LiveProviderOptions {
   store: Store;
@@ -53,13 +53,14 @@ const retryMaxMs = 5 * 60_000;
 export const scbCallbackPath = '/providers/scb/callbacks';
 
 export class LiveProvider {
-  readonly client: ScbClient;
+  /** The banks live mode can take payments through, by the name their settings are kept under. */
+  readonly banks: Record<ProviderSettings['provider'], BankProvider>;
   private readonly box: SecretBox | null;
   private readonly loop: Periodic;
   private nextSweepAtMs = 0;
 
   constructor(private readonly options: LiveProviderOptions) {
-    this.client = new ScbClient({ baseUrl: options.scbBaseUrl });
+    this.banks = { scb: scbBankProvider({ baseUrl: options.scbBaseUrl }) };
     this.box = options.secretsKey ? new SecretBox(options.secretsKey) : null;
     this.loop = new Periodic(options.intervalMs ?? 1000, () => this.runOnce(), (error) => options.log.error({ err: error }, 'live provider work failed'));
   }
@@ -80,13 +81,14 @@ export class LiveProvider {
    * Configures SCB for an account: checked, verified by a token request, the secret sealed. Returns the
    * callback URL to register with SCB; it is shown this once (only its digest is kept).
    */
-  async configureScb(accountId: string, input: ScbSettingsInput, audit?: AuditLine): Promise<{ callbackUrl: string }> {
+  async configureScb(accountId: string, input: BankSettings, audit?: AuditLine): Promise<{ callbackUrl: string }> {
     if (!this.box) throw new OmiseError('bad_request', 'live mode needs SATANG_SECRETS_KEY (32 random bytes, base64: openssl rand -base64 32) to keep provider secrets');
-    checkScbSettings(input);
+    const bank = this.banks.scb;
+    bank.checkSettings(input);
     try {
-      await this.client.verify({ applicationKey: input.applicationKey, applicationSecret: input.applicationSecret });
+      await bank.verify({ applicationKey: input.applicationKey, applicationSecret: input.applicationSecret });
     } catch (error) {
-      if (error instanceof ScbError) throw new OmiseError('bad_request', `SCB refused a token request with these credentials: ${error.message}`);
+      if (error instanceof BankRefusal) throw new OmiseError('bad_request', `SCB refused a token request with these credentials: ${error.message}`);
       throw error;
     }
     // Hex: a '-' in a path parameter would end it for the router.
@@ -121,7 +123,8 @@ export class LiveProvider {
     if (!/^[0-9a-f]{64}$/.test(secret)) return null;
     const settings = await findProviderSettingsByCallback(this.options.store.read, callbackDigest(secret));
     if (!settings) return null;
-    const read = readScbConfirmation(body);
+    const bank = this.banks[settings.provider];
+    const read = bank.readConfirmation(body);
     if (read === null) {
       this.options.log.warn({ accountId: settings.account_id }, 'SCB callback without a usable transaction id: not recorded');
       return { status: 400, answer: new OmiseError('bad_request', 'transactionId is missing or malformed: nothing was recorded').toJSON() };
@@ -129,7 +132,7 @@ export class LiveProvider {
     const recorded = await this.options.changes.system((tx) => recordConfirmation(tx, settings, read, 'callback', JSON.stringify(body), this.options.wall.nowMs()));
     if (!recorded) this.options.log.info({ accountId: settings.account_id, transactionId: read.transactionId }, 'SCB callback repeated: recorded before');
     this.loop.nudge();
-    return { status: 200, answer: scbCallbackAnswer(read.transactionId) };
+    return { status: 200, answer: bank.confirmationAnswer(read) };
   }
 
   /** One run: the confirmations due now, then (when its interval has passed) a sweep pass. Returns how many were decided. */
@@ -150,8 +153,8 @@ export class LiveProvider {
     this.nextSweepAtMs = 0;
   }
 
-  private application(settings: ProviderSettings): ScbApplication {
-    if (!this.box) throw new ScbError('SATANG_SECRETS_KEY is not set: the application secret cannot be opened', null, null, true);
+  private credentials(settings: ProviderSettings): BankCredentials {
+    if (!this.box) throw new BankRefusal('SATANG_SECRETS_KEY is not set: the application secret cannot be opened', true);
     return { applicationKey: settings.application_key, applicationSecret: this.box.open(settings.application_secret_sealed, settings.account_id) };
   }
 
@@ -171,11 +174,12 @@ export class LiveProvider {
       log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id }, 'SCB confirmation rejected: no reference');
       return true;
     }
-    let rows: ScbInquiryRow[] = [];
+    const bank = this.banks[settings.provider];
+    let rows: BankPayment[] = [];
     try {
-      const app = this.application(settings);
-      for (const date of scbInquiryDates(confirmation.paid_at ?? confirmation.received_at)) {
-        rows = rows.concat(await this.client.inquire(app, { billerId: settings.biller_id, ref1: confirmation.ref1, date }));
+      const credentials = this.credentials(settings);
+      for (const date of bank.datesAround(confirmation.paid_at ?? confirmation.received_at)) {
+        rows = rows.concat(await bank.lookUp(credentials, { billerId: settings.biller_id, ref1: confirmation.ref1, date }));
         if (rows.some((row) => row.transactionId === confirmation.transaction_id)) break;
       }
     } catch (error) {
@@ -188,7 +192,7 @@ export class LiveProvider {
       }
       const retryAt = wall.nowMs() + Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
       await changes.system((tx) => retryConfirmationAt(tx, confirmation.id, retryAt, detail));
-      log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id, attempts, err: error }, "SCB's inquiry failed; asking again later");
+      log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id, attempts, err: error }, "the bank's look-up failed; asking again later");
       return false;
     }
     const outcome = await changes.forAccount({ scope: { accountId: settings.account_id, livemode: 1 } }, (tx, ctx) => applyConfirmation(tx, ctx, settings, confirmation, rows));
@@ -209,11 +213,12 @@ export class LiveProvider {
       if (!settingsOf.has(charge.account_id)) settingsOf.set(charge.account_id, await findProviderSettings(store.read, charge.account_id));
       const settings = settingsOf.get(charge.account_id);
       if (!settings) continue;
-      let found: ScbInquiryRow | undefined;
+      const bank = this.banks[settings.provider];
+      let found: BankPayment | undefined;
       try {
-        const app = this.application(settings);
-        for (const date of scbDatesBetween(charge.created_at, nowMs).reverse()) {
-          const rows = await this.client.inquire(app, { billerId: settings.biller_id, ref1: charge.qr_ref1, date });
+        const credentials = this.credentials(settings);
+        for (const date of bank.datesBetween(charge.created_at, nowMs)) {
+          const rows = await bank.lookUp(credentials, { billerId: settings.biller_id, ref1: charge.qr_ref1, date });
           found = rows.find((row) => row.ref1 === charge.qr_ref1 && !row.reversed);
           if (found) break;
         }

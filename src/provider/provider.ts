@@ -10,6 +10,9 @@
  */
 import type { FundingSource } from '../domain/lifecycle.js';
 import type { ChargeStatus } from '../domain/lifecycle.js';
+import type { BankPayment } from '../domain/bank-payments.js';
+
+export type { BankPayment };
 
 /** What a scanned QR names, as the payer's app shows it before they approve. */
 export interface ScannedPayment {
@@ -55,4 +58,53 @@ export interface PaymentProvider {
   scan(payload: string): Promise<ScannedPayment>;
   /** Scans again and applies the payer's decision in one transaction; exactly one racing decision wins. */
   authorize(payload: string, decision: PayerDecision): Promise<AuthorizedPayment>;
+}
+
+/**
+ * A bank that takes live Thai QR payments for a merchant's biller and confirms them (DECISIONS §11; SCB is the first,
+ * provider/scb/). What the gateway needs of one: check the merchant's credentials, read a confirmation as it arrives
+ * and answer it in the bank's format, look a payment up (the only proof: a confirmation may be forged), and say how
+ * refunds work. What a charge's QR carries for the bank to route its confirmation is the domain's (`bankQrRef3`,
+ * domain/bank-payments.ts), since a charge is made without the network. A provider never changes a charge itself: the
+ * live provider's job (jobs/live-provider.ts) decides with what it answers, in one transaction.
+ */
+export interface BankProvider {
+  /** The name settings are kept under (`provider_settings.provider`). */
+  readonly name: 'scb';
+  /** How a payment goes back: `transfer` (no refund at the bank: the merchant transfers, an operator records it). */
+  readonly refunds: 'transfer';
+  /** Checks the settings' form; throws an OmiseError naming the first wrong field. */
+  checkSettings(settings: BankSettings): void;
+  /** Asks the bank for access with these credentials; throws BankRefusal when it refuses. */
+  verify(credentials: BankCredentials): Promise<void>;
+  /** A confirmation as received; null when it names no payment that could be recorded. */
+  readConfirmation(body: unknown): BankPayment | null;
+  /** The bank's answer to a confirmation, in its own format. */
+  confirmationAnswer(payment: BankPayment): object;
+  /** The payments the bank holds for a biller's reference on one of its dates (none: empty). Throws BankRefusal. */
+  lookUp(credentials: BankCredentials, query: { billerId: string; ref1: string; date: string }): Promise<BankPayment[]>;
+  /** The bank's dates to ask about for a payment made at `atMs` (both sides of a midnight near it). */
+  datesAround(atMs: number): string[];
+  /** The bank's dates from `fromMs` to `toMs` (a pending charge's life), newest first. */
+  datesBetween(fromMs: number, toMs: number): string[];
+}
+
+export interface BankCredentials {
+  applicationKey: string;
+  applicationSecret: string;
+}
+
+export interface BankSettings extends BankCredentials {
+  billerId: string;
+  ref3Prefix: string;
+}
+
+/** The bank refused or could not be reached; `retryable` when asking again later may help. */
+export class BankRefusal extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
 }

@@ -677,6 +677,9 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('provider_confirmations_transaction').unique().on('provider_confirmations').columns(['provider', 'transaction_id']).execute();
       await db.schema.createIndex('provider_confirmations_due').on('provider_confirmations').column('next_attempt_at').where(sql.ref('status'), '=', 'received').execute();
       await db.schema.createIndex('provider_confirmations_account').on('provider_confirmations').columns(['account_id', 'received_at']).execute();
+      // A charge's confirmations (the dashboard's evidence): those decided for it, and those naming its ref1.
+      await db.schema.createIndex('provider_confirmations_charge').on('provider_confirmations').columns(['charge_id', 'received_at']).execute();
+      await db.schema.createIndex('provider_confirmations_ref1').on('provider_confirmations').columns(['account_id', 'ref1', 'received_at']).execute();
       await db.schema
         .createTable('provider_payments')
         .addColumn('charge_id', 'text', (c) => c.primaryKey())

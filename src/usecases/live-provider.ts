@@ -6,7 +6,7 @@
 import { OmiseError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { canComplete } from '../domain/lifecycle.js';
-import { matchesPayment, scbProvider, type ScbConfirmation, type ScbInquiryRow } from '../domain/scb.js';
+import { type BankPayment, matchesPayment } from '../domain/bank-payments.js';
 
 import {
   decideConfirmation,
@@ -37,7 +37,7 @@ export async function saveScbSettings(tx: Tx, settings: SealedScbSettings, nowMs
   const existing = await findProviderSettings(tx, settings.accountId);
   await saveProviderSettings(tx, {
     account_id: settings.accountId,
-    provider: scbProvider,
+    provider: 'scb',
     application_key: settings.applicationKey,
     application_secret_sealed: settings.applicationSecretSealed,
     biller_id: settings.billerId,
@@ -56,7 +56,7 @@ export async function saveScbSettings(tx: Tx, settings: SealedScbSettings, nowMs
 export async function recordConfirmation(
   tx: Tx,
   settings: ProviderSettings,
-  read: ScbConfirmation,
+  read: BankPayment,
   origin: ProviderConfirmation['origin'],
   body: string,
   nowMs: number,
@@ -64,7 +64,7 @@ export async function recordConfirmation(
   return insertConfirmation(tx, {
     id: newId('prcf', true, nowMs),
     account_id: settings.account_id,
-    provider: scbProvider,
+    provider: settings.provider,
     transaction_id: read.transactionId,
     origin,
     body,
@@ -88,13 +88,13 @@ export type ConfirmationOutcome = { status: Exclude<ProviderConfirmation['status
  * dates asked): the charge completes only when a row has the same transaction id, biller, ref1 and amount.
  * Otherwise nothing about the charge changes, and the confirmation says why.
  */
-export async function applyConfirmation(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, confirmation: ProviderConfirmation, rows: ScbInquiryRow[]): Promise<ConfirmationOutcome> {
+export async function applyConfirmation(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, confirmation: ProviderConfirmation, rows: BankPayment[]): Promise<ConfirmationOutcome> {
   const outcome = await decide(tx, ctx, settings, confirmation, rows);
   await decideConfirmation(tx, confirmation.id, { ...outcome, atMs: ctx.nowMs });
   return outcome;
 }
 
-async function decide(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, confirmation: ProviderConfirmation, rows: ScbInquiryRow[]): Promise<ConfirmationOutcome> {
+async function decide(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, confirmation: ProviderConfirmation, rows: BankPayment[]): Promise<ConfirmationOutcome> {
   const row = rows.find((candidate) => candidate.transactionId === confirmation.transaction_id);
   if (!row) return { status: 'rejected', detail: `SCB's inquiry holds no transaction ${confirmation.transaction_id} for this reference: the confirmation was not the bank's`, chargeId: null };
   const charge = await findLiveChargeByRef1(tx, settings.account_id, row.ref1);
@@ -119,7 +119,7 @@ async function decide(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, c
   await insertProviderPayment(tx, {
     charge_id: charge.id,
     account_id: charge.account_id,
-    provider: scbProvider,
+    provider: settings.provider,
     transaction_id: row.transactionId,
     amount: row.amountSatang ?? charge.amount,
     payer_bank: row.sendingBankCode,

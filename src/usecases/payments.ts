@@ -3,7 +3,7 @@
  * (load, decide, save, and the event in the same transaction) and returns rows to render.
  */
 import { findProviderSettings } from '../store/providers.js';
-import { scbRef3 } from '../domain/scb.js';
+import { bankQrRef3 } from '../domain/bank-payments.js';
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newCapabilityId, newDownloadToken, newId, newQrRef1 } from '../domain/ids.js';
 import { chargeExpiryMs } from '../domain/limits.js';
@@ -120,7 +120,7 @@ export async function createCharge(tx: Tx, ctx: UseCaseContext, input: ChargeInp
     // Capabilities: random, derived from nothing (DECISIONS §2, §3). ref1 is unique by a constraint.
     payment_ref: newCapabilityId('pay2', livemode),
     qr_ref1: ref1,
-    qr_ref3: provider ? scbRef3(provider.ref3_prefix, ref1) : '',
+    qr_ref3: provider ? bankQrRef3(provider.provider, provider.ref3_prefix, ref1) : '',
     document_id: newCapabilityId('docu', livemode),
     download_token: newDownloadToken(),
     fee_rate_bps: account.fee_rate_bps,

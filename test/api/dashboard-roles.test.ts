@@ -18,6 +18,9 @@ import { describeEachStore, type Harness } from '../support/harness.js';
  * operator: the money actions on charges and their events; owner: everything else.
  */
 export const expectedRoles: Record<string, OperatorRole> = {
+  'GET /dashboard/charges/:id/manual-refund': 'operator',
+  'POST /dashboard/charges/:id/manual-refund': 'operator',
+  'GET /dashboard/reconciliation': 'viewer',
   'POST /dashboard/signout': 'viewer',
   'POST /dashboard/session/account': 'viewer',
   'POST /dashboard/session/mode': 'viewer',
@@ -187,6 +190,7 @@ describeEachStore('dashboard roles: every route, every role', (h) => {
     const path = key.split(' ')[1];
     const range = '?from=2026-01-01&to=2026-01-31';
     const confirmations: Record<string, string> = {
+    'GET /dashboard/charges/:id/manual-refund': '?amount=1&reference=TRF1',
       'GET /dashboard/charges/:id/complete': '?outcome=failed',
       'GET /dashboard/charges/:id/refund': '?amount=1',
       'GET /dashboard/exports/charges.csv': range,

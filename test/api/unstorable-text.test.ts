@@ -74,6 +74,9 @@ const at = (path: string) => () => path;
 /** Every route and the parameters it reads. */
 const routes: Record<string, RouteParams> = {
   'GET /healthz': { url: at('/healthz'), params: none },
+  'GET /dashboard/charges/:id/manual-refund': { url: (ids) => `/dashboard/charges/${ids.paid}/manual-refund`, params: () => ({ amount: '10.00', reference: 'TRF-0001' }) },
+  'POST /dashboard/charges/:id/manual-refund': { url: (ids) => `/dashboard/charges/${ids.paid}/manual-refund`, params: () => ({ confirm: 'yes', amount: '10.00', reference: 'TRF-0001', seen: '1', reason: 'by transfer' }) },
+  'GET /dashboard/reconciliation': { url: at('/dashboard/reconciliation'), params: none },
   'POST /providers/scb/callbacks/:secret': { url: at(`/providers/scb/callbacks/${'c'.repeat(64)}`), params: () => ({ transactionId: '20261130ABCDEF', amount: '100.00', billPaymentRef1: 'REF1', payeeProxyId: '010556012345601' }) },
   'GET /readyz': { url: at('/readyz'), params: none },
   'GET /metrics': { url: at('/metrics'), params: none },

@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { matchesPayment } from '../../src/domain/bank-payments.js';
 import {
   checkScbSettings,
-  matchesPayment,
-  readScbConfirmation,
-  readScbInquiryRow,
+  readScbPayment,
   scbAmountToSatang,
   scbDatesBetween,
   scbInquiryDate,
@@ -66,29 +65,29 @@ describe('SCB rules', () => {
   });
 
   test('a callback is read strictly; its flaws are kept as a problem, never trusted', () => {
-    const read = readScbConfirmation(callback)!;
+    const read = readScbPayment(callback)!;
     assert.equal(read.transactionId, callback.transactionId);
     assert.equal(read.amountSatang, 10000);
     assert.equal(read.paidAtMs, Date.parse('2019-07-16T04:30:58Z'));
     assert.equal(read.problem, null);
-    const flawed = readScbConfirmation({ ...callback, amount: 'lots', billPaymentRef1: 'lower case' })!;
+    const flawed = readScbPayment({ ...callback, amount: 'lots', billPaymentRef1: 'lower case' })!;
     assert.match(flawed.problem!, /amount/);
     assert.match(flawed.problem!, /billPaymentRef1/);
     assert.equal(flawed.ref1, '');
     for (const unusable of [null, [], 'text', 42, {}, { transactionId: '' }, { transactionId: 'has space' }, { transactionId: 'x'.repeat(65) }]) {
-      assert.equal(readScbConfirmation(unusable), null, JSON.stringify(unusable));
+      assert.equal(readScbPayment(unusable), null, JSON.stringify(unusable));
     }
   });
 
   test('a payment matches only with the same transaction, biller, ref1 and amount, and not reversed', () => {
-    const row = readScbInquiryRow({ ...callback, reverseFlag: 'N' })!;
+    const row = readScbPayment({ ...callback, reverseFlag: 'N' })!;
     const expected = { transactionId: callback.transactionId, billerId: callback.payeeProxyId, ref1: callback.billPaymentRef1, amountSatang: 10000 };
     assert.equal(matchesPayment(row, expected), true);
     assert.equal(matchesPayment(row, { ...expected, amountSatang: 10001 }), false);
     assert.equal(matchesPayment(row, { ...expected, billerId: '010556012345602' }), false);
     assert.equal(matchesPayment(row, { ...expected, ref1: 'OTHER' }), false);
     assert.equal(matchesPayment(row, { ...expected, transactionId: 'another' }), false);
-    assert.equal(matchesPayment(readScbInquiryRow({ ...callback, reverseFlag: 'R' })!, expected), false);
+    assert.equal(matchesPayment(readScbPayment({ ...callback, reverseFlag: 'R' })!, expected), false);
   });
 
   test("the inquiry's date is the Bangkok date; near midnight the other side's date is asked too", () => {

@@ -7,7 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readScbInquiryRow, scbBillPaymentEventCode, type ScbInquiryRow } from '../../domain/scb.js';
+import type { BankPayment } from '../../domain/bank-payments.js';
+import { readScbPayment, scbBillPaymentEventCode } from '../../domain/scb.js';
+import { BankRefusal } from '../provider.js';
 
 export interface ScbApplication {
   applicationKey: string;
@@ -25,14 +27,14 @@ export interface ScbClientOptions {
 }
 
 /** An answer SCB gave that is not the one asked for; `retryable` when asking again later may help. */
-export class ScbError extends Error {
+export class ScbError extends BankRefusal {
   constructor(
     message: string,
     readonly httpStatus: number | null,
     readonly code: number | null,
-    readonly retryable: boolean,
+    retryable: boolean,
   ) {
-    super(message);
+    super(message, retryable);
   }
 }
 
@@ -79,14 +81,14 @@ export class ScbClient {
    * The inquiry for one biller and ref1 on one Bangkok date: the rows SCB holds (none: an empty list,
    * which SCB answers 404/1104).
    */
-  async inquire(app: ScbApplication, query: { billerId: string; ref1: string; date: string }): Promise<ScbInquiryRow[]> {
+  async inquire(app: ScbApplication, query: { billerId: string; ref1: string; date: string }): Promise<BankPayment[]> {
     const params = new URLSearchParams({ eventCode: scbBillPaymentEventCode, transactionDate: query.date, billerId: query.billerId, reference1: query.ref1 });
     const answer = await this.authorized(app, 'GET', `/v1/payment/billpayment/inquiry?${params}`);
     if (answer.httpStatus === 404 && (answer.code === 1104 || answer.code === null)) return [];
     if (answer.httpStatus !== 200 || answer.code !== 1000) throw unexpected('inquiry', answer);
     const data = answer.body?.data;
     if (!Array.isArray(data)) throw new ScbError('SCB inquiry answered without a list of payments', answer.httpStatus, answer.code, true);
-    return data.map(readScbInquiryRow).filter((row): row is ScbInquiryRow => row !== null);
+    return data.map(readScbPayment).filter((row): row is BankPayment => row !== null);
   }
 
   private async token(app: ScbApplication): Promise<string> {
