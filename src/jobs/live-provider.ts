@@ -8,8 +8,9 @@
  * - confirmations due: each is leased, SCB's inquiry is asked (the payment's Bangkok date, and the other side
  *   of midnight near one), and the charge completes only when the same transaction id, biller, ref1 and amount
  *   come back (usecases/live-provider.ts). The bank unreachable: asked again later, backing off;
- * - the reconciliation sweep: pending live charges, most recent and nearest their deadline first, asked about
- *   within SCB's rate limit, so a lost callback still completes its charge.
+ * - the reconciliation sweep: pending live charges (and those expired within the hour), most recent and nearest their
+ *   deadline first, asked about within SCB's rate limit, so a lost callback still completes its charge, and a late
+ *   payment is reported.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { WallClock } from '../domain/clock.js';
@@ -20,7 +21,7 @@ import { scbBankProvider } from '../provider/scb/provider.js';
 import { SecretBox } from '../provider/secrets.js';
 import type { AuditLine, ChangeRunner } from '../usecases/changes.js';
 import { applyConfirmation, recordConfirmation, saveScbSettings } from '../usecases/live-provider.js';
-import { dueConfirmations, findConfirmationByTransaction, findProviderSettings, findProviderSettingsByCallback, leaseConfirmation, pendingLiveCharges, retryConfirmationAt, decideConfirmation } from '../store/providers.js';
+import { dueConfirmations, findConfirmationByTransaction, findProviderSettings, findProviderSettingsByCallback, leaseConfirmation, liveChargesToReconcile, retryConfirmationAt, decideConfirmation } from '../store/providers.js';
 import type { ProviderConfirmation, ProviderSettings } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { Periodic } from './periodic.js';
@@ -48,6 +49,8 @@ export interface LiveProviderOptions {
 /** How long a confirmation is taken by one worker: the inquiries of one fit well inside it. */
 const leaseMs = 60_000;
 const retryBaseMs = 5_000;
+/** The sweep asks about charges that expired this recently too: a payment that reached the bank late is reported. */
+const sweepExpiredWithinMs = 60 * 60_000;
 const retryMaxMs = 5 * 60_000;
 
 export const scbCallbackPath = '/providers/scb/callbacks';
@@ -203,10 +206,13 @@ export class LiveProvider {
     return true;
   }
 
-  /** A sweep pass: pending live charges asked about; a payment found is recorded as a confirmation and worked at once. */
+  /**
+   * A sweep pass: pending live charges (and those expired within the hour) asked about; a payment found is recorded
+   * as a confirmation and worked at once (a pending charge completes; an expired one's payment is reported, unapplied).
+   */
   private async sweep(nowMs: number): Promise<number> {
     const { store, changes, log } = this.options;
-    const charges = await pendingLiveCharges(store.read, nowMs, this.options.sweepChargesMax ?? 10);
+    const charges = await liveChargesToReconcile(store.read, nowMs, this.options.sweepChargesMax ?? 10, sweepExpiredWithinMs);
     const settingsOf = new Map<string, ProviderSettings | undefined>();
     let decided = 0;
     for (const charge of charges) {

@@ -85,18 +85,18 @@ export async function findLiveChargeByRef1(db: Kysely<DB>, accountId: string, re
 }
 
 /**
- * Pending live charges of accounts with a provider, for the reconciliation sweep: `max` of them, half the
- * most recent and half those nearest their deadline (DECISIONS §11), each once.
+ * Live charges of accounts with a provider for the reconciliation sweep: pending ones, and those that expired within
+ * `expiredWithinMs` (a payment that reached the bank late is reported, DECISIONS §11). `max` of them, half the most
+ * recent and half those nearest their deadline, each once.
  */
-export async function pendingLiveCharges(db: Kysely<DB>, nowMs: number, max: number): Promise<ChargeRow[]> {
+export async function liveChargesToReconcile(db: Kysely<DB>, nowMs: number, max: number, expiredWithinMs: number): Promise<ChargeRow[]> {
   const base = () =>
     db
       .selectFrom('charges')
       .selectAll('charges')
       .innerJoin('provider_settings', 'provider_settings.account_id', 'charges.account_id')
-      .where('charges.status', '=', 'pending')
       .where('charges.livemode', '=', 1)
-      .where('charges.expires_at', '>', nowMs - 3_600_000);
+      .where((eb) => eb.or([eb('charges.status', '=', 'pending'), eb.and([eb('charges.status', '=', 'expired'), eb('charges.expired_at', '>', nowMs - expiredWithinMs)])]));
   const recent = await base().orderBy('charges.created_at', 'desc').orderBy('charges.id').limit(max).execute();
   const nearest = await base().orderBy('charges.expires_at').orderBy('charges.id').limit(max).execute();
   const picked = new Map<string, ChargeRow>();

@@ -128,6 +128,12 @@ async function qrOf(live: Live, chargeId: string): Promise<string> {
   return chargeQrPayload(row);
 }
 
+/** Time passes for the gateway and the bank alike (their clocks agree, as a real deployment's do). */
+async function advanceBoth(live: Live, ms: number): Promise<void> {
+  live.clock.advance(ms);
+  assert.equal((await live.emulator.control('POST', '/emulator/clock', { advanceMs: ms })).status, 200);
+}
+
 async function getCharge(live: Live, id: string): Promise<any> {
   return (await injectRequest(live.gateway.app, { url: `/charges/${id}`, key: live.keys.liveSecretKey })).json;
 }
@@ -302,7 +308,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     test('a payment after the charge expired is reported as unapplied; the charge stays expired', async () => {
       const charge = await liveCharge(live, 60000);
-      live.clock.advance(25 * bangkokHourMs);
+      await advanceBoth(live, 25 * bangkokHourMs);
       await live.gateway.gateway.sweep.runOnce();
       assert.equal((await getCharge(live, charge.id)).status, 'expired');
       const payment = await pay(live, charge.id);
@@ -312,6 +318,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const [row] = (await confirmations(live)).filter((confirmation) => confirmation.transaction_id === payment.transactionId);
       assert.equal(row.status, 'unapplied');
       assert.equal(row.charge_id, charge.id);
+      // Its callback lost, a late payment is found by the sweep (it asks about charges expired within the hour) and reported the same way.
+      const other = await liveCharge(live, 61000);
+      // A minute past its deadline (charges expire after 24 hours): its expired_at is its deadline.
+      await advanceBoth(live, 24 * bangkokHourMs + 60_000);
+      await live.gateway.gateway.sweep.runOnce();
+      assert.equal((await getCharge(live, other.id)).status, 'expired');
+      const late = await pay(live, other.id, { callback: 'lost' });
+      live.gateway.gateway.live.sweepNow();
+      await live.gateway.gateway.live.runOnce();
+      assert.equal((await getCharge(live, other.id)).status, 'expired');
+      const [swept] = (await confirmations(live)).filter((confirmation) => confirmation.transaction_id === late.transactionId);
+      assert.ok(swept, JSON.stringify({ late, requests: (await live.emulator.control<any[]>('GET', '/emulator/requests')).json.slice(-12) }));
+      assert.equal(swept.origin, 'sweep');
+      assert.equal(swept.status, 'unapplied');
     });
 
     test('a restart between the callback and the inquiry loses nothing', async () => {
