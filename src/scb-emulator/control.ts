@@ -70,23 +70,26 @@ function callbackUrlOf(body: Record<string, unknown>): string {
   return text;
 }
 
+/** A payment's biller, references and amount as the body gives them (no QR). */
+function explicitPaymentFields(body: Record<string, unknown>): Pick<NewPayment, 'billerId' | 'ref1' | 'ref2' | 'ref3' | 'amountSatang'> {
+  const billerId = requiredString(body, 'billerId', 32);
+  if (!billerIdPattern.test(billerId)) throw new InputError('billerId', 'billerId must be 15 digits');
+  const ref1 = requiredString(body, 'ref1', 64);
+  checkReference('ref1', ref1);
+  const ref2 = optionalString(body, 'ref2', 64);
+  checkReference('ref2', ref2);
+  const ref3 = optionalString(body, 'ref3', 64);
+  checkReference('ref3', ref3);
+  if (body.amount === undefined || body.amount === null) throw new InputError('amount', 'amount is required, e.g. "100.00"', true);
+  const amountSatang = bahtToSatang(body.amount, true);
+  if (amountSatang === undefined) throw new InputError('amount', 'amount must be a positive baht amount with at most 2 decimals, e.g. "100.00"');
+  return { billerId, ref1, ref2, ref3, amountSatang };
+}
+
 /** What a payer paid, from the body's fields or from a scanned `qrRawData`. */
 function paymentFieldsOf(body: Record<string, unknown>): Pick<NewPayment, 'billerId' | 'ref1' | 'ref2' | 'ref3' | 'amountSatang'> {
   const qrRawData = optionalString(body, 'qrRawData', limits.qrChars);
-  if (qrRawData === undefined) {
-    const billerId = requiredString(body, 'billerId', 32);
-    if (!billerIdPattern.test(billerId)) throw new InputError('billerId', 'billerId must be 15 digits');
-    const ref1 = requiredString(body, 'ref1', 64);
-    checkReference('ref1', ref1);
-    const ref2 = optionalString(body, 'ref2', 64);
-    checkReference('ref2', ref2);
-    const ref3 = optionalString(body, 'ref3', 64);
-    checkReference('ref3', ref3);
-    if (body.amount === undefined || body.amount === null) throw new InputError('amount', 'amount is required, e.g. "100.00"', true);
-    const amountSatang = bahtToSatang(body.amount, true);
-    if (amountSatang === undefined) throw new InputError('amount', 'amount must be a positive baht amount with at most 2 decimals, e.g. "100.00"');
-    return { billerId, ref1, ref2, ref3, amountSatang };
-  }
+  if (qrRawData === undefined) return explicitPaymentFields(body);
   for (const field of ['billerId', 'ref1', 'ref2', 'ref3']) {
     if (body[field] !== undefined) throw new InputError(field, `give either qrRawData or billerId/ref1/ref2/ref3/amount, not ${field} with qrRawData`);
   }
@@ -175,17 +178,7 @@ export function controlRoutes(app: FastifyInstance, bank: BankState): void {
 
   app.post('/emulator/forged-callbacks', async (request, reply) => {
     const body = bodyOf(request);
-    const billerId = requiredString(body, 'billerId', 32);
-    if (!billerIdPattern.test(billerId)) throw new InputError('billerId', 'billerId must be 15 digits');
-    const ref1 = requiredString(body, 'ref1', 64);
-    checkReference('ref1', ref1);
-    const ref2 = optionalString(body, 'ref2', 64);
-    checkReference('ref2', ref2);
-    const ref3Given = optionalString(body, 'ref3', 64);
-    checkReference('ref3', ref3Given);
-    if (body.amount === undefined || body.amount === null) throw new InputError('amount', 'amount is required, e.g. "100.00"', true);
-    const amountSatang = bahtToSatang(body.amount, true);
-    if (amountSatang === undefined) throw new InputError('amount', 'amount must be a positive baht amount with at most 2 decimals');
+    const { billerId, ref1, ref2, ref3: ref3Given, amountSatang } = explicitPaymentFields(body);
     const transactionIdGiven = optionalString(body, 'transactionId', limits.transRefChars);
     if (transactionIdGiven !== undefined && !/^[A-Za-z0-9]+$/.test(transactionIdGiven)) throw new InputError('transactionId', 'transactionId must be letters and digits');
     const target = bank.appForBiller(billerId, ref3Given);
