@@ -226,8 +226,7 @@ async function main(argv: string[], usage: string): Promise<void> {
         const billerId = values['biller-id'];
         const ref3Prefix = values['ref3-prefix'];
         if (!applicationKey || !billerId || !ref3Prefix) throw new UsageError('accounts scb needs --application-key, --biller-id and --ref3-prefix; the application secret is asked for (or read from standard input)');
-        process.stderr.write('SCB application secret: ');
-        const applicationSecret = await readPassword({ input: process.stdin, prompts: process.stderr });
+        const applicationSecret = await readPassword({ input: process.stdin, prompts: process.stderr, labels: { first: 'SCB application secret: ', again: 'The same secret again: ' } });
         const { callbackUrl } = await gateway.live.configureScb(account.id, { applicationKey, applicationSecret, billerId, ref3Prefix }, audited('account.scb', account.id, { applicationKey, billerId, ref3Prefix }));
         out(`SCB is configured for ${account.id}: a token request with these credentials succeeded.`);
         out(`Register this payment confirmation URL with SCB for biller ${billerId} and ref3 prefix ${ref3Prefix} (shown this once;`);

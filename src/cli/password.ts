@@ -9,6 +9,8 @@ export interface PasswordInput {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Where prompts go (standard error: standard output stays the command's answer). */
   prompts: NodeJS.WritableStream;
+  /** What is asked for, at a terminal (default: a password of at least 12 characters). */
+  labels?: { first: string; again: string };
 }
 
 export class PasswordNotGiven extends Error {}
@@ -27,7 +29,7 @@ function discard(): Writable {
  * sent nowhere); Ctrl-C or Ctrl-D on an empty line gives up. Otherwise: the whole input, less one final line end
  * (a password piped in).
  */
-export async function readPassword({ input, prompts }: PasswordInput): Promise<string> {
+export async function readPassword({ input, prompts, labels }: PasswordInput): Promise<string> {
   if (!input.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -49,9 +51,9 @@ export async function readPassword({ input, prompts }: PasswordInput): Promise<s
     return line.value;
   };
   try {
-    const password = await ask('Password (at least 12 characters): ');
-    const again = await ask('The same password again: ');
-    if (password !== again) throw new PasswordNotGiven('the two passwords differ');
+    const password = await ask(labels?.first ?? 'Password (at least 12 characters): ');
+    const again = await ask(labels?.again ?? 'The same password again: ');
+    if (password !== again) throw new PasswordNotGiven(labels ? 'the two entries differ' : 'the two passwords differ');
     return password;
   } finally {
     lines.close();
