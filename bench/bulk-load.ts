@@ -48,7 +48,13 @@ export function sqliteLoader(file: string): BulkLoader {
       }
       let seq = nextSeq.get(table);
       if (withSeq && seq === undefined) seq = Number((db.prepare(`select max(seq) as last from ${table}`).get() as { last: number | null }).last ?? 0) + 1;
-      for (const row of rows) statement.run(withSeq ? { ...row, seq: seq!++ } : row);
+      // A charge is queued for the full-text index beside it, as insertCharge does (migration 0021).
+      const queue = table === 'charges' ? db.prepare('insert into charges_fts_queue (seq, indexed) values (?, 0) on conflict (seq) do nothing') : undefined;
+      for (const row of rows) {
+        const numbered = seq!;
+        statement.run(withSeq ? { ...row, seq: seq!++ } : row);
+        queue?.run(numbered);
+      }
       if (withSeq) nextSeq.set(table, seq!);
     },
     async commit() {

@@ -129,6 +129,8 @@ async function seed(store: Store): Promise<{ sample: ChargeRow }> {
     await dialectOf(tx).textIndex.create(tx);
     // As migration 0018 leaves it: later writes queue their charges for the index job.
     await dialectOf(tx).textIndex.deferWrites(tx);
+    // And as 0021 leaves it: insertCharge queues a new charge itself.
+    await dialectOf(tx).textIndex.queueByWriter(tx);
   });
   log(`built the full-text index in ${((performance.now() - indexed) / 1000).toFixed(1)} s`);
   return { sample: sample! };

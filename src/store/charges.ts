@@ -23,7 +23,10 @@ export async function findSource(db: Kysely<DB>, scope: Scope, id: string): Prom
 }
 
 export async function insertCharge(db: Kysely<DB>, charge: ChargeRow): Promise<void> {
-  await preparedInsert(db, 'charges', charge, await seqOfOne(db, 'charges'));
+  const seq = await seqOfOne(db, 'charges');
+  await preparedInsert(db, 'charges', charge, seq);
+  // Queued for SQLite's full-text index beside the charge (migration 0021; nothing on PostgreSQL).
+  await dialectOf(db).textIndex.queueNew(db, seq.seq);
 }
 
 const selectCharge = preparedQuery<{ id: string }, ChargeRow>('findCharge', (db, p) => db.selectFrom('charges').selectAll().where('id', '=', p.id));

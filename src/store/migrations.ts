@@ -702,6 +702,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('charges').dropColumn('qr_ref3').execute();
     },
   },
+  '0021_text_queue_by_writer': {
+    // SQLite: a new charge is queued for the full-text index by insertCharge's own statement, not by a trigger
+    // (store/text-index.ts queueByWriter: a trigger on an INSERT costs SQLite a statement journal per charge).
+    async up(db: Kysely<any>) {
+      await dialectOf(db).textIndex.queueByWriter(db);
+    },
+    async down(db: Kysely<any>) {
+      await dialectOf(db).textIndex.queueByTrigger(db);
+    },
+  },
 };
 
 /** The dispatcher's partial indexes of pending jobs (0003), which 0013 narrowed to webhooks (no listener's jobs). */
