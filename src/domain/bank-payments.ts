@@ -4,6 +4,18 @@
  */
 import { scbRef3 } from './scb.js';
 
+/** The credentials a merchant's application at its bank has. */
+export interface BankCredentials {
+  applicationKey: string;
+  applicationSecret: string;
+}
+
+/** An account's settings for its bank: its application, its biller id and the ref3 prefix the bank assigned. */
+export interface BankSettings extends BankCredentials {
+  billerId: string;
+  ref3Prefix: string;
+}
+
 /** A payment as a bank describes it (a confirmation as received, or a row of its look-up). */
 export interface BankPayment {
   transactionId: string;

@@ -281,5 +281,26 @@ export const sqliteCacheKib = 4096;
  * throughput. `satang serve` sets it unless node was given the flag.
  */
 export const heapGrowingPercent = 50;
+// ---------------------------------------------------------------- live mode through a bank (DECISIONS §11)
+/** The longest reference of a manual refund (the bank transfer's reference, or an operator's note). */
+export const manualReferenceCharsMax = 100;
+/** The longest confirmation body a bank may post (SCB's is well under 2 KiB). */
+export const bankCallbackBytesMax = 16 * 1024;
+/** How long one worker holds a confirmation while it asks the bank (its look-ups fit well inside). */
+export const confirmationLeaseMs = 60 * secondMs;
+/** A confirmation the bank's look-up failed on is asked about again after 5 s, doubling, at most 5 min apart. */
+export const confirmationRetryBaseMs = 5 * secondMs;
+export const confirmationRetryMaxMs = 5 * 60 * secondMs;
+/** Look-ups of one confirmation before it is left unverified: with the backoff, about half an hour. */
+export const confirmationAttemptsMax = 12;
+/** Confirmations one run of the live provider's loop works. */
+export const confirmationsPerRunMax = 20;
+/** Live charges one reconciliation pass asks about (each one to three look-ups, at the bank's 5 a second). */
+export const reconcileChargesPerPassMax = 10;
+/** The reconciliation sweep asks about charges expired this recently too: a payment that reached the bank late is reported. */
+export const reconcileExpiredWithinMs = 60 * 60 * secondMs;
+/** How often the reconciliation sweep runs. */
+export const reconcileIntervalMs = 30 * secondMs;
+
 /** How often a group-commit unit that lost a deadlock or a serialization race runs again. */
 export const transactionRetriesMax = 5;

@@ -4,7 +4,7 @@
  */
 import type { FundingSource } from './lifecycle.js';
 import { divRoundHalfUp } from './money.js';
-import { refundsPerChargeMax, refundWindowMs } from './limits.js';
+import { manualReferenceCharsMax, refundsPerChargeMax, refundWindowMs } from './limits.js';
 import { bangkokDayOf, bangkokDayStartMs, formatTimestamp } from './time.js';
 
 
@@ -91,6 +91,15 @@ export function decideRefund(charge: RefundableCharge, amountSatang: number, voi
   if (nowMs > refundEndsAt) return refuse(`refund window closed at ${formatTimestamp(refundEndsAt)}`, { rule: 'refund_window_closed', atMs: refundEndsAt });
   if (!(full ? allowed.refundFull : allowed.refundPartial)) return refuse(`partial refunds are not allowed for ${charge.fundingSource}`, { rule: 'partial_refund_not_allowed', fundingSource: charge.fundingSource });
   return { kind: 'refund' };
+}
+
+/**
+ * The transfer's reference of a manual refund as it is kept: trimmed, 1 to manualReferenceCharsMax printable ASCII
+ * characters; null when it is not one.
+ */
+export function manualReference(text: unknown): string | null {
+  const reference = typeof text === 'string' ? text.trim() : '';
+  return /^[\x20-\x7e]+$/.test(reference) && reference.length <= manualReferenceCharsMax ? reference : null;
 }
 
 /**

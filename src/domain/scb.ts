@@ -3,7 +3,7 @@
  * must look like, the ref3 a live charge's QR carries, what a confirmation callback says, and which of the
  * bank's inquiry rows confirms which charge. Pure: the client (provider/scb/) does the talking.
  */
-import type { BankPayment } from './bank-payments.js';
+import type { BankPayment, BankSettings } from './bank-payments.js';
 import { OmiseError } from './errors.js';
 import { bangkokDayOf, bangkokDayStartMs, bangkokOffsetMs } from './time.js';
 
@@ -17,18 +17,9 @@ const ref3PrefixPattern = /^[A-Z0-9]{1,10}$/;
 const applicationKeyPattern = /^[\x21-\x7e]{1,200}$/;
 /** Near midnight (Bangkok) a payment may carry either date: the inquiry asks both within this much of it. */
 export const scbMidnightMarginMs = 15 * 60_000;
-/** Longest callback body read (SCB's is well under 2 KiB). */
-export const scbCallbackBytesMax = 16 * 1024;
-
-export interface ScbSettingsInput {
-  applicationKey: string;
-  applicationSecret: string;
-  billerId: string;
-  ref3Prefix: string;
-}
 
 /** Checks an account's SCB settings; throws a bad_request naming the first wrong field. */
-export function checkScbSettings(input: ScbSettingsInput): void {
+export function checkScbSettings(input: BankSettings): void {
   if (!applicationKeyPattern.test(input.applicationKey)) throw new OmiseError('bad_request', 'application key must be 1 to 200 printable ASCII characters');
   if (!applicationKeyPattern.test(input.applicationSecret)) throw new OmiseError('bad_request', 'application secret must be 1 to 200 printable ASCII characters');
   if (!billerIdPattern.test(input.billerId)) throw new OmiseError('bad_request', 'biller id must be the 15 digits SCB assigned');
@@ -44,7 +35,8 @@ const transactionIdPattern = /^[A-Za-z0-9]{1,64}$/;
 
 /** Baht as SCB writes it ("100.00", "100", or the number 100) to satang; null when it is not an amount. */
 export function scbAmountToSatang(value: unknown): number | null {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? value.toFixed(2) : '') : typeof value === 'string' ? value.trim() : '';
+  // A number with more than two decimals is not an amount (toFixed would round it quietly).
+  const text = typeof value === 'number' ? (Number.isFinite(value) && Number(value.toFixed(2)) === value ? value.toFixed(2) : '') : typeof value === 'string' ? value.trim() : '';
   const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(text);
   if (!match) return null;
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));

@@ -15,6 +15,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { WallClock } from '../domain/clock.js';
 import { OmiseError } from '../domain/errors.js';
+import {
+  confirmationAttemptsMax,
+  confirmationLeaseMs,
+  confirmationRetryBaseMs,
+  confirmationRetryMaxMs,
+  confirmationsPerRunMax,
+  reconcileChargesPerPassMax,
+  reconcileExpiredWithinMs,
+  reconcileIntervalMs,
+} from '../domain/limits.js';
 import type { BankPayment } from '../domain/bank-payments.js';
 import { BankRefusal, type BankCredentials, type BankProvider, type BankSettings } from '../provider/provider.js';
 import { scbBankProvider } from '../provider/scb/provider.js';
@@ -38,20 +48,7 @@ export interface LiveProviderOptions {
   log: { info(fields: object, message: string): void; warn(fields: object, message: string): void; error(fields: object, message: string): void };
   intervalMs?: number;
   sweepIntervalMs?: number;
-  /** Charges asked about per sweep pass (each costs one to three inquiries at 5 a second). */
-  sweepChargesMax?: number;
-  /** Confirmations worked per run. */
-  confirmationsPerRunMax?: number;
-  /** Attempts at the inquiry before a confirmation is left unverified. */
-  attemptsMax?: number;
 }
-
-/** How long a confirmation is taken by one worker: the inquiries of one fit well inside it. */
-const leaseMs = 60_000;
-const retryBaseMs = 5_000;
-/** The sweep asks about charges that expired this recently too: a payment that reached the bank late is reported. */
-const sweepExpiredWithinMs = 60 * 60_000;
-const retryMaxMs = 5 * 60_000;
 
 export const scbCallbackPath = '/providers/scb/callbacks';
 
@@ -142,16 +139,16 @@ export class LiveProvider {
   async runOnce(): Promise<number> {
     const nowMs = this.options.wall.nowMs();
     let decided = 0;
-    const due = await dueConfirmations(this.options.store.read, nowMs, this.options.confirmationsPerRunMax ?? 20);
+    const due = await dueConfirmations(this.options.store.read, nowMs, confirmationsPerRunMax);
     for (const confirmation of due) if (await this.work(confirmation)) decided++;
     if (nowMs >= this.nextSweepAtMs) {
-      this.nextSweepAtMs = nowMs + (this.options.sweepIntervalMs ?? 30_000);
+      this.nextSweepAtMs = nowMs + (this.options.sweepIntervalMs ?? reconcileIntervalMs);
       decided += await this.sweep(nowMs);
     }
     return decided;
   }
 
-  /** Forces the next run to sweep (tests, and `satang` after a restart). */
+  /** Makes the next run sweep, whenever the last one was (tests). */
   sweepNow(): void {
     this.nextSweepAtMs = 0;
   }
@@ -161,13 +158,16 @@ export class LiveProvider {
     return { applicationKey: settings.application_key, applicationSecret: this.box.open(settings.application_secret_sealed, settings.account_id) };
   }
 
-  /** Works one confirmation; true when it was decided (not left for later). */
-  private async work(confirmation: ProviderConfirmation): Promise<boolean> {
+  /**
+   * Works one confirmation; true when it was decided (not left for later). `known`: what the bank's look-up just
+   * answered for its reference (the sweep's), so it is not asked again.
+   */
+  private async work(confirmation: ProviderConfirmation, known?: { settings: ProviderSettings; rows: BankPayment[] }): Promise<boolean> {
     const { changes, store, wall, log } = this.options;
     const startedMs = wall.nowMs();
-    if (!(await changes.system((tx) => leaseConfirmation(tx, confirmation, startedMs + leaseMs)))) return false;
+    if (!(await changes.system((tx) => leaseConfirmation(tx, confirmation, startedMs + confirmationLeaseMs)))) return false;
     const attempts = confirmation.attempts + 1;
-    const settings = await findProviderSettings(store.read, confirmation.account_id);
+    const settings = known?.settings ?? (await findProviderSettings(store.read, confirmation.account_id));
     if (!settings) {
       await changes.system((tx) => decideConfirmation(tx, confirmation.id, { status: 'unverified', detail: 'the account has no live provider any more', chargeId: null, atMs: wall.nowMs() }));
       return true;
@@ -177,23 +177,17 @@ export class LiveProvider {
       log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id }, 'SCB confirmation rejected: no reference');
       return true;
     }
-    const bank = this.banks[settings.provider];
-    let rows: BankPayment[] = [];
+    let rows = known?.rows ?? [];
     try {
-      const credentials = this.credentials(settings);
-      for (const date of bank.datesAround(confirmation.paid_at ?? confirmation.received_at)) {
-        rows = rows.concat(await bank.lookUp(credentials, { billerId: settings.biller_id, ref1: confirmation.ref1, date }));
-        if (rows.some((row) => row.transactionId === confirmation.transaction_id)) break;
-      }
+      if (!known) rows = await this.lookUpConfirmation(settings, confirmation);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      const attemptsMax = this.options.attemptsMax ?? 12;
-      if (attempts >= attemptsMax) {
+      if (attempts >= confirmationAttemptsMax) {
         await changes.system((tx) => decideConfirmation(tx, confirmation.id, { status: 'unverified', detail: `SCB's inquiry did not answer after ${attempts} attempts: ${detail}`, chargeId: null, atMs: wall.nowMs() }));
         log.error({ accountId: settings.account_id, transactionId: confirmation.transaction_id }, 'SCB confirmation left unverified');
         return true;
       }
-      const retryAt = wall.nowMs() + Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
+      const retryAt = wall.nowMs() + Math.min(confirmationRetryMaxMs, confirmationRetryBaseMs * 2 ** (attempts - 1));
       await changes.system((tx) => retryConfirmationAt(tx, confirmation.id, retryAt, detail));
       log.warn({ accountId: settings.account_id, transactionId: confirmation.transaction_id, attempts, err: error }, "the bank's look-up failed; asking again later");
       return false;
@@ -206,13 +200,25 @@ export class LiveProvider {
     return true;
   }
 
+  /** What the bank holds for a confirmation's reference: its payment's dates, until the transaction is among them. */
+  private async lookUpConfirmation(settings: ProviderSettings, confirmation: ProviderConfirmation): Promise<BankPayment[]> {
+    const bank = this.banks[settings.provider];
+    const credentials = this.credentials(settings);
+    let rows: BankPayment[] = [];
+    for (const date of bank.datesAround(confirmation.paid_at ?? confirmation.received_at)) {
+      rows = rows.concat(await bank.lookUp(credentials, { billerId: settings.biller_id, ref1: confirmation.ref1, date }));
+      if (rows.some((row) => row.transactionId === confirmation.transaction_id)) break;
+    }
+    return rows;
+  }
+
   /**
    * A sweep pass: pending live charges (and those expired within the hour) asked about; a payment found is recorded
    * as a confirmation and worked at once (a pending charge completes; an expired one's payment is reported, unapplied).
    */
   private async sweep(nowMs: number): Promise<number> {
     const { store, changes, log } = this.options;
-    const charges = await liveChargesToReconcile(store.read, nowMs, this.options.sweepChargesMax ?? 10, sweepExpiredWithinMs);
+    const charges = await liveChargesToReconcile(store.read, nowMs, reconcileChargesPerPassMax, reconcileExpiredWithinMs);
     const settingsOf = new Map<string, ProviderSettings | undefined>();
     let decided = 0;
     for (const charge of charges) {
@@ -221,10 +227,11 @@ export class LiveProvider {
       if (!settings) continue;
       const bank = this.banks[settings.provider];
       let found: BankPayment | undefined;
+      let rows: BankPayment[] = [];
       try {
         const credentials = this.credentials(settings);
         for (const date of bank.datesBetween(charge.created_at, nowMs)) {
-          const rows = await bank.lookUp(credentials, { billerId: settings.biller_id, ref1: charge.qr_ref1, date });
+          rows = await bank.lookUp(credentials, { billerId: settings.biller_id, ref1: charge.qr_ref1, date });
           found = rows.find((row) => row.ref1 === charge.qr_ref1 && !row.reversed);
           if (found) break;
         }
@@ -236,7 +243,8 @@ export class LiveProvider {
       const row = found;
       await changes.system((tx) => recordConfirmation(tx, settings, row, 'sweep', JSON.stringify(row.raw), this.options.wall.nowMs()));
       const recorded = await findConfirmationByTransaction(store.read, settings.provider, row.transactionId);
-      if (recorded?.status === 'received' && (await this.work(recorded))) decided++;
+      // Decided with the rows just read: the bank is not asked the same question twice.
+      if (recorded?.status === 'received' && (await this.work(recorded, { settings, rows }))) decided++;
     }
     return decided;
   }

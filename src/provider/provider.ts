@@ -10,9 +10,9 @@
  */
 import type { FundingSource } from '../domain/lifecycle.js';
 import type { ChargeStatus } from '../domain/lifecycle.js';
-import type { BankPayment } from '../domain/bank-payments.js';
+import type { BankCredentials, BankPayment, BankSettings } from '../domain/bank-payments.js';
 
-export type { BankPayment };
+export type { BankCredentials, BankPayment, BankSettings };
 
 /** What a scanned QR names, as the payer's app shows it before they approve. */
 export interface ScannedPayment {
@@ -87,16 +87,6 @@ export interface BankProvider {
   datesAround(atMs: number): string[];
   /** The bank's dates from `fromMs` to `toMs` (a pending charge's life), newest first. */
   datesBetween(fromMs: number, toMs: number): string[];
-}
-
-export interface BankCredentials {
-  applicationKey: string;
-  applicationSecret: string;
-}
-
-export interface BankSettings extends BankCredentials {
-  billerId: string;
-  ref3Prefix: string;
 }
 
 /** The bank refused or could not be reached; `retryable` when asking again later may help. */

@@ -33,8 +33,8 @@ export async function insertConfirmation(db: Kysely<DB>, row: ProviderConfirmati
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-export async function findConfirmationByTransaction(db: Kysely<DB>, provider: string, transactionId: string): Promise<ProviderConfirmation | undefined> {
-  return db.selectFrom('provider_confirmations').selectAll().where('provider', '=', provider as 'scb').where('transaction_id', '=', transactionId).executeTakeFirst();
+export async function findConfirmationByTransaction(db: Kysely<DB>, provider: ProviderSettings['provider'], transactionId: string): Promise<ProviderConfirmation | undefined> {
+  return db.selectFrom('provider_confirmations').selectAll().where('provider', '=', provider).where('transaction_id', '=', transactionId).executeTakeFirst();
 }
 
 /** Confirmations waiting for the inquiry and due now, oldest due first. */
@@ -75,10 +75,6 @@ export async function insertProviderPayment(db: Kysely<DB>, row: ProviderPayment
   await db.insertInto('provider_payments').values(row).execute();
 }
 
-export async function findProviderPayment(db: Kysely<DB>, chargeId: string): Promise<ProviderPayment | undefined> {
-  return db.selectFrom('provider_payments').selectAll().where('charge_id', '=', chargeId).executeTakeFirst();
-}
-
 /** The live charge a bank reference names, in the account that owns the provider settings. */
 export async function findLiveChargeByRef1(db: Kysely<DB>, accountId: string, ref1: string): Promise<ChargeRow | undefined> {
   return db.selectFrom('charges').selectAll().where('qr_ref1', '=', ref1).where('account_id', '=', accountId).where('livemode', '=', 1).executeTakeFirst();
@@ -105,13 +101,6 @@ export async function liveChargesToReconcile(db: Kysely<DB>, nowMs: number, max:
     if (i < nearest.length && picked.size < max) picked.set(nearest[i].id, nearest[i]);
   }
   return [...picked.values()];
-}
-
-/** An account's confirmations, newest first (the dashboard's evidence and report). */
-export async function confirmationsOf(db: Kysely<DB>, accountId: string, limit: number, chargeId?: string): Promise<ProviderConfirmation[]> {
-  let query = db.selectFrom('provider_confirmations').selectAll().where('account_id', '=', accountId);
-  if (chargeId !== undefined) query = query.where('charge_id', '=', chargeId);
-  return query.orderBy('received_at', 'desc').orderBy('id').limit(limit).execute();
 }
 
 // ------------------------------------------------------------------ the dashboard's reads (evidence, reconciliation)

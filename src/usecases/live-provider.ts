@@ -3,7 +3,6 @@
  * the decision on it once SCB's inquiry has answered. Each runs in the transaction the change runner gives it;
  * the network calls happen before (jobs/live-provider.ts), never inside a transaction.
  */
-import { OmiseError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { canComplete } from '../domain/lifecycle.js';
 import { type BankPayment, matchesPayment } from '../domain/bank-payments.js';
@@ -11,10 +10,9 @@ import { type BankPayment, matchesPayment } from '../domain/bank-payments.js';
 import {
   decideConfirmation,
   findLiveChargeByRef1,
-  findProviderPayment,
-  findProviderSettings,
   insertConfirmation,
   insertProviderPayment,
+  providerPaymentOfCharge,
   saveProviderSettings,
 } from '../store/providers.js';
 import type { ProviderConfirmation, ProviderSettings } from '../store/schema.js';
@@ -34,7 +32,7 @@ export interface SealedScbSettings {
 
 /** Saves an account's SCB settings (checked and verified by the caller); the callback secret changes with them. */
 export async function saveScbSettings(tx: Tx, settings: SealedScbSettings, nowMs: number): Promise<void> {
-  const existing = await findProviderSettings(tx, settings.accountId);
+  // A first save's created_at; saving again keeps the row's own (saveProviderSettings updates everything else).
   await saveProviderSettings(tx, {
     account_id: settings.accountId,
     provider: 'scb',
@@ -44,7 +42,7 @@ export async function saveScbSettings(tx: Tx, settings: SealedScbSettings, nowMs
     ref3_prefix: settings.ref3Prefix,
     callback_digest: settings.callbackDigest,
     verified_at: settings.verifiedAtMs,
-    created_at: existing?.created_at ?? nowMs,
+    created_at: nowMs,
     updated_at: nowMs,
   });
 }
@@ -108,7 +106,7 @@ async function decide(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, c
     ].filter(Boolean);
     return { status: 'rejected', detail: `SCB's row differs from the charge: ${differences.join('; ')}`, chargeId: charge.id };
   }
-  const paid = await findProviderPayment(tx, charge.id);
+  const paid = await providerPaymentOfCharge(tx, charge.account_id, charge.id);
   if (paid?.transaction_id === row.transactionId) return { status: 'confirmed', detail: 'confirmed before (a duplicate)', chargeId: charge.id };
   const allowance = canComplete(charge, { outcome: 'successful', fundingSource: 'bank_account' }, ctx.nowMs, 'provider');
   if (!allowance.allowed) {
@@ -131,10 +129,4 @@ async function decide(tx: Tx, ctx: UseCaseContext, settings: ProviderSettings, c
   return { status: 'confirmed', detail: null, chargeId: charge.id };
 }
 
-/** The provider settings a confirmation's account has now; a confirmation of an account that dropped them is unverifiable. */
-export async function settingsOrRefuse(tx: Tx, accountId: string): Promise<ProviderSettings> {
-  const settings = await findProviderSettings(tx, accountId);
-  if (!settings) throw new OmiseError('not_found', 'the account has no live provider');
-  return settings;
-}
 

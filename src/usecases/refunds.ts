@@ -6,13 +6,13 @@
 import { refundableCharge } from '../domain/charge.js';
 import { OmiseError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { decideManualRefund, decideRefund, voidDebitSatang } from '../domain/refunds.js';
+import { decideManualRefund, decideRefund, manualReference, voidDebitSatang } from '../domain/refunds.js';
 import { addRefundToCharge, findChargeWithSource } from '../store/charges.js';
 import type { RefundRow, TransactionRow } from '../store/schema.js';
 import type { Tx } from '../store/store.js';
 import type { UseCaseContext } from './context.js';
 import { recordEvents } from './events.js';
-import { refundRaceRetriesMax } from '../domain/limits.js';
+import { manualReferenceCharsMax, refundRaceRetriesMax } from '../domain/limits.js';
 
 export interface RefundInput {
   amount: number;
@@ -25,11 +25,14 @@ export interface RefundInput {
   manualReference?: string;
 }
 
-/** The longest reference of a manual refund (a bank's transfer reference, or an operator's note). */
-export const manualReferenceCharsMax = 100;
 
 
 export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string, input: RefundInput): Promise<RefundRow> {
+  const manual = input.manualReference !== undefined;
+  const reference = manual ? manualReference(input.manualReference) : null;
+  if (manual && (input.voidRequested || reference === null)) {
+    throw new OmiseError('bad_request', `a manual refund needs the transfer's reference: 1 to ${manualReferenceCharsMax} printable ASCII characters (and is never a void)`);
+  }
   for (let attempt = 0; attempt < refundRaceRetriesMax; attempt++) {
     const loaded = await findChargeWithSource(tx, ctx.scope, chargeId);
     if (!loaded) throw notFound('charge', chargeId);
@@ -38,10 +41,6 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
     // refund before it, when one raced ahead): listed order is applied order, and the void
     // formula read in that order gives the debits written (DECISIONS §5).
     const atMs = Math.max(ctx.nowMs, charge.updated_at);
-    const manual = input.manualReference !== undefined;
-    if (manual && (input.voidRequested || !/^[\x20-\x7e]{1,100}$/.test(input.manualReference!.trim()) || input.manualReference!.length > manualReferenceCharsMax)) {
-      throw new OmiseError('bad_request', `a manual refund needs the transfer's reference: 1 to ${manualReferenceCharsMax} printable ASCII characters (and is never a void)`);
-    }
     const decision = manual ? decideManualRefund(refundableCharge(charge), input.amount) : decideRefund(refundableCharge(charge), input.amount, input.voidRequested, atMs);
     if (decision.kind === 'refused') throw new OmiseError(decision.code, decision.message);
     const voided = decision.kind === 'void';
@@ -63,7 +62,7 @@ export async function createRefund(tx: Tx, ctx: UseCaseContext, chargeId: string
       amount: input.amount,
       currency: charge.currency,
       voided: voided ? 1 : 0,
-      metadata: JSON.stringify(manual ? { ...input.metadata, satang_manual_reference: input.manualReference!.trim() } : input.metadata),
+      metadata: JSON.stringify(manual ? { ...input.metadata, satang_manual_reference: reference } : input.metadata),
       transaction_id: newId('trxn', livemode, atMs),
       created_at: atMs,
     };

@@ -6,35 +6,25 @@
  * lists what the bank and Satang disagree about, for the account in view only.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import type { BankPayment } from '../../src/domain/bank-payments.js';
+import { readScbPayment } from '../../src/domain/scb.js';
+import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
-import { findConfirmationByTransaction, insertConfirmation, saveProviderSettings } from '../../src/store/providers.js';
+import { findConfirmationByTransaction, insertConfirmation } from '../../src/store/providers.js';
 import type { ProviderSettings } from '../../src/store/schema.js';
 import { changeSettings } from '../../src/usecases/accounts.js';
 import { valueOf } from '../../src/usecases/changes.js';
 import { completeCharge, expireCharge } from '../../src/usecases/lifecycle.js';
 import { applyConfirmation, type ConfirmationOutcome, recordConfirmation } from '../../src/usecases/live-provider.js';
 import { addOperator, type DashboardClient, signIn } from '../support/dashboard.js';
-import { describeEachStore, type Harness } from '../support/harness.js';
+import { describeEachStore, type Harness, withLiveProvider } from '../support/harness.js';
 
 const billerId = '010556012345601';
 
 /** An account's SCB settings as `satang accounts scb` leaves them (verified), and live TrueMoney QR turned on. */
+/** A live provider (as `satang accounts scb` leaves it) and live TrueMoney QR turned on. */
 async function liveProvider(h: Harness, accountId: string, ref3Prefix: string): Promise<ProviderSettings> {
-  const now = Date.now();
-  const settings: ProviderSettings = {
-    account_id: accountId,
-    provider: 'scb',
-    application_key: 'test-application-key',
-    application_secret_sealed: 'sealed-for-tests',
-    biller_id: billerId,
-    ref3_prefix: ref3Prefix,
-    callback_digest: createHash('sha256').update(randomBytes(16)).digest('hex'),
-    verified_at: now,
-    created_at: now,
-    updated_at: now,
-  };
-  await h.gateway.changes.system((tx) => saveProviderSettings(tx, settings));
+  const settings = await withLiveProvider(h.store, accountId, ref3Prefix, billerId);
   await h.gateway.changes.system((tx) => changeSettings(tx, accountId, { truemoneyQrLive: true }));
   return settings;
 }
@@ -81,22 +71,11 @@ function callbackBody(settings: ProviderSettings, paid: Paid): Record<string, un
 }
 
 /** A payment as the bank describes it (its callback, or a row of its inquiry), read as the SCB client reads one. */
-type BankRow = Parameters<typeof applyConfirmation>[4][number];
+type BankRow = BankPayment;
 
 function bankRow(settings: ProviderSettings, paid: Paid): BankRow {
-  const raw = callbackBody(settings, paid);
-  const row = {
-    transactionId: paid.transactionId,
-    billerId: settings.biller_id,
-    ref1: paid.ref1,
-    amountSatang: Math.round(Number(paid.amount) * 100),
-    paidAtMs: Date.parse(String(raw.transactionDateandTime)),
-    sendingBankCode: '014',
-    payerName: String(raw.payerName),
-    reversed: false,
-    problem: null,
-    raw,
-  };
+  const row = readScbPayment(callbackBody(settings, paid));
+  assert.ok(row, 'the callback has a usable transaction id');
   return row;
 }
 
@@ -428,5 +407,23 @@ describeEachStore('dashboard: live mode through SCB (evidence, manual refunds, r
     assert.match(report.body, /data-test="bank-only-more">There are more than 100: only the newest 100 are shown\.</);
     assert.match(report.body, /Unverified \(the bank never answered\)/);
     assert.equal((await viewer.post('/dashboard/session/account', { account: h.keys.accountId })).status, 303);
+  });
+  test("another account's confirmation never touches this account's charge, and its manual refund cannot be recorded from here", async () => {
+    const mine = await newCharge(h, live(), 15500);
+    const theirs = await newCharge(h, h.other.liveSecretKey, 15500);
+    // The other account's callback URL, naming this account's charge by its ref1 (as a forger who knew it would): no live
+    // charge of the other account has that ref1, so nothing changes here.
+    const stray = await confirmPayment(h, otherSettings, { transactionId: transactionId(), ref1: await ref1Of(h, mine.id), amount: '155.00' });
+    assert.equal(stray.status, 'unmatched');
+    assert.equal(stray.chargeId, null);
+    assert.equal((await h.request({ url: `/charges/${mine.id}`, key: live() })).json.status, 'pending');
+    // This account's operator, on the other account's charge: not found, nothing recorded.
+    const paid = await paidLiveCharge(h, otherSettings, h.other.liveSecretKey, 16600);
+    const page = await operator.get(`/dashboard/charges/${paid.charge.id}/manual-refund?amount=10&reference=TRF1`);
+    assert.equal(page.status, 404, page.body);
+    const posted = await operator.post(`/dashboard/charges/${paid.charge.id}/manual-refund`, { confirm: 'yes', amount: '10.00', reference: 'TRF1', seen: '0' });
+    assert.equal(posted.status, 404, posted.body);
+    assert.deepEqual((await h.request({ url: `/charges/${paid.charge.id}/refunds`, key: h.other.liveSecretKey })).json.data, []);
+    assert.equal((await h.request({ url: `/charges/${theirs.id}`, key: h.other.liveSecretKey })).json.status, 'pending');
   });
 });

@@ -262,6 +262,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const [found] = (await confirmations(live)).filter((row) => row.transaction_id === payment.transactionId);
       assert.equal(found.origin, 'sweep');
       assert.equal(found.status, 'confirmed');
+      // The sweep decides with the row it read: the bank is asked about the reference once.
+      const ref1 = parse(await qrOf(live, charge.id), true)!.getTagValue('30', '02');
+      const asked = (await live.emulator.control<any[]>('GET', '/emulator/requests')).json.filter((request) => request.query?.reference1 === ref1);
+      assert.equal(asked.length, 1, JSON.stringify(asked));
     });
 
     test('a duplicate callback is recorded once and completes the charge once', async () => {

@@ -5,6 +5,7 @@
  */
 import { findAccount } from '../../src/store/accounts.js';
 import { saveProviderSettings } from '../../src/store/providers.js';
+import type { ProviderSettings } from '../../src/store/schema.js';
 import { SecretBox } from '../../src/provider/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -186,25 +187,27 @@ export { pinKey };
 
 /**
  * A live provider for an account, as `satang accounts scb` leaves it once SCB answered a token request, without
- * the network (the secret is sealed with a throwaway key): live charges can be made. Its biller id is the account's.
+ * the network (the secret is sealed with a throwaway key): live charges can be made. Its biller id is the account's
+ * unless given. Returns the settings saved.
  */
-export async function withLiveProvider(store: Store, accountId: string, ref3Prefix = 'TST'): Promise<void> {
+export async function withLiveProvider(store: Store, accountId: string, ref3Prefix = 'TST', billerId?: string): Promise<ProviderSettings> {
   const account = await findAccount(store.read, accountId);
   if (!account) throw new Error(`no account ${accountId}`);
-  await store.transaction((tx) =>
-    saveProviderSettings(tx, {
-      account_id: accountId,
-      provider: 'scb',
-      application_key: 'l7test',
-      application_secret_sealed: new SecretBox(randomBytes(32)).seal('test secret', accountId),
-      biller_id: account.biller_id,
-      ref3_prefix: ref3Prefix,
-      callback_digest: randomBytes(32).toString('hex'),
-      verified_at: Date.now(),
-      created_at: Date.now(),
-      updated_at: Date.now(),
-    }),
-  );
+  const now = Date.now();
+  const settings: ProviderSettings = {
+    account_id: accountId,
+    provider: 'scb',
+    application_key: 'l7test',
+    application_secret_sealed: new SecretBox(randomBytes(32)).seal('test secret', accountId),
+    biller_id: billerId ?? account.biller_id,
+    ref3_prefix: ref3Prefix,
+    callback_digest: randomBytes(32).toString('hex'),
+    verified_at: now,
+    created_at: now,
+    updated_at: now,
+  };
+  await store.transaction((tx) => saveProviderSettings(tx, settings));
+  return settings;
 }
 
 export interface TestGatewayOptions {

@@ -61,7 +61,7 @@ describe('SCB rules', () => {
     assert.equal(scbAmountToSatang('100'), 10000);
     assert.equal(scbAmountToSatang('0.5'), 50);
     assert.equal(scbAmountToSatang(123.45), 12345);
-    for (const bad of ['1.234', '-1', '1e3', '', ' ', 'abc', null, undefined, Number.NaN, Infinity, {}]) assert.equal(scbAmountToSatang(bad), null, String(bad));
+    for (const bad of ['1.234', 1.234, -1, '-1', '1e3', '', ' ', 'abc', null, undefined, Number.NaN, Infinity, {}]) assert.equal(scbAmountToSatang(bad), null, String(bad));
   });
 
   test('a callback is read strictly; its flaws are kept as a problem, never trusted', () => {

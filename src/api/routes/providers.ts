@@ -7,12 +7,12 @@
 import type { FastifyInstance } from 'fastify';
 import { OmiseError } from '../../domain/errors.js';
 import { scbCallbackPath } from '../../jobs/live-provider.js';
-import { scbCallbackBytesMax } from '../../domain/scb.js';
+import { bankCallbackBytesMax } from '../../domain/limits.js';
 
 export async function providerRoutes(app: FastifyInstance): Promise<void> {
   const { gateway } = app;
-  // SCB's body is well under 2 KiB: more is refused (413) before it is read whole.
-  app.post(`${scbCallbackPath}/:secret`, { bodyLimit: scbCallbackBytesMax }, async (request, reply) => {
+  // SCB's body is well under 2 KiB: more is refused (400) before it is read whole.
+  app.post(`${scbCallbackPath}/:secret`, { bodyLimit: bankCallbackBytesMax }, async (request, reply) => {
     const { secret } = request.params as { secret: string };
     const accepted = await gateway.live.acceptCallback(secret, request.body);
     if (accepted === null) return reply.code(404).send(new OmiseError('not_found', 'the requested resource was not found').toJSON());

@@ -12,7 +12,7 @@ import { deliveryTargets, listenerTargets } from '../../domain/delivery-targets.
 import { OmiseError, notFound } from '../../domain/errors.js';
 import { type FundingSource, failedProcessing, fundingSources, isFundingSource } from '../../domain/lifecycle.js';
 import { actionReasonCharsMax } from '../../domain/limits.js';
-import { type RefundRefusal, decideManualRefund } from '../../domain/refunds.js';
+import { type RefundRefusal, decideManualRefund, manualReference } from '../../domain/refunds.js';
 import { refundableCharge } from '../../domain/charge.js';
 import { eventsOfCharge, jobsOfEvents } from '../../store/dashboard.js';
 import { type ChargeWithSource, findCharge, findChargeWithSource } from '../../store/charges.js';
@@ -21,7 +21,8 @@ import type { ProviderConfirmation } from '../../store/schema.js';
 import { eventTargets, listDeliveriesOfEvents } from '../../store/webhooks.js';
 import type { UseCaseContext } from '../../usecases/context.js';
 import { completeCharge, expireCharge } from '../../usecases/lifecycle.js';
-import { createRefund, manualReferenceCharsMax } from '../../usecases/refunds.js';
+import { createRefund } from '../../usecases/refunds.js';
+import { manualReferenceCharsMax } from '../../domain/limits.js';
 import { redeliverEvent } from '../../usecases/webhooks.js';
 import { contextOf, field, page, redirect, runChange } from './context.js';
 import { parseBaht } from './format.js';
@@ -181,8 +182,8 @@ function completionOf(outcome: unknown, source: unknown): { outcome: 'successful
  * createRefund enforces, asked here first so the confirmation says it in the page's language).
  */
 function manualReferenceOf(text: unknown): string {
-  const reference = typeof text === 'string' ? text.trim() : '';
-  if (!/^[\x20-\x7e]+$/.test(reference) || reference.length > manualReferenceCharsMax) throw new Refused(400, 'charge.error.manual_reference', { max: manualReferenceCharsMax });
+  const reference = manualReference(text);
+  if (reference === null) throw new Refused(400, 'charge.error.manual_reference', { max: manualReferenceCharsMax });
   return reference;
 }
 
