@@ -7,15 +7,19 @@
  * Options: --duration=10 --connections=50 --charges=6000 --database-url=postgres://...
  *
  * In one run, on this machine:
- * 1. wrk (-t1) against a bare node:http hello world and a bare Fastify hello world (Satang's framework with nothing
- *    of Satang's): requests/s and server CPU per request of each.
+ * 1. wrk (-t1) against a bare node:http hello world, a bare Fastify hello world (Satang's framework with nothing
+ *    of Satang's), and Fastify answering the JSON of the charge step 2 reads (as the gateway renders it, serialized
+ *    on each request as a route's answer is): requests/s and server CPU per request of each.
  * 2. In this process, with no HTTP at all, the store's own work, driven through Satang's change runner and use cases
  *    exactly as the routes drive them (50 in flight, so group commit batches them as under wrk), CPU per operation:
  *    - create: `createCharge` in `changes.forAccount`, rendered to JSON (what POST /charges does after parsing);
  *    - read: `findChargeWithSource` of one charge again and again (what the HTTP bench's GET does), rendered;
+ *    - the request log: what the test-mode request log (which the benches' test keys turn on) costs a request,
+ *      its entry queued and written by the writer's own flushes, a turn of the event loop between entries;
  *    - expire: the expiry sweep's pass over every charge made in step 2 once it is due (one `runOnce`).
  * 3. The budget a target leaves: a ratio r to bare means 1 / (r × bare requests/s) of server time per request,
- *    since the gateway's one thread is what bounds it. Printed beside framework + store, the floor no code in
+ *    since the gateway's one thread is what bounds it. Printed beside Fastify answering the charge's JSON + store +
+ *    request log, the floor no code in
  *    between can go under: where the floor is above the budget, the target cannot be met by this design on this
  *    machine, whatever the code between them does.
  *
@@ -82,8 +86,16 @@ app.get('/', async () => 'hello world');
 app.listen({ port: 0, host: '127.0.0.1' }).then(() => console.log('listening on ' + app.server.address().port));
 `;
 
-async function serve(label: string, source: string): Promise<Served> {
-  const { child, match } = await spawnAndWaitForLine(process.execPath, ['-e', source], { cwd: repoRoot, match: /listening on (\d+)/, timeoutMs: 10_000, label });
+/** Fastify answering a charge's JSON as the gateway renders it (BODY), serialized on each request like a route's answer. */
+const fastifyChargeSource = `
+const app = require('fastify')();
+const body = JSON.parse(process.env.BODY);
+app.get('/', async () => body);
+app.listen({ port: 0, host: '127.0.0.1' }).then(() => console.log('listening on ' + app.server.address().port));
+`;
+
+async function serve(label: string, source: string, env: Record<string, string> = {}): Promise<Served> {
+  const { child, match } = await spawnAndWaitForLine(process.execPath, ['-e', source], { cwd: repoRoot, match: /listening on (\d+)/, timeoutMs: 10_000, label, env: { ...process.env, ...env } });
   try {
     log(`${label}: measuring ${durationS}s`);
     return await wrk(`http://127.0.0.1:${match[1]}/`, child.pid!);
@@ -118,7 +130,17 @@ async function openBenchStore(): Promise<Store> {
   return openStore({ dataDir, databaseUrl, schema, poolSize: 10 });
 }
 
-async function storeFloors(): Promise<{ create: { cpuUs: number; perS: number }; read: { cpuUs: number; perS: number }; expire: { cpuUs: number; perS: number } }> {
+interface StoreFloors {
+  create: { cpuUs: number; perS: number };
+  read: { cpuUs: number; perS: number };
+  /** The test-mode request log's work for one request: its entry queued, then written by the writer's own flushes. */
+  logged: { cpuUs: number; perS: number };
+  expire: { cpuUs: number; perS: number };
+  /** The JSON of the charge the read returns, as the gateway answers it. */
+  chargeJson: string;
+}
+
+async function storeFloors(): Promise<StoreFloors> {
   const store = await openBenchStore();
   finalizers.push(() => store.close());
   await store.migrate();
@@ -152,6 +174,34 @@ async function storeFloors(): Promise<{ create: { cpuUs: number; perS: number };
   log(`read: the same charge ${chargeCount * 5} times`);
   await measure(chargeCount, readOne);
   const read = await measure(chargeCount * 5, readOne);
+  const chargeJson = await readOne();
+  // What the request log keeps of a GET /charges/:id (api/request-log.ts), recorded as the route's
+  // onResponse hook does; the writer flushes on its own (every requestLogFlushEntries, or its interval).
+  const entryOf = (i: number) => ({
+    accountId: scope.accountId,
+    createdAtMs: Date.now(),
+    method: 'GET',
+    route: '/charges/:id',
+    path: `/charges/${id}`,
+    status: 200,
+    durationMs: 1,
+    requestId: `req-${i}`,
+    idempotencyKey: null,
+    keyKind: 'secret' as const,
+    keyLast4: 'abcd',
+  });
+  const logOne = async (i: number) => {
+    gateway.requestLog.record(entryOf(i));
+    // A turn of the event loop per entry, as between requests, so the writer's flushes run as they would.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  log(`request log: ${chargeCount * 5} entries`);
+  await measure(chargeCount, logOne);
+  const logCpuBefore = cpuUs();
+  const logStarted = performance.now();
+  await measure(chargeCount * 5, logOne);
+  await gateway.requestLog.flush();
+  const logged = { cpuUs: (cpuUs() - logCpuBefore) / (chargeCount * 5), perS: ((chargeCount * 5) / (performance.now() - logStarted)) * 1000 };
   // Every charge made above falls due: a day and a bit later by the injected clock.
   offsetMs = 25 * 3_600_000;
   log(`expire: ${ids.length} due charges, one sweep pass`);
@@ -167,7 +217,7 @@ async function storeFloors(): Promise<{ create: { cpuUs: number; perS: number };
   if (expired !== ids.length) throw new Error(`expired ${expired} of ${ids.length}`);
   const expire = { cpuUs: (cpuUs() - cpuBefore) / expired, perS: (expired / wallMs) * 1000 };
   await gateway.stop();
-  return { create, read, expire };
+  return { create, read, logged, expire, chargeJson };
 }
 
 await runBench(async () => {
@@ -175,21 +225,27 @@ await runBench(async () => {
   const bare = await serve('bare node:http', bareSource);
   const fastify = await serve('bare Fastify', fastifySource);
   const floors = await storeFloors();
+  const fastifyCharge = await serve(`Fastify answering the charge's JSON (${Buffer.byteLength(floors.chargeJson)} bytes)`, fastifyChargeSource, { BODY: floors.chargeJson });
   const us = (value: number) => `${value.toFixed(0)} µs`;
+  const postFloor = fastifyCharge.cpuUsPerRequest + floors.create.cpuUs + floors.logged.cpuUs;
+  const getFloor = fastifyCharge.cpuUsPerRequest + floors.read.cpuUs + floors.logged.cpuUs;
   const rows: string[][] = [
     ['', 'POST /charges', 'GET /charges/:id'],
     ['target (ratio to bare)', `${targets.post}x`, `${targets.get}x`],
     ['budget: server time per request at the target', us(1e6 / (targets.post * bare.requestsPerSecond)), us(1e6 / (targets.get * bare.requestsPerSecond))],
-    ['bare Fastify, CPU per request', us(fastify.cpuUsPerRequest), us(fastify.cpuUsPerRequest)],
+    ['bare Fastify (hello world), CPU per request', us(fastify.cpuUsPerRequest), us(fastify.cpuUsPerRequest)],
+    ["Fastify answering the charge's JSON, CPU per request", us(fastifyCharge.cpuUsPerRequest), us(fastifyCharge.cpuUsPerRequest)],
     [`${store} through the use case, no HTTP, CPU per operation`, us(floors.create.cpuUs), us(floors.read.cpuUs)],
-    ['floor: the two together', us(fastify.cpuUsPerRequest + floors.create.cpuUs), us(fastify.cpuUsPerRequest + floors.read.cpuUs)],
+    ['the request log (test mode), CPU per entry', us(floors.logged.cpuUs), us(floors.logged.cpuUs)],
+    ["floor: Fastify with the charge's JSON + store + request log", us(postFloor), us(getFloor)],
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
   process.stdout.write(`\nFloors (${store}), this machine, one run\n\n`);
   process.stdout.write(`bare node:http ${bare.requestsPerSecond.toFixed(0)} req/s at ${bare.cpuUsPerRequest.toFixed(1)} µs CPU/req; bare Fastify ${fastify.requestsPerSecond.toFixed(0)} req/s (${(fastify.requestsPerSecond / bare.requestsPerSecond).toFixed(3)}x bare) at ${fastify.cpuUsPerRequest.toFixed(1)} µs CPU/req\n\n`);
   process.stdout.write(`${line(rows[0])}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.slice(1).map(line).join('\n')}\n\n`);
-  process.stdout.write(`in-process rates (no HTTP): create ${floors.create.perS.toFixed(0)}/s, read ${floors.read.perS.toFixed(0)}/s\n`);
+  process.stdout.write(`in-process rates (no HTTP): create ${floors.create.perS.toFixed(0)}/s, read ${floors.read.perS.toFixed(0)}/s, request log ${floors.logged.perS.toFixed(0)} entries/s\n`);
+  process.stdout.write(`bare Fastify answering the charge's JSON: ${fastifyCharge.requestsPerSecond.toFixed(0)} req/s (${(fastifyCharge.requestsPerSecond / bare.requestsPerSecond).toFixed(3)}x bare)\n`);
   process.stdout.write(
     `expiry: ${floors.expire.perS.toFixed(0)} charges/s in one pass over ${chargeCount + Math.min(1000, chargeCount)} due charges, ${floors.expire.cpuUs.toFixed(1)} µs CPU each; ` +
       `the target ${expiryTargetPerS}/s leaves ${(1e6 / expiryTargetPerS).toFixed(0)} µs a charge\n`,

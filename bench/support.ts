@@ -1,7 +1,7 @@
 /** What the benchmark scripts share: child processes and temp dirs they clean up, and small helpers. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -290,6 +290,34 @@ export function cpuTimeMs(pid: number, kernelOnly = false): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU time (user + system, ms) of every process named `postgres` on this machine, with what the ones that
+ * ended left in their parent's children's time (a backend's, once the postmaster reaped it). A machine-wide
+ * figure: the benches' database is the machine's one cluster, which nothing else uses during a bench.
+ */
+export function postgresCpuTimeMs(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return (ticks * 1000) / clockTicksPerSecond;
+}
+
+/** Busy CPU time of the whole machine (ms, all cores: /proc/stat's first line, every field but idle and iowait). */
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicksPerSecond;
 }
 
 /** Nearest-rank percentile of an ascending array. */

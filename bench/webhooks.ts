@@ -37,7 +37,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchResult, cpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, measureClockOffset, nowMs, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
+import { benchResult, cpuTimeMs, machineBusyMs, postgresCpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, measureClockOffset, nowMs, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
 
 
 const { values: flags } = parseArgs({
@@ -238,6 +238,10 @@ interface RunResult {
   benchCpuMs: number;
   /** Time during which some task on the machine waited for a CPU (PSI), over the measured phase. */
   cpuPressureMs: number | null;
+  /** CPU of every PostgreSQL process during the measured phase (PostgreSQL runs only). */
+  postgresCpuMs: number | null;
+  /** Busy CPU of the whole machine during the measured phase. */
+  machineBusyMs: number;
   createSeconds: number;
   createWebhooksSeconds: number;
   measuredSeconds: number;
@@ -331,6 +335,8 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
   const receiverCpuBefore = cpuTimeMs(receiverPid);
   const benchCpuBefore = process.cpuUsage();
   const pressureBefore = cpuPressureUs();
+  const postgresCpuBefore = store === 'postgres' ? postgresCpuTimeMs() : null;
+  const machineBusyBefore = machineBusyMs();
   const t0 = nowMs() + 20;
   let lastSentMs = t0;
   await new Promise<void>((done) => {
@@ -379,6 +385,8 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
   const receiverCpuAfter = cpuTimeMs(receiverPid);
   const benchCpu = process.cpuUsage(benchCpuBefore);
   const pressureAfter = cpuPressureUs();
+  const postgresCpuMs = postgresCpuBefore === null ? null : postgresCpuTimeMs() - postgresCpuBefore;
+  const machineBusyMsDuring = machineBusyMs() - machineBusyBefore;
   const { records } = await sendJson<{ records: ReceiverRecord[] }>(receiverBase, 'GET', '/dump');
   const gatewayVmHwmKb = readStatusKb(gatewayPid, 'VmHWM');
   await stopChild(receiver);
@@ -402,6 +410,8 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
     receiverCpuMs: receiverCpuBefore === null || receiverCpuAfter === null ? null : receiverCpuAfter - receiverCpuBefore,
     benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
     cpuPressureMs: pressureBefore === null || pressureAfter === null ? null : (pressureAfter - pressureBefore) / 1000,
+    postgresCpuMs,
+    machineBusyMs: machineBusyMsDuring,
     createSeconds,
     createWebhooksSeconds,
     measuredSeconds,
@@ -477,6 +487,10 @@ function report(result: RunResult): { missing: number; p99Ms: number; ok: boolea
     `duplicates received: ${duplicateCompletes} charge.complete, ${duplicateEvents} of any event (same event id twice); bad signatures: ${badSignatures}; unparsable bodies: ${byKey.get('?') ?? 0}`,
     `all deliveries by key: ${[...byKey].map(([key, n]) => `${key} ${n}`).join(', ')}`,
     `CPU during the measured phase (${result.measuredSeconds.toFixed(1)} s): gateway ${cpu(result.gatewayCpuMs, result.measuredSeconds)}${result.gatewayKernelMs === null ? '' : ` of which kernel ${(result.gatewayKernelMs / 1000).toFixed(1)} s`}, receiver ${cpu(result.receiverCpuMs, result.measuredSeconds)}, bench ${cpu(result.benchCpuMs, result.measuredSeconds)}`,
+    ...(result.postgresCpuMs === null ? [] : [`PostgreSQL (all its processes) during the measured phase: ${cpu(result.postgresCpuMs, result.measuredSeconds)}`]),
+    `machine busy during the measured phase: ${(result.machineBusyMs / 1000).toFixed(1)} s of ${(cpus().length * result.measuredSeconds).toFixed(1)} s of CPU (${cpus().length} CPUs); ` +
+      `${ok.length > 0 ? `${(result.machineBusyMs / ok.length).toFixed(2)} ms of CPU per completion, all processes together (gateway ${result.gatewayCpuMs === null ? '?' : (result.gatewayCpuMs / ok.length).toFixed(2)}${result.postgresCpuMs === null ? '' : `, PostgreSQL ${(result.postgresCpuMs / ok.length).toFixed(2)}`}); ` : ''}` +
+      `${rate}/s leaves ${((cpus().length * 1000) / rate).toFixed(2)} ms of CPU per completion on this machine`,
     `machine: ${cpus().length} CPUs; CPU pressure (PSI some) during the measured phase: ${result.cpuPressureMs === null ? '?' : `${((result.cpuPressureMs / 1000 / result.measuredSeconds) * 100).toFixed(0)} % of the time some task waited for a CPU`}`,
     `gateway peak RSS (VmHWM): ${(result.gatewayVmHwmKb / 1024).toFixed(1)} MB (target ≤ ${target.vmHwmMb} MB)`,
     `target: p99 < ${target.p99Ms} ms at ${target.rate} completions/s, no webhook missing: ${met ? 'met' : 'MISSED'}`,
