@@ -8,6 +8,7 @@
  * Options: --rate=500 (completions/s) --charges=5000 --create-concurrency=32
  * --database-url=postgres://postgres@127.0.0.1:5432/test --strict (exit 1 when the p99 or the peak RSS target is missed:
  * VmHWM ≤ 150 MB on SQLite, ≤ 200 MB on PostgreSQL)
+ * --server-node-args='--cpu-prof --cpu-prof-dir=DIR' (node flags for the gateway, to profile it)
  * --timeline (also print, per second of the measured phase: completions sent and answered, response
  * time, webhooks arrived, and the latency of the completions answered in that second).
  * Exits 1 when any completion had no webhook within 30 s, when any request failed, or on any error.
@@ -49,8 +50,11 @@ const { values: flags } = parseArgs({
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     strict: { type: 'boolean', default: false },
     timeline: { type: 'boolean', default: false },
+    'server-node-args': { type: 'string', default: '' },
   },
 });
+/** Extra node flags for the gateway, e.g. --server-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where its time goes. */
+const serverNodeArgs = flags['server-node-args'].split(' ').filter(Boolean);
 const rate = Number(flags.rate);
 const chargeCount = Number(flags.charges);
 const createConcurrency = Number(flags['create-concurrency']);
@@ -269,7 +273,7 @@ async function run(store: 'sqlite' | 'postgres'): Promise<RunResult> {
     env.SATANG_DATABASE_SCHEMA = schema;
   }
 
-  const { child: gateway, output: gatewayOutput } = await startBuiltGateway(env, `gateway (${store})`);
+  const { child: gateway, output: gatewayOutput } = await startBuiltGateway(env, `gateway (${store})`, serverNodeArgs);
   const gatewayPid = gateway.pid!;
   const base = `http://127.0.0.1:${port}`;
   const authorization = `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}`;
