@@ -9,7 +9,7 @@ import { preparedInsert, preparedQuery } from './prepared.js';
 import { refundsOfCharges } from './refunds.js';
 import { rowsByKey } from './row-maps.js';
 import type { ChargeRow, ChargeTable, DB, RefundRow, SourceRow } from './schema.js';
-import { type DueFilter, inScope, type Scope } from './scope.js';
+import { checkedOnTheRow, type DueFilter, inScope, type Scope } from './scope.js';
 import { seqOfOne } from './sequence.js';
 
 export async function insertSource(db: Kysely<DB>, source: SourceRow): Promise<void> {
@@ -131,8 +131,7 @@ export async function updateChargeFields(
     .updateTable('charges')
     .set(fields)
     .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
+    .where((eb) => checkedOnTheRow(eb.and([eb('account_id', '=', scope.accountId), eb('livemode', '=', scope.livemode)])))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
@@ -152,15 +151,21 @@ export type ChargeTransition = Partial<
  * racing callers exactly one wins.
  */
 export async function transitionPendingCharge(db: Kysely<DB>, scope: Scope, id: string, fields: ChargeTransition, unexpiredAtMs?: number): Promise<boolean> {
-  let query = db
+  const result = await db
     .updateTable('charges')
     .set(fields)
     .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .where('status', '=', 'pending');
-  if (unexpiredAtMs !== undefined) query = query.where('expires_at', '>', unexpiredAtMs);
-  const result = await query.executeTakeFirst();
+    .where((eb) =>
+      checkedOnTheRow(
+        eb.and([
+          eb('account_id', '=', scope.accountId),
+          eb('livemode', '=', scope.livemode),
+          eb('status', '=', 'pending'),
+          ...(unexpiredAtMs === undefined ? [] : [eb('expires_at', '>', unexpiredAtMs)]),
+        ]),
+      ),
+    )
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
@@ -264,12 +269,18 @@ export async function addRefundToCharge(
       updated_at: refund.atMs,
     }))
     .where('id', '=', id)
-    .where('account_id', '=', scope.accountId)
-    .where('livemode', '=', scope.livemode)
-    .where('status', '=', 'successful')
-    .where('refunded_amount', '=', seen.refundedAmount)
-    .where('refund_count', '=', seen.refundCount)
-    .where((eb) => eb(eb('refunded_amount', '+', refund.amount), '<=', eb.ref('amount')))
+    .where((eb) =>
+      checkedOnTheRow(
+        eb.and([
+          eb('account_id', '=', scope.accountId),
+          eb('livemode', '=', scope.livemode),
+          eb('status', '=', 'successful'),
+          eb('refunded_amount', '=', seen.refundedAmount),
+          eb('refund_count', '=', seen.refundCount),
+          eb(eb('refunded_amount', '+', refund.amount), '<=', eb.ref('amount')),
+        ]),
+      ),
+    )
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
