@@ -44,6 +44,7 @@ import {
   countLabel,
   gatewayEnv,
   log,
+  nodeArgsOf,
   randomKeySuffix,
   readStatusKb,
   runBench,
@@ -307,7 +308,7 @@ async function main(): Promise<number> {
   const target = await prepareTarget();
   const firstId = await seed(target);
   const idleSweepMs = await timeIdleSweep(target);
-  const nodeArgs = values['server-node-args'] ? values['server-node-args'].split(/\s+/).filter(Boolean) : [];
+  const nodeArgs = nodeArgsOf(values['server-node-args']);
   const { child: server, url } = await startBuiltGateway(
     gatewayEnv({ ...target.env, PORT: '0', SATANG_TEST_PUBLIC_KEY: publicKey, SATANG_TEST_SECRET_KEY: secretKey, SATANG_LOG_LEVEL: 'warn' }),
     'satang serve',

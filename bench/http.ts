@@ -33,7 +33,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startNginx } from '../test/support/nginx.js';
-import { adminQuery, benchResult, buildGateway, serverNodeFlags, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track } from './support.js';
+import { adminQuery, benchResult, buildGateway, serverNodeFlags, cpuTimeMs, dropSchema, finalizers, freePort, log, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, stopChild, tempDir, track, nodeArgsOf } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -52,7 +52,7 @@ const { values: flags } = parseArgs({
 });
 const processCount = Number(flags.processes);
 /** Extra node flags for the gateway, e.g. --server-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where its time goes. */
-const serverNodeArgs = flags['server-node-args'].split(/\s+/).filter(Boolean);
+const serverNodeArgs = nodeArgsOf(flags['server-node-args']);
 if (!Number.isInteger(processCount) || processCount < 1) throw new Error('--processes must be a whole number ≥ 1');
 if (processCount > 1 && !flags.postgres) throw new Error('--processes > 1 needs --postgres: SQLite is served by one process');
 const durationS = Number(flags.duration);

@@ -320,6 +320,11 @@ export function machineBusyMs(): number {
   return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicksPerSecond;
 }
 
+/** The gateway's extra node flags from a bench's --server-node-args (space-separated). */
+export function nodeArgsOf(text: string | undefined): string[] {
+  return (text ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -38,7 +38,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchResult, cpuTimeMs, machineBusyMs, postgresCpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, measureClockOffset, nowMs, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir } from './support.js';
+import { benchResult, cpuTimeMs, machineBusyMs, postgresCpuTimeMs, dropSchema, finalizers, freePort, gatewayEnv, log, measureClockOffset, nowMs, percentile, randomKeySuffix, readStatusKb, runBench, sleep, spawnAndWaitForLine, startBuiltGateway, stopChild, tempDir, nodeArgsOf } from './support.js';
 
 
 const { values: flags } = parseArgs({
@@ -54,7 +54,7 @@ const { values: flags } = parseArgs({
   },
 });
 /** Extra node flags for the gateway, e.g. --server-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where its time goes. */
-const serverNodeArgs = flags['server-node-args'].split(' ').filter(Boolean);
+const serverNodeArgs = nodeArgsOf(flags['server-node-args']);
 const rate = Number(flags.rate);
 const chargeCount = Number(flags.charges);
 const createConcurrency = Number(flags['create-concurrency']);

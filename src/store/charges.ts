@@ -2,7 +2,7 @@
  * Sources and charges: written, read by id (scope checked on the row), transitioned by
  * compare-and-set, expired in batches, and their refund totals moved with each refund.
  */
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { dialectOf } from './dialect.js';
 import { listPage, type ListWindow, type Page } from './lists.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
@@ -121,6 +121,11 @@ export async function findSourcesByIds(db: Kysely<DB>, ids: string[]): Promise<M
   return rowsByKey(await db.selectFrom('sources').selectAll().where('id', 'in', ids).execute(), 'id');
 }
 
+/** A charge write's check on the row its id found: the scope's, and `conditions` (checkedOnTheRow). */
+function ofScopeAnd(eb: ExpressionBuilder<DB, 'charges'>, scope: Scope, conditions: Array<Expression<SqlBool>> = []) {
+  return checkedOnTheRow(eb.and([eb('account_id', '=', scope.accountId), eb('livemode', '=', scope.livemode), ...conditions]));
+}
+
 export async function updateChargeFields(
   db: Kysely<DB>,
   scope: Scope,
@@ -131,7 +136,7 @@ export async function updateChargeFields(
     .updateTable('charges')
     .set(fields)
     .where('id', '=', id)
-    .where((eb) => checkedOnTheRow(eb.and([eb('account_id', '=', scope.accountId), eb('livemode', '=', scope.livemode)])))
+    .where((eb) => ofScopeAnd(eb, scope))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
@@ -155,16 +160,7 @@ export async function transitionPendingCharge(db: Kysely<DB>, scope: Scope, id: 
     .updateTable('charges')
     .set(fields)
     .where('id', '=', id)
-    .where((eb) =>
-      checkedOnTheRow(
-        eb.and([
-          eb('account_id', '=', scope.accountId),
-          eb('livemode', '=', scope.livemode),
-          eb('status', '=', 'pending'),
-          ...(unexpiredAtMs === undefined ? [] : [eb('expires_at', '>', unexpiredAtMs)]),
-        ]),
-      ),
-    )
+    .where((eb) => ofScopeAnd(eb, scope, [eb('status', '=', 'pending'), ...(unexpiredAtMs === undefined ? [] : [eb('expires_at', '>', unexpiredAtMs)])]))
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
@@ -270,16 +266,12 @@ export async function addRefundToCharge(
     }))
     .where('id', '=', id)
     .where((eb) =>
-      checkedOnTheRow(
-        eb.and([
-          eb('account_id', '=', scope.accountId),
-          eb('livemode', '=', scope.livemode),
-          eb('status', '=', 'successful'),
-          eb('refunded_amount', '=', seen.refundedAmount),
-          eb('refund_count', '=', seen.refundCount),
-          eb(eb('refunded_amount', '+', refund.amount), '<=', eb.ref('amount')),
-        ]),
-      ),
+      ofScopeAnd(eb, scope, [
+        eb('status', '=', 'successful'),
+        eb('refunded_amount', '=', seen.refundedAmount),
+        eb('refund_count', '=', seen.refundCount),
+        eb(eb('refunded_amount', '+', refund.amount), '<=', eb.ref('amount')),
+      ]),
     )
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
