@@ -86,10 +86,9 @@ export const sqliteDialect: Dialect = {
   async run<R>(db: Kysely<any>, compiled: { sql: string }, args: unknown[], returnsRows: boolean): Promise<R[]> {
     const adapter = db.getExecutor().adapter as DirectSqliteAdapter;
     // A cached statement straight on the connection (no executor, no lock): see sqlite-dialect.ts.
-    const statement = adapter.connection.statement(compiled.sql);
-    if (returnsRows) return statement.all(args) as R[];
-    statement.run(args);
-    return [];
+    const connection = adapter.connection;
+    const result = connection.runStatement(connection.statement(compiled.sql), args);
+    return returnsRows && 'rows' in result ? (result.rows as R[]) : [];
   },
   readThrough(db, key, load) {
     const cache = (db.getExecutor().adapter as DirectSqliteAdapter).connection.readCache;

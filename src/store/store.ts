@@ -9,7 +9,7 @@ import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
 import { preparedStatementName } from './prepared.js';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
-import { QueuedSqliteDialect } from './sqlite-dialect.js';
+import { QueuedSqliteDialect, WriterCommits } from './sqlite-dialect.js';
 
 export type StoreDialect = Dialect['name'];
 
@@ -119,8 +119,9 @@ function openSqlite(options: StoreOptions): Store {
   reader.pragma(`cache_size = ${-sqliteCacheKib}`);
   // It never writes (a write there would be an error, not a stale ReadCache).
   reader.pragma('query_only = ON');
-  const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer, 'immediate') });
-  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader, 'deferred', true) });
+  const commits = new WriterCommits();
+  const write = new Kysely<DB>({ dialect: new QueuedSqliteDialect(writer, 'immediate', { counts: commits }) });
+  const read = new Kysely<DB>({ dialect: new QueuedSqliteDialect(reader, 'deferred', { readsOnly: true, sees: commits }) });
   // One writer: one batch at a time.
   return new GroupCommitStore(sqliteDialect, write, read, 1, async () => {
     await write.destroy();

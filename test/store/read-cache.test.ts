@@ -1,10 +1,16 @@
 /**
  * On SQLite the reader keeps a charge it read until any connection commits (store/sqlite-dialect.ts
  * ReadCache): a merchant polling GET /charges/:id must still see every change at once, made by this
- * process or by another process on the same file, and never another account's charge.
+ * process (in the same turn of the event loop) or by another process on the same file (from the next
+ * turn), and never another account's charge.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
+import { CachingConnection, type ReadCache, WriterCommits } from '../../src/store/sqlite-dialect.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { injectRequest, makeKeys, openTestStore, type Keys, type RequestOptions, startTestGateway, type TestGateway, type TestResponse, type TestStore } from '../support/harness.js';
 import { releaseAll } from '../support/release.js';
@@ -103,5 +109,60 @@ describe('the SQLite reader keeps what it read only until something commits', ()
     assert.equal(stranger.status, 404);
     assert.equal(stranger.json.code, 'not_found');
     assert.equal((await viaA({ url: `/charges/${id}`, key: keys.liveSecretKey })).status, 404);
+  });
+});
+
+describe("the reader's cache and the writer's commits (one process)", () => {
+  let dir: string;
+  let writer: Database.Database;
+  let reader: Database.Database;
+  let stranger: Database.Database;
+  let writing: CachingConnection;
+  let cache: ReadCache;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'satang-read-cache-'));
+    const file = join(dir, 'cache.sqlite');
+    writer = new Database(file);
+    writer.pragma('journal_mode = WAL');
+    writer.exec('create table charge (id text primary key, status text not null)');
+    writer.exec("insert into charge values ('chrg_1', 'pending')");
+    reader = new Database(file);
+    stranger = new Database(file);
+    const commits = new WriterCommits();
+    writing = new CachingConnection(writer, { counts: commits });
+    const reading = new CachingConnection(reader, { readsOnly: true, sees: commits });
+    cache = reading.readCache!;
+  });
+  after(() => {
+    for (const connection of [writer, reader, stranger]) connection?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const status = () => cache.through('chrg_1', async () => reader.prepare("select status from charge where id = 'chrg_1'").pluck().get() as string);
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  test("this process's commit is seen by the very next read, in the same turn of the event loop", async () => {
+    await turn();
+    assert.equal(await status(), 'pending');
+    assert.equal(await status(), 'pending');
+    // A write on its own, then a transaction, each committed before the next read, no turn between.
+    writing.runStatement(writer.prepare("update charge set status = 'successful' where id = 'chrg_1'"), []);
+    assert.equal(await status(), 'successful');
+    writing.runStatement(writer.prepare('begin immediate'), []);
+    writing.runStatement(writer.prepare("update charge set status = 'expired' where id = 'chrg_1'"), []);
+    // Not committed yet: what the reader sees (and may keep) is still the committed status.
+    assert.equal(await status(), 'successful');
+    writing.runStatement(writer.prepare('commit'), []);
+    assert.equal(await status(), 'expired');
+  });
+
+  test("another connection's commit is seen from the next turn of the event loop", async () => {
+    await turn();
+    assert.equal(await status(), 'expired');
+    stranger.prepare("update charge set status = 'failed' where id = 'chrg_1'").run();
+    await turn();
+    assert.equal(await status(), 'failed');
+    assert.equal(await status(), 'failed');
   });
 });
