@@ -81,9 +81,9 @@ export class ReadCache {
       if (kept !== undefined) return kept as T;
     }
     const value = await load();
-    // Kept only when something was found (ids nobody has cannot push the others out) and nothing committed
-    // meanwhile that another caller has seen (the value may be older than that).
-    if (value !== undefined && this.version === version && this.commitsSeen === commits && this.commits.count === commits) {
+    // Kept only when something was found (ids nobody has cannot push the others out), the writer committed nothing
+    // meanwhile, and no other caller saw a newer data_version (the value may be older than either).
+    if (value !== undefined && this.version === version && this.commits.count === commits) {
       if (this.entries.size >= sqliteReadCacheEntriesMax) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, deepFreeze(value));
     }

@@ -11,59 +11,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  sql,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { addRefundToCharge, transitionPendingCharge, updateChargeFields } from '../../src/store/charges.js';
 import type { DB } from '../../src/store/schema.js';
-import { describeEachStore, type Harness } from '../support/harness.js';
-
-/** The SQL and parameters the store's function would run, compiled for the test's store. */
-async function statementsOf(h: Harness, write: (db: Kysely<DB>) => Promise<unknown>): Promise<CompiledQuery[]> {
-  const compiled: CompiledQuery[] = [];
-  const postgres = h.dialect === 'postgres';
-  const db = new Kysely<DB>({
-    dialect: {
-      createAdapter: () => (postgres ? new PostgresAdapter() : new SqliteAdapter()),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (inner) => (postgres ? new PostgresIntrospector(inner) : new SqliteIntrospector(inner)),
-      createQueryCompiler: () => (postgres ? new PostgresQueryCompiler() : new SqliteQueryCompiler()),
-    },
-    log: (event) => {
-      if (event.level === 'query') compiled.push(event.query);
-    },
-  });
-  await write(db);
-  await db.destroy();
-  return compiled;
-}
-
-/** The indexes a statement's plan reads charges through, or ['(scan)'] when it reads the whole table. */
-async function chargeIndexesOf(h: Harness, statement: CompiledQuery): Promise<string[]> {
-  if (h.dialect === 'postgres') {
-    const { rows } = await h.store.read.executeQuery<{ 'QUERY PLAN': unknown }>(CompiledQuery.raw(`explain (format json) ${statement.sql}`, [...statement.parameters]));
-    const raw = rows[0]['QUERY PLAN'];
-    const found: string[] = [];
-    const walk = (node: Record<string, unknown>) => {
-      // The scans of charges (the Update node names the table too).
-      if (node['Relation Name'] === 'charges' && String(node['Node Type']).endsWith('Scan')) found.push(typeof node['Index Name'] === 'string' ? node['Index Name'] : '(scan)');
-      for (const inner of (node.Plans as Array<Record<string, unknown>> | undefined) ?? []) walk(inner);
-    };
-    walk((typeof raw === 'string' ? JSON.parse(raw) : raw)[0].Plan);
-    return found;
-  }
-  const { rows } = await h.store.read.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${statement.sql}`, [...statement.parameters]));
-  return rows.map((row) => /USING (?:COVERING )?INDEX (\S+)/.exec(row.detail)?.[1] ?? (/SCAN charges/.test(row.detail) ? '(scan)' : '')).filter(Boolean);
-}
+import { describeEachStore } from '../support/harness.js';
+import { chargeIndexesOf, statementsOf } from '../support/plans.js';
 
 describeEachStore('writes to one charge find it by its primary key', (h) => {
   test('a payment, a refund and a PATCH, with 300 pending charges of the account and no statistics of them', async () => {
