@@ -118,6 +118,8 @@ export class Gateway {
       onError: (error) => this.log.error({ err: error }, 'webhook dispatch failed'),
       onAttempt: (outcome) => this.metrics.webhookAttempt(outcome),
     });
+    // What a transaction of this process wrote into the outbox is claimed by id as soon as it commits.
+    this.store.onOutboxCommitted((jobs) => this.webhooks.adopt(jobs));
     this.listeners = new ListenerStreams({
       store: this.store,
       wall: this.wall,

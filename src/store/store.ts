@@ -5,10 +5,11 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitUnitsMax, sqliteCacheKib, transactionRetriesMax } from '../domain/limits.js';
 import { forgetMovesSince, movesMark, writeSums } from './batch-sums.js';
+import { forgetOutboxSince, outboxMark, takeOutboxJobs } from './outbox-commits.js';
 import { type Dialect, postgresDialect, sqliteDialect } from './dialect.js';
 import { preparedStatementName } from './prepared.js';
 import { migrationProvider } from './migrations.js';
-import type { DB } from './schema.js';
+import type { DB, WebhookJob } from './schema.js';
 import { QueuedSqliteDialect, WriterCommits } from './sqlite-dialect.js';
 
 export type StoreDialect = Dialect['name'];
@@ -49,6 +50,12 @@ export interface Store {
    * SQLite, where one writer commits everything, it joins the batches like any unit.
    */
   transactionNow<T>(unit: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Tells `listener` the outbox jobs each transaction wrote (store/outbox-commits.ts), once it has
+   * committed and before any of its units' callers hear back (the gateway's dispatcher claims them at
+   * once). Returns a function that stops telling it.
+   */
+  onOutboxCommitted(listener: (jobs: WebhookJob[]) => void): () => void;
   migrate(): Promise<void>;
   /** Migrations the code knows of that the database has not applied (empty when current). */
   pendingMigrations(): Promise<string[]>;
@@ -189,6 +196,7 @@ class GroupCommitStore implements Store {
   private active = 0;
   /** transactionNow units running beside the batches. */
   private alone = 0;
+  private readonly outboxListeners = new Set<(jobs: WebhookJob[]) => void>();
 
   constructor(
     readonly dialect: Dialect,
@@ -200,6 +208,24 @@ class GroupCommitStore implements Store {
     /** The PostgreSQL schema in use, so the migrator keeps its own tables there. */
     private readonly schema?: string,
   ) {}
+
+  onOutboxCommitted(listener: (jobs: WebhookJob[]) => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
+
+  /** After a commit: tells the listeners what the transaction wrote into the outbox. */
+  private committed(trx: Tx): void {
+    const jobs = takeOutboxJobs(trx);
+    if (jobs.length === 0) return;
+    for (const listener of this.outboxListeners) {
+      try {
+        listener(jobs);
+      } catch {
+        // Not told is not lost: the jobs are committed, and the dispatcher's next look finds them.
+      }
+    }
+  }
 
   transaction<T>(unit: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -214,11 +240,15 @@ class GroupCommitStore implements Store {
     try {
       for (let retries = 0; ; retries++) {
         try {
-          return await this.write.transaction().execute(async (trx) => {
+          let ran: Tx | undefined;
+          const value = await this.write.transaction().execute(async (trx) => {
+            ran = trx;
             const value = await unit(trx);
             await writeSums(trx);
             return value;
           });
+          this.committed(ran!);
+          return value;
         } catch (error) {
           if (!isRetryable(error) || retries >= transactionRetriesMax) throw error;
         }
@@ -300,6 +330,7 @@ class GroupCommitStore implements Store {
       for (const queued of batch) this.fail(queued, error);
       return true;
     }
+    this.committed(trx);
     // Only now, after the commit, does any caller hear back.
     batch.forEach((queued, index) => queued.resolve(values[index]));
     return true;
@@ -329,6 +360,7 @@ class GroupCommitStore implements Store {
         for (let index = 0; index < batch.length; index++) {
           await sql`savepoint ${sql.raw(`u${index}`)}`.execute(trx);
           const mark = movesMark(trx);
+          const outboxAt = outboxMark(trx);
           try {
             const value = await batch[index].unit(trx);
             await sql`release savepoint ${sql.raw(`u${index}`)}`.execute(trx);
@@ -337,6 +369,7 @@ class GroupCommitStore implements Store {
             await sql`rollback to savepoint ${sql.raw(`u${index}`)}`.execute(trx);
             await sql`release savepoint ${sql.raw(`u${index}`)}`.execute(trx);
             forgetMovesSince(trx, mark);
+            forgetOutboxSince(trx, outboxAt);
             outcomes.push({ ok: false, error });
           }
         }
@@ -349,6 +382,7 @@ class GroupCommitStore implements Store {
       for (const queued of batch) this.fail(queued, error);
       return;
     }
+    this.committed(trx);
     // Only now, after the commit, does any caller hear back.
     batch.forEach((queued, index) => {
       const outcome = outcomes[index];

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { ListenerTarget } from '../domain/delivery-targets.js';
 import { dialectOf } from './dialect.js';
+import { noteOutboxJobs } from './outbox-commits.js';
 import { rowsGroupedByKey } from './row-maps.js';
 import { preparedInsert, preparedQuery } from './prepared.js';
 import { seqColumn, seqOfOne, withSeq } from './sequence.js';
@@ -198,6 +199,7 @@ export async function replaceWebhookSecret(db: Kysely<DB>, scope: Scope, fields:
 
 export async function insertJobs(db: Kysely<DB>, jobs: WebhookJob[]): Promise<void> {
   if (jobs.length === 0) return;
+  noteOutboxJobs(db, jobs);
   if (jobs.length === 1) return preparedInsert(db, 'webhook_jobs', jobs[0], await seqOfOne(db, 'webhook_jobs'));
   const rows = await withSeq(db, 'webhook_jobs', jobs);
   // 15 columns a row: well under SQLite's bound-parameter limit.
@@ -218,9 +220,27 @@ function dueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number, skipUrls: st
   return query;
 }
 
-/** Whether any job is due and free to claim, other than those to `skipUrls` (a read: no transaction, no commit). */
-export async function hasDueJob(db: Kysely<DB>, due: DueFilter, wallNowMs: number, skipUrls: string[] = []): Promise<boolean> {
-  return (await dueJobs(db, due, wallNowMs, skipUrls).limit(1).executeTakeFirst()) !== undefined;
+/** A due job as a look before a claim sees it: which event it carries, and whether its body is still to render. */
+export interface DueJobPeek {
+  id: string;
+  event_id: string;
+  account_id: string;
+  livemode: number;
+  unrendered: boolean;
+}
+
+/**
+ * The jobs a claim of `limit` would take now, in the order they fell due (a read: no transaction, no
+ * commit, no lease): none means there is nothing to claim; the others say which bodies to render.
+ * Another process may claim some of them first.
+ */
+export async function peekDueJobs(db: Kysely<DB>, due: DueFilter, wallNowMs: number, limit: number, skipUrls: string[] = []): Promise<DueJobPeek[]> {
+  const rows = await dueJobs(db, due, wallNowMs, skipUrls)
+    .select(['event_id', 'account_id', 'livemode', (eb) => eb.case().when('payload', 'is', null).then(1).else(0).end().as('unrendered')])
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ id: row.id, event_id: row.event_id, account_id: row.account_id, livemode: row.livemode, unrendered: Number(row.unrendered) === 1 }));
 }
 
 /**
@@ -247,7 +267,30 @@ export async function claimDueJobs(
     .execute();
   // An update returns its rows in no promised order (PostgreSQL: where they lie in the table, the
   // order they were written): put them back in the order they fell due, which is the order they start.
-  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  return claimed.sort(inDueOrder);
+}
+
+function inDueOrder(a: WebhookJob, b: WebhookJob): number {
+  return a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at || (a.id < b.id ? -1 : 1);
+}
+
+/**
+ * Claims these jobs, those of them still pending and not held by a live lease, whenever they fall
+ * due (the dispatcher's claim of what its own process just wrote: due at once): takes the lease
+ * and returns them, in the order they fell due. A job another process holds, or claimed first, is
+ * left out.
+ */
+export async function claimJobsById(db: Kysely<DB>, ids: string[], wallNowMs: number, leaseUntilMs: number): Promise<WebhookJob[]> {
+  if (ids.length === 0) return [];
+  const claimed = await db
+    .updateTable('webhook_jobs')
+    .set({ lease_until: leaseUntilMs })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .where('lease_until', '<', wallNowMs)
+    .returningAll()
+    .execute();
+  return claimed.sort(inDueOrder);
 }
 
 /**
@@ -290,7 +333,7 @@ export async function setJobPayloads(db: Kysely<DB>, payloads: Array<{ id: strin
 export async function finishAttempt(
   db: Kysely<DB>,
   job: Pick<WebhookJob, 'id'>,
-  fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number },
+  fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number; payload?: string },
   delivery: WebhookDelivery,
 ): Promise<boolean> {
   const moved = (await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).where('status', '=', 'pending').executeTakeFirst()).numUpdatedRows > 0n;

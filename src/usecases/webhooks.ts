@@ -175,7 +175,8 @@ export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOut
   const moved = await finishAttempt(
     tx,
     job,
-    { status, attempts, next_attempt_at: status === 'pending' ? nextAttemptAt : job.next_attempt_at },
+    // A job's first attempt keeps the body it sent: every later attempt sends those bytes.
+    { status, attempts, next_attempt_at: status === 'pending' ? nextAttemptAt : job.next_attempt_at, ...(job.payload === null ? { payload: outcome.payload } : {}) },
     {
       id: newId('whdl', job.livemode === 1, outcome.attemptedAtMs),
       job_id: job.id,

@@ -13,23 +13,49 @@ import { cancelJobs, findWebhookSecret, setJobPayloads } from '../store/webhooks
 import { ensureWebhookSecret, signingSecrets } from '../usecases/webhooks.js';
 
 /**
- * The claimed jobs with their bodies. A body is rendered once, at a job's first send, and every later
- * send carries those bytes; the bodies still to render are rendered together (a few queries per claim,
- * not per job). A job whose event is gone (left by a test-data reset that raced a redelivery) has nothing
- * to send: it is cancelled and left out.
+ * The bodies of these events, as their webhooks carry them, by event id; an event that is gone (a
+ * test-data reset) has none. A few queries for them all, not per event. The events are committed and
+ * never change, and a body shows its charge as the event saw it, so any connection may read them.
  */
-export async function withPayloads(tx: Tx, jobs: WebhookJob[], publicUrl: string): Promise<Array<{ job: WebhookJob; payload: string }>> {
+export async function renderBodies(db: Tx, eventIds: string[], publicUrl: string): Promise<Map<string, string>> {
+  const bodies = new Map<string, string>();
+  if (eventIds.length === 0) return bodies;
+  const events = [...(await findEventsByIds(db, eventIds)).values()];
+  const rendered = renderEvents(events, await loadEventRelations(db, events, 'none'), publicUrl);
+  events.forEach((event, index) => bodies.set(event.id, JSON.stringify(rendered[index])));
+  return bodies;
+}
+
+/**
+ * The claimed jobs with their bodies. A body is rendered once, at a job's first send, and every later
+ * send carries those bytes: kept on the job here (`keep: 'now'`), or by the caller when it records
+ * the first attempt (`'with the attempt'`: one statement less in the claim). Bodies already rendered
+ * (`rendered`, by event id: a claim renders what its look ahead saw beside its transaction) are used as
+ * they are; the others are rendered together. A job whose event is gone (left by a test-data reset that
+ * raced a redelivery) has nothing to send: it is cancelled and left out.
+ */
+export async function withPayloads(
+  tx: Tx,
+  jobs: WebhookJob[],
+  publicUrl: string,
+  options: { keep: 'now' | 'with the attempt'; rendered?: Map<string, string> },
+): Promise<Array<{ job: WebhookJob; payload: string }>> {
   const unrendered = jobs.filter((job) => job.payload === null);
   const payloads = new Map<string, string>();
   let orphans = new Set<string>();
   if (unrendered.length > 0) {
-    const events = await findEventsByIds(tx, [...new Set(unrendered.map((job) => job.event_id))]);
-    orphans = new Set(unrendered.filter((job) => !events.has(job.event_id)).map((job) => job.id));
+    const missing = new Set<string>();
+    for (const job of unrendered) {
+      const body = options.rendered?.get(job.event_id);
+      if (body === undefined) missing.add(job.event_id);
+      else payloads.set(job.event_id, body);
+    }
+    for (const [eventId, body] of await renderBodies(tx, [...missing], publicUrl)) payloads.set(eventId, body);
+    orphans = new Set(unrendered.filter((job) => !payloads.has(job.event_id)).map((job) => job.id));
     if (orphans.size > 0) await cancelJobs(tx, [...orphans]);
-    const rows = [...events.values()];
-    const rendered = renderEvents(rows, await loadEventRelations(tx, rows, 'none'), publicUrl);
-    rows.forEach((event, index) => payloads.set(event.id, JSON.stringify(rendered[index])));
-    await setJobPayloads(tx, unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
+    if (options.keep === 'now') {
+      await setJobPayloads(tx, unrendered.filter((job) => !orphans.has(job.id)).map((job) => ({ id: job.id, payload: payloads.get(job.event_id)! })));
+    }
   }
   return jobs.filter((job) => !orphans.has(job.id)).map((job) => ({ job, payload: job.payload ?? payloads.get(job.event_id)! }));
 }

@@ -22,9 +22,9 @@ import { dueFilters, Periodic } from '../jobs/periodic.js';
 import type { WebhookJob, WebhookJobStatus } from '../store/schema.js';
 import type { DueFilter, Scope } from '../store/scope.js';
 import type { Store, Tx } from '../store/store.js';
-import { claimDueJobs, extendLease, hasDueJob, releaseJobs } from '../store/webhooks.js';
+import { claimDueJobs, claimJobsById, extendLease, peekDueJobs, releaseJobs } from '../store/webhooks.js';
 import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
-import { deliverySecrets, withPayloads } from './claimed-jobs.js';
+import { deliverySecrets, renderBodies, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
 import {
@@ -54,6 +54,8 @@ export interface DispatcherOptions {
   resolve?: Resolver;
   /** Opens a new connection to a checked target (default: net.connect pinned to its checked addresses). */
   connect?: Connector;
+  /** How often it looks for due jobs unasked (default webhookPollIntervalMs). */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -86,6 +88,12 @@ export class WebhookDispatcher {
   private claiming: Promise<number> | undefined;
   /** A nudge came while a claim was running: claim again when it ends. */
   private claimAgain = false;
+  /** Claims by id of what this process just committed (adopt), running beside the claim above. */
+  private readonly adoptions = new Set<Promise<void>>();
+  /** How many jobs those claims may still bring (room they hold). */
+  private adopting = 0;
+  /** A nudge came while jobs were being adopted: run it when they are in. */
+  private nudgedWhileAdopting = false;
   /** Attempts answered, waiting for the recording transaction. */
   private readonly unrecorded: UnrecordedAttempt[] = [];
   private recording = false;
@@ -110,7 +118,7 @@ export class WebhookDispatcher {
     this.claimMax = 2 * this.concurrency;
     this.resolve = options.resolve ?? systemResolver;
     this.agents = targetAgents(options.connect ?? pinnedConnector);
-    this.loop = new Periodic(webhookPollIntervalMs, () => this.tick(), options.onError);
+    this.loop = new Periodic(options.pollIntervalMs ?? webhookPollIntervalMs, () => this.tick(), options.onError);
   }
 
   start(): void {
@@ -123,6 +131,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     await this.loop.stop();
     await this.claiming?.catch(() => 0);
+    await Promise.all([...this.adoptions]);
     // Hand back what was claimed but not started, in one transaction, so nobody waits for its lease.
     const unstarted = [...this.waiting.values()].flat().map((item) => item.job.id);
     this.waiting.clear();
@@ -140,7 +149,50 @@ export class WebhookDispatcher {
   nudge(): void {
     // Not started (tests and tools drive it with tick and drain), or stopping.
     if (this.stopped || this.loop.isStopped) return;
+    // What was just committed is being claimed by id: a look now would find those very jobs and race
+    // for them. Look once they are in (the poll still runs meanwhile).
+    if (this.adopting > 0) {
+      this.nudgedWhileAdopting = true;
+      return;
+    }
     void this.tick().catch((error) => this.options.onError?.(error));
+  }
+
+  /**
+   * Jobs this process's transactions just committed (Store.onOutboxCommitted): claimed by id at once,
+   * beside any claim running, with no look first: the commit said what there is. Only jobs due now that
+   * are sent from here (an endpoint's, not a listener's; no chaos delay), to an origin whose queue has
+   * room, and only as many as there is room for: the others are found by the next look, as any job.
+   */
+  adopt(jobs: WebhookJob[]): void {
+    if (this.stopped || this.loop.isStopped) return;
+    const full = new Set<string>();
+    let held = this.adopting;
+    for (const queue of this.waiting.values()) {
+      held += queue.length;
+      if (queue.length >= webhookWaitingPerOriginMax) for (const item of queue) full.add(item.job.url);
+    }
+    const room = this.claimMax - held;
+    if (room <= 0) return;
+    const fresh = jobs.filter((job) => job.listener_id === null && job.chaos === null && job.status === 'pending' && !full.has(job.url)).slice(0, room);
+    if (fresh.length === 0) return;
+    this.adopting += fresh.length;
+    const wallNowMs = this.options.wall.nowMs();
+    const leaseUntilMs = wallNowMs + this.timeoutMs + webhookLeaseMarginMs;
+    const ids = fresh.map((job) => job.id);
+    const expected = fresh.map((job) => ({ ...job, unrendered: true }));
+    const run = this.claimAs(expected, wallNowMs, (tx) => claimJobsById(tx, ids, wallNowMs, leaseUntilMs))
+      .then((claimed) => this.startClaimed(claimed))
+      .catch((error) => this.options.onError?.(error))
+      .finally(() => {
+        this.adoptions.delete(run);
+        this.adopting -= fresh.length;
+        if (this.adopting === 0 && this.nudgedWhileAdopting) {
+          this.nudgedWhileAdopting = false;
+          this.nudge();
+        }
+      });
+    this.adoptions.add(run);
   }
 
   /** Runs ticks until nothing is due, waiting or in flight (for tests and tools). */
@@ -148,9 +200,9 @@ export class WebhookDispatcher {
     for (;;) {
       // A claim already running (the loop's, a nudge's) may be claiming right now: wait for it, so
       // that "claimed nothing" below is this drain's own finding, never a tick that stood aside.
-      while (this.claiming) await this.claiming.catch(() => 0);
+      while (this.claiming || this.adoptions.size > 0) await Promise.all([this.claiming?.catch(() => 0), ...this.adoptions]);
       const claimed = await this.tick();
-      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0 && !this.claiming) return;
+      if (claimed === 0 && this.inFlight.size === 0 && this.waiting.size === 0 && !this.claiming && this.adoptions.size === 0) return;
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight]);
     }
   }
@@ -190,6 +242,12 @@ export class WebhookDispatcher {
     const limit = this.claimMax - waitingOpen;
     if (limit <= 0) return 0;
     const claimed = await this.claim(limit, [...skipUrls]);
+    this.startClaimed(claimed);
+    return claimed.length;
+  }
+
+  /** Queues claimed jobs at their origins and starts what has a slot. */
+  private startClaimed(claimed: ClaimedJob[]): void {
     for (const item of claimed) {
       const origin = new URL(item.job.url).origin;
       const queue = this.waiting.get(origin);
@@ -197,7 +255,6 @@ export class WebhookDispatcher {
       else this.waiting.set(origin, [item]);
     }
     this.startWaiting();
-    return claimed.length;
   }
 
   /** Starts waiting jobs while there are free slots, overall and at their origins; one per origin in turn. */
@@ -247,41 +304,63 @@ export class WebhookDispatcher {
     const { store, wall } = this.options;
     const wallNowMs = wall.nowMs();
     const claimed: ClaimedJob[] = [];
-    // A read first: most nudges (one per API change) find nothing due, and then no write
-    // transaction, and no commit, is spent on them. The wall clock's look goes out beside the
-    // read of the advanced test clocks: two round trips at once.
+    // A look first: most nudges (one per API change) find nothing due, and then no write transaction,
+    // and no commit, is spent on them. The wall clock's look goes out beside the read of the advanced
+    // test clocks: two round trips at once.
     const wallDue: DueFilter = { nowMs: wallNowMs };
-    const [clockFilters, wallHasDue] = await Promise.all([dueFilters(store, wallNowMs), hasDueJob(store.read, wallDue, wallNowMs, skipUrls)]);
+    const [clockFilters, wallDueJobs] = await Promise.all([dueFilters(store, wallNowMs), peekDueJobs(store.read, wallDue, wallNowMs, limit, skipUrls)]);
     for (const due of [wallDue, ...clockFilters.filter((filter) => filter.scope !== undefined)]) {
       if (claimed.length >= limit) break;
-      if (!(due === wallDue ? wallHasDue : await hasDueJob(store.read, due, wallNowMs, skipUrls))) continue;
-      // Its own transaction where the database allows: a claim does not wait for a batch of API units.
-      const batch = await store.transactionNow(async (tx) => {
-        const jobs = await claimDueJobs(tx, due, wallNowMs, wallNowMs + this.timeoutMs + webhookLeaseMarginMs, limit - claimed.length, skipUrls);
-        // The signing secrets of each account and mode, read once per batch, beside this transaction's
-        // rendering (on other connections where there are some); one with no secret yet makes it here.
-        const scopes = new Map<string, Scope>();
-        for (const job of jobs) scopes.set(`${job.account_id}/${job.livemode}`, { accountId: job.account_id, livemode: job.livemode });
-        const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await deliverySecrets(store.read, scope, wallNowMs, { create: false })] as const));
-        // Awaited below unless rendering fails first: then its outcome is of no use.
-        secretsAhead.catch(() => {});
-        const ready = await withPayloads(tx, jobs, this.options.publicUrl);
-        const secretsByScope = new Map<string, string[] | undefined>(await secretsAhead);
-        const out: ClaimedJob[] = [];
-        for (const { job, payload } of ready) {
-          const scopeKey = `${job.account_id}/${job.livemode}`;
-          let secrets = secretsByScope.get(scopeKey);
-          if (secrets === undefined) {
-            secrets = await deliverySecrets(tx, scopes.get(scopeKey)!, wallNowMs);
-            secretsByScope.set(scopeKey, secrets);
-          }
-          out.push({ job, payload, secrets });
-        }
-        return out;
-      });
-      claimed.push(...batch);
+      const seen = due === wallDue ? wallDueJobs : await peekDueJobs(store.read, due, wallNowMs, limit - claimed.length, skipUrls);
+      if (seen.length === 0) continue;
+      const leaseUntilMs = wallNowMs + this.timeoutMs + webhookLeaseMarginMs;
+      const max = limit - claimed.length;
+      claimed.push(...(await this.claimAs(seen, wallNowMs, (tx) => claimDueJobs(tx, due, wallNowMs, leaseUntilMs, max, skipUrls))));
     }
     return claimed;
+  }
+
+  /**
+   * Takes jobs in a transaction of their own (`take`), with their bodies and signing secrets.
+   * `expected` says which jobs the take will most likely get (what a look saw, what a commit
+   * wrote): their bodies are rendered, and their secrets read, on the reading connections while the
+   * transaction runs, not in it, so the claim holds its rows for one statement, not five. A job
+   * taken that was not expected (another process's, released meanwhile) is rendered in it.
+   */
+  private async claimAs(
+    expected: Array<Pick<WebhookJob, 'event_id' | 'account_id' | 'livemode'> & { unrendered: boolean }>,
+    wallNowMs: number,
+    take: (tx: Tx) => Promise<WebhookJob[]>,
+  ): Promise<ClaimedJob[]> {
+    const { store, publicUrl } = this.options;
+    const bodiesAhead = renderBodies(store.read, [...new Set(expected.filter((job) => job.unrendered).map((job) => job.event_id))], publicUrl);
+    const scopes = new Map<string, Scope>();
+    for (const job of expected) scopes.set(`${job.account_id}/${job.livemode}`, { accountId: job.account_id, livemode: job.livemode });
+    // An account and mode with no secret yet gives undefined: the transaction makes it.
+    const secretsAhead = Promise.all([...scopes].map(async ([key, scope]) => [key, await deliverySecrets(store.read, scope, wallNowMs, { create: false })] as const));
+    // Awaited below; should either fail, the transaction does that part itself.
+    bodiesAhead.catch(() => {});
+    secretsAhead.catch(() => {});
+    // Its own transaction where the database allows: a claim does not wait for a batch of API units.
+    return store.transactionNow(async (tx) => {
+      const jobs = await take(tx);
+      if (jobs.length === 0) return [];
+      const rendered = await bodiesAhead.catch(() => undefined);
+      // The body is kept on the job when its first attempt is recorded (recordAttempt).
+      const ready = await withPayloads(tx, jobs, publicUrl, { keep: 'with the attempt', rendered });
+      const secretsByScope = new Map<string, string[] | undefined>(await secretsAhead.catch(() => []));
+      const out: ClaimedJob[] = [];
+      for (const { job, payload } of ready) {
+        const scopeKey = `${job.account_id}/${job.livemode}`;
+        let secrets = secretsByScope.get(scopeKey);
+        if (secrets === undefined) {
+          secrets = await deliverySecrets(tx, { accountId: job.account_id, livemode: job.livemode }, wallNowMs);
+          secretsByScope.set(scopeKey, secrets);
+        }
+        out.push({ job, payload, secrets });
+      }
+      return out;
+    });
   }
 
   private async deliver(item: ClaimedJob, answered: () => void): Promise<void> {

@@ -213,7 +213,7 @@ export class ListenerStreams {
   private async claim(tx: Tx, listenerId: string, wallNowMs: number, leaseUntil: number): Promise<Ready[]> {
     const jobs = await claimListenerJobs(tx, listenerId, wallNowMs, leaseUntil, listenerUnackedMax);
     if (jobs.length === 0) return [];
-    const ready = await withPayloads(tx, jobs, this.options.publicUrl);
+    const ready = await withPayloads(tx, jobs, this.options.publicUrl, { keep: 'now' });
     if (ready.length === 0) return [];
     // One listener: one account and mode, one set of secrets.
     const { account_id: accountId, livemode } = ready[0].job;

@@ -1,7 +1,8 @@
 /**
- * A webhook job's body is rendered once, at its first claim, and kept (store/webhooks.ts setJobPayloads), so every
- * retry sends the same bytes. Each job must get its own body, a job that has one keeps it, and a claim larger than
- * one statement's chunk (200 jobs) is written whole.
+ * A job's body is rendered once and kept, so every retry sends the same bytes: a listener's stream keeps the bodies
+ * of what it claims in one call (store/webhooks.ts setJobPayloads; a webhook's is kept with its first attempt). Each
+ * job must get its own body, a job that has one keeps it, and a claim larger than one statement's chunk (200 jobs)
+ * is written whole.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
