@@ -121,7 +121,7 @@ export const webhookTimeoutMsDefault = 10 * secondMs;
 export const webhookConcurrencyDefault = 32;
 export const webhookConcurrencyPerOriginMax = 16;
 export const webhookPollIntervalMs = 250;
-/** Answered attempts recorded in one transaction at most (three statements each). */
+/** Answered attempts recorded in one transaction at most (three statements for them all, store finishAttempts). */
 export const webhookAttemptsRecordedTogetherMax = 64;
 /**
  * How many claimed jobs may wait for a slot at one origin. Past that the origin's jobs are left in

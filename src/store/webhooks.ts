@@ -324,29 +324,49 @@ export async function setJobPayloads(db: Kysely<DB>, payloads: Array<{ id: strin
   }
 }
 
+/** An attempt to record, and where it moves its job (`payload`: the body it sent, kept on a job that has none). */
+export interface AttemptFinish {
+  job: Pick<WebhookJob, 'id'>;
+  fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number; payload: string | null };
+  delivery: WebhookDelivery;
+}
+
 /**
- * Records an attempt and moves its job on, only while the job is still pending: an attempt
- * that was under way when its job was cancelled is recorded and counted, but does not revive
- * the job. An attempt whose job is gone (its test data was reset meanwhile) is not recorded.
- * Returns whether the job was moved on.
+ * Records attempts and moves their jobs on, only while a job is still pending: an attempt that was
+ * under way when its job was cancelled is recorded and counted, but does not revive the job. An
+ * attempt whose job is gone (its test data was reset meanwhile) is not recorded. Three statements
+ * for any number of attempts (at most a chunk's worth: 64 to a transaction), never one per attempt.
+ * Returns, per attempt, whether its job was moved on.
  */
-export async function finishAttempt(
-  db: Kysely<DB>,
-  job: Pick<WebhookJob, 'id'>,
-  fields: { status: WebhookJobStatus; attempts: number; next_attempt_at: number; payload?: string },
-  delivery: WebhookDelivery,
-): Promise<boolean> {
-  const moved = (await db.updateTable('webhook_jobs').set({ ...fields, lease_until: 0 }).where('id', '=', job.id).where('status', '=', 'pending').executeTakeFirst()).numUpdatedRows > 0n;
-  if (!moved) {
-    const counted = await db
-      .updateTable('webhook_jobs')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
-      .where('id', '=', job.id)
-      .executeTakeFirst();
-    if (counted.numUpdatedRows === 0n) return false;
-  }
-  await preparedInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
-  return moved;
+export async function finishAttempts(db: Kysely<DB>, finishes: AttemptFinish[]): Promise<boolean[]> {
+  if (finishes.length === 0) return [];
+  if (finishes.length > 200) throw new Error(`${finishes.length} attempts recorded at once; at most 200`);
+  const values = sql.join(
+    finishes.map(({ job, fields }) => sql`(${job.id}, ${fields.status}, cast(${fields.attempts} as integer), cast(${fields.next_attempt_at} as bigint), ${fields.payload})`),
+  );
+  const moved = new Set(
+    (
+      await sql<{ id: string }>`update webhook_jobs set status = v.column2, attempts = v.column3, next_attempt_at = v.column4, lease_until = 0,
+        payload = coalesce(webhook_jobs.payload, v.column5)
+        from (values ${values}) as v where webhook_jobs.id = v.column1 and webhook_jobs.status = 'pending' returning webhook_jobs.id`.execute(db)
+    ).rows.map((row) => row.id),
+  );
+  const notMoved = finishes.filter(({ job }) => !moved.has(job.id)).map(({ job }) => job.id);
+  const counted = new Set(
+    notMoved.length === 0
+      ? []
+      : (
+          await db
+            .updateTable('webhook_jobs')
+            .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
+            .where('id', 'in', notMoved)
+            .returning('id')
+            .execute()
+        ).map((row) => row.id),
+  );
+  const recorded = finishes.filter(({ job }) => moved.has(job.id) || counted.has(job.id)).map(({ delivery }) => delivery);
+  if (recorded.length > 0) await db.insertInto('webhook_deliveries').values(await withSeq(db, 'webhook_deliveries', recorded)).execute();
+  return finishes.map(({ job }) => moved.has(job.id));
 }
 
 /** Cancels pending jobs that cannot be sent (their event is gone). */

@@ -19,7 +19,7 @@ import {
   eventTargets,
   findEndpoint,
   findWebhookSecret,
-  finishAttempt,
+  finishAttempts,
   insertEndpoint,
   insertWebhookSecret,
   lockEndpointList,
@@ -162,36 +162,55 @@ export interface AttemptOutcome {
   simulatedFailure?: boolean;
 }
 
+/** An attempt answered, to record: its job as claimed, what happened, and its account's time then. */
+export interface AnsweredAttempt {
+  job: WebhookJob;
+  outcome: AttemptOutcome;
+  accountNowMs: number;
+  /** In [0, 1): where in its window the retry's delay falls. */
+  random: number;
+}
+
 /**
- * Records an attempt and moves its job on: delivered, retried later, or failed after three
- * days. Returns the job's status now: `cancelled` when the job stopped being pending while the
- * attempt was under way (the attempt is recorded, the job stays as it is).
+ * Records attempts and moves their jobs on: delivered, retried later, or failed after three days
+ * (three statements for them all: store finishAttempts). Returns each job's status now: `cancelled`
+ * when the job stopped being pending while the attempt was under way (the attempt is recorded, the
+ * job stays as it is).
  */
+export async function recordAttempts(tx: Tx, answered: AnsweredAttempt[]): Promise<Array<WebhookJob['status']>> {
+  const finishes = answered.map(({ job, outcome, accountNowMs, random }) => {
+    const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    const attempts = job.attempts + 1;
+    const nextAttemptAt = accountNowMs + retryDelayMs(attempts, random);
+    const status: WebhookJob['status'] = succeeded ? 'delivered' : nextAttemptAt > job.give_up_at ? 'failed' : 'pending';
+    return {
+      job,
+      status,
+      // A job's first attempt keeps the body it sent: every later attempt sends those bytes.
+      fields: { status, attempts, next_attempt_at: status === 'pending' ? nextAttemptAt : job.next_attempt_at, payload: job.payload === null ? outcome.payload : null },
+      delivery: {
+        id: newId('whdl', job.livemode === 1, outcome.attemptedAtMs),
+        job_id: job.id,
+        event_id: job.event_id,
+        account_id: job.account_id,
+        livemode: job.livemode,
+        uri: job.url,
+        status: outcome.status,
+        error: outcome.error,
+        payload: outcome.payload,
+        duration_ms: outcome.durationMs,
+        response_excerpt: outcome.responseExcerpt,
+        created_at: outcome.attemptedAtMs,
+        chaos: job.chaos === null ? null : JSON.stringify(attemptChaos(JSON.parse(job.chaos) as JobChaos, attempts, outcome.simulatedFailure === true)),
+      },
+    };
+  });
+  const moved = await finishAttempts(tx, finishes);
+  return finishes.map(({ status }, index) => (moved[index] ? status : 'cancelled'));
+}
+
+/** One attempt's record (recordAttempts of one). */
 export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOutcome, accountNowMs: number, random: number): Promise<WebhookJob['status']> {
-  const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
-  const attempts = job.attempts + 1;
-  const nextAttemptAt = accountNowMs + retryDelayMs(attempts, random);
-  const status = succeeded ? 'delivered' : nextAttemptAt > job.give_up_at ? 'failed' : 'pending';
-  const moved = await finishAttempt(
-    tx,
-    job,
-    // A job's first attempt keeps the body it sent: every later attempt sends those bytes.
-    { status, attempts, next_attempt_at: status === 'pending' ? nextAttemptAt : job.next_attempt_at, ...(job.payload === null ? { payload: outcome.payload } : {}) },
-    {
-      id: newId('whdl', job.livemode === 1, outcome.attemptedAtMs),
-      job_id: job.id,
-      event_id: job.event_id,
-      account_id: job.account_id,
-      livemode: job.livemode,
-      uri: job.url,
-      status: outcome.status,
-      error: outcome.error,
-      payload: outcome.payload,
-      duration_ms: outcome.durationMs,
-      response_excerpt: outcome.responseExcerpt,
-      created_at: outcome.attemptedAtMs,
-      chaos: job.chaos === null ? null : JSON.stringify(attemptChaos(JSON.parse(job.chaos) as JobChaos, attempts, outcome.simulatedFailure === true)),
-    },
-  );
-  return moved ? status : 'cancelled';
+  const [status] = await recordAttempts(tx, [{ job, outcome, accountNowMs, random }]);
+  return status;
 }

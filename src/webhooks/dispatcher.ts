@@ -23,7 +23,7 @@ import type { WebhookJob, WebhookJobStatus } from '../store/schema.js';
 import type { DueFilter, Scope } from '../store/scope.js';
 import type { Store, Tx } from '../store/store.js';
 import { claimDueJobs, claimJobsById, extendLease, peekDueJobs, releaseJobs } from '../store/webhooks.js';
-import { type AttemptOutcome, recordAttempt } from '../usecases/webhooks.js';
+import { type AttemptOutcome, recordAttempts } from '../usecases/webhooks.js';
 import { deliverySecrets, renderBodies, withPayloads } from './claimed-jobs.js';
 import { signatureHeader } from './signing.js';
 import { type CheckedTarget, checkTarget, networkFailure, pinnedLookup, type Resolver, systemResolver, targetRefusedMessage, type TargetPolicy } from './targets.js';
@@ -421,17 +421,14 @@ export class WebhookDispatcher {
   private async recordAttempts(tx: Tx, batch: UnrecordedAttempt[]): Promise<WebhookJobStatus[]> {
     // Each account's test clock offset, read once per transaction.
     const offsets = new Map<string, number>();
-    const statuses: WebhookJobStatus[] = [];
-    for (const { job, outcome } of batch) {
-      let offsetMs = offsets.get(job.account_id);
-      if (offsetMs === undefined) {
-        offsetMs = (await findAccount(tx, job.account_id))?.test_clock_offset_ms ?? 0;
-        offsets.set(job.account_id, offsetMs);
-      }
-      const nowMs = accountNowMs(this.options.wall.nowMs(), job.livemode === 1, offsetMs);
-      statuses.push(await recordAttempt(tx, job, outcome, nowMs, Math.random()));
+    for (const { job } of batch) {
+      if (!offsets.has(job.account_id)) offsets.set(job.account_id, (await findAccount(tx, job.account_id))?.test_clock_offset_ms ?? 0);
     }
-    return statuses;
+    const wallNowMs = this.options.wall.nowMs();
+    return recordAttempts(
+      tx,
+      batch.map(({ job, outcome }) => ({ job, outcome, accountNowMs: accountNowMs(wallNowMs, job.livemode === 1, offsets.get(job.account_id)!), random: Math.random() })),
+    );
   }
 
   /**
