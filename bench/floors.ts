@@ -16,7 +16,8 @@
  *    - read: `findChargeWithSource` of one charge again and again (what the HTTP bench's GET does), rendered;
  *    - the request log: what the test-mode request log (which the benches' test keys turn on) costs a request,
  *      its entry queued and written by the writer's own flushes, a turn of the event loop between entries;
- *    - expire: the expiry sweep's pass over every charge made in step 2 once it is due (one `runOnce`).
+ *    - expire: the expiry sweep's pass over every charge made in step 2 once it is due (one `runOnce`); with
+ *      --postgres, PostgreSQL's own CPU per charge too (every postgres process on the machine: run it alone).
  * 3. The budget a target leaves: a ratio r to bare means 1 / (r × bare requests/s) of server time per request,
  *    since the gateway's one thread is what bounds it. Printed beside Fastify answering the charge's JSON + store +
  *    request log, the floor no code in
@@ -34,7 +35,7 @@ import { findChargeWithSource } from '../src/store/charges.js';
 import { renderCharge } from '../src/render/omise-json.js';
 import { parseChargeParams } from '../src/api/payment-params.js';
 import type { WallClock } from '../src/domain/clock.js';
-import { cpuTimeMs, finalizers, log, repoRoot, runBench, spawnAndWaitForLine, stopChild, tempDir, throwawayDatabase } from './support.js';
+import { cpuTimeMs, finalizers, log, postgresCpuTimeMs, repoRoot, runBench, spawnAndWaitForLine, stopChild, tempDir, throwawayDatabase } from './support.js';
 import { spawn } from 'node:child_process';
 
 const { values: flags } = parseArgs({
@@ -143,7 +144,8 @@ interface StoreFloors {
   read: { cpuUs: number; perS: number };
   /** The test-mode request log's work for one request: its entry queued, then written by the writer's own flushes. */
   logged: { cpuUs: number; perS: number };
-  expire: { cpuUs: number; perS: number };
+  /** With --postgres, also PostgreSQL's own CPU per charge (all its processes, over the pass). */
+  expire: { cpuUs: number; perS: number; postgresCpuUs?: number };
   /** The JSON of the charge the read returns, as the gateway answers it. */
   chargeJson: string;
 }
@@ -214,7 +216,8 @@ async function storeFloors(): Promise<StoreFloors> {
   // Every charge made above falls due: a day and a bit later by the injected clock.
   offsetMs = 25 * 3_600_000;
   log(`expire: ${ids.length} due charges, one sweep pass`);
-  const expire = await timed(async () => {
+  const postgresBeforeMs = postgresCpuTimeMs();
+  const expire: StoreFloors['expire'] & { count: number } = await timed(async () => {
     let expired = 0;
     for (;;) {
       const count = await gateway.sweep.runOnce();
@@ -223,6 +226,7 @@ async function storeFloors(): Promise<StoreFloors> {
     }
   });
   if (expire.count !== ids.length) throw new Error(`expired ${expire.count} of ${ids.length}`);
+  if (flags.postgres) expire.postgresCpuUs = ((postgresCpuTimeMs() - postgresBeforeMs) * 1000) / ids.length;
   await gateway.stop();
   return { create, read, logged, expire, chargeJson };
 }
@@ -255,7 +259,9 @@ await runBench(async () => {
   process.stdout.write(`bare Fastify answering the charge's JSON: ${fastifyCharge.requestsPerSecond.toFixed(0)} req/s (${(fastifyCharge.requestsPerSecond / bare.requestsPerSecond).toFixed(3)}x bare)\n`);
   process.stdout.write(
     `expiry: ${floors.expire.perS.toFixed(0)} charges/s in one pass over ${chargeCount + Math.min(1000, chargeCount)} due charges, ${floors.expire.cpuUs.toFixed(1)} µs CPU each; ` +
-      `the target ${expiryTargetPerS}/s leaves ${(1e6 / expiryTargetPerS).toFixed(0)} µs a charge\n`,
+      `the target ${expiryTargetPerS}/s leaves ${(1e6 / expiryTargetPerS).toFixed(0)} µs a charge` +
+      (floors.expire.postgresCpuUs === undefined ? '' : `; PostgreSQL's own CPU (all its processes) ${floors.expire.postgresCpuUs.toFixed(1)} µs a charge`) +
+      '\n',
   );
   return 0;
 });

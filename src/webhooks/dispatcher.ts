@@ -346,7 +346,7 @@ export class WebhookDispatcher {
       const jobs = await take(tx);
       if (jobs.length === 0) return [];
       const rendered = await bodiesAhead.catch(() => undefined);
-      // The body is kept on the job when its first attempt is recorded (recordAttempt).
+      // The body is kept on the job when its first attempt is recorded (recordAttempts).
       const ready = await withPayloads(tx, jobs, publicUrl, { keep: 'with the attempt', rendered });
       const secretsByScope = new Map<string, string[] | undefined>(await secretsAhead.catch(() => []));
       const out: ClaimedJob[] = [];

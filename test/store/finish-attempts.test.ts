@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { WebhookDelivery, WebhookJob } from '../../src/store/schema.js';
 import { finishAttempts, insertJobs, listDeliveriesOfEvents } from '../../src/store/webhooks.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
+import { pendingJob } from '../support/jobs.js';
 
 const at = 1_800_000_000_000;
 
@@ -16,24 +17,8 @@ describeEachStore('webhook attempts recorded together', (h: Harness) => {
   test('a pending job moves on, a cancelled one is counted and stays cancelled, a gone one is not recorded', async () => {
     const tag = Math.random().toString(36).slice(2, 10);
     const eventId = `evnt_test_${tag}finish0000`;
-    const job = (n: number, fields: Partial<WebhookJob> = {}): WebhookJob => ({
-      id: `whjb_test_${tag}finish${n}`,
-      event_id: eventId,
-      account_id: h.keys.accountId,
-      livemode: 0,
-      url: 'https://merchant.example/hooks',
-      endpoint_id: null,
-      listener_id: null,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: at,
-      give_up_at: at + 86_400_000,
-      lease_until: at + 30_000,
-      payload: null,
-      created_at: at,
-      chaos: null,
-      ...fields,
-    });
+    const job = (n: number, fields: Partial<WebhookJob> = {}): WebhookJob =>
+      pendingJob({ id: `whjb_test_${tag}finish${n}`, event_id: eventId, account_id: h.keys.accountId, lease_until: at + 30_000, ...fields }, at);
     const delivery = (of: WebhookJob, n: number, status: number | null): WebhookDelivery => ({
       id: `whdl_test_${tag}finish${n}`,
       job_id: of.id,

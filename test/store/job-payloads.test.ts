@@ -9,28 +9,14 @@ import { test } from 'node:test';
 import { insertJobs, setJobPayloads } from '../../src/store/webhooks.js';
 import type { WebhookJob } from '../../src/store/schema.js';
 import { describeEachStore } from '../support/harness.js';
+import { pendingJob } from '../support/jobs.js';
 
 describeEachStore('webhook bodies kept with their jobs', (h) => {
   test('each of 450 jobs gets its own body in one call; a job that already has a body keeps it', async () => {
     const at = 1_800_000_000_000;
     const tag = Math.random().toString(36).slice(2, 10);
-    const job = (i: number, payload: string | null): WebhookJob => ({
-      id: `whjb_test_${tag}${String(i).padStart(6, '0')}`,
-      event_id: `evnt_test_${tag}${String(i).padStart(6, '0')}`,
-      account_id: h.keys.accountId,
-      livemode: 0,
-      url: 'https://merchant.example/hooks',
-      endpoint_id: null,
-      listener_id: null,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: at,
-      give_up_at: at + 86_400_000,
-      lease_until: 0,
-      payload,
-      created_at: at,
-      chaos: null,
-    });
+    const job = (i: number, payload: string | null): WebhookJob =>
+      pendingJob({ id: `whjb_test_${tag}${String(i).padStart(6, '0')}`, event_id: `evnt_test_${tag}${String(i).padStart(6, '0')}`, account_id: h.keys.accountId, payload }, at);
     const jobs = Array.from({ length: 450 }, (_, i) => job(i, i % 10 === 0 ? `{"kept":${i}}` : null));
     await h.store.transaction((tx) => insertJobs(tx, jobs));
     // Bodies for every job, the ones that have one too; quotes, a backslash and Thai text go through as they are.

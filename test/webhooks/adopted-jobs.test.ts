@@ -14,31 +14,14 @@ import { insertJobs } from '../../src/store/webhooks.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { verifyWebhook } from '../../src/index.js';
 import { describeEachStore, type Harness } from '../support/harness.js';
+import { pendingJob } from '../support/jobs.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 
 let serial = 0;
 
 function jobOf(h: Harness, eventId: string, url: string, fields: Partial<WebhookJob> = {}): WebhookJob {
   serial++;
-  const nowMs = Date.now();
-  return {
-    id: `whjb_test_adopted${Math.random().toString(36).slice(2, 8)}${String(serial).padStart(6, '0')}`,
-    event_id: eventId,
-    account_id: h.keys.accountId,
-    livemode: 0,
-    url,
-    endpoint_id: null,
-    listener_id: null,
-    status: 'pending',
-    attempts: 0,
-    next_attempt_at: nowMs,
-    give_up_at: nowMs + 86_400_000,
-    lease_until: 0,
-    payload: null,
-    created_at: nowMs,
-    chaos: null,
-    ...fields,
-  };
+  return pendingJob({ id: `whjb_test_adopted${Math.random().toString(36).slice(2, 8)}${String(serial).padStart(6, '0')}`, event_id: eventId, account_id: h.keys.accountId, url, ...fields });
 }
 
 /** A charge made through the API, and the id of its charge.create event (no endpoint yet: no job of its own). */
