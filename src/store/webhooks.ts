@@ -282,14 +282,19 @@ function inDueOrder(a: WebhookJob, b: WebhookJob): number {
  */
 export async function claimJobsById(db: Kysely<DB>, ids: string[], wallNowMs: number, leaseUntilMs: number): Promise<WebhookJob[]> {
   if (ids.length === 0) return [];
-  const claimed = await db
-    .updateTable('webhook_jobs')
-    .set({ lease_until: leaseUntilMs })
-    .where('id', 'in', ids)
-    .where('status', '=', 'pending')
-    .where('lease_until', '<', wallNowMs)
-    .returningAll()
-    .execute();
+  const claim = (which: string[]) =>
+    db
+      .updateTable('webhook_jobs')
+      .set({ lease_until: leaseUntilMs })
+      .where('id', which.length === 1 ? '=' : 'in', which.length === 1 ? which[0] : which)
+      .where('status', '=', 'pending')
+      .where('lease_until', '<', wallNowMs)
+      .returningAll()
+      .execute();
+  // In-process (SQLite): one cached statement a job, not new SQL text for every count of them.
+  let claimed: WebhookJob[] = [];
+  if (dialectOf(db).writesInOneStatement) claimed = await claim(ids);
+  else for (const id of ids) claimed.push(...(await claim([id])));
   return claimed.sort(inDueOrder);
 }
 
@@ -340,6 +345,13 @@ export interface AttemptFinish {
  */
 export async function finishAttempts(db: Kysely<DB>, finishes: AttemptFinish[]): Promise<boolean[]> {
   if (finishes.length === 0) return [];
+  if (!dialectOf(db).writesInOneStatement) {
+    // Where statements run in-process (SQLite) a statement costs no round trip, and a statement for
+    // each count of rows would be new SQL text to prepare and keep for each: one cached statement a row.
+    const moved: boolean[] = [];
+    for (const finish of finishes) moved.push(await finishAttempt(db, finish));
+    return moved;
+  }
   if (finishes.length > 200) throw new Error(`${finishes.length} attempts recorded at once; at most 200`);
   const values = sql.join(
     finishes.map(({ job, fields }) => sql`(${job.id}, ${fields.status}, cast(${fields.attempts} as integer), cast(${fields.next_attempt_at} as bigint), ${fields.payload})`),
@@ -367,6 +379,29 @@ export async function finishAttempts(db: Kysely<DB>, finishes: AttemptFinish[]):
   const recorded = finishes.filter(({ job }) => moved.has(job.id) || counted.has(job.id)).map(({ delivery }) => delivery);
   if (recorded.length > 0) await db.insertInto('webhook_deliveries').values(await withSeq(db, 'webhook_deliveries', recorded)).execute();
   return finishes.map(({ job }) => moved.has(job.id));
+}
+
+/** One attempt's record, in statements whose text never changes (finishAttempts on SQLite). */
+async function finishAttempt(db: Kysely<DB>, { job, fields, delivery }: AttemptFinish): Promise<boolean> {
+  const moved =
+    (
+      await db
+        .updateTable('webhook_jobs')
+        .set({ status: fields.status, attempts: fields.attempts, next_attempt_at: fields.next_attempt_at, lease_until: 0, payload: sql<string | null>`coalesce(payload, ${fields.payload})` })
+        .where('id', '=', job.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+    ).numUpdatedRows > 0n;
+  if (!moved) {
+    const counted = await db
+      .updateTable('webhook_jobs')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
+      .where('id', '=', job.id)
+      .executeTakeFirst();
+    if (counted.numUpdatedRows === 0n) return false;
+  }
+  await preparedInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
+  return moved;
 }
 
 /** Cancels pending jobs that cannot be sent (their event is gone). */
