@@ -363,18 +363,9 @@ export async function finishAttempts(db: Kysely<DB>, finishes: AttemptFinish[]):
         from (values ${values}) as v where webhook_jobs.id = v.column1 and webhook_jobs.status = 'pending' returning webhook_jobs.id`.execute(db)
     ).rows.map((row) => row.id),
   );
-  const notMoved = finishes.filter(({ job }) => !moved.has(job.id)).map(({ job }) => job.id);
-  const counted = new Set(
-    notMoved.length === 0
-      ? []
-      : (
-          await db
-            .updateTable('webhook_jobs')
-            .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
-            .where('id', 'in', notMoved)
-            .returning('id')
-            .execute()
-        ).map((row) => row.id),
+  const counted = await countAttempts(
+    db,
+    finishes.filter(({ job }) => !moved.has(job.id)).map(({ job }) => job.id),
   );
   const recorded = finishes.filter(({ job }) => moved.has(job.id) || counted.has(job.id)).map(({ delivery }) => delivery);
   if (recorded.length > 0) await db.insertInto('webhook_deliveries').values(await withSeq(db, 'webhook_deliveries', recorded)).execute();
@@ -392,16 +383,21 @@ async function finishAttempt(db: Kysely<DB>, { job, fields, delivery }: AttemptF
         .where('status', '=', 'pending')
         .executeTakeFirst()
     ).numUpdatedRows > 0n;
-  if (!moved) {
-    const counted = await db
-      .updateTable('webhook_jobs')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
-      .where('id', '=', job.id)
-      .executeTakeFirst();
-    if (counted.numUpdatedRows === 0n) return false;
-  }
+  if (!moved && (await countAttempts(db, [job.id])).size === 0) return false;
   await preparedInsert(db, 'webhook_deliveries', delivery, await seqOfOne(db, 'webhook_deliveries'));
   return moved;
+}
+
+/** Counts an attempt each on jobs no longer pending (cancelled while it was under way); returns the ids still there. */
+async function countAttempts(db: Kysely<DB>, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .updateTable('webhook_jobs')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_until: 0 }))
+    .where('id', 'in', ids)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Cancels pending jobs that cannot be sent (their event is gone). */

@@ -208,9 +208,3 @@ export async function recordAttempts(tx: Tx, answered: AnsweredAttempt[]): Promi
   const moved = await finishAttempts(tx, finishes);
   return finishes.map(({ status }, index) => (moved[index] ? status : 'cancelled'));
 }
-
-/** One attempt's record (recordAttempts of one). */
-export async function recordAttempt(tx: Tx, job: WebhookJob, outcome: AttemptOutcome, accountNowMs: number, random: number): Promise<WebhookJob['status']> {
-  const [status] = await recordAttempts(tx, [{ job, outcome, accountNowMs, random }]);
-  return status;
-}

@@ -15,7 +15,7 @@ import { findConfirmationByTransaction, saveProviderSettings } from '../../src/s
 import { changeSettings } from '../../src/usecases/accounts.js';
 import { applyConfirmation, recordConfirmation } from '../../src/usecases/live-provider.js';
 import { issueSetupToken } from '../../src/usecases/operators.js';
-import { recordAttempt } from '../../src/usecases/webhooks.js';
+import { recordAttempts } from '../../src/usecases/webhooks.js';
 import { cookieValue, csrfOf } from '../support/dashboard.js';
 import { basic, describeEachStore, type Harness, type RequestOptions, type TestResponse } from '../support/harness.js';
 import { checkRequest, checkResponse, type DocumentedOperation, documentedOperations, matchesTemplate, SchemaChecker } from '../support/openapi.js';
@@ -232,7 +232,7 @@ describeEachStore('the OpenAPI document, exercised operation by operation', (h) 
     const jobs = await h.store.read.selectFrom('webhook_jobs').selectAll().where('endpoint_id', '=', endpoint.id).where('chaos', 'is not', null).execute();
     assert.equal(jobs.length, 2, 'duplicated: two jobs');
     const outcome = { status: null, error: 'simulated', responseExcerpt: null, payload: '{}', attemptedAtMs: Date.now(), durationMs: 0, simulatedFailure: true };
-    await h.store.transaction((tx) => recordAttempt(tx, jobs[0], outcome, Date.now(), 0.5));
+    await h.store.transaction((tx) => recordAttempts(tx, [{ job: jobs[0], outcome, accountNowMs: Date.now(), random: 0.5 }]));
     const event = await exercise('retrieveEvent', { url: `/events/${jobs[0].event_id}`, key: secret() });
     assert.equal(event.json.data.id, charge.id);
     const chaotic = event.json.webhook_deliveries.find((delivery: any) => delivery.uri === endpoint.url);
